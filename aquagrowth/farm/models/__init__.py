@@ -1,0 +1,64 @@
+"""The farm's data model, one module per concept."""
+
+from aquagrowth.farm.models.batch import Assignment, Batch, BatchStatus
+from aquagrowth.farm.models.environment import (
+    EnvironmentalParameter,
+    EnvironmentalReading,
+    Sensor,
+)
+from aquagrowth.farm.models.events import (
+    FeedingEvent,
+    FishObservation,
+    GrowthSample,
+    Harvest,
+    MortalityEvent,
+    SelectionMethod,
+    TransferAction,
+    TransferStatus,
+    Weighing,
+)
+from aquagrowth.farm.models.infrastructure import (
+    Container,
+    ContainerKind,
+    FreshwaterStation,
+    Geography,
+    Hall,
+    SeaArea,
+)
+from aquagrowth.farm.models.operations import RecomputeRun, RecomputeStatus
+from aquagrowth.farm.models.scenario import Scenario, ScenarioStage, TemperatureProfilePoint
+from aquagrowth.farm.models.species import LifecycleStage, Species
+from aquagrowth.farm.models.states import AnchorType, DailyState
+
+__all__ = [
+    "AnchorType",
+    "Assignment",
+    "Batch",
+    "BatchStatus",
+    "Container",
+    "ContainerKind",
+    "DailyState",
+    "EnvironmentalParameter",
+    "EnvironmentalReading",
+    "FeedingEvent",
+    "FishObservation",
+    "FreshwaterStation",
+    "Geography",
+    "GrowthSample",
+    "Hall",
+    "Harvest",
+    "LifecycleStage",
+    "MortalityEvent",
+    "RecomputeRun",
+    "RecomputeStatus",
+    "Scenario",
+    "ScenarioStage",
+    "SeaArea",
+    "SelectionMethod",
+    "Sensor",
+    "Species",
+    "TemperatureProfilePoint",
+    "TransferAction",
+    "TransferStatus",
+    "Weighing",
+]

@@ -1,0 +1,52 @@
+"""Environmental parameters, sensors and their readings."""
+
+from django.db import models
+
+TEMPERATURE_CODE = "temperature"
+"""The stable code by which the engine finds water temperature (never a display name)."""
+
+
+class EnvironmentalParameter(models.Model):
+    code = models.SlugField(max_length=32, unique=True, help_text="Stable code, e.g. temperature.")
+    name = models.CharField(max_length=100)
+    unit = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})"
+
+
+class Sensor(models.Model):
+    container = models.ForeignKey(
+        "farm.Container", on_delete=models.CASCADE, related_name="sensors"
+    )
+    parameter = models.ForeignKey(EnvironmentalParameter, on_delete=models.PROTECT)
+    serial = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class EnvironmentalReading(models.Model):
+    """One reading of one parameter in one container; several a day (UTC timestamps)."""
+
+    container = models.ForeignKey("farm.Container", on_delete=models.CASCADE)
+    parameter = models.ForeignKey(EnvironmentalParameter, on_delete=models.PROTECT)
+    sensor = models.ForeignKey(Sensor, null=True, blank=True, on_delete=models.SET_NULL)
+    reading_time = models.DateTimeField()
+    value = models.FloatField()
+
+    class Meta:
+        indexes = [
+            # Covering (value included) so the daily means come from an index-only scan.
+            models.Index(
+                fields=["container", "parameter", "reading_time"],
+                include=["value"],
+                name="reading_cont_param_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parameter.code}={self.value} @ {self.reading_time:%Y-%m-%d %H:%M}"

@@ -1,0 +1,9 @@
+"""Root URLs: the admin, the API and the Growth Analysis page."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+]

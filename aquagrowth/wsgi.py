@@ -1,0 +1,8 @@
+"""WSGI entry for serving aquagrowth."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aquagrowth.settings")
+application = get_wsgi_application()
