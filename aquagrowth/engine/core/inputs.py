@@ -1,0 +1,132 @@
+"""One batch's recorded data as arrays, the engine core's only input.
+
+Days are integers from the batch start (0 = start date). Assignments are referred to by
+their position in the assignment arrays (chronological order), containers by their
+position in ``container_ids``. Event arrays are aggregated per day by the loader (sums
+of counts and kilograms; samples as fish weighed and the sum of their weights), and
+keep the smallest record id of each group so reports can name a record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+SELECTION_AVERAGE, SELECTION_LARGEST, SELECTION_SMALLEST = 0, 1, 2
+
+
+def ints(values=()) -> IntArray:
+    return np.asarray(values, dtype=np.int64)
+
+
+def floats(values=()) -> FloatArray:
+    return np.asarray(values, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The planning model, per stage position; NaN where the scenario gives nothing.
+
+    tgc_by_stage : TGC (customary units, g^(1/3) / (degC day) x 1000)
+    mortality_rate_by_stage : expected deaths per fish per day (fraction)
+    fcr_by_stage : planned feed conversion ratio (kg feed / kg growth)
+    profile_day_number, profile_temp_c : planned temperature (degC) by day number (1 = start)
+    harvest_weight_g : target harvest weight (g)
+    """
+
+    tgc_by_stage: FloatArray
+    mortality_rate_by_stage: FloatArray
+    fcr_by_stage: FloatArray
+    profile_day_number: IntArray = field(default_factory=ints)
+    profile_temp_c: FloatArray = field(default_factory=floats)
+    harvest_weight_g: float = float("nan")
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class DayEvents:
+    """Per (assignment position, day) sums of one kind of event."""
+
+    assignment: IntArray = field(default_factory=ints)
+    day: IntArray = field(default_factory=ints)
+    count: IntArray = field(default_factory=ints)
+    """Fish (dead, weighed or harvested)."""
+    amount: FloatArray = field(default_factory=floats)
+    """Sum of weights of the fish weighed (g) for samples and weighings; live kg for harvests."""
+    first_id: IntArray = field(default_factory=ints)
+
+
+@dataclass(frozen=True)
+class Transfers:
+    """Completed transfer actions of the batch, in id order."""
+
+    id: IntArray = field(default_factory=ints)
+    source: IntArray = field(default_factory=ints)
+    dest: IntArray = field(default_factory=ints)
+    """Assignment position, or -1 when the destination belongs to another batch."""
+    day: IntArray = field(default_factory=ints)
+    count: IntArray = field(default_factory=ints)
+    measured_weight_g: FloatArray = field(default_factory=floats)
+    """Weight of the fish moved (g), NaN when not weighed."""
+    selection: IntArray = field(default_factory=ints)
+
+
+@dataclass(frozen=True)
+class ContainerDays:
+    """Per (container position, day) values: feed kg, or mean temperature degC."""
+
+    container: IntArray = field(default_factory=ints)
+    day: IntArray = field(default_factory=ints)
+    value: FloatArray = field(default_factory=floats)
+    count: IntArray = field(default_factory=ints)
+    """Records behind the value (feeding events, valid readings)."""
+    rejected: IntArray = field(default_factory=ints)
+    """Readings outside the valid range that day (temperature only)."""
+
+
+@dataclass(frozen=True)
+class BatchInputs:
+    """Everything the engine needs to compute one batch's daily states.
+
+    Attributes
+    ----------
+    batch_id : the batch's database id (for reports)
+    n_days : days computed, 0 .. n_days - 1
+    today_day : the day index of today; events after it are bad input
+    stage_names, stage_max_weight_g : per stage position, the stage's name and upper
+        expected weight (g)
+    assignment_* : per assignment position, in chronological order (first day, id)
+    container_ids : database id of each container position
+    """
+
+    batch_id: int
+    n_days: int
+    today_day: int
+    stage_names: tuple[str, ...]
+    stage_max_weight_g: FloatArray
+    assignment_id: IntArray
+    assignment_container: IntArray
+    assignment_stage: IntArray
+    assignment_first_day: IntArray
+    assignment_stop_day: IntArray
+    """Exclusive; the departure day, or n_days for an open stay."""
+    assignment_opening_population: IntArray
+    assignment_opening_weight_g: FloatArray
+    container_ids: IntArray
+    scenario: Scenario | None
+    transfers: Transfers = field(default_factory=Transfers)
+    mortality: DayEvents = field(default_factory=DayEvents)
+    samples: DayEvents = field(default_factory=DayEvents)
+    weighings: DayEvents = field(default_factory=DayEvents)
+    harvests: DayEvents = field(default_factory=DayEvents)
+    feed: ContainerDays = field(default_factory=ContainerDays)
+    temperature: ContainerDays = field(default_factory=ContainerDays)
+
+    @property
+    def n_assignments(self) -> int:
+        return len(self.assignment_id)
