@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "aquagrowth.farm",
     "aquagrowth.generator",
     "aquagrowth.engine",
+    "aquagrowth.distributed",
+    "aquagrowth.analysis",
 ]
 
 MIDDLEWARE = [
