@@ -29,7 +29,9 @@ class DailyState(models.Model):
     date = models.DateField()
     day_number = models.PositiveIntegerField(help_text="date - batch start + 1")
     population = models.PositiveIntegerField()
-    avg_weight_g = models.FloatField()
+    avg_weight_g = models.FloatField(
+        null=True, help_text="Null while an assignment holds no fish of known weight yet."
+    )
     biomass_kg = models.FloatField()
     temp_c = models.FloatField(null=True)
     mortality_count = models.PositiveIntegerField()
