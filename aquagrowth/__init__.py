@@ -8,3 +8,8 @@ The package is laid out in the order data flows through it:
 ``distributed`` Celery tasks and event triggers
 ``analysis``   the Growth Analysis API and page
 """
+
+# Loaded with the package so that @shared_task binds to this app in every process.
+from aquagrowth.celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -6,10 +6,12 @@ server; production sets ``DATABASE_URL`` (``postgres://...``).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("AQUAGROWTH_VAR", BASE_DIR / "var"))
@@ -128,3 +130,40 @@ LOGGING = {
         }
     },
 }
+
+# Celery: without a broker, tasks run in-process (eager) so the demo needs no server.
+# Production sets CELERY_BROKER_URL, usually redis://127.0.0.1:6379/0 (RabbitMQ:
+# amqp://guest:guest@127.0.0.1:5672//). See docs/operations.md.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_RESULT_BACKEND = os.environ.get(
+    "CELERY_RESULT_BACKEND",
+    CELERY_BROKER_URL if CELERY_BROKER_URL.startswith(("redis://", "rediss://")) else "rpc://",
+)
+CELERY_RESULT_EXPIRES = 24 * 3600
+# A task is acknowledged only after it finished, so a worker that dies mid-batch leaves
+# the message to be redelivered; one reserved task per process keeps that loss small.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis redelivers an unacknowledged task after this many seconds; it must exceed the
+# longest recompute (a duplicate run is harmless under the batch lock, only wasted).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    **json.loads(os.environ.get("CELERY_BROKER_TRANSPORT_OPTIONS", "{}")),
+}
+CELERY_BEAT_SCHEDULE = {
+    "recompute-recent-days": {
+        "task": "aquagrowth.recompute_recent",
+        "schedule": crontab(hour=int(os.environ.get("AQUAGROWTH_NIGHTLY_HOUR", "2")), minute=15),
+    },
+}
+# Events within this many seconds of the first one for a batch share one recompute.
+AQUAGROWTH_COALESCE_SECONDS = float(os.environ.get("AQUAGROWTH_COALESCE_SECONDS", "2"))
+# Longest wait for another worker's lock on the same batch before the task retries.
+AQUAGROWTH_BATCH_LOCK_TIMEOUT_S = float(os.environ.get("AQUAGROWTH_BATCH_LOCK_TIMEOUT_S", "600"))

@@ -1,0 +1,161 @@
+"""How recompute work reaches the workers.
+
+- :func:`enqueue_recompute`: one task for one batch, sent once the caller's transaction
+  commits (the API, bulk loaders, the nightly sweep).
+- :func:`recompute_after_commit`: the coalescing path the event triggers use; a burst of
+  events for a batch becomes one task (see :mod:`aquagrowth.distributed.pending`).
+- :func:`recompute_farm_via_celery`: fan a farm out over the workers and wait for it.
+
+Tasks are sent only after commit so that a worker never computes from data it cannot
+see yet (or from an event that was rolled back).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from functools import partial
+
+from celery.result import AsyncResult
+from django.conf import settings
+from django.db import transaction
+from kombu.utils.uuid import uuid
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from aquagrowth.distributed.pending import earliest, pending_store
+from aquagrowth.distributed.tasks import recompute_batch
+
+log = logging.getLogger("aquagrowth.distributed.dispatch")
+
+
+def _send(
+    batch_id: int, since: dt.date | None, trigger: str, task_id: str, countdown: float = 0
+) -> AsyncResult:
+    return recompute_batch.apply_async(
+        kwargs={
+            "batch_id": batch_id,
+            "since": since.isoformat() if since else None,
+            "trigger": trigger,
+        },
+        task_id=task_id,
+        countdown=countdown or None,
+    )
+
+
+def enqueue_recompute(batch_id: int, since: dt.date | None, trigger: str) -> str:
+    """Recompute ``batch_id`` from ``since`` (None: every day) on a worker; the task id.
+
+    The task is sent when the current transaction commits (at once in autocommit). Any
+    pending event window of the batch joins the run. Without a broker the recompute runs
+    in this process before the call returns.
+    """
+    task_id = uuid()
+    transaction.on_commit(partial(_send, batch_id, since, trigger, task_id))
+    return task_id
+
+
+def request_recompute(batch_id: int, since: dt.date | None, trigger: str = "event") -> bool:
+    """Mark the batch pending from ``since``; send a delayed task if none is pending yet.
+
+    True if a task was sent. Call only with committed data (after commit).
+    """
+    store = pending_store()
+    if not store.mark(batch_id, since):
+        return False
+    try:
+        _send(batch_id, since, trigger, uuid(), countdown=settings.AQUAGROWTH_COALESCE_SECONDS)
+    except Exception:
+        # Without its task a pending mark would swallow the batch's next events.
+        store.clear(batch_id)
+        raise
+    return True
+
+
+class _Unsent(threading.local):
+    """Windows noted in this thread's open transaction and not yet handed on."""
+
+    def __init__(self) -> None:
+        self.windows: dict[int, dt.date | None] = {}
+
+
+_unsent = _Unsent()
+
+
+def _flush(batch_id: int, trigger: str) -> None:
+    if batch_id not in _unsent.windows:
+        # An earlier callback of the same commit already handed this batch on.
+        return
+    since = _unsent.windows.pop(batch_id)
+    try:
+        request_recompute(batch_id, since, trigger)
+    except Exception:
+        # The events are committed; a broker outage must not fail the caller's save.
+        log.exception("batch %s: recompute from %s could not be enqueued", batch_id, since)
+
+
+def recompute_after_commit(batch_id: int, since: dt.date | None, trigger: str = "event") -> None:
+    """Recompute ``batch_id`` from ``since`` once the current transaction commits.
+
+    Every event of a transaction registers a commit callback, but only the first per
+    batch does any work, with the earliest day of them all: a transaction that saves
+    many events of a batch hands on one window. A rolled-back transaction leaves a stale
+    window behind, which at worst widens the next commit's window of that batch.
+    """
+    if batch_id in _unsent.windows:
+        _unsent.windows[batch_id] = earliest(_unsent.windows[batch_id], since)
+    else:
+        _unsent.windows[batch_id] = since
+    transaction.on_commit(partial(_flush, batch_id, trigger))
+
+
+def _outcome(batch_id: int, result: AsyncResult) -> dict:
+    if result.successful():
+        summary = dict(result.result)
+    else:
+        summary = {"batch_id": batch_id, "status": "failed", "error": repr(result.result)}
+    summary.setdefault("task_id", result.id)
+    return summary
+
+
+def recompute_farm_via_celery(
+    batch_ids: list[int],
+    since: dt.date | None,
+    progress: bool = True,
+    timeout_s: float | None = None,
+) -> list[dict]:
+    """Recompute the batches on the workers, one task each; wait and return the outcomes.
+
+    Outcomes come in the order of ``batch_ids``: ``batch_id``, ``status`` (ok, failed,
+    skipped), ``rows``, ``assignments``, ``seconds``, ``error``, ``task_id``. Needs a
+    result backend (the Redis broker's own database by default, ``rpc://`` with
+    RabbitMQ). Raises ``TimeoutError`` after ``timeout_s`` seconds.
+    """
+    results = [_send(batch_id, since, "celery", uuid()) for batch_id in batch_ids]
+    waiting = dict(enumerate(results))
+    outcomes: dict[int, dict] = {}
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
+    columns = (
+        TextColumn("recompute via celery"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, disable=not progress, transient=False) as bar:
+        task = bar.add_task("batches", total=len(results))
+        while waiting:
+            for index, result in list(waiting.items()):
+                if result.ready():
+                    outcomes[index] = _outcome(batch_ids[index], result)
+                    del waiting[index]
+                    bar.advance(task)
+            if not waiting:
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"{len(waiting)} of {len(results)} batches not done")
+            time.sleep(0.1)
+    failed = [o for o in outcomes.values() if o.get("status") == "failed"]
+    if failed:
+        log.warning("%d of %d batches failed", len(failed), len(results))
+    return [outcomes[index] for index in range(len(results))]

@@ -1,0 +1,192 @@
+"""The earliest day still to recompute, per batch: how a burst of events becomes one task.
+
+The first event of a batch marks it pending and enqueues one task with a short
+countdown; later events only move the pending day earlier. The task takes the pending
+day when it starts, so events that arrive while it computes mark the batch pending
+anew and get a task of their own: nothing is lost, and a year of imported data does not
+become a million tasks.
+
+A taken day is kept under the task's id until the task finishes ("in flight"), so a
+task redelivered after its worker died still knows the whole window it was given.
+
+With a Redis broker the store lives in Redis and every process shares it. Without one
+(tasks run in-process) an in-process store does the same for the one process.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from functools import cache
+from typing import Protocol
+
+import redis
+from django.conf import settings
+from django.db import connection
+
+FULL = ""
+"""How a full recompute (``since=None``) is stored: it sorts before every ISO date."""
+
+INFLIGHT_TTL_S = 24 * 3600
+# A pending mark outlives any sane queue wait; it expires only so that a task lost with
+# a broker that was wiped cannot silence a batch's triggers for ever.
+PENDING_TTL_S = 6 * 3600
+
+
+def encode_since(since: dt.date | None) -> str:
+    return FULL if since is None else since.isoformat()
+
+
+def decode_since(value: str) -> dt.date | None:
+    return None if value == FULL else dt.date.fromisoformat(value)
+
+
+def earliest(a: dt.date | None, b: dt.date | None) -> dt.date | None:
+    """The wider of two windows; ``None`` (from the first day) is the widest."""
+    if a is None or b is None:
+        return None
+    return min(a, b)
+
+
+class PendingStore(Protocol):
+    def mark(self, batch_id: int, since: dt.date | None) -> bool:
+        """Move the batch's pending day to ``since`` if earlier; True if none was pending."""
+
+    def take(self, batch_id: int, task_id: str) -> tuple[bool, dt.date | None]:
+        """Clear the pending day and hold it in flight for ``task_id``: (found, since)."""
+
+    def done(self, task_id: str) -> None:
+        """Forget what ``task_id`` held in flight: its recompute is stored."""
+
+    def clear(self, batch_id: int) -> None:
+        """Drop the pending mark (its task could not be sent)."""
+
+
+class LocalPendingStore:
+    """One process's pending days: coalesces when tasks run in-process."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pending: dict[int, str] = {}
+        self._inflight: dict[str, str] = {}
+
+    def mark(self, batch_id: int, since: dt.date | None) -> bool:
+        value = encode_since(since)
+        with self._lock:
+            current = self._pending.get(batch_id)
+            if current is None:
+                self._pending[batch_id] = value
+                return True
+            self._pending[batch_id] = min(current, value)
+            return False
+
+    def take(self, batch_id: int, task_id: str) -> tuple[bool, dt.date | None]:
+        with self._lock:
+            held = (self._pending.pop(batch_id, None), self._inflight.get(task_id))
+            values = [v for v in held if v is not None]
+            if not values:
+                return False, None
+            self._inflight[task_id] = min(values)
+            return True, decode_since(min(values))
+
+    def done(self, task_id: str) -> None:
+        with self._lock:
+            self._inflight.pop(task_id, None)
+
+    def clear(self, batch_id: int) -> None:
+        with self._lock:
+            self._pending.pop(batch_id, None)
+
+
+_MARK = """
+local current = redis.call('GET', KEYS[1])
+if current == false then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+if ARGV[1] < current then
+  redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+end
+return 0
+"""
+
+_TAKE = """
+local pending = redis.call('GET', KEYS[1])
+local inflight = redis.call('GET', KEYS[2])
+redis.call('DEL', KEYS[1])
+local best = pending
+if inflight ~= false and (best == false or inflight < best) then
+  best = inflight
+end
+if best == false then
+  return false
+end
+redis.call('SET', KEYS[2], best, 'EX', ARGV[1])
+return best
+"""
+
+
+class RedisPendingStore:
+    """Pending days in Redis, shared by web processes, importers and workers.
+
+    Keys carry the database name, so two farms (or a test database) sharing one Redis
+    never see each other's batches. Each operation is one Lua script: atomic.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.client = redis.Redis.from_url(url)
+        self._mark = self.client.register_script(_MARK)
+        self._take = self.client.register_script(_TAKE)
+
+    @staticmethod
+    def _prefix() -> str:
+        return f"aquagrowth:{connection.settings_dict['NAME']}"
+
+    def _pending_key(self, batch_id: int) -> str:
+        return f"{self._prefix()}:pending:{batch_id}"
+
+    def _inflight_key(self, task_id: str) -> str:
+        return f"{self._prefix()}:inflight:{task_id}"
+
+    def mark(self, batch_id: int, since: dt.date | None) -> bool:
+        keys = [self._pending_key(batch_id)]
+        return bool(self._mark(keys=keys, args=[encode_since(since), PENDING_TTL_S]))
+
+    def take(self, batch_id: int, task_id: str) -> tuple[bool, dt.date | None]:
+        keys = [self._pending_key(batch_id), self._inflight_key(task_id)]
+        value = self._take(keys=keys, args=[INFLIGHT_TTL_S])
+        if value is None:
+            return False, None
+        return True, decode_since(value.decode())
+
+    def done(self, task_id: str) -> None:
+        self.client.delete(self._inflight_key(task_id))
+
+    def clear(self, batch_id: int) -> None:
+        self.client.delete(self._pending_key(batch_id))
+
+
+_local_store = LocalPendingStore()
+
+
+@cache
+def _redis_store(url: str) -> RedisPendingStore:
+    return RedisPendingStore(url)
+
+
+def pending_store_url() -> str:
+    """Where pending days live: ``AQUAGROWTH_PENDING_URL``, else a Redis broker, else ''."""
+    from aquagrowth.celery import app
+
+    explicit = getattr(settings, "AQUAGROWTH_PENDING_URL", "")
+    if explicit:
+        return explicit
+    if app.conf.task_always_eager:
+        return ""
+    broker = app.conf.broker_url or ""
+    return broker if broker.startswith(("redis://", "rediss://")) else ""
+
+
+def pending_store() -> PendingStore:
+    url = pending_store_url()
+    return _redis_store(url) if url else _local_store
