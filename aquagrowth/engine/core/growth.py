@@ -59,9 +59,7 @@ def fitted_tgc(weight_start_g: float, weight_end_g: float, degree_days: float) -
     return 1000.0 * (np.cbrt(weight_end_g) - np.cbrt(weight_start_g)) / degree_days
 
 
-def days_to_weight(
-    weight_g: float, target_g: float, tgc: float, temp_c: FloatArray
-) -> int | None:
+def days_to_weight(weight_g: float, target_g: float, tgc: float, temp_c: FloatArray) -> int | None:
     """Days until ``weight_g`` reaches ``target_g`` under ``temp_c``; None if it never does.
 
     Day 1 is the first element of ``temp_c``; 0 means the weight is already there.

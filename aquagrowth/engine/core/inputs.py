@@ -9,6 +9,7 @@ keep the smallest record id of each group so reports can name a record.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,7 +127,15 @@ class BatchInputs:
     harvests: DayEvents = field(default_factory=DayEvents)
     feed: ContainerDays = field(default_factory=ContainerDays)
     temperature: ContainerDays = field(default_factory=ContainerDays)
+    start_date: datetime.date | None = None
+    """The batch's first day, so that findings can name dates."""
 
     @property
     def n_assignments(self) -> int:
         return len(self.assignment_id)
+
+    def describe_day(self, day: int) -> str:
+        """A day as a user reads it: the date when known, else the day number."""
+        if self.start_date is not None:
+            return (self.start_date + datetime.timedelta(days=int(day))).isoformat()
+        return f"day {int(day) + 1}"

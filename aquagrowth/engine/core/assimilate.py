@@ -1,0 +1,367 @@
+"""One batch's recorded events in, its actual daily states out.
+
+The orchestration of the core modules, following docs/engine.md: validate the events,
+compute every container's daily temperature, then take the assignments in an order in
+which each transfer's source comes before its destination, walking each one's
+population (day by day, since expected deaths depend on the fish present) and filling
+its weight curve (vectorised per segment), so that a destination receives the fish its
+sources really gave at the weight they really had.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from aquagrowth.engine.core import feed, population, temperature, validation, weight
+from aquagrowth.engine.core.growth import effective_temperature
+from aquagrowth.engine.core.inputs import BatchInputs, FloatArray, IntArray
+from aquagrowth.engine.core.outputs import (
+    ANCHOR_TYPES,
+    FEED_SOURCES,
+    MORTALITY_SOURCES,
+    DailyStates,
+    Finding,
+)
+
+GROWTH_SAMPLE = ANCHOR_TYPES.index("growth_sample")
+WEIGHING = ANCHOR_TYPES.index("weighing")
+RECORDED, MODEL, MISSING = (MORTALITY_SOURCES.index(s) for s in ("recorded", "model", "missing"))
+FEED_RECORDED, FEED_NONE = FEED_SOURCES.index("recorded"), FEED_SOURCES.index("none")
+
+
+def assimilate(inputs: BatchInputs) -> DailyStates:
+    """Compute the daily states of one batch (see docs/engine.md for every rule)."""
+    findings: list[Finding] = []
+    validation.report_scenario(inputs, findings)
+    validation.report_sensor_faults(inputs, findings)
+
+    n_assign = inputs.n_assignments
+    first = inputs.assignment_first_day
+    lengths = np.maximum(inputs.assignment_stop_day - first, 0)
+    offset = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+    n_rows = int(offset[-1])
+    row_assign = np.repeat(np.arange(n_assign), lengths)
+    row_day = np.arange(n_rows) - offset[row_assign] + first[row_assign]
+
+    def rows_of(assignment: IntArray, day: IntArray) -> IntArray:
+        return offset[assignment] + day - first[assignment]
+
+    deaths_recorded = np.full(n_rows, population.NO_RECORD, dtype=np.int64)
+    keep = validation.check_day_events(
+        inputs, inputs.mortality, "mortality", findings, weighed=False
+    )
+    rows = rows_of(inputs.mortality.assignment[keep], inputs.mortality.day[keep])
+    deaths_recorded[rows] = 0
+    np.add.at(deaths_recorded, rows, inputs.mortality.count[keep])
+
+    harvest_fish, harvest_kg = _per_row(
+        inputs, inputs.harvests, "harvest", findings, rows_of, n_rows, weighed=False
+    )
+    sample_fish, sample_g = _per_row(
+        inputs, inputs.samples, "growth sample", findings, rows_of, n_rows, weighed=True
+    )
+    weighing_fish, weighing_g = _per_row(
+        inputs, inputs.weighings, "weighing", findings, rows_of, n_rows, weighed=True
+    )
+
+    feed_owner, feed_keep = validation.assign_feed(inputs, findings)
+    feed_kg = np.zeros(n_rows)
+    feed_events = np.zeros(n_rows, dtype=np.int64)
+    rows = rows_of(feed_owner[feed_keep], inputs.feed.day[feed_keep])
+    np.add.at(feed_kg, rows, inputs.feed.value[feed_keep])
+    np.add.at(feed_events, rows, np.maximum(inputs.feed.count[feed_keep], 1))
+
+    temp_c, temp_source, temp_conf = _row_temperatures(inputs, row_assign, row_day)
+
+    scenario = inputs.scenario
+    n_stages = len(inputs.stage_names)
+    tgc_by_stage = scenario.tgc_by_stage if scenario else np.full(n_stages, np.nan)
+    rate_by_stage = scenario.mortality_rate_by_stage if scenario else np.full(n_stages, np.nan)
+
+    transfers = inputs.transfers
+    use_transfer = validation.check_transfers(inputs, findings)
+    order = _processing_order(inputs, use_transfer, findings)
+    outgoing_of: dict[int, list[int]] = defaultdict(list)
+    filled_by_transfer = np.zeros(n_assign, dtype=bool)
+    for t in np.flatnonzero(use_transfer):
+        outgoing_of[int(transfers.source[t])].append(int(t))
+        filled_by_transfer[transfers.dest[t]] = True
+    placements_of: dict[int, dict[int, list[weight.Placement]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+
+    pop_end = np.zeros(n_rows, dtype=np.int64)
+    deaths = np.zeros(n_rows, dtype=np.int64)
+    modelled = np.zeros(n_rows, dtype=bool)
+    w_end = np.full(n_rows, np.nan)
+    w_start = np.full(n_rows, np.nan)
+    tgc = np.full(n_rows, np.nan)
+    w_source = np.zeros(n_rows, dtype=np.int64)
+    anchor = np.zeros(n_rows, dtype=np.int64)
+    w_conf = np.zeros(n_rows)
+    effective = effective_temperature(temp_c)
+
+    for a in order:
+        n_days = int(lengths[a])
+        if n_days == 0:
+            continue
+        lo, hi = int(offset[a]), int(offset[a + 1])
+        day0 = int(first[a])
+        opening, opening_w = (
+            int(inputs.assignment_opening_population[a]),
+            float(inputs.assignment_opening_weight_g[a]),
+        )
+        if filled_by_transfer[a]:
+            if opening > 0:
+                findings.append(
+                    Finding(
+                        "opening_population_ignored",
+                        f"assignment {inputs.assignment_id[a]} is filled by transfers; its "
+                        f"recorded opening population of {opening} is ignored so no fish are "
+                        "counted twice",
+                        assignment_id=int(inputs.assignment_id[a]),
+                    )
+                )
+            opening, opening_w = 0, math.nan
+
+        placed = np.zeros(n_days, dtype=np.int64)
+        for local_day, group in placements_of[a].items():
+            placed[local_day] = sum(p.fish for p in group)
+        leaving = outgoing_of.get(a, [])
+        walk = population.walk_population(
+            n_days,
+            opening,
+            placed,
+            [(int(transfers.day[t]) - day0, int(transfers.count[t])) for t in leaving],
+            deaths_recorded[lo:hi],
+            harvest_fish[lo:hi],
+            float(rate_by_stage[inputs.assignment_stage[a]]),
+        )
+        for local_day, kind, requested, available in walk.clamped:
+            findings.append(
+                Finding(
+                    "count_clamped",
+                    f"{kind} of {requested} fish from assignment {inputs.assignment_id[a]} on "
+                    f"{inputs.describe_day(day0 + local_day)} exceeds the {available} present; "
+                    f"clamped to {available}",
+                    assignment_id=int(inputs.assignment_id[a]),
+                    day=day0 + local_day,
+                )
+            )
+
+        outgoing: dict[int, list[weight.Outgoing]] = defaultdict(list)
+        for t, fish in zip(leaving, walk.moved, strict=True):
+            outgoing[int(transfers.day[t]) - day0].append(
+                weight.Outgoing(
+                    fish, float(transfers.measured_weight_g[t]), int(transfers.selection[t])
+                )
+            )
+        curve = weight.weight_curve(
+            n_days,
+            np.concatenate(([0.0], np.cumsum(effective[lo:hi]))),
+            opening_w,
+            _end_anchors(
+                lo, hi, sample_fish, sample_g, weighing_fish, weighing_g, harvest_fish, harvest_kg
+            ),
+            placements_of[a],
+            outgoing,
+            walk.start_before_placement,
+            walk.start_after_placement,
+            int(walk.end[-1]),
+            float(tgc_by_stage[inputs.assignment_stage[a]]),
+        )
+        for local_day in curve.invalid_mass_balance:
+            findings.append(
+                Finding(
+                    "mass_balance_invalid",
+                    f"assignment {inputs.assignment_id[a]} on "
+                    f"{inputs.describe_day(day0 + local_day)}: the fish moved weigh more than "
+                    "all fish present; the weight is kept",
+                    assignment_id=int(inputs.assignment_id[a]),
+                    day=day0 + local_day,
+                )
+            )
+        for t, fish in zip(leaving, walk.moved, strict=True):
+            local_day = int(transfers.day[t]) - day0
+            measured = float(transfers.measured_weight_g[t])
+            w = measured if not math.isnan(measured) else float(curve.before_out_g[local_day])
+            dest = int(transfers.dest[t])
+            placements_of[dest][int(transfers.day[t]) - int(first[dest])].append(
+                weight.Placement(fish, w, not math.isnan(measured))
+            )
+
+        pop_end[lo:hi] = walk.end
+        deaths[lo:hi] = walk.deaths
+        modelled[lo:hi] = walk.modelled
+        w_end[lo:hi] = curve.end_g
+        w_start[lo:hi] = curve.start_g
+        tgc[lo:hi] = curve.tgc
+        w_source[lo:hi] = curve.source
+        anchor[lo:hi] = curve.anchor_type
+        w_conf[lo:hi] = curve.confidence
+
+    biomass = np.nan_to_num(pop_end * w_end / 1000.0, nan=0.0)
+    growth = feed.growth_kg(pop_end, w_start, w_end)
+    fcr = _trailing_fcr_by_assignment(feed_kg, growth, offset, row_assign)
+
+    m_source = np.where(deaths_recorded >= 0, RECORDED, np.where(modelled, MODEL, MISSING))
+    m_conf = np.select([m_source == RECORDED, m_source == MODEL], [1.0, 0.4], 0.0)
+    stage_max = inputs.stage_max_weight_g[inputs.assignment_stage[row_assign]]
+    flags = _flags(w_end > stage_max, tgc < 0)
+
+    return DailyStates(
+        assignment=row_assign,
+        day=row_day,
+        population=pop_end,
+        avg_weight_g=w_end,
+        biomass_kg=biomass,
+        temp_c=temp_c,
+        mortality_count=deaths,
+        feed_kg=feed_kg,
+        growth_kg=growth,
+        fcr=fcr,
+        tgc=tgc,
+        anchor_type=anchor,
+        weight_source=w_source,
+        weight_confidence=w_conf,
+        temp_source=temp_source,
+        temp_confidence=temp_conf,
+        mortality_source=m_source,
+        mortality_confidence=m_conf,
+        feed_source=np.where(feed_events > 0, FEED_RECORDED, FEED_NONE),
+        feed_confidence=np.where(feed_events > 0, 1.0, 0.5),
+        flags=flags,
+        findings=findings,
+    )
+
+
+def _per_row(inputs, events, kind, findings, rows_of, n_rows, *, weighed):
+    """Fish and amount of one event kind summed onto the rows of their assignment-days."""
+    keep = validation.check_day_events(inputs, events, kind, findings, weighed=weighed)
+    fish = np.zeros(n_rows, dtype=np.int64)
+    amount = np.zeros(n_rows)
+    rows = rows_of(events.assignment[keep], events.day[keep])
+    np.add.at(fish, rows, events.count[keep])
+    np.add.at(amount, rows, events.amount[keep])
+    return fish, amount
+
+
+def _end_anchors(
+    lo, hi, sample_fish, sample_g, weighing_fish, weighing_g, harvest_fish, harvest_kg
+):
+    """Measured end-of-day weights of rows lo..hi by point (local day + 1).
+
+    Samples, weighings and harvests of one day combine into their fish-weighted mean.
+    """
+    anchors: dict[int, weight.EndAnchor] = {}
+    s_n, w_n, h_n = sample_fish[lo:hi], weighing_fish[lo:hi], harvest_fish[lo:hi]
+    for i in np.flatnonzero((s_n > 0) | (w_n > 0) | (h_n > 0)):
+        weighed = int(s_n[i] + w_n[i])
+        fish = weighed + int(h_n[i])
+        grams = float(sample_g[lo + i] + weighing_g[lo + i] + harvest_kg[lo + i] * 1000.0)
+        confidence = 1.0 if h_n[i] > 0 else weight.sample_confidence(weighed)
+        kind = GROWTH_SAMPLE if s_n[i] > 0 else WEIGHING
+        anchors[int(i) + 1] = weight.EndAnchor(grams / fish, confidence, kind)
+    return anchors
+
+
+def _row_temperatures(inputs: BatchInputs, row_assign: IntArray, row_day: IntArray):
+    """Temperature, its source and confidence on every row (from its container's days)."""
+    n_containers = len(inputs.container_ids)
+    scenario = inputs.scenario
+    if scenario is not None:
+        profile = temperature.profile_temperature(
+            np.arange(1, inputs.n_days + 1), scenario.profile_day_number, scenario.profile_temp_c
+        )
+    else:
+        profile = np.full(inputs.n_days, np.nan)
+    temp = inputs.temperature
+    valid = temp.count > 0 if len(temp.count) else np.ones(len(temp.day), dtype=bool)
+    order = np.lexsort((temp.day, temp.container))
+    order = order[valid[order]]
+    bounds = np.searchsorted(temp.container[order], np.arange(n_containers + 1))
+    table_c = np.full((n_containers, inputs.n_days), np.nan)
+    table_s = np.zeros((n_containers, inputs.n_days), dtype=np.int64)
+    table_k = np.zeros((n_containers, inputs.n_days))
+    used = np.unique(inputs.assignment_container)
+    for c in used:
+        picked = order[bounds[c] : bounds[c + 1]]
+        table_c[c], table_s[c], table_k[c] = temperature.container_temperature(
+            inputs.n_days, temp.day[picked], temp.value[picked], profile
+        )
+    cont = inputs.assignment_container[row_assign]
+    return table_c[cont, row_day], table_s[cont, row_day], table_k[cont, row_day]
+
+
+def _processing_order(
+    inputs: BatchInputs, use_transfer: np.ndarray, findings: list[Finding]
+) -> list[int]:
+    """Assignment positions with every transfer's source before its destination.
+
+    Chronological (the input order) wherever the transfers allow. A transfer that would
+    close a cycle is reported and left out.
+    """
+    n = inputs.n_assignments
+    transfers = inputs.transfers
+    edges: dict[int, list[int]] = defaultdict(list)
+    indegree = [0] * n
+    for t in np.flatnonzero(use_transfer):
+        edges[int(transfers.source[t])].append(int(t))
+        indegree[int(transfers.dest[t])] += 1
+    ready = [a for a in range(n) if indegree[a] == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while True:
+        while ready:
+            a = heapq.heappop(ready)
+            order.append(a)
+            for t in edges.get(a, []):
+                d = int(transfers.dest[t])
+                indegree[d] -= 1
+                if indegree[d] == 0:
+                    heapq.heappush(ready, d)
+        if len(order) == n:
+            return order
+        # A cycle: drop the incoming transfers of the earliest blocked assignment.
+        blocked = min(a for a in range(n) if indegree[a] > 0)
+        for t in np.flatnonzero(use_transfer & (transfers.dest == blocked)):
+            if int(transfers.source[t]) not in order:
+                use_transfer[t] = False
+                edges[int(transfers.source[t])].remove(int(t))
+                indegree[blocked] -= 1
+                findings.append(
+                    Finding(
+                        "transfer_cycle",
+                        f"transfer {int(transfers.id[t])} closes a cycle of transfers; ignored",
+                        int(transfers.id[t]),
+                        int(inputs.assignment_id[blocked]),
+                        int(transfers.day[t]),
+                    )
+                )
+        if indegree[blocked] == 0:
+            heapq.heappush(ready, blocked)
+
+
+def _trailing_fcr_by_assignment(
+    feed_kg: FloatArray, growth: FloatArray, offset: IntArray, row_assign: IntArray
+) -> FloatArray:
+    """Trailing 7-day FCR of every row, windows never reaching into another assignment."""
+    cum_feed = np.concatenate(([0.0], np.cumsum(feed_kg)))
+    cum_growth = np.concatenate(([0.0], np.cumsum(growth)))
+    end = np.arange(1, len(feed_kg) + 1)
+    start = np.maximum(end - feed.FCR_WINDOW_DAYS, offset[row_assign])
+    fed = cum_feed[end] - cum_feed[start]
+    grown = cum_growth[end] - cum_growth[start]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = fed / grown
+    return np.where((grown > 1e-12) & (fed > 0), ratio, np.nan)
+
+
+def _flags(above_max: np.ndarray, negative_tgc: np.ndarray) -> list[str]:
+    """Per-row findings as sorted comma-separated names ("" when none)."""
+    names = np.array(["", "above_stage_max", "negative_tgc", "above_stage_max,negative_tgc"])
+    return names[above_max.astype(np.int64) + 2 * negative_tgc.astype(np.int64)].tolist()

@@ -1,0 +1,50 @@
+"""Feed, biomass growth and feed conversion ratio (FCR).
+
+The FCR is feed over the biomass PRODUCED BY GROWTH (population x weight gain), never
+over the change of standing biomass, which transfers, harvest and mortality also move.
+A trailing window keeps one day's feed from being divided by one day's gain.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aquagrowth.engine.core.inputs import FloatArray, IntArray
+
+FCR_WINDOW_DAYS = 7
+
+
+def growth_kg(
+    population: IntArray, weight_start_g: FloatArray, weight_end_g: FloatArray
+) -> FloatArray:
+    """Biomass produced by growth over each day (kg): population x (end - start weight) / 1000.
+
+    ``weight_start_g`` is the start-of-day weight after placements and transfers, so that
+    moving fish never counts as growth. Unknown weights produce 0 kg.
+    """
+    gain = np.nan_to_num(weight_end_g - weight_start_g, nan=0.0)
+    return population * gain / 1000.0
+
+
+def ratio_of_sums(feed_kg: FloatArray, growth_kg: FloatArray) -> float:
+    """Period or cumulative FCR (kg feed / kg growth); NaN when nothing grew or nothing was fed."""
+    feed, grown = float(np.sum(feed_kg)), float(np.sum(growth_kg))
+    return feed / grown if grown > 0 and feed > 0 else float("nan")
+
+
+def trailing_fcr(
+    feed_kg: FloatArray, growth_kg: FloatArray, window: int = FCR_WINDOW_DAYS
+) -> FloatArray:
+    """FCR of each day over the trailing ``window`` days of one assignment's consecutive rows.
+
+    Returns NaN where the window's growth is not positive or its feed is 0.
+    """
+    cum_feed = np.concatenate(([0.0], np.cumsum(feed_kg)))
+    cum_growth = np.concatenate(([0.0], np.cumsum(growth_kg)))
+    end = np.arange(1, len(feed_kg) + 1)
+    start = np.maximum(end - window, 0)
+    feed = cum_feed[end] - cum_feed[start]
+    grown = cum_growth[end] - cum_growth[start]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fcr = feed / grown
+    return np.where((grown > 1e-12) & (feed > 0), fcr, np.nan)

@@ -1,0 +1,137 @@
+"""Population of one assignment day by day: placements, transfers out, deaths, harvest.
+
+Recorded deaths are used as they are. A day without a record loses the scenario's
+expected deaths, a fractional count carried forward so that a small population still
+loses fish at the planned long-run rate (rounding N x rate each day would lose none)
+while the population stays a whole number.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from aquagrowth.engine.core.inputs import IntArray
+
+NO_RECORD = -1
+
+
+@dataclass
+class PopulationWalk:
+    """Result of :func:`walk_population` for days 0 .. L - 1 of one assignment.
+
+    start_before_placement[i] : fish at the start of day i, before placements
+    start_after_placement[i] : fish after the day's placements, before transfers out
+    end[i] : fish at the end of day i
+    deaths[i] : fish that died on day i
+    modelled[i] : True where deaths came from the scenario's rate
+    moved : fish actually moved by each outgoing transfer, in the order given
+    clamped : (day, kind, requested, available) for every count cut to the fish present
+    """
+
+    start_before_placement: IntArray
+    start_after_placement: IntArray
+    end: IntArray
+    deaths: IntArray
+    modelled: np.ndarray
+    moved: list[int]
+    clamped: list[tuple[int, str, int, int]] = field(default_factory=list)
+
+
+def walk_population(
+    n_days: int,
+    opening: int,
+    placed: IntArray,
+    outgoing: list[tuple[int, int]],
+    recorded_deaths: IntArray,
+    harvested: IntArray,
+    mortality_rate: float,
+) -> PopulationWalk:
+    """Walk one assignment's population through its days.
+
+    Parameters
+    ----------
+    n_days : the assignment's days L (rows 0 .. L - 1)
+    opening : fish present at the start of day 0 (egg input), else 0
+    placed : fish placed at the start of each day (already what the sources could give)
+    outgoing : (day, requested fish) of each transfer out, in id order; day may be L
+        (the departure day: the fish present at the end of day L - 1 leave)
+    recorded_deaths : recorded deaths per day, ``NO_RECORD`` (-1) where nothing recorded
+    harvested : fish harvested per day
+    mortality_rate : expected deaths per fish per day (fraction); NaN when unknown
+
+    Returns
+    -------
+    PopulationWalk
+    """
+    out_by_day: dict[int, list[int]] = {}
+    for index, (day, _) in enumerate(outgoing):
+        out_by_day.setdefault(day, []).append(index)
+    moved = [0] * len(outgoing)
+    clamped: list[tuple[int, str, int, int]] = []
+    placed_l = placed.tolist()
+    deaths_l = recorded_deaths.tolist()
+    harvest_l = harvested.tolist()
+    use_model = not math.isnan(mortality_rate) and mortality_rate > 0
+    before = [0] * n_days
+    after = [0] * n_days
+    end = [0] * n_days
+    died = [0] * n_days
+    modelled = [False] * n_days
+
+    population = opening
+    carry = 0.0
+    for day in range(n_days):
+        before[day] = population
+        population += placed_l[day]
+        after[day] = population
+        if day in out_by_day:
+            for index in out_by_day[day]:
+                requested = outgoing[index][1]
+                if requested > population:
+                    clamped.append((day, "transfer", requested, population))
+                    requested = population
+                moved[index] = requested
+                population -= requested
+        recorded = deaths_l[day]
+        if recorded != NO_RECORD:
+            if recorded > population:
+                clamped.append((day, "mortality", recorded, population))
+                recorded = population
+            died[day] = recorded
+            population -= recorded
+        elif use_model:
+            carry += population * mortality_rate
+            whole = math.floor(carry)
+            carry -= whole
+            whole = min(whole, population)
+            died[day] = whole
+            population -= whole
+            modelled[day] = True
+        harvest = harvest_l[day]
+        if harvest:
+            if harvest > population:
+                clamped.append((day, "harvest", harvest, population))
+                harvest = population
+            population -= harvest
+        end[day] = population
+
+    for index in out_by_day.get(n_days, []):
+        requested = outgoing[index][1]
+        if requested > population:
+            clamped.append((n_days, "transfer", requested, population))
+            requested = population
+        moved[index] = requested
+        population -= requested
+
+    return PopulationWalk(
+        start_before_placement=np.asarray(before, dtype=np.int64),
+        start_after_placement=np.asarray(after, dtype=np.int64),
+        end=np.asarray(end, dtype=np.int64),
+        deaths=np.asarray(died, dtype=np.int64),
+        modelled=np.asarray(modelled, dtype=bool),
+        moved=moved,
+        clamped=clamped,
+    )
