@@ -6,3 +6,8 @@ class DistributedConfig(AppConfig):
 
     name = "aquagrowth.distributed"
     verbose_name = "Distributed recompute"
+
+    def ready(self) -> None:
+        from aquagrowth.distributed import triggers
+
+        triggers.connect()

@@ -1,0 +1,157 @@
+"""Saved events trigger the recompute of exactly the days they can change.
+
+Receivers of ``pre_save``, ``post_save`` and ``post_delete`` of the event models work
+wherever a record is saved one at a time: admin, API, importer or code. For each they
+name the batches and the first day to recompute (docs/engine.md):
+
+- feeding, mortality, growth sample, weighing, transfer, harvest: the event's batch from
+  the event's day (the runner goes back to the anchor before that day itself, and on
+  through every assignment downstream);
+- a water temperature reading: every batch with an assignment in that container within
+  7 days of the reading, from 7 days before it, because a measured day also changes the
+  interpolated temperatures of the days up to 7 days either side;
+- a changed record: both its old and its new place, so moving a sample from May to March
+  recomputes from March, and moving it to another batch recomputes both batches.
+
+``QuerySet.bulk_create``, ``QuerySet.update`` and raw fixture loads send no such
+signals: bulk paths call :func:`aquagrowth.distributed.dispatch.enqueue_recompute`
+themselves once they are done. Triggers are off inside
+:func:`aquagrowth.farm.signals.bulk_load` and when ``AQUAGROWTH_TRIGGERS=0``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+
+from django.db.models import Model, Q
+from django.db.models.signals import post_delete, post_save, pre_save
+
+from aquagrowth.distributed.dispatch import recompute_after_commit
+from aquagrowth.distributed.pending import earliest
+from aquagrowth.farm import models as m
+from aquagrowth.farm.models.environment import TEMPERATURE_CODE
+from aquagrowth.farm.signals import triggers_enabled
+
+EVENT_DAY_FIELDS: dict[type[Model], str] = {
+    m.FeedingEvent: "feeding_date",
+    m.MortalityEvent: "event_date",
+    m.GrowthSample: "sample_date",
+    m.Weighing: "weighing_date",
+    m.TransferAction: "execution_date",
+    m.Harvest: "harvest_date",
+}
+"""Event model -> the field holding its day."""
+
+INTERPOLATION_REACH_DAYS = 7
+"""A measured temperature day is used to interpolate this many days on either side."""
+
+Windows = dict[int, dt.date | None]
+"""Batch id -> first day to recompute."""
+
+_PREVIOUS = "_aquagrowth_previous"
+
+
+def triggers_on() -> bool:
+    return os.environ.get("AQUAGROWTH_TRIGGERS", "1") != "0" and triggers_enabled()
+
+
+def _merge(windows: Windows, batch_id: int, since: dt.date) -> None:
+    windows[batch_id] = earliest(windows[batch_id], since) if batch_id in windows else since
+
+
+def event_windows(model: type[Model], places: Iterable[tuple[int, dt.date]]) -> Windows:
+    """The windows of an event that was or is at ``places`` ((batch id, day) pairs)."""
+    windows: Windows = {}
+    for batch_id, day in places:
+        if batch_id is not None and day is not None:
+            _merge(windows, batch_id, day)
+    return windows
+
+
+def reading_windows(places: Iterable[tuple[int, int, dt.datetime]]) -> Windows:
+    """Windows of a reading that was or is at ``places`` ((container, parameter, time)).
+
+    Only readings of the temperature parameter (found by its code) change daily states.
+    """
+    windows: Windows = {}
+    reach = dt.timedelta(days=INTERPOLATION_REACH_DAYS)
+    temperature_ids = set(
+        m.EnvironmentalParameter.objects.filter(code=TEMPERATURE_CODE).values_list("id", flat=True)
+    )
+    for container_id, parameter_id, reading_time in places:
+        if parameter_id not in temperature_ids or reading_time is None:
+            continue
+        day = reading_time.astimezone(dt.UTC).date() if reading_time.tzinfo else reading_time.date()
+        present = m.Assignment.objects.filter(
+            container_id=container_id, assignment_date__lte=day + reach
+        ).filter(Q(departure_date__isnull=True) | Q(departure_date__gt=day - reach))
+        for batch_id in present.values_list("batch_id", flat=True).distinct():
+            _merge(windows, batch_id, day - reach)
+    return windows
+
+
+def _event_place(model: type[Model], instance: Model) -> tuple[int, dt.date]:
+    return instance.batch_id, getattr(instance, EVENT_DAY_FIELDS[model])
+
+
+def _reading_place(instance: m.EnvironmentalReading) -> tuple[int, int, dt.datetime]:
+    return instance.container_id, instance.parameter_id, instance.reading_time
+
+
+def _place(model: type[Model], instance: Model) -> tuple:
+    if model is m.EnvironmentalReading:
+        return _reading_place(instance)
+    return _event_place(model, instance)
+
+
+def _stored_place(model: type[Model], pk) -> tuple | None:
+    """Where the record is in the database now (before this save)."""
+    if model is m.EnvironmentalReading:
+        fields = ("container_id", "parameter_id", "reading_time")
+    else:
+        fields = ("batch_id", EVENT_DAY_FIELDS[model])
+    return model.objects.filter(pk=pk).values_list(*fields).first()
+
+
+def _windows(model: type[Model], places: list[tuple]) -> Windows:
+    if model is m.EnvironmentalReading:
+        return reading_windows(places)
+    return event_windows(model, places)
+
+
+def _hand_on(windows: Windows) -> None:
+    for batch_id, since in windows.items():
+        recompute_after_commit(batch_id, since, "event")
+
+
+def remember_previous_place(sender: type[Model], instance: Model, raw: bool = False, **_) -> None:
+    if raw or not triggers_on() or instance._state.adding or instance.pk is None:
+        return
+    setattr(instance, _PREVIOUS, _stored_place(sender, instance.pk))
+
+
+def on_saved(sender: type[Model], instance: Model, raw: bool = False, **_) -> None:
+    if raw or not triggers_on():
+        return
+    places = [_place(sender, instance)]
+    previous = instance.__dict__.pop(_PREVIOUS, None)
+    if previous is not None:
+        places.append(previous)
+    _hand_on(_windows(sender, places))
+
+
+def on_deleted(sender: type[Model], instance: Model, **_) -> None:
+    if not triggers_on():
+        return
+    _hand_on(_windows(sender, [_place(sender, instance)]))
+
+
+def connect() -> None:
+    """Connect the receivers (from ``DistributedConfig.ready``); idempotent."""
+    for model in [*EVENT_DAY_FIELDS, m.EnvironmentalReading]:
+        uid = f"aquagrowth.distributed.triggers.{model.__name__}"
+        pre_save.connect(remember_previous_place, sender=model, dispatch_uid=f"{uid}.pre")
+        post_save.connect(on_saved, sender=model, dispatch_uid=f"{uid}.saved")
+        post_delete.connect(on_deleted, sender=model, dispatch_uid=f"{uid}.deleted")
