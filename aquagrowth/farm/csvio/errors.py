@@ -1,0 +1,49 @@
+"""Bad rows, reported as ``file:line:column: reason`` the way a spreadsheet user finds them.
+
+Line numbers count records as a spreadsheet shows rows: the header is line 1 and the
+first data row line 2, even when a quoted cell spans several physical lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+WHOLE_ROW = "-"
+"""The column shown when a finding concerns the row or the file rather than one cell."""
+
+
+@dataclass(frozen=True, order=True)
+class RowError:
+    file: str
+    line: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.reason}"
+
+
+@dataclass
+class ErrorLog:
+    """Collects findings; keeps the first ``limit`` so that a file of millions of bad rows
+    cannot exhaust memory, while still counting every one."""
+
+    limit: int = 1000
+    kept: list[RowError] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, file: str, line: int, column: str, reason: str) -> None:
+        self.total += 1
+        if len(self.kept) < self.limit:
+            self.kept.append(RowError(file, line, column, reason))
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def __iter__(self) -> Iterator[RowError]:
+        return iter(self.kept)
+
+    @property
+    def omitted(self) -> int:
+        return self.total - len(self.kept)

@@ -1,0 +1,37 @@
+"""The shape of one CSV file of the format: its name, columns and natural key.
+
+Each kind of record declares one :class:`FileSpec`; the reader, the writer and the
+documentation all follow the same declaration, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aquagrowth.farm.csvio.cells import Cell
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    cell: Cell
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """``key`` names the columns that identify a row (empty for events, which have none);
+    ``also_unique`` lists further column sets that no two rows may share."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    also_unique: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)

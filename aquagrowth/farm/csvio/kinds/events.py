@@ -1,0 +1,402 @@
+"""What a farm records day by day: feeding, mortality, samples, weighings, transfers,
+harvests and environmental readings. Events have no natural key; each row is one event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+
+from aquagrowth.farm import models as m
+from aquagrowth.farm.csvio.catalogue import Catalogue, Entry
+from aquagrowth.farm.csvio.cells import Choice, Date, Integer, Number, Text, TimeOfDay, Timestamp
+from aquagrowth.farm.csvio.format import Column, FileSpec
+from aquagrowth.farm.csvio.kinds.base import Bad, Kind, Row, find, today
+
+READING_WINDOW_DAYS = 7
+"""Readings this many days either side of a batch's stays go with the batch on export:
+the engine interpolates temperature across gaps of up to 7 days."""
+
+
+def _in_batches(queryset, batch_ids: set[int] | None):
+    return queryset if batch_ids is None else queryset.filter(batch_id__in=batch_ids)
+
+
+def assignment_columns(prefix: str = "", what: str = "the assignment") -> tuple[Column, ...]:
+    return (
+        Column(f"{prefix}container", Text(), f"Container of {what}."),
+        Column(
+            f"{prefix}assignment_date",
+            Date(),
+            f"Arrival day of {what} (with batch and container it names the assignment).",
+        ),
+    )
+
+
+BATCH = Column("batch", Text(max_length=50), "Batch number.")
+
+
+def find_assignment(row: Row, catalogue: Catalogue, bad: Bad, prefix: str = "") -> Entry | None:
+    """The assignment the row names by batch, container and arrival day, or None (reported)."""
+    container = row[f"{prefix}container"]
+    batch = find(catalogue, "batches", (row["batch"],), "batch", "batch", bad)
+    if not find(catalogue, "containers", (container,), f"{prefix}container", "container", bad):
+        return None
+    if batch is None:
+        return None
+    key = (row["batch"], container, row[f"{prefix}assignment_date"])
+    entry = catalogue.get("assignments", key)
+    if entry is None:
+        bad(
+            f"{prefix}assignment_date",
+            f"batch {row['batch']} has no stay in {container} arriving on {key[2]}",
+        )
+    return entry
+
+
+def check_not_future(day: dt.date, column: str, bad: Bad) -> None:
+    """What a farm records has happened: a day after today is a typing error."""
+    if day > today():
+        bad(column, f"{day} is in the future")
+
+
+def check_in_stay(day: dt.date, column: str, stay: Entry | None, bad: Bad, whose: str = "") -> None:
+    """An event of an assignment falls on one of its days (arrival .. departure - 1)."""
+    if stay is None:
+        return
+    arrival, departure = stay.row["assignment_date"], stay.row["departure_date"]
+    if day < arrival or (departure is not None and day >= departure):
+        end = f"departure {departure}" if departure else "still there"
+        bad(column, f"{day} is outside the days of the {whose}assignment ({arrival}, {end})")
+
+
+class AssignmentEventKind(Kind):
+    """An event of one assignment on one day; subclasses name the date column and values."""
+
+    date_column: str
+
+    def stored_query(self):
+        raise NotImplementedError
+
+    def value_fields(self) -> tuple[str, ...]:
+        return self.spec.column_names[4:]
+
+    def stored(self, batch_ids):
+        queryset = _in_batches(self.stored_query().order_by("pk"), batch_ids)
+        return queryset.values_list(
+            "pk",
+            "batch__number",
+            "assignment__container__name",
+            "assignment__assignment_date",
+            self.date_column,
+            *self.value_fields(),
+        )
+
+    def check(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
+        stay = find_assignment(row, catalogue, bad)
+        check_not_future(row[self.date_column], self.date_column, bad)
+        check_in_stay(row[self.date_column], self.date_column, stay, bad)
+
+    def build(self, row: Row, catalogue: Catalogue):
+        key = (row["batch"], row["container"], row["assignment_date"])
+        values = {name: row[name] for name in (self.date_column, *self.value_fields())}
+        return self.model(
+            batch_id=catalogue.id_of("batches", (row["batch"],)),
+            assignment_id=catalogue.id_of("assignments", key),
+            **values,
+        )
+
+    def touched(self, row: Row, catalogue: Catalogue) -> tuple[str, dt.date]:
+        return row["batch"], row[self.date_column]
+
+
+class MortalityKind(AssignmentEventKind):
+    spec = FileSpec(
+        "mortality",
+        (
+            BATCH,
+            *assignment_columns(),
+            Column("event_date", Date(), "Day the fish died."),
+            Column("count", Integer(unit="fish"), "Dead fish."),
+            Column("cause", Text(required=False, max_length=50), "Cause, if known."),
+        ),
+    )
+    model = m.MortalityEvent
+    date_column = "event_date"
+
+    def stored_query(self):
+        return m.MortalityEvent.objects
+
+
+class SampleKind(AssignmentEventKind):
+    spec = FileSpec(
+        "samples",
+        (
+            BATCH,
+            *assignment_columns(),
+            Column("sample_date", Date(), "Day of the growth sample."),
+            Column("sample_size", Integer(minimum=1, unit="fish"), "Fish weighed."),
+            Column("avg_weight_g", Number(above=0, unit="g"), "Mean weight of the fish weighed."),
+            Column(
+                "std_weight_g",
+                Number(required=False, at_least=0, unit="g"),
+                "Standard deviation of their weights.",
+            ),
+            Column("avg_length_cm", Number(required=False, above=0, unit="cm"), "Mean length."),
+        ),
+    )
+    model = m.GrowthSample
+    date_column = "sample_date"
+
+    def stored_query(self):
+        return m.GrowthSample.objects
+
+
+class WeighingKind(AssignmentEventKind):
+    spec = FileSpec(
+        "weighings",
+        (
+            BATCH,
+            *assignment_columns(),
+            Column("weighing_date", Date(), "Day of the weighing."),
+            Column("reason", Text(required=False, max_length=50), "e.g. delousing."),
+            Column("fish_weighed", Integer(minimum=1, unit="fish"), "Fish weighed."),
+            Column("avg_weight_g", Number(above=0, unit="g"), "Mean weight of the fish weighed."),
+        ),
+    )
+    model = m.Weighing
+    date_column = "weighing_date"
+
+    def stored_query(self):
+        return m.Weighing.objects
+
+
+class HarvestKind(AssignmentEventKind):
+    spec = FileSpec(
+        "harvests",
+        (
+            BATCH,
+            *assignment_columns(),
+            Column("harvest_date", Date(), "Day of the harvest."),
+            Column("count", Integer(unit="fish"), "Fish harvested."),
+            Column("live_weight_kg", Number(at_least=0, unit="kg"), "Their live weight in total."),
+        ),
+    )
+    model = m.Harvest
+    date_column = "harvest_date"
+
+    def stored_query(self):
+        return m.Harvest.objects
+
+
+class FeedingKind(Kind):
+    spec = FileSpec(
+        "feeding",
+        (
+            BATCH,
+            Column("container", Text(), "Container fed."),
+            Column("feeding_date", Date(), "Day of the feeding."),
+            Column("feeding_time", TimeOfDay(required=False), "Time of day (UTC), optional."),
+            Column("amount_kg", Number(at_least=0, unit="kg"), "Feed given."),
+            Column("feed_type", Text(required=False, max_length=50), "Feed product."),
+        ),
+    )
+    model = m.FeedingEvent
+
+    def stored(self, batch_ids):
+        return _in_batches(m.FeedingEvent.objects.order_by("pk"), batch_ids).values_list(
+            "pk",
+            "batch__number",
+            "container__name",
+            "feeding_date",
+            "feeding_time",
+            "amount_kg",
+            "feed_type",
+        )
+
+    def check(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
+        batch = find(catalogue, "batches", (row["batch"],), "batch", "batch", bad)
+        container = find(
+            catalogue, "containers", (row["container"],), "container", "container", bad
+        )
+        day = row["feeding_date"]
+        check_not_future(day, "feeding_date", bad)
+        if batch and container:
+            stays = catalogue.stays_of(row["batch"], row["container"])
+            if not any(stay.covers(day) for stay in stays):
+                bad("feeding_date", f"batch {row['batch']} is not in {row['container']} on {day}")
+
+    def build(self, row: Row, catalogue: Catalogue) -> m.FeedingEvent:
+        return m.FeedingEvent(
+            batch_id=catalogue.id_of("batches", (row["batch"],)),
+            container_id=catalogue.id_of("containers", (row["container"],)),
+            feeding_date=row["feeding_date"],
+            feeding_time=row["feeding_time"],
+            amount_kg=row["amount_kg"],
+            feed_type=row["feed_type"],
+        )
+
+    def touched(self, row: Row, catalogue: Catalogue) -> tuple[str, dt.date]:
+        return row["batch"], row["feeding_date"]
+
+
+class TransferKind(Kind):
+    spec = FileSpec(
+        "transfers",
+        (
+            BATCH,
+            *assignment_columns("source_", "the assignment the fish leave"),
+            *assignment_columns("dest_", "the assignment the fish enter"),
+            Column("execution_date", Date(), "Day of the move (at the start of the day)."),
+            Column("transferred_count", Integer(unit="fish"), "Fish moved."),
+            Column(
+                "measured_avg_weight_g",
+                Number(required=False, above=0, unit="g"),
+                "Mean weight of the fish moved, when weighed.",
+            ),
+            Column(
+                "selection_method",
+                Choice(
+                    required=False,
+                    empty=m.SelectionMethod.AVERAGE,
+                    choices=tuple(m.SelectionMethod.values),
+                ),
+                "AVERAGE (default), LARGEST or SMALLEST: which fish were moved.",
+            ),
+            Column(
+                "status",
+                Choice(
+                    required=False,
+                    empty=m.TransferStatus.COMPLETED,
+                    choices=tuple(m.TransferStatus.values),
+                ),
+                "PLANNED, IN_PROGRESS, COMPLETED (default) or CANCELLED.",
+            ),
+        ),
+    )
+    model = m.TransferAction
+
+    def stored(self, batch_ids):
+        return _in_batches(m.TransferAction.objects.order_by("pk"), batch_ids).values_list(
+            "pk",
+            "batch__number",
+            "source_assignment__container__name",
+            "source_assignment__assignment_date",
+            "dest_assignment__container__name",
+            "dest_assignment__assignment_date",
+            "execution_date",
+            "transferred_count",
+            "measured_avg_weight_g",
+            "selection_method",
+            "status",
+        )
+
+    def check(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
+        source = find_assignment(row, catalogue, bad, "source_")
+        dest = find_assignment(row, catalogue, bad, "dest_")
+        if source is not None and source is dest:
+            bad("dest_container", "the destination is the source itself")
+            return
+        if row["status"] in (m.TransferStatus.PLANNED, m.TransferStatus.CANCELLED):
+            return  # a plan may lie ahead and need not fit the stays yet
+        day = row["execution_date"]
+        check_not_future(day, "execution_date", bad)
+        check_in_stay(day, "execution_date", source, bad, "source ")
+        check_in_stay(day, "execution_date", dest, bad, "destination ")
+
+    def build(self, row: Row, catalogue: Catalogue) -> m.TransferAction:
+        batch = row["batch"]
+        source = (batch, row["source_container"], row["source_assignment_date"])
+        dest = (batch, row["dest_container"], row["dest_assignment_date"])
+        return m.TransferAction(
+            batch_id=catalogue.id_of("batches", (batch,)),
+            source_assignment_id=catalogue.id_of("assignments", source),
+            dest_assignment_id=catalogue.id_of("assignments", dest),
+            execution_date=row["execution_date"],
+            transferred_count=row["transferred_count"],
+            measured_avg_weight_g=row["measured_avg_weight_g"],
+            selection_method=row["selection_method"],
+            status=row["status"],
+        )
+
+    def touched(self, row: Row, catalogue: Catalogue) -> tuple[str, dt.date]:
+        return row["batch"], row["execution_date"]
+
+
+class ReadingKind(Kind):
+    spec = FileSpec(
+        "readings",
+        (
+            Column("container", Text(), "Container measured."),
+            Column("parameter", Text(max_length=32), "Parameter code, e.g. temperature."),
+            Column("reading_time", Timestamp(), "When (UTC), e.g. 2024-03-31T06:00:00Z."),
+            Column(
+                "value",
+                Number(),
+                "The reading, in the parameter's unit; kept as read "
+                "(sensor faults are the engine's to recognise).",
+            ),
+            Column(
+                "sensor", Text(required=False, max_length=64), "Serial of the sensor, optional."
+            ),
+        ),
+    )
+    model = m.EnvironmentalReading
+
+    def stored(self, batch_ids):
+        queryset = m.EnvironmentalReading.objects.order_by("pk")
+        if batch_ids is not None:
+            queryset = queryset.filter(_readings_near_stays(batch_ids))
+        return queryset.values_list(
+            "pk", "container__name", "parameter__code", "reading_time", "value", "sensor__serial"
+        )
+
+    def check(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
+        find(catalogue, "containers", (row["container"],), "container", "container", bad)
+        find(catalogue, "parameters", (row["parameter"],), "parameter", "parameter", bad)
+        check_not_future(row["reading_time"].date(), "reading_time", bad)
+        if row["sensor"]:
+            sensor = find(catalogue, "sensors", (row["sensor"],), "sensor", "sensor", bad)
+            if sensor and (sensor.row["container"], sensor.row["parameter"]) != (
+                row["container"],
+                row["parameter"],
+            ):
+                bad(
+                    "sensor",
+                    f"sensor {row['sensor']} measures {sensor.row['parameter']} in "
+                    f"{sensor.row['container']}",
+                )
+
+    def build(self, row: Row, catalogue: Catalogue) -> m.EnvironmentalReading:
+        sensor = row["sensor"]
+        return m.EnvironmentalReading(
+            container_id=catalogue.id_of("containers", (row["container"],)),
+            parameter_id=catalogue.id_of("parameters", (row["parameter"],)),
+            sensor_id=catalogue.id_of("sensors", (sensor,)) if sensor else None,
+            reading_time=row["reading_time"],
+            value=row["value"],
+        )
+
+    def touched_container(self, row: Row) -> tuple[str, dt.date]:
+        return row["container"], row["reading_time"].date()
+
+
+def _readings_near_stays(batch_ids: set[int]) -> Q:
+    """Readings of the containers the batches were in, during their stays and a window
+    either side, so the exported batch's temperatures are the ones the engine used."""
+    window = dt.timedelta(days=READING_WINDOW_DAYS)
+    condition = Q(pk__in=[])
+    stays = m.Assignment.objects.filter(batch_id__in=batch_ids).values_list(
+        "container_id", "assignment_date", "departure_date"
+    )
+    for container_id, arrival, departure in stays:
+        near = Q(container_id=container_id, reading_time__gte=_utc_midnight(arrival - window))
+        if departure is not None:
+            near &= Q(reading_time__lt=_utc_midnight(departure + window))
+        condition |= near
+    return condition
+
+
+def _utc_midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
