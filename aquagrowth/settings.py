@@ -96,6 +96,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Browser libraries come from node_modules (npm ci in bin/setup), never from a CDN.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "aquagrowth.analysis.staticfinders.NodeModulesFinder",
+]
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -115,6 +121,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "aquagrowth API",
     "DESCRIPTION": "Actual daily states, scenario and forward projections of salmon batches.",
     "VERSION": "1",
+    "SWAGGER_UI_DIST": "/static/vendor/swagger-ui-dist",
+    "SWAGGER_UI_FAVICON_HREF": "/static/vendor/swagger-ui-dist/favicon-32x32.png",
 }
 
 LOGGING = {

@@ -1,0 +1,15 @@
+"""URLs of the analysis API (mounted under /api/v1/)."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from aquagrowth.analysis.views import BatchViewSet, DailyStateViewSet, RecomputeView
+
+router = DefaultRouter()
+router.register("batches", BatchViewSet, basename="batch")
+router.register("daily-states", DailyStateViewSet, basename="dailystate")
+
+urlpatterns = [
+    path("recompute/", RecomputeView.as_view(), name="recompute"),
+    *router.urls,
+]

@@ -1,0 +1,316 @@
+"""The combined growth data of a batch: everything the Growth Analysis page draws.
+
+Big series travel as columns (one JSON array per quantity, ``null`` for a missing value)
+rather than one object per day: a tenth of the work to build and about half the bytes.
+``docs/growth-analysis.md`` describes the shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+from django.db.models import Max, Min, Q
+
+from aquagrowth.analysis import performance, projections, series
+from aquagrowth.analysis.state_rows import read_state_rows
+from aquagrowth.farm.models import Assignment, Batch, DailyState, GrowthSample, LifecycleStage
+
+DAILY, WEEKLY = "daily", "weekly"
+RECOMPUTE_HINT = "aquagrowth recompute --batch {number}"
+
+# Decimals sent per quantity: the engine keeps full precision, the page needs less.
+DECIMALS = {
+    "avg_weight_g": 4,
+    "biomass_kg": 2,
+    "population": 0,
+    "feed_kg": 3,
+    "growth_kg": 3,
+    "mortality_count": 1,
+    "temp_c": 2,
+    "fcr": 3,
+    "tgc": 3,
+    "weight_confidence": 2,
+    "temp_confidence": 2,
+    "days": 0,
+    "containers": 0,
+    "stage": 0,
+}
+
+
+@dataclass(frozen=True)
+class GrowthQuery:
+    """What the caller asked for: a date range, one assignment or all, daily or weekly."""
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    assignment_id: int | None = None
+    granularity: str = DAILY
+
+
+def column(values: np.ndarray, decimals: int | None = None) -> list:
+    """A JSON-ready list: floats rounded, NaN as ``None``, dates as ISO strings."""
+    values = np.asarray(values)
+    if values.dtype.kind == "M":
+        return np.datetime_as_string(values, unit="D").tolist()
+    if values.dtype.kind == "f":
+        if decimals is not None:
+            values = np.round(values, decimals)
+        out = values.tolist()
+        if decimals == 0:
+            out = [int(v) if v == v else None for v in out]
+        elif not np.isfinite(values).all():
+            out = [v if v == v else None for v in out]
+        return out
+    return values.tolist()
+
+
+def columns(data: dict[str, np.ndarray], names: tuple[str, ...]) -> dict[str, list]:
+    return {name: column(data[name], DECIMALS.get(name)) for name in names if name in data}
+
+
+STATE_COLUMNS = (
+    "date",
+    "day_number",
+    "week",
+    "days",
+    "population",
+    "avg_weight_g",
+    "biomass_kg",
+    "feed_kg",
+    "growth_kg",
+    "mortality_count",
+    "fcr",
+    "tgc",
+    "temp_c",
+    "anchor_type",
+    "weight_source",
+    "weight_confidence",
+    "temp_source",
+    "temp_confidence",
+    "containers",
+)
+PLAN_COLUMNS = (
+    "date",
+    "day_number",
+    "stage",
+    "avg_weight_g",
+    "population",
+    "biomass_kg",
+    "temp_c",
+    "tgc",
+    "fcr",
+)
+
+
+def batch_info(batch: Batch) -> dict:
+    span = DailyState.objects.filter(batch=batch).aggregate(first=Min("date"), last=Max("date"))
+    return {
+        "id": batch.id,
+        "number": batch.number,
+        "species": batch.species.name,
+        "start_date": batch.start_date,
+        "status": batch.status,
+        "first_state_date": span["first"],
+        "last_state_date": span["last"],
+    }
+
+
+def _assignments(batch: Batch, query: GrowthQuery) -> list[dict]:
+    """The batch's container stays overlapping the requested range."""
+    stays = Assignment.objects.filter(batch=batch)
+    if query.end is not None:
+        stays = stays.filter(assignment_date__lte=query.end)
+    if query.start is not None:
+        stays = stays.filter(Q(departure_date__isnull=True) | Q(departure_date__gt=query.start))
+    return [
+        {
+            "id": a[0],
+            "container_id": a[1],
+            "container": a[2],
+            "stage": a[3],
+            "assignment_date": a[4],
+            "departure_date": a[5],
+        }
+        for a in stays.order_by("assignment_date", "container__name").values_list(
+            "id",
+            "container_id",
+            "container__name",
+            "stage__name",
+            "assignment_date",
+            "departure_date",
+        )
+    ]
+
+
+def _samples(batch: Batch, query: GrowthQuery) -> dict[str, list]:
+    samples = GrowthSample.objects.filter(batch=batch)
+    if query.assignment_id is not None:
+        samples = samples.filter(assignment_id=query.assignment_id)
+    if query.start is not None:
+        samples = samples.filter(sample_date__gte=query.start)
+    if query.end is not None:
+        samples = samples.filter(sample_date__lte=query.end)
+    rows = list(
+        samples.order_by("sample_date", "id").values_list(
+            "sample_date",
+            "assignment_id",
+            "assignment__container__name",
+            "sample_size",
+            "avg_weight_g",
+            "std_weight_g",
+            "avg_length_cm",
+        )
+    )
+    length = np.array([r[6] for r in rows], dtype=np.float64)
+    weight = np.array([r[4] for r in rows], dtype=np.float64)
+    # Fulton's condition factor K = 100 * W / L^3 (W in g, L in cm).
+    with np.errstate(invalid="ignore", divide="ignore"):
+        k_factor = np.where(length > 0, 100.0 * weight / length**3, np.nan)
+    return {
+        "date": [r[0].isoformat() for r in rows],
+        "assignment": [r[1] for r in rows],
+        "container": [r[2] for r in rows],
+        "fish_weighed": [r[3] for r in rows],
+        "avg_weight_g": column(weight, 4),
+        "std_weight_g": column(np.array([r[5] for r in rows], dtype=np.float64), 4),
+        "avg_length_cm": column(length, 2),
+        "condition_factor": column(k_factor, 3),
+    }
+
+
+def _in_range(dates: np.ndarray, query: GrowthQuery) -> np.ndarray:
+    keep = np.ones(dates.shape, dtype=bool)
+    if query.start is not None:
+        keep &= dates >= np.datetime64(query.start, "D")
+    if query.end is not None:
+        keep &= dates <= np.datetime64(query.end, "D")
+    return keep
+
+
+def _plan_for_query(plan: dict, batch: Batch, query: GrowthQuery, model) -> dict:
+    """The scenario curve clipped to the range, one point per day or per ISO week's last day."""
+    plan = dict(plan)
+    plan["date"] = series.day_dates(plan["day_number"], batch.start_date)
+    keep = _in_range(plan["date"], query)
+    plan = {name: values[keep] for name, values in plan.items()}
+    if query.granularity == WEEKLY:
+        last = series.last_day_of_each_week(plan["date"])
+        plan = {name: values[last] for name, values in plan.items()}
+    out = columns(plan, PLAN_COLUMNS)
+    out["stage"] = [model.stages[i].name for i in plan["stage"]]
+    if query.assignment_id is not None:
+        # The plan counts the whole batch; one container holds only a share of it.
+        out["population"] = [None] * len(out["date"])
+        out["biomass_kg"] = [None] * len(out["date"])
+    return out
+
+
+def growth_data(batch: Batch, query: GrowthQuery) -> dict:
+    """The combined growth data of ``batch`` for ``query`` (see the module docstring)."""
+    # Six days before the range so the trailing 7-day FCR of its first days is complete.
+    lead = (
+        None if query.start is None else query.start - dt.timedelta(days=series.FCR_WINDOW_DAYS - 1)
+    )
+    rows = read_state_rows(batch.id, lead, query.end, query.assignment_id)
+    daily = series.daily(rows, batch.start_date)
+    keep = _in_range(daily["date"], query)
+    daily = {name: values[keep] for name, values in daily.items()}
+    rows = rows.take(_in_range(series.day_dates(rows["day_number"], batch.start_date), query))
+    shown = series.weekly(daily) if query.granularity == WEEKLY else daily
+
+    assignments = _assignments(batch, query)
+    names = {a["id"]: a["container"] for a in assignments}
+    stage_names = dict(
+        LifecycleStage.objects.filter(species_id=batch.species_id).values_list("id", "name")
+    )
+    scenario = batch.scenario_in_force()
+    result: dict = {
+        "batch": batch_info(batch),
+        "query": {
+            "start": query.start,
+            "end": query.end,
+            "assignment": query.assignment_id,
+            "granularity": query.granularity,
+        },
+        "scenario": None,
+        "scenario_missing": None,
+        "states_missing": None,
+        "assignments": assignments,
+        "samples": _samples(batch, query),
+        "actual": columns(shown, STATE_COLUMNS),
+        "scenario_projection": None,
+        "forward_projection": None,
+        "variance": None,
+    }
+    if not result["batch"]["last_state_date"]:
+        result["states_missing"] = (
+            "No daily states have been computed for this batch yet. Compute them with "
+            f"`{RECOMPUTE_HINT.format(number=batch.number)}`."
+        )
+    planned_by_stage = None
+    if scenario is None:
+        result["scenario_missing"] = (
+            "This batch has no scenario, so there is no plan to compare with and no forward "
+            "projection. Pin a scenario to the batch (or create one) to see them."
+        )
+    else:
+        model = projections.read_scenario(batch, scenario)
+        planned_by_stage = {
+            s.name: {"tgc": _num(model.tgc[i]), "fcr": _num(model.fcr[i])}
+            for i, s in enumerate(model.stages)
+        }
+        result["scenario"] = {
+            "id": scenario.id,
+            "name": scenario.name,
+            "harvest_weight_g": scenario.harvest_weight_g,
+            "stages": [
+                {
+                    "stage": s.name,
+                    "tgc": _num(model.tgc[i]),
+                    "fcr": _num(model.fcr[i]),
+                    "mortality_rate_per_day": _num(model.mortality_rate_per_day[i]),
+                }
+                for i, s in enumerate(model.stages)
+            ],
+            "pinned": batch.pinned_scenario_id == scenario.id,
+        }
+        missing = projections.missing_parts(model)
+        if missing:
+            result["scenario_missing"] = (
+                "The scenario has no "
+                + " and no ".join(m.removeprefix("a ") for m in missing)
+                + "; the projections treat those as no growth."
+            )
+        plan = projections.scenario_projection(batch, model)
+        if plan is not None:
+            result["scenario_projection"] = _plan_for_query(plan, batch, query, model)
+            plan_dates = series.day_dates(plan["day_number"], batch.start_date)
+            result["variance"] = performance.weight_variance(
+                shown["date"], shown["avg_weight_g"], plan_dates, plan["avg_weight_g"]
+            )
+        forward = projections.forward_projection(batch, model, query.assignment_id)
+        if forward is not None:
+            fseries = forward.pop("series")
+            fseries["date"] = series.day_dates(fseries["day_number"], batch.start_date)
+            if query.end is not None:
+                keep = fseries["date"] <= np.datetime64(query.end, "D")
+                fseries = {name: values[keep] for name, values in fseries.items()}
+            forward.update(
+                columns(
+                    fseries,
+                    ("date", "day_number", "avg_weight_g", "population", "biomass_kg", "temp_c"),
+                )
+            )
+            result["forward_projection"] = forward
+    per_assignment = performance.periods(rows, names, stage_names, planned_by_stage)
+    result["periods"] = {
+        "by_stage": performance.stage_periods(per_assignment),
+        "by_assignment": per_assignment,
+    }
+    return result
+
+
+def _num(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None

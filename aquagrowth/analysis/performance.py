@@ -1,0 +1,135 @@
+"""How the fish did against the plan: weight variance and observed TGC and FCR per period.
+
+Observed TGC of a period (Iwama and Tautz 1981) comes from its end weights and the
+degree-days between them; observed FCR is the period's feed sum over its growth sum,
+the same ratio of sums as the engine's FCR.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aquagrowth.analysis.state_rows import StateRows
+from aquagrowth.engine.core.growth import effective_temperature, fitted_tgc
+
+
+def weight_variance(
+    dates: np.ndarray, actual_g: np.ndarray, plan_dates: np.ndarray, plan_g: np.ndarray
+) -> dict | None:
+    """Actual minus scenario weight (g and % of the scenario) on the dates both exist.
+
+    ``now`` is the latest common date, ``mean`` the mean over the common dates and
+    ``largest`` the date of the largest absolute difference. ``None`` with no overlap.
+    """
+    common, at_actual, at_plan = np.intersect1d(dates, plan_dates, return_indices=True)
+    actual, plan = actual_g[at_actual], plan_g[at_plan]
+    ok = np.isfinite(actual) & np.isfinite(plan) & (plan > 0)
+    if not ok.any():
+        return None
+    common, actual, plan = common[ok], actual[ok], plan[ok]
+    diff = actual - plan
+    percent = diff / plan * 100.0
+    worst = int(np.argmax(np.abs(diff)))
+
+    def point(i: int) -> dict:
+        return {
+            "date": str(common[i]),
+            "actual_g": round(float(actual[i]), 3),
+            "scenario_g": round(float(plan[i]), 3),
+            "difference_g": round(float(diff[i]), 3),
+            "difference_pct": round(float(percent[i]), 2),
+        }
+
+    return {
+        "now": point(len(common) - 1),
+        "mean": {
+            "difference_g": round(float(diff.mean()), 3),
+            "difference_pct": round(float(percent.mean()), 2),
+            "days": len(common),
+        },
+        "largest": point(worst),
+    }
+
+
+def _observed(weight_g: np.ndarray, temp_c: np.ndarray, feed_kg: float, growth_kg: float):
+    """TGC from first to last weight over the degree-days after the first day; FCR."""
+    tgc = float("nan")
+    if weight_g.size >= 2:
+        tgc = fitted_tgc(weight_g[0], weight_g[-1], float(effective_temperature(temp_c[1:]).sum()))
+    fcr = feed_kg / growth_kg if growth_kg > 0 and feed_kg > 0 else float("nan")
+    return tgc, fcr
+
+
+def periods(rows: StateRows, names: dict, stage_names: dict, scenario: dict | None) -> list[dict]:
+    """Observed TGC and FCR per assignment (one container stay), beside the scenario's.
+
+    Parameters
+    ----------
+    rows : daily state rows, ordered by day
+    names : container name by assignment id
+    stage_names : stage name by stage id
+    scenario : per stage name, ``{"tgc": ..., "fcr": ...}`` of the scenario, or None
+    """
+    result = []
+    if len(rows) == 0:
+        return result
+    order = np.lexsort((rows["day_number"], rows["assignment_id"]))
+    assignment = rows["assignment_id"][order]
+    bounds = np.flatnonzero(np.diff(assignment)) + 1
+    for chunk in np.split(np.arange(order.size), bounds):
+        idx = order[chunk]
+        feed, growth = float(rows["feed_kg"][idx].sum()), float(rows["growth_kg"][idx].sum())
+        tgc, fcr = _observed(rows["avg_weight_g"][idx], rows["temp_c"][idx], feed, growth)
+        stage = stage_names.get(int(rows["stage_id"][idx[0]]), "")
+        planned = (scenario or {}).get(stage, {})
+        result.append(
+            {
+                "assignment": int(rows["assignment_id"][idx[0]]),
+                "container": names.get(int(rows["assignment_id"][idx[0]]), ""),
+                "stage": stage,
+                "first_day": int(rows["day_number"][idx[0]]),
+                "last_day": int(rows["day_number"][idx[-1]]),
+                "days": int(idx.size),
+                "feed_kg": feed,
+                "growth_kg": growth,
+                "observed_tgc": _rounded(tgc, 3),
+                "observed_fcr": _rounded(fcr, 3),
+                "scenario_tgc": planned.get("tgc"),
+                "scenario_fcr": planned.get("fcr"),
+            }
+        )
+    result.sort(key=lambda p: (p["first_day"], p["assignment"]))
+    return result
+
+
+def stage_periods(per_assignment: list[dict]) -> list[dict]:
+    """Observed TGC and FCR per stage: FCR from the stage's sums; TGC the mean of its
+    containers' observed TGC weighted by their days (a stage's containers grow in parallel,
+    so one end-to-end fit over the batch curve would mix fish of two stages)."""
+    result = []
+    for stage in dict.fromkeys(p["stage"] for p in per_assignment):
+        mine = [p for p in per_assignment if p["stage"] == stage]
+        feed = sum(p["feed_kg"] for p in mine)
+        growth = sum(p["growth_kg"] for p in mine)
+        fitted = [(p["observed_tgc"], p["days"]) for p in mine if p["observed_tgc"] is not None]
+        days = sum(d for _, d in fitted)
+        tgc = sum(t * d for t, d in fitted) / days if days else float("nan")
+        result.append(
+            {
+                "stage": stage,
+                "containers": len(mine),
+                "first_day": min(p["first_day"] for p in mine),
+                "last_day": max(p["last_day"] for p in mine),
+                "feed_kg": feed,
+                "growth_kg": growth,
+                "observed_tgc": _rounded(tgc, 3),
+                "observed_fcr": _rounded(feed / growth if growth > 0 and feed > 0 else np.nan, 3),
+                "scenario_tgc": mine[0]["scenario_tgc"],
+                "scenario_fcr": mine[0]["scenario_fcr"],
+            }
+        )
+    return result
+
+
+def _rounded(value: float, digits: int) -> float | None:
+    return round(float(value), digits) if np.isfinite(value) else None

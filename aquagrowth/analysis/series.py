@@ -1,0 +1,165 @@
+"""Daily and weekly series of a batch (or one container) from its daily state rows.
+
+Each fish is in exactly one assignment at a day's end, so the batch on a day is the sum
+over that day's rows: on a transfer day the source's row already lost the fish the
+destination's row gained. Weight is then total biomass / total population, never a mean
+of container means. A week is a real aggregate of its days (see ``weekly``), never a
+sample of every seventh row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from aquagrowth.analysis.state_rows import StateRows
+
+FCR_WINDOW_DAYS = 7
+EPOCH = dt.date(1970, 1, 1)
+
+Series = dict[str, np.ndarray]
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator, NaN where the denominator is not positive."""
+    ok = denominator > 0
+    return np.where(ok, numerator / np.where(ok, denominator, 1.0), np.nan)
+
+
+def _weighted_mean(index: np.ndarray, size: int, values: np.ndarray, weights: np.ndarray):
+    """Weighted mean of ``values`` per group, plain mean where the weights sum to 0."""
+    known = np.isfinite(values)
+    clean = np.where(known, values, 0.0)
+    w = np.where(known, weights, 0.0)
+    weighted = _ratio(np.bincount(index, clean * w, size), np.bincount(index, w, size))
+    plain = _ratio(np.bincount(index, clean, size), np.bincount(index, known * 1.0, size))
+    return np.where(np.isfinite(weighted), weighted, plain)
+
+
+def _dominant(index: np.ndarray, size: int, labels: np.ndarray, weights: np.ndarray):
+    """Per group, the label of the row with the largest weight (population)."""
+    out = np.full(size, "", dtype=object)
+    order = np.lexsort((weights, index))
+    # After sorting by (group, weight) the last write of each group is its largest row.
+    out[index[order]] = labels[order]
+    return out
+
+
+def daily(rows: StateRows, start_date: dt.date) -> Series:
+    """One value per day present: containers summed, weight population-weighted.
+
+    Parameters
+    ----------
+    rows : daily state rows (any number of assignments), ordered by day
+    start_date : the batch's first day (day number 1)
+
+    Returns
+    -------
+    Columns ``day_number``, ``population`` (fish), ``biomass_kg``, ``avg_weight_g``
+    (biomass * 1000 / population), ``feed_kg``, ``growth_kg``, ``mortality_count``,
+    ``temp_c`` and ``tgc`` (population-weighted), ``fcr`` (feed / growth summed over the
+    trailing 7 days), ``weight_confidence`` and ``temp_confidence`` (population-weighted),
+    ``anchor_type``, ``weight_source`` and ``temp_source`` (of the day's largest group),
+    ``containers`` (rows of the day).
+    """
+    days, index = np.unique(rows["day_number"], return_inverse=True)
+    size = days.shape[0]
+    population = rows["population"]
+    series: Series = {"day_number": days}
+    series["population"] = np.bincount(index, population, size)
+    series["biomass_kg"] = np.bincount(index, rows["biomass_kg"], size)
+    series["avg_weight_g"] = _ratio(series["biomass_kg"] * 1000.0, series["population"])
+    for name in ("feed_kg", "growth_kg", "mortality_count"):
+        series[name] = np.bincount(index, np.nan_to_num(rows[name]), size)
+    for name in ("temp_c", "tgc", "weight_confidence", "temp_confidence"):
+        series[name] = _weighted_mean(index, size, rows[name], population)
+    series["fcr"] = trailing_fcr(days, series["feed_kg"], series["growth_kg"])
+    anchored = rows["anchor_type"] != "none"
+    series["anchor_type"] = np.full(size, "none", dtype=object)
+    series["anchor_type"][index[anchored]] = rows["anchor_type"][anchored]
+    for name in ("weight_source", "temp_source"):
+        series[name] = _dominant(index, size, rows[name], population)
+    series["containers"] = np.bincount(index, minlength=size).astype(np.float64)
+    series["date"] = day_dates(days, start_date)
+    return series
+
+
+def trailing_fcr(day_number: np.ndarray, feed_kg: np.ndarray, growth_kg: np.ndarray):
+    """Feed / growth (kg/kg) summed over each day and the 6 before; NaN if growth <= 0 or no feed.
+
+    Summing before dividing is what keeps one day of little growth from spiking the ratio.
+    """
+    if day_number.size == 0:
+        return np.empty(0)
+    first = int(day_number[0])
+    dense = int(day_number[-1]) - first + 1
+    feed = np.zeros(dense + 1)
+    growth = np.zeros(dense + 1)
+    feed[day_number - first + 1] = feed_kg
+    growth[day_number - first + 1] = growth_kg
+    feed_sum, growth_sum = np.cumsum(feed), np.cumsum(growth)
+    at = day_number - first + 1
+    before = np.maximum(at - FCR_WINDOW_DAYS, 0)
+    feed_window = feed_sum[at] - feed_sum[before]
+    growth_window = growth_sum[at] - growth_sum[before]
+    fcr = _ratio(feed_window, growth_window)
+    return np.where(feed_window > 0, fcr, np.nan)
+
+
+def weekly(day: Series) -> Series:
+    """One value per ISO week (Monday to Sunday) from a daily series.
+
+    Population, biomass and the states' columns are those of the week's last day present;
+    weight = that day's biomass * 1000 / population; feed, growth and mortality are summed
+    over the week's days; FCR = feed sum / growth sum; temperature and confidences are
+    means of the days; the anchor is that of any anchored day of the week.
+    """
+    days = day["day_number"]
+    if days.size == 0:
+        return {**{name: values[:0] for name, values in day.items()}, "week": np.empty(0)}
+    epoch_days = day["date"].astype("datetime64[D]").astype(np.int64)
+    monday = epoch_days - (epoch_days + 3) % 7  # 1970-01-01 was a Thursday
+    weeks, index = np.unique(monday, return_inverse=True)
+    size = weeks.shape[0]
+    last_row = np.zeros(size, dtype=np.int64)
+    last_row[index] = np.arange(days.size)  # rows are in day order: the last write wins
+    week: Series = {}
+    for name in ("day_number", "date", "population", "biomass_kg", "weight_source", "tgc"):
+        week[name] = day[name][last_row]
+    week["avg_weight_g"] = _ratio(week["biomass_kg"] * 1000.0, week["population"])
+    for name in ("feed_kg", "growth_kg", "mortality_count"):
+        week[name] = np.bincount(index, day[name], size)
+    feed_fcr = _ratio(week["feed_kg"], week["growth_kg"])
+    week["fcr"] = np.where(week["feed_kg"] > 0, feed_fcr, np.nan)
+    count = np.bincount(index, minlength=size).astype(np.float64)
+    for name in ("temp_c", "weight_confidence", "temp_confidence"):
+        known = np.isfinite(day[name])
+        total = np.bincount(index, np.where(known, day[name], 0.0), size)
+        week[name] = _ratio(total, np.bincount(index, known * 1.0, size))
+    week["temp_source"] = day["temp_source"][last_row]
+    anchored = day["anchor_type"] != "none"
+    week["anchor_type"] = np.full(size, "none", dtype=object)
+    week["anchor_type"][index[anchored]] = day["anchor_type"][anchored]
+    week["containers"] = day["containers"][last_row]
+    week["days"] = count
+    thursday = (weeks + 3).astype("datetime64[D]").astype(object)
+    week["week"] = np.array(
+        [f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}" for d in thursday], dtype=object
+    )
+    return week
+
+
+def day_dates(day_number: np.ndarray, start_date: dt.date) -> np.ndarray:
+    """Dates (datetime64[D]) of day numbers counted from ``start_date`` (day 1)."""
+    return np.datetime64(start_date, "D") + (np.asarray(day_number, dtype=np.int64) - 1)
+
+
+def last_day_of_each_week(dates: np.ndarray) -> np.ndarray:
+    """Indices of the last date of each ISO week in an ascending array of datetime64[D]."""
+    if dates.size == 0:
+        return np.empty(0, dtype=np.int64)
+    epoch_days = dates.astype("datetime64[D]").astype(np.int64)
+    monday = epoch_days - (epoch_days + 3) % 7
+    is_last = np.append(monday[1:] != monday[:-1], True)
+    return np.flatnonzero(is_last)

@@ -1,0 +1,183 @@
+"""A small batch built through the ORM, with daily states written directly.
+
+Two trays of eggs (1000 and 500 fish) move on 2024-01-21 into one fry tank. The states
+follow simple closed forms (one fish dies a day per tray, weight +0.01 g a day, feed
+0.1 kg a day) so tests can compute every sum by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from aquagrowth.farm import models as m
+
+START = dt.date(2024, 1, 1)
+TRANSFER = dt.date(2024, 1, 21)
+LAST = dt.date(2024, 2, 9)
+
+
+def day_number(date: dt.date, start: dt.date = START) -> int:
+    return (date - start).days + 1
+
+
+def dates(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def state(assignment: m.Assignment, date: dt.date, population: int, weight_g: float, **extra):
+    """A daily state row with the closed-form columns filled in."""
+    values = {
+        "temp_c": 8.0,
+        "mortality_count": 1,
+        "feed_kg": 0.1,
+        "growth_kg": population * 0.01 / 1000.0,
+        "fcr": None,
+        "tgc": 2.5,
+        "anchor_type": m.AnchorType.NONE,
+        "weight_source": "scenario_tgc",
+        "weight_confidence": 0.5,
+        "temp_source": "profile",
+        "temp_confidence": 0.5,
+        "mortality_source": "recorded",
+        "mortality_confidence": 1.0,
+        "feed_source": "recorded",
+        "feed_confidence": 1.0,
+    }
+    values.update(extra)
+    return m.DailyState(
+        assignment=assignment,
+        batch_id=assignment.batch_id,
+        container_id=assignment.container_id,
+        stage_id=assignment.stage_id,
+        date=date,
+        day_number=day_number(date, assignment.batch.start_date),
+        population=population,
+        avg_weight_g=weight_g,
+        biomass_kg=population * weight_g / 1000.0,
+        computed_at=timezone.now(),
+        **values,
+    )
+
+
+@pytest.fixture
+def containers(species, stages) -> list[m.Container]:
+    geo = m.Geography.objects.create(name="Faroe Islands")
+    station = m.FreshwaterStation.objects.create(geography=geo, name="S01")
+    hall = m.Hall.objects.create(station=station, name="A", stage=stages["Egg&Alevin"])
+    return [
+        m.Container.objects.create(name=name, kind=kind, volume_m3=10, hall=hall)
+        for name, kind in (("S01-A-01", "tray"), ("S01-A-02", "tray"), ("S01-B-01", "tank"))
+    ]
+
+
+def build_batch(number: str, start: dt.date, species, stages, containers, with_scenario=True):
+    """Eggs in two trays, moved into one tank 20 days after ``start``; states for 40 days."""
+    shift = start - START
+    transfer, last = TRANSFER + shift, LAST + shift
+    batch = m.Batch.objects.create(number=number, species=species, start_date=start)
+    egg = stages["Egg&Alevin"]
+    tray1 = m.Assignment.objects.create(
+        batch=batch,
+        container=containers[0],
+        stage=egg,
+        assignment_date=start,
+        departure_date=transfer,
+        population_count=1000,
+        avg_weight_g=0.2,
+    )
+    tray2 = m.Assignment.objects.create(
+        batch=batch,
+        container=containers[1],
+        stage=egg,
+        assignment_date=start,
+        departure_date=transfer,
+        population_count=500,
+        avg_weight_g=0.2,
+    )
+    tank = m.Assignment.objects.create(
+        batch=batch, container=containers[2], stage=stages["Fry"], assignment_date=transfer
+    )
+    rows = []
+    for tray, opening in ((tray1, 1000), (tray2, 500)):
+        for date in dates(start, transfer - dt.timedelta(days=1)):
+            d = (date - start).days + 1
+            rows.append(
+                state(tray, date, opening - d, 0.2 + 0.01 * d, temp_source="measured", temp_c=9.0)
+            )
+        m.TransferAction.objects.create(
+            batch=batch,
+            source_assignment=tray,
+            dest_assignment=tank,
+            execution_date=transfer,
+            transferred_count=opening - 20,
+        )
+    for date in dates(transfer, last):
+        d = (date - transfer).days + 1
+        rows.append(
+            state(tank, date, 1460 - 2 * d, 0.4 + 0.02 * d, growth_kg=0.03, feed_kg=0.05 * d)
+        )
+    # One sample on tray 1: the day's state is an anchor.
+    sample_day = start + dt.timedelta(days=9)
+    m.GrowthSample.objects.create(
+        batch=batch,
+        assignment=tray1,
+        sample_date=sample_day,
+        sample_size=30,
+        avg_weight_g=0.31,
+        std_weight_g=0.04,
+        avg_length_cm=1.5,
+    )
+    m.GrowthSample.objects.create(
+        batch=batch,
+        assignment=tank,
+        sample_date=last,
+        sample_size=20,
+        avg_weight_g=1.2,
+        std_weight_g=0.2,
+    )
+    for row in rows:
+        if row.assignment_id == tray1.id and row.date == sample_day:
+            row.anchor_type = m.AnchorType.GROWTH_SAMPLE
+            row.weight_source = "measured"
+    m.DailyState.objects.bulk_create(rows)
+    if with_scenario:
+        scenario = m.Scenario.objects.create(batch=batch, name="Plan A", harvest_weight_g=5000)
+        for i, stage in enumerate(stages.values()):
+            m.ScenarioStage.objects.create(
+                scenario=scenario,
+                stage=stage,
+                tgc=2.0 + 0.1 * i,
+                fcr=1.0 + 0.05 * i,
+                mortality_rate_per_day=0.001,
+            )
+        m.TemperatureProfilePoint.objects.create(scenario=scenario, day_number=1, temp_c=8.0)
+        m.TemperatureProfilePoint.objects.create(scenario=scenario, day_number=101, temp_c=12.0)
+        m.TemperatureProfilePoint.objects.create(scenario=scenario, day_number=400, temp_c=10.0)
+    return batch
+
+
+@pytest.fixture
+def growth_batch(species, stages, containers) -> m.Batch:
+    return build_batch("FO-2024-01", START, species, stages, containers)
+
+
+@pytest.fixture
+def user(db) -> User:
+    return User.objects.create_user("biologist", password="salmon-pass")
+
+
+@pytest.fixture
+def manager(db) -> User:
+    person = User.objects.create_user("planner", password="salmon-pass")
+    person.groups.add(Group.objects.get_or_create(name="manager")[0])
+    return person
+
+
+@pytest.fixture
+def api(client, user):
+    client.force_login(user)
+    return client
