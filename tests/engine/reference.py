@@ -31,6 +31,7 @@ Interpretations where the rules leave a choice are marked "Choice:" below.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -266,13 +267,17 @@ def _profile_temp(inputs: BatchInputs, day_number: int) -> float | None:
     if sc is None or len(sc.profile_day_number) == 0:
         return None
     pts = sorted(
-        zip((int(x) for x in sc.profile_day_number), (float(v) for v in sc.profile_temp_c))
+        zip(
+            (int(x) for x in sc.profile_day_number),
+            (float(v) for v in sc.profile_temp_c),
+            strict=True,
+        )
     )
     if day_number <= pts[0][0]:
         return pts[0][1]
     if day_number >= pts[-1][0]:
         return pts[-1][1]
-    for (x0, y0), (x1, y1) in zip(pts, pts[1:]):
+    for (x0, y0), (x1, y1) in itertools.pairwise(pts):
         if x0 <= day_number <= x1:
             return y0 + (y1 - y0) * (day_number - x0) / (x1 - x0)
     raise AssertionError("unreachable")
@@ -530,7 +535,7 @@ def _weigh(
                 steps = [0.0] * (end - s)
                 source = WEIGHT_SOURCES.index("held")
             weight = ws
-            for d, step in zip(range(s, end), steps):
+            for d, step in zip(range(s, end), steps, strict=True):
                 out.start[d] = weight
                 root += step
                 weight = root**3
