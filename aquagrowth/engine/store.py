@@ -1,0 +1,215 @@
+"""Write a batch's daily states: one transaction, bulk, replacing the old rows.
+
+Readers see the old rows or the new ones, never a mix: the delete and the insert share
+one transaction, so a run killed half-way leaves the previous rows in place. On
+PostgreSQL the rows go in by binary COPY straight from the numpy arrays (no Python
+object per value); on SQLite by ``executemany``. COPY writes into the table itself rather
+than into a staging table: inside the transaction the effect is the same (nothing is
+visible before the commit) and the rows are written once instead of twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+
+import numpy as np
+from django.db import connection, transaction
+
+from aquagrowth.engine.core.outputs import (
+    ANCHOR_TYPES,
+    FEED_SOURCES,
+    MORTALITY_SOURCES,
+    TEMP_SOURCES,
+    WEIGHT_SOURCES,
+    DailyStates,
+)
+
+PG_EPOCH = dt.date(2000, 1, 1)
+PG_EPOCH_DATETIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+
+# (column, kind): kind is the binary type, or a tuple of names for a text code column.
+COLUMNS: tuple[tuple[str, object], ...] = (
+    ("assignment_id", ">i8"),
+    ("batch_id", ">i8"),
+    ("container_id", ">i8"),
+    ("stage_id", ">i8"),
+    ("date", ">i4"),
+    ("day_number", ">i4"),
+    ("population", ">i4"),
+    ("avg_weight_g", ">f8?"),
+    ("biomass_kg", ">f8"),
+    ("temp_c", ">f8?"),
+    ("mortality_count", ">i4"),
+    ("feed_kg", ">f8"),
+    ("growth_kg", ">f8"),
+    ("fcr", ">f8?"),
+    ("tgc", ">f8?"),
+    ("anchor_type", ANCHOR_TYPES),
+    ("weight_source", WEIGHT_SOURCES),
+    ("weight_confidence", ">f8"),
+    ("temp_source", TEMP_SOURCES),
+    ("temp_confidence", ">f8"),
+    ("mortality_source", MORTALITY_SOURCES),
+    ("mortality_confidence", ">f8"),
+    ("feed_source", FEED_SOURCES),
+    ("feed_confidence", ">f8"),
+    ("flags", "flags"),
+    ("computed_at", ">i8"),
+)
+FLAG_NAMES = ("", "above_stage_max", "negative_tgc", "above_stage_max,negative_tgc")
+
+
+def row_columns(
+    states: DailyStates,
+    *,
+    batch_id: int,
+    assignment_ids: np.ndarray,
+    container_ids: np.ndarray,
+    assignment_container: np.ndarray,
+    stage_ids: np.ndarray,
+    assignment_stage: np.ndarray,
+    start_date: dt.date,
+) -> dict[str, np.ndarray]:
+    """The table's columns as arrays (codes still as integers, days as batch day indices)."""
+    a = states.assignment
+    return {
+        "assignment_id": assignment_ids[a],
+        "batch_id": np.full(len(a), batch_id, dtype=np.int64),
+        "container_id": container_ids[assignment_container[a]],
+        "stage_id": stage_ids[assignment_stage[a]],
+        "date": states.day + (start_date - PG_EPOCH).days,
+        "day_number": states.day + 1,
+        "population": states.population,
+        "avg_weight_g": states.avg_weight_g,
+        "biomass_kg": states.biomass_kg,
+        "temp_c": states.temp_c,
+        "mortality_count": states.mortality_count,
+        "feed_kg": states.feed_kg,
+        "growth_kg": states.growth_kg,
+        "fcr": states.fcr,
+        "tgc": states.tgc,
+        "anchor_type": states.anchor_type,
+        "weight_source": states.weight_source,
+        "weight_confidence": states.weight_confidence,
+        "temp_source": states.temp_source,
+        "temp_confidence": states.temp_confidence,
+        "mortality_source": states.mortality_source,
+        "mortality_confidence": states.mortality_confidence,
+        "feed_source": states.feed_source,
+        "feed_confidence": states.feed_confidence,
+        "flags": np.array([FLAG_NAMES.index(f) for f in states.flags], dtype=np.int64)
+        if len(states.flags)
+        else np.zeros(0, dtype=np.int64),
+    }
+
+
+def replace_states(
+    batch_id: int, columns: dict[str, np.ndarray], windows: dict[int, dt.date] | None = None
+) -> int:
+    """Replace the stored states of a batch by ``columns``, atomically; returns rows written.
+
+    ``windows`` maps assignment id -> first date rewritten; without it every row of the
+    batch is replaced. ``columns`` must hold exactly the rows of those windows.
+    """
+    computed_at = dt.datetime.now(dt.UTC)
+    with transaction.atomic(), connection.cursor() as cursor:
+        if windows is None:
+            cursor.execute("DELETE FROM farm_dailystate WHERE batch_id = %s", [batch_id])
+        elif windows:
+            for assignment_id, since in windows.items():
+                cursor.execute(
+                    "DELETE FROM farm_dailystate WHERE assignment_id = %s AND date >= %s",
+                    [assignment_id, since],
+                )
+        n = len(columns["assignment_id"])
+        if n:
+            if connection.vendor == "postgresql":
+                _copy_binary(cursor, columns, computed_at)
+            else:
+                _executemany(cursor, columns, computed_at)
+    return n
+
+
+def _copy_binary(cursor, columns: dict[str, np.ndarray], computed_at: dt.datetime) -> None:
+    """COPY ... FROM STDIN (FORMAT BINARY), the rows built as numpy structured arrays.
+
+    Rows that share their NULLs and text codes share a fixed layout; each such group is
+    one structured array, so no Python object is made per value.
+    """
+    n = len(columns["assignment_id"])
+    columns = dict(columns)
+    columns["computed_at"] = np.full(
+        n, int((computed_at - PG_EPOCH_DATETIME).total_seconds() * 1e6)
+    )
+    key = np.zeros(n, dtype=np.int64)
+    radix = 1
+    for name, kind in COLUMNS:
+        if kind == ">f8?":
+            key += radix * np.isnan(columns[name])
+            radix *= 2
+        elif isinstance(kind, tuple) or kind == "flags":
+            size = len(FLAG_NAMES) if kind == "flags" else len(kind)
+            key += radix * columns[name]
+            radix *= size
+    groups, inverse = np.unique(key, return_inverse=True)
+    chunks = [b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)]
+    for g in range(len(groups)):
+        rows = np.flatnonzero(inverse == g)
+        first = rows[0]
+        fields = [("n", ">i2")]
+        values = {}
+        for name, kind in COLUMNS:
+            data = columns[name]
+            if kind == ">f8?":
+                if np.isnan(data[first]):
+                    fields.append((name + "_len", ">i4"))
+                    values[name + "_len"] = -1
+                    continue
+                kind = ">f8"
+            if isinstance(kind, tuple) or kind == "flags":
+                text = (FLAG_NAMES if kind == "flags" else kind)[int(data[first])].encode()
+                fields.append((name + "_len", ">i4"))
+                values[name + "_len"] = len(text)
+                if text:
+                    fields.append((name, f"S{len(text)}"))
+                    values[name] = text
+                continue
+            fields.append((name + "_len", ">i4"))
+            values[name + "_len"] = np.dtype(kind).itemsize
+            fields.append((name, kind))
+            values[name] = data[rows]
+        block = np.zeros(len(rows), dtype=np.dtype(fields))
+        block["n"] = len(COLUMNS)
+        for field, value in values.items():
+            block[field] = value
+        chunks.append(block.tobytes())
+    chunks.append(struct.pack(">h", -1))
+    names = ", ".join(name for name, _ in COLUMNS)
+    with cursor.cursor.copy(f"COPY farm_dailystate ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(b"".join(chunks))
+
+
+def _executemany(cursor, columns: dict[str, np.ndarray], computed_at: dt.datetime) -> None:
+    n = len(columns["assignment_id"])
+    out: list[list] = []
+    for name, kind in COLUMNS:
+        if name == "computed_at":
+            out.append([computed_at.isoformat(sep=" ")] * n)
+            continue
+        data = columns[name]
+        if name == "date":
+            out.append([(PG_EPOCH + dt.timedelta(days=int(d))).isoformat() for d in data])
+        elif kind == ">f8?":
+            out.append([None if v != v else v for v in data.tolist()])
+        elif kind == "flags":
+            out.append([FLAG_NAMES[i] for i in data.tolist()])
+        elif isinstance(kind, tuple):
+            out.append([kind[i] for i in data.tolist()])
+        else:
+            out.append(data.tolist())
+    names = ", ".join(name for name, _ in COLUMNS)
+    marks = ", ".join(["%s"] * len(COLUMNS))
+    cursor.executemany(
+        f"INSERT INTO farm_dailystate ({names}) VALUES ({marks})", list(zip(*out, strict=True))
+    )

@@ -1,0 +1,115 @@
+"""The recompute runner against a real database: rows, idempotence, queries, windows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from aquagrowth.engine.runner import recompute_batch
+from aquagrowth.farm import models as m
+from tests.recompute.conftest import START, TODAY, build_batch
+
+STATE_FIELDS = [
+    f.name
+    for f in m.DailyState._meta.get_fields()
+    if f.concrete and f.name not in ("id", "computed_at")
+]
+
+
+def stored(batch) -> list[tuple]:
+    return list(
+        m.DailyState.objects.filter(batch=batch)
+        .order_by("assignment_id", "date")
+        .values_list(*STATE_FIELDS)
+    )
+
+
+def test_rows_cover_every_assignment_day_and_fish_are_never_doubled(small_batch):
+    result = recompute_batch(small_batch.id, today=TODAY)
+    assert result.ok, result.error
+    egg, *fry = small_batch.assignments.order_by("assignment_date", "id")
+    for a in [egg, *fry]:
+        days = (a.departure_date - a.assignment_date).days
+        assert m.DailyState.objects.filter(assignment=a).count() == days
+    move = fry[0].assignment_date
+    last_egg = m.DailyState.objects.get(assignment=egg, date=move - dt.timedelta(days=1))
+    first_fry = m.DailyState.objects.filter(assignment__in=fry, date=move)
+    # Every fish of the egg tray went on, none was counted twice (the replaced engine
+    # doubled the population here: pre-filled destination plus placements).
+    moved = sum(s.population + s.mortality_count for s in first_fry)
+    assert moved == last_egg.population
+    # The weighed transfer anchors the egg curve: its last day ends at the measured weight.
+    assert last_egg.avg_weight_g == 0.35
+    assert last_egg.anchor_type == "transfer"
+    assert result.rows == m.DailyState.objects.filter(batch=small_batch).count()
+    assert any("temperature readings outside" in f for f in result.findings)
+    run = m.RecomputeRun.objects.get(batch=small_batch)
+    assert run.status == "ok" and run.rows == result.rows
+
+
+def test_recompute_twice_gives_identical_rows(small_batch):
+    recompute_batch(small_batch.id, today=TODAY)
+    first = stored(small_batch)
+    recompute_batch(small_batch.id, today=TODAY)
+    assert stored(small_batch) == first
+
+
+def test_queries_do_not_grow_with_days_or_containers(stages, fry_containers):
+    short = build_batch("SC-SHORT", stages, fry_containers[:3], days_egg=20, days_fry=20)
+    long = build_batch("SC-LONG", stages, fry_containers[3:], days_egg=60, days_fry=90)
+    counts = []
+    for batch in (short, long):
+        with CaptureQueriesContext(connection) as ctx:
+            recompute_batch(batch.id, today=TODAY)
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+    assert counts[0] <= 20
+
+
+def test_incremental_recompute_equals_full(small_batch):
+    recompute_batch(small_batch.id, today=TODAY)
+    fry = small_batch.assignments.order_by("assignment_date", "id")[1]
+    day = fry.assignment_date + dt.timedelta(days=24)
+    m.GrowthSample.objects.create(
+        batch=small_batch,
+        assignment=fry,
+        sample_date=day,
+        sample_size=30,
+        avg_weight_g=0.9,
+    )
+    m.MortalityEvent.objects.create(batch=small_batch, assignment=fry, event_date=day, count=40)
+    date_at = STATE_FIELDS.index("date")
+    before = {(r[0], r[date_at]): r for r in stored(small_batch)}
+    result = recompute_batch(small_batch.id, since=day, today=TODAY)
+    assert result.ok and 0 < result.rows < len(before)
+    incremental = stored(small_batch)
+    recompute_batch(small_batch.id, today=TODAY)
+    assert incremental == stored(small_batch)
+    changed = [r for r in incremental if before[(r[0], r[date_at])] != r]
+    # The new sample re-fits the curve back to the previous anchor: rows before it change.
+    assert changed and min(r[date_at] for r in changed) < day
+
+
+def test_a_failing_batch_is_named_and_stored_and_the_others_go_on(small_batch, stages):
+    from aquagrowth.engine.runner import recompute_batches
+
+    trout = m.Species.objects.create(name="Rainbow trout")
+    alien = m.LifecycleStage.objects.create(
+        species=trout, name="Fry", order=1, min_weight_g=0.1, max_weight_g=5
+    )
+    broken = m.Batch.objects.create(number="BROKEN", species=small_batch.species, start_date=START)
+    m.Assignment.objects.create(
+        batch=broken,
+        container=small_batch.assignments.first().container,
+        stage=alien,
+        assignment_date=START,
+        population_count=10,
+        avg_weight_g=1.0,
+    )
+    results = {r.number: r for r in recompute_batches([broken.id, small_batch.id])}
+    assert results["SC-2024-01"].ok and results["SC-2024-01"].rows > 0
+    assert "not one of Atlantic salmon's stages" in results["BROKEN"].error
+    run = m.RecomputeRun.objects.get(batch=broken)
+    assert run.status == "failed" and "BROKEN" in run.error
