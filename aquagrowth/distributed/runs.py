@@ -69,3 +69,37 @@ def record_failure(
         )
     except DatabaseError:
         log.exception("batch %s: could not record the failure of task %s", batch_id, task_id)
+
+
+def record_lost_delivery(
+    *, batch_id: int, task_id: str, trigger: str, since: dt.date | None
+) -> None:
+    """A redelivered task: store that its earlier delivery never finished.
+
+    The earlier worker died (or outlived the broker's visibility timeout) without a word;
+    its transaction was rolled back, so the run left no row of its own. A row it left
+    ``running`` is closed as failed instead of adding one.
+    """
+    error = (
+        "an earlier delivery of this task did not finish (worker lost, or the broker's "
+        "visibility timeout passed); the task was redelivered and run again"
+    )
+    now = timezone.now()
+    try:
+        stale = RecomputeRun.objects.filter(task_id=task_id, status=RecomputeStatus.RUNNING)
+        if task_id and stale.update(status=RecomputeStatus.FAILED, error=error, finished_at=now):
+            return
+        if RecomputeRun.objects.filter(task_id=task_id, status=RecomputeStatus.FAILED).exists():
+            return
+        RecomputeRun.objects.create(
+            batch_id=batch_id,
+            trigger=trigger[:16],
+            task_id=task_id[:64],
+            since=since,
+            started_at=now,
+            finished_at=now,
+            status=RecomputeStatus.FAILED,
+            error=error,
+        )
+    except DatabaseError:
+        log.exception("batch %s: could not record the lost delivery of task %s", batch_id, task_id)

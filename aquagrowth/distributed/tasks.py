@@ -20,12 +20,15 @@ from django.utils import timezone
 
 from aquagrowth.distributed.locks import batch_lock
 from aquagrowth.distributed.pending import earliest, pending_store
-from aquagrowth.distributed.runs import record_failure
+from aquagrowth.distributed.runs import record_failure, record_lost_delivery
+from aquagrowth.engine import runner
 from aquagrowth.farm.models import Batch, BatchStatus
 
 log = logging.getLogger("aquagrowth.distributed.tasks")
 
 MAX_RETRIES = 6
+TRANSIENT_ERRORS = ("OperationalError:", "InterfaceError:")
+"""How the runner's error text begins for database errors that a retry may cure."""
 NIGHTLY_DAYS = 14
 """The nightly run recomputes this many recent days: late readings and corrections."""
 
@@ -65,8 +68,6 @@ def result_summary(result) -> dict:
 def recompute_batch(self, batch_id: int, since: str | None = None, trigger: str = "celery"):
     """Recompute one batch from ``since`` (ISO date; none: every day), merged with the
     batch's pending day, under the batch lock. Returns the run's summary."""
-    from aquagrowth.engine import runner
-
     task_id = self.request.id or ""
     started_at = timezone.now()
     store = pending_store()
@@ -77,6 +78,8 @@ def recompute_batch(self, batch_id: int, since: str | None = None, trigger: str 
             store.clear(batch_id)
             store.done(task_id)
             return {"batch_id": batch_id, "status": "skipped", "error": "batch does not exist"}
+        if (self.request.delivery_info or {}).get("redelivered"):
+            record_lost_delivery(batch_id=batch_id, task_id=task_id, trigger=trigger, since=window)
         with batch_lock(batch_id, settings.AQUAGROWTH_BATCH_LOCK_TIMEOUT_S):
             # Taken under the lock: events that arrive while this task waits join its run.
             found, pending_since = store.take(batch_id, task_id)
@@ -85,6 +88,10 @@ def recompute_batch(self, batch_id: int, since: str | None = None, trigger: str 
             result = runner.recompute_batch(
                 batch_id, since=window, trigger=trigger, task_id=task_id
             )
+        if result.error and result.error.startswith(TRANSIENT_ERRORS):
+            # The runner stores every failure and returns it; a lost connection or a
+            # busy database is worth another attempt, a bad batch is not.
+            raise OperationalError(result.error)
         store.done(task_id)
     except (OperationalError, InterfaceError) as exc:
         retrying = self.request.retries < self.max_retries

@@ -166,3 +166,14 @@ def wait_until(condition: Callable[[], object], timeout_s: float, what: str) -> 
             return value
         time.sleep(0.2)
     pytest.fail(f"not within {timeout_s} s: {what}")
+
+
+@pytest.fixture(autouse=True)
+def fresh_pending_state():
+    """In-process pending days and unsent windows never leak from one test to the next."""
+    from aquagrowth.distributed import dispatch, pending
+
+    pending._local_store = pending.LocalPendingStore()
+    dispatch._unsent.windows.clear()
+    yield
+    dispatch._unsent.windows.clear()
