@@ -1,0 +1,153 @@
+"""Bad rows are each reported as file:line:column: reason, and then nothing is stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from aquagrowth.farm.csvio import import_farm
+from tests.farm.conftest import farm_content, table_counts, write_csv
+
+BAD_FARM = {
+    "containers": """
+name,kind,volume_m3,geography,station,hall,sea_area
+S01-C-01,tank,500,Faroe Islands,S01,B,
+S01-C-02,tank,-5,Faroe Islands,S01,B,
+S01-C-03,bucket,5,Faroe Islands,S01,B,
+S01-C-04,tank,5,Faroe Islands,S01,B,Vestmanna
+""",
+    "batches": """
+number,species,start_date
+FO-2025-01,Atlantic salmon,2025-01-01
+FO-2025-02,Atlantic cod,2025-01-01
+FO-2025-01,Atlantic salmon,2025-01-02
+""",
+    "assignments": """
+batch,container,assignment_date,departure_date,stage,population_count,avg_weight_g
+FO-2025-01,S01-C-01,2025-01-01,2025-03-01,Fry,1000,0.3
+FO-2025-01,S01-C-01,2025-02-01,,Fry,0,
+FO-2025-01,S01-C-01,2025-05-01,2025-04-01,Fry,0,
+FO-2025-01,NOPE,2025-01-01,,Fry,0,
+FO-2025-01,S01-A-01,2025-01-01,,Smolt,-3,
+""",
+    "mortality": """
+batch,container,assignment_date,event_date,count,cause
+FO-2025-01,S01-C-01,2025-01-01,2025-01-05,3,
+FO-2025-01,S01-C-01,2025-01-01,2025-03-01,2,
+FO-2025-01,S01-C-01,2025-01-01,2025-01-06,-1,
+FO-2025-01,S01-C-01,2025-01-09,2025-01-10,1,
+""",
+    "samples": """
+batch,container,assignment_date,sample_date,sample_size,weight
+FO-2025-01,S01-C-01,2025-01-01,2025-01-08,30,0.4
+""",
+    "readings": """
+container,parameter,reading_time,value
+S01-C-01,temperature,2025-01-01T06:00:00Z,abc
+S01-C-01,salinity,2025-01-01T06:00:00Z,34
+S01-C-01,temperature,2025-01-01 25:00,8
+S01-C-01,temperature,2025-01-01T07:00:00Z,8.1
+""",
+    "mortalities": "batch\n",
+}
+
+EXPECTED = {
+    ("containers.csv", 3, "volume_m3", "greater than 0"),
+    ("containers.csv", 4, "kind", "not one of tray, tank, pen"),
+    ("containers.csv", 5, "sea_area", "either station and hall, or sea_area"),
+    ("batches.csv", 3, "species", "no species 'Atlantic cod'"),
+    ("batches.csv", 4, "number", "given on line 2"),
+    ("assignments.csv", 3, "assignment_date", "already in this container"),
+    ("assignments.csv", 4, "departure_date", "after assignment_date"),
+    ("assignments.csv", 5, "container", "no container 'NOPE'"),
+    ("assignments.csv", 6, "population_count", "at least 0"),
+    ("mortality.csv", 3, "event_date", "outside the days"),
+    ("mortality.csv", 4, "count", "at least 0"),
+    ("mortality.csv", 5, "assignment_date", "no stay in S01-C-01 arriving on 2025-01-09"),
+    ("samples.csv", 1, "weight", "unknown column"),
+    ("samples.csv", 1, "avg_weight_g", "missing column"),
+    ("readings.csv", 2, "value", "not a number"),
+    ("readings.csv", 3, "parameter", "no parameter 'salinity'"),
+    ("readings.csv", 4, "reading_time", "not a timestamp"),
+    ("mortalities.csv", 1, "-", "not a file of the format"),
+}
+
+
+def test_every_bad_row_is_reported_and_nothing_is_stored(farm, tmp_path):
+    counts, content = table_counts(), farm_content()
+
+    result = import_farm(write_csv(tmp_path / "bad", BAD_FARM))
+
+    assert not result.ok
+    found = {(e.file, e.line, e.column) for e in result.errors}
+    assert found == {expected[:3] for expected in EXPECTED}
+    reasons = {(e.file, e.line, e.column): e.reason for e in result.errors}
+    for file, line, column, words in EXPECTED:
+        assert words in reasons[file, line, column], (
+            file,
+            line,
+            column,
+            reasons[file, line, column],
+        )
+    assert str(result.errors.kept[0]).count(":") >= 3
+    assert table_counts() == counts
+    assert farm_content() == content
+    assert result.stored == {} and result.recompute_since == {}
+
+
+def test_lines_are_counted_as_a_spreadsheet_shows_rows(farm, tmp_path):
+    # A quoted cause spanning two physical lines is still one row (line 2), so the bad
+    # count below it is on line 3 in the spreadsheet, not on physical line 4.
+    folder = write_csv(
+        tmp_path / "multiline",
+        {
+            "mortality": (
+                "batch,container,assignment_date,event_date,count,cause\n"
+                'FO-2024-01,S01-A-01,2024-01-01,2024-01-11,4,"fungus,\nthen bacteria"\n'
+                "FO-2024-01,S01-A-01,2024-01-01,2024-01-12,many,\n"
+            )
+        },
+    )
+    result = import_farm(folder)
+    assert [str(error) for error in result.errors] == [
+        "mortality.csv:3:count: 'many' is not a whole number"
+    ]
+
+
+def test_events_in_the_future_are_refused(farm, tmp_path):
+    next_year = dt.date.today() + dt.timedelta(days=365)
+    folder = write_csv(
+        tmp_path / "future",
+        {
+            "feeding": (
+                f"batch,container,feeding_date,amount_kg\nFO-2024-01,S01-B-01,{next_year},2.0\n"
+            )
+        },
+    )
+    result = import_farm(folder)
+    assert [(e.file, e.line, e.column) for e in result.errors] == [
+        ("feeding.csv", 2, "feeding_date")
+    ]
+    assert "in the future" in result.errors.kept[0].reason
+
+
+def test_a_row_of_the_wrong_width_and_an_empty_file_are_reported(db, tmp_path):
+    folder = write_csv(
+        tmp_path / "ragged",
+        {"species": "name,scientific_name\nAtlantic salmon\n", "geographies": ""},
+    )
+    result = import_farm(folder)
+    assert sorted(str(error) for error in result.errors) == [
+        "geographies.csv:1:-: the file is empty; a header line is required",
+        "species.csv:2:-: 1 cells, but the header has 2",
+    ]
+
+
+def test_feeding_where_the_batch_is_not_that_day_is_refused(farm, tmp_path):
+    folder = write_csv(
+        tmp_path / "feeding",
+        {"feeding": "batch,container,feeding_date,amount_kg\nFO-2024-01,S01-B-01,2024-03-30,2\n"},
+    )
+    result = import_farm(folder)
+    assert [str(error) for error in result.errors] == [
+        "feeding.csv:2:feeding_date: batch FO-2024-01 is not in S01-B-01 on 2024-03-30"
+    ]
