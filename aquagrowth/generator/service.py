@@ -1,0 +1,229 @@
+"""Build a synthetic farm into the database: the generator's entry point.
+
+``build_farm("demo")`` plans (or reads) a schedule, creates the reference records,
+then simulates batch by batch and writes each batch's rows at once, all in one
+transaction. A database that already holds batches is refused (:class:`FarmNotEmpty`)
+unless ``replace=True``, which first deletes every batch with its events and the
+environmental readings.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import tracemalloc
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from django.db import connection, transaction
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from aquagrowth.farm import models as m
+from aquagrowth.generator import events
+from aquagrowth.generator.layout import build_layout
+from aquagrowth.generator.planner import plan_schedule
+from aquagrowth.generator.profile import GEOGRAPHIES, STAGES, Profile, from_settings, load_profile
+from aquagrowth.generator.reference import ensure_reference
+from aquagrowth.generator.rows import TABLES, BatchRecord, IdRanges, batch_tables
+from aquagrowth.generator.scenario import plan_scenario
+from aquagrowth.generator.schedule import BatchPlan, Schedule, from_yaml
+from aquagrowth.generator.simulate import ResolvedBatch, StageStay, simulate_batch
+from aquagrowth.generator.temperature import true_temperature_grid
+from aquagrowth.generator.writer import next_ids, reset_sequences, write_table
+
+logger = logging.getLogger("aquagrowth.generator")
+
+EVENT_TABLES = (
+    "farm_feedingevent",
+    "farm_mortalityevent",
+    "farm_growthsample",
+    "farm_transferaction",
+    "farm_harvest",
+    "farm_environmentalreading",
+)
+
+
+class FarmNotEmpty(RuntimeError):
+    """The database already holds batches and the build was not told to replace them."""
+
+
+@dataclass
+class FarmSummary:
+    """What a build wrote: rows per table, and where the time went (s)."""
+
+    profile: str
+    seed: int
+    as_of: str
+    batches: int
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds_simulate: float = 0.0
+    seconds_load: float = 0.0
+    seconds_total: float = 0.0
+    peak_memory_mb: float | None = None
+
+    @property
+    def events(self) -> int:
+        """Recorded events of all kinds (feeding, mortality, samples, transfers, harvests,
+        environmental readings)."""
+        return sum(self.rows.get(t, 0) for t in EVENT_TABLES)
+
+
+def resolve(plan: BatchPlan, index: int, origin, layout) -> ResolvedBatch:
+    return ResolvedBatch(
+        index=index,
+        start_offset=(plan.start_date - origin).days,
+        eggs=plan.eggs,
+        egg_weight_g=plan.egg_weight_g,
+        harvest_weight_g=plan.harvest_weight_g,
+        stays=tuple(
+            StageStay(
+                stage=STAGES.index(s.stage),
+                first_day=(s.start - plan.start_date).days,
+                days=s.days,
+                containers=np.array([layout.index[c] for c in s.containers], dtype=np.int64),
+            )
+            for s in plan.stages
+        ),
+    )
+
+
+def clear_farm() -> None:
+    """Delete every batch with everything recorded of it, and all readings."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE farm_environmentalreading, farm_batch CASCADE")
+        return
+    with connection.cursor() as cursor:
+        for table in reversed(TABLES[4:]):
+            cursor.execute(f"DELETE FROM {table}")
+    m.Batch.objects.all().delete()
+
+
+def _schedule_and_profile(
+    profile: str | Path, seed: int, schedule: str | Path | None
+) -> tuple[Schedule, Profile]:
+    if schedule is None:
+        loaded = load_profile(profile)
+        return plan_schedule(loaded, seed), loaded
+    plan = from_yaml(Path(schedule))
+    base = load_profile(plan.profile)
+    settings = {**base.settings, "as_of": plan.as_of.isoformat(), "layout": plan.layout}
+    return plan, from_settings(settings)
+
+
+def build_farm(
+    profile: str | Path = "demo",
+    seed: int = 1,
+    truth: bool = True,
+    progress: bool = True,
+    *,
+    schedule: str | Path | None = None,
+    replace: bool = False,
+) -> FarmSummary:
+    """Build a farm from a profile (planned with ``seed``) or a schedule file.
+
+    Parameters
+    ----------
+    profile : profile name (``demo``, ``seed-scale``, ``tiny``) or YAML path
+    seed : every random draw follows from it: the same seed gives the same rows
+    truth : write the true daily states (``generator_truedailystate``)
+    progress : show a rich progress bar
+    schedule : a schedule YAML (see ``plan``) instead of planning from the profile
+    replace : delete existing batches first instead of refusing
+
+    Raises
+    ------
+    FarmNotEmpty
+        The database holds batches and ``replace`` is false.
+    """
+    began = time.perf_counter()
+    tracemalloc.start()
+    plan, prof = _schedule_and_profile(profile, seed, schedule)
+    layout = build_layout(plan.layout)
+    origin = min(b.start_date for b in plan.batches)
+    last = max(b.stages[-1].end for b in plan.batches)
+    summary = FarmSummary(
+        profile=prof.name, seed=seed, as_of=plan.as_of.isoformat(), batches=len(plan.batches)
+    )
+    summary.rows = dict.fromkeys(TABLES, 0)
+    geo_index = {g["name"]: i for i, g in enumerate(GEOGRAPHIES)}
+    settings = prof.settings
+    with transaction.atomic():
+        if m.Batch.objects.exists():
+            if not replace:
+                raise FarmNotEmpty(
+                    f"the database already holds {m.Batch.objects.count()} batches; "
+                    "build into an empty database or replace them"
+                )
+            logger.info("replacing the existing batches")
+            clear_farm()
+        ref = ensure_reference(layout)
+        t0 = time.perf_counter()
+        grid = true_temperature_grid(layout, origin, (last - origin).days + 1, settings, seed)
+        summary.seconds_simulate += time.perf_counter() - t0
+        ids = IdRanges(next_ids(TABLES))
+        bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            disable=not progress,
+        )
+        with bar:
+            task = bar.add_task(f"building {prof.name}", total=len(plan.batches))
+            for index, batch in enumerate(plan.batches):
+                t0 = time.perf_counter()
+                tables = _batch_rows(
+                    batch, index, origin, layout, grid, plan, settings, seed, ref, ids, truth,
+                    geo_index,
+                )
+                t1 = time.perf_counter()
+                for table in tables:
+                    summary.rows[table.name] += write_table(table)
+                t2 = time.perf_counter()
+                summary.seconds_simulate += t1 - t0
+                summary.seconds_load += t2 - t1
+                bar.advance(task)
+        t0 = time.perf_counter()
+        reset_sequences(TABLES)
+        summary.seconds_load += time.perf_counter() - t0
+    summary.peak_memory_mb = tracemalloc.get_traced_memory()[1] / 1e6
+    tracemalloc.stop()
+    summary.seconds_total = time.perf_counter() - began
+    logger.info(
+        "built %s: %d batches, %d events, %.1f s",
+        prof.name,
+        summary.batches,
+        summary.events,
+        summary.seconds_total,
+    )
+    return summary
+
+
+def _batch_rows(batch, index, origin, layout, grid, plan, settings, seed, ref, ids, truth, geo):
+    resolved = resolve(batch, index, origin, layout)
+    as_of_day = (plan.as_of - batch.start_date).days
+    sim = simulate_batch(resolved, grid, as_of_day, settings, seed)
+    rng = np.random.default_rng([seed, index, 7004])
+    scenario = plan_scenario(
+        sim,
+        batch.start_date,
+        [s.first_day for s in resolved.stays],
+        [s.days for s in resolved.stays],
+        geo[batch.geography],
+        batch.harvest_weight_g,
+        settings,
+        rng,
+    )
+    return batch_tables(
+        BatchRecord(batch.number, geo[batch.geography], batch.start_date),
+        sim,
+        scenario,
+        events.feedings(sim, settings, rng),
+        events.growth_samples(sim, settings, rng),
+        events.readings(sim, layout.is_sea, settings, rng),
+        ref,
+        ids,
+        truth,
+    )
