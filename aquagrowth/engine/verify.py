@@ -1,0 +1,156 @@
+"""Check stored daily states: coverage, no doubled fish, no weight spikes, and accuracy.
+
+Where the generator's ground truth exists, the engine's error is a number: the median
+and 95th percentile of the relative error of weight, population and biomass, per stage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db import connection
+
+SPIKE_CUBE_ROOT_G = 0.1
+"""A day's change of the cube root of a batch's mean weight (g^(1/3)) beyond which it is a
+spike: TGC 5 at 20 degC, more than any salmon grows, yet small fry may gain 15 % a day."""
+
+
+@dataclass
+class StageAccuracy:
+    stage: str
+    rows: int
+    weight_median_pct: float
+    weight_p95_pct: float
+    population_median_pct: float
+    population_p95_pct: float
+    biomass_median_pct: float
+    biomass_p95_pct: float
+
+
+@dataclass
+class Verification:
+    batches: int = 0
+    states: int = 0
+    missing_days: list[str] = field(default_factory=list)
+    population_increases: list[str] = field(default_factory=list)
+    weight_spikes: list[str] = field(default_factory=list)
+    accuracy: list[StageAccuracy] = field(default_factory=list)
+    overall: StageAccuracy | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing_days or self.population_increases or self.weight_spikes)
+
+
+def _fetch(sql: str, params: list | None = None) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params or [])
+        return cursor.fetchall()
+
+
+def verify(batch_ids: list[int] | None = None, *, today: dt.date | None = None) -> Verification:
+    """Run every check over the given batches (default all)."""
+    today = today or dt.date.today()
+    where, params = "", []
+    if batch_ids is not None:
+        where = f"WHERE batch_id IN ({', '.join(['%s'] * len(batch_ids))})"
+        params = list(batch_ids)
+    result = Verification()
+    result.batches, result.states = _fetch(
+        f"SELECT COUNT(DISTINCT batch_id), COUNT(*) FROM farm_dailystate {where}", params
+    )[0]
+    _check_coverage(result, where, params, today)
+    _check_batch_series(result, where, params)
+    _accuracy(result, where.replace("batch_id", "s.batch_id"), params)
+    return result
+
+
+def _check_coverage(result: Verification, where: str, params: list, today: dt.date) -> None:
+    """Every assignment has a row for each of its days (up to today for open stays)."""
+    rows = _fetch(
+        "SELECT a.id, b.number, a.assignment_date, a.departure_date, "
+        "(SELECT COUNT(*) FROM farm_dailystate s WHERE s.assignment_id = a.id) "
+        "FROM farm_assignment a JOIN farm_batch b ON b.id = a.batch_id "
+        + where.replace("batch_id", "a.batch_id"),
+        params,
+    )
+    for assignment_id, number, first, departure, count in rows:
+        last = departure - dt.timedelta(days=1) if departure else today
+        expected = max((last - first).days + 1, 0)
+        if count != expected:
+            result.missing_days.append(
+                f"batch {number} assignment {assignment_id}: {count} rows for {expected} days"
+            )
+
+
+def _check_batch_series(result: Verification, where: str, params: list) -> None:
+    """Batch totals per day: fish never appear, and the mean weight never jumps."""
+    rows = _fetch(
+        "SELECT batch_id, date, SUM(population), SUM(biomass_kg), "
+        "SUM(CASE WHEN anchor_type <> 'none' THEN 1 ELSE 0 END) "
+        f"FROM farm_dailystate {where} GROUP BY batch_id, date ORDER BY batch_id, date",
+        params,
+    )
+    if not rows:
+        return
+    batch = np.array([r[0] for r in rows])
+    population = np.array([r[2] for r in rows], dtype=np.float64)
+    biomass = np.array([r[3] for r in rows], dtype=np.float64)
+    anchors = np.array([r[4] for r in rows])
+    same = batch[1:] == batch[:-1]
+    up = same & (population[1:] > population[:-1])
+    for i in np.flatnonzero(up):
+        result.population_increases.append(
+            f"batch {batch[i + 1]} on {rows[i + 1][1]}: {population[i]:,.0f} -> "
+            f"{population[i + 1]:,.0f} fish"
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_w = np.where(population > 0, biomass * 1000 / population, np.nan)
+        step = np.abs(np.diff(np.cbrt(mean_w)))
+    spike = same & (anchors[1:] == 0) & (step > SPIKE_CUBE_ROOT_G)
+    for i in np.flatnonzero(spike):
+        result.weight_spikes.append(
+            f"batch {batch[i + 1]} on {rows[i + 1][1]}: mean weight {mean_w[i]:.2f} g -> "
+            f"{mean_w[i + 1]:.2f} g without an anchor"
+        )
+
+
+def _accuracy(result: Verification, where: str, params: list) -> None:
+    rows = _fetch(
+        'SELECT st.name, st."order", s.avg_weight_g, t.avg_weight_g, s.population, t.population '
+        "FROM farm_dailystate s "
+        "JOIN generator_truedailystate t ON t.assignment_id = s.assignment_id AND t.date = s.date "
+        "JOIN farm_lifecyclestage st ON st.id = s.stage_id "
+        f"{where} {'AND' if where else 'WHERE'} s.avg_weight_g IS NOT NULL AND t.population > 0",
+        params,
+    )
+    if not rows:
+        return
+    stage = np.array([r[0] for r in rows])
+    order = np.array([r[1] for r in rows])
+    est_w = np.array([r[2] for r in rows], dtype=np.float64)
+    true_w = np.array([r[3] for r in rows], dtype=np.float64)
+    est_n = np.array([r[4] for r in rows], dtype=np.float64)
+    true_n = np.array([r[5] for r in rows], dtype=np.float64)
+    err_w = np.abs(est_w / true_w - 1) * 100
+    err_n = np.abs(est_n / true_n - 1) * 100
+    err_b = np.abs(est_w * est_n / (true_w * true_n) - 1) * 100
+
+    def summary(name: str, mask: np.ndarray) -> StageAccuracy:
+        pct = lambda e, q: float(np.percentile(e[mask], q))  # noqa: E731
+        return StageAccuracy(
+            name,
+            int(mask.sum()),
+            pct(err_w, 50),
+            pct(err_w, 95),
+            pct(err_n, 50),
+            pct(err_n, 95),
+            pct(err_b, 50),
+            pct(err_b, 95),
+        )
+
+    for name in sorted(set(stage.tolist()), key=lambda n: order[stage == n][0]):
+        result.accuracy.append(summary(name, stage == name))
+    result.overall = summary("all", np.ones(len(rows), dtype=bool))
