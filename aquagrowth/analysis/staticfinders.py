@@ -46,7 +46,7 @@ class NodeModulesFinder(BaseFinder):
                 found = _node_modules() / folder / name
                 if found.is_file():
                     return [str(found)] if find_all else str(found)
-        return [] if find_all else None
+        return []
 
     def list(self, ignore_patterns):
         for folder, names in VENDOR_FILES.items():

@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -47,10 +48,17 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(growth_data(batch, query))
 
 
+class DailyStatePagination(PageNumberPagination):
+    page_size = 500
+    page_size_query_param = "page_size"
+    max_page_size = 5000
+
+
 class DailyStateViewSet(viewsets.ReadOnlyModelViewSet):
     """Actual daily states, one per assignment and day, filtered and paginated."""
 
     serializer_class = s.DailyStateSerializer
+    pagination_class = DailyStatePagination
 
     @extend_schema(parameters=[s.DailyStateFilterSerializer])
     def list(self, request, *args, **kwargs):

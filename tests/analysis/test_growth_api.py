@@ -1,0 +1,300 @@
+"""The combined growth data endpoint: what a biologist reads off the page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from aquagrowth.farm import models as m
+from tests.analysis.conftest import START, TRANSFER, build_batch
+
+
+def growth(api, batch, **params):
+    response = api.get(f"/api/v1/batches/{batch.id}/growth/", params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def by_date(columns: dict, date: dt.date) -> dict:
+    i = columns["date"].index(date.isoformat())
+    return {name: values[i] for name, values in columns.items()}
+
+
+def hand_rows(batch) -> list[m.DailyState]:
+    return list(m.DailyState.objects.filter(batch=batch).order_by("date", "assignment_id"))
+
+
+def test_anonymous_is_refused(client, growth_batch):
+    response = client.get(f"/api/v1/batches/{growth_batch.id}/growth/")
+    assert response.status_code in (401, 403)
+
+
+def test_unknown_batch_is_404(api, growth_batch):
+    assert api.get("/api/v1/batches/999999/growth/").status_code == 404
+
+
+def test_batch_level_day_sums_containers_and_counts_each_fish_once(api, growth_batch):
+    data = growth(api, growth_batch)
+    actual = data["actual"]
+    assert len(actual["date"]) == 40  # one row per day, not per container-day
+    rows = hand_rows(growth_batch)
+    before = TRANSFER - dt.timedelta(days=1)
+    trays = [r for r in rows if r.date == before]
+    assert len(trays) == 2
+    day_before = by_date(actual, before)
+    assert day_before["population"] == sum(r.population for r in trays)
+    biomass = sum(r.biomass_kg for r in trays)
+    assert day_before["avg_weight_g"] == pytest.approx(
+        biomass * 1000 / sum(r.population for r in trays), abs=1e-4
+    )
+    # On the transfer day the trays have no rows any more: only the tank holds the fish.
+    (tank,) = [r for r in rows if r.date == TRANSFER]
+    transfer_day = by_date(actual, TRANSFER)
+    assert transfer_day["population"] == tank.population
+    assert transfer_day["avg_weight_g"] == pytest.approx(tank.avg_weight_g, abs=1e-4)
+    assert transfer_day["containers"] == 1
+    assert day_before["containers"] == 2
+
+
+def test_anchor_days_are_marked(api, growth_batch):
+    actual = growth(api, growth_batch)["actual"]
+    anchored = [
+        d for d, a in zip(actual["date"], actual["anchor_type"], strict=True) if a != "none"
+    ]
+    assert anchored == [(START + dt.timedelta(days=9)).isoformat()]
+
+
+def test_weekly_is_a_real_aggregate_of_each_iso_week(api, growth_batch):
+    data = growth(api, growth_batch, granularity="weekly")
+    weekly = data["actual"]
+    rows = hand_rows(growth_batch)
+    # 2024-01-01 is a Monday: ISO week 3 runs 15-21 January, the transfer is on its Sunday.
+    week = [r for r in rows if dt.date(2024, 1, 15) <= r.date <= dt.date(2024, 1, 21)]
+    last_day = max(r.date for r in week)
+    at_end = [r for r in week if r.date == last_day]
+    population = sum(r.population for r in at_end)
+    biomass = sum(r.biomass_kg for r in at_end)
+    feed = sum(r.feed_kg for r in week)
+    grown = sum(r.growth_kg for r in week)
+    row = by_date(weekly, last_day)
+    assert row["week"] == "2024-W03"
+    assert row["population"] == population
+    assert row["biomass_kg"] == pytest.approx(biomass, abs=0.01)
+    assert row["avg_weight_g"] == pytest.approx(biomass * 1000 / population, abs=1e-4)
+    assert row["feed_kg"] == pytest.approx(feed, abs=1e-3)
+    assert row["growth_kg"] == pytest.approx(grown, abs=1e-3)
+    assert row["fcr"] == pytest.approx(feed / grown, abs=1e-3)
+    assert row["days"] == 7
+    # Every week once, dated by its last day present (the batch's last day ends the last).
+    assert weekly["week"] == sorted(set(weekly["week"]))
+    assert weekly["date"][-1] == max(r.date for r in rows).isoformat()
+    assert sum(weekly["feed_kg"]) == pytest.approx(sum(r.feed_kg for r in rows), abs=0.01)
+
+
+def test_weekly_week_spanning_two_trays_sums_both(api, growth_batch):
+    weekly = growth(api, growth_batch, granularity="weekly")["actual"]
+    rows = hand_rows(growth_batch)
+    sunday = dt.date(2024, 1, 14)
+    row = by_date(weekly, sunday)
+    assert row["population"] == sum(r.population for r in rows if r.date == sunday)
+
+
+def test_range_and_one_container(api, growth_batch):
+    tank = growth_batch.assignments.get(container__name="S01-B-01")
+    start, end = dt.date(2024, 1, 25), dt.date(2024, 2, 2)
+    data = growth(api, growth_batch, start=start, end=end, assignment=tank.id)
+    assert data["actual"]["date"][0] == start.isoformat()
+    assert data["actual"]["date"][-1] == end.isoformat()
+    expected = {r.date.isoformat(): r.population for r in hand_rows(growth_batch)}
+    assert data["actual"]["population"] == [expected[d] for d in data["actual"]["date"]]
+    assert [a["container"] for a in data["assignments"]] == ["S01-B-01"]
+    assert data["samples"]["date"] == []  # the tank's sample is on 9 February
+    assert data["scenario_projection"]["date"][0] == start.isoformat()
+    assert data["scenario_projection"]["date"][-1] == end.isoformat()
+    # The plan's population is the batch's: not comparable with one container.
+    assert set(data["scenario_projection"]["population"]) == {None}
+
+
+def test_trailing_fcr_at_range_start_uses_days_before_the_range(api, growth_batch):
+    tank = growth_batch.assignments.get(container__name="S01-B-01")
+    start = dt.date(2024, 1, 30)
+    data = growth(api, growth_batch, start=start, assignment=tank.id)
+    window = [r for r in hand_rows(growth_batch) if start - dt.timedelta(days=6) <= r.date <= start]
+    expected = sum(r.feed_kg for r in window) / sum(r.growth_kg for r in window)
+    assert data["actual"]["fcr"][0] == pytest.approx(expected, abs=1e-3)
+
+
+def test_assignments_overlapping_the_range(api, growth_batch):
+    data = growth(api, growth_batch, start=TRANSFER)
+    assert [a["container"] for a in data["assignments"]] == ["S01-B-01"]
+    data = growth(api, growth_batch, end=TRANSFER - dt.timedelta(days=1))
+    assert [a["container"] for a in data["assignments"]] == ["S01-A-01", "S01-A-02"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"granularity": "monthly"},
+        {"start": "2024-02-01", "end": "2024-01-01"},
+        {"start": "not-a-date"},
+        {"assignment": "abc"},
+    ],
+)
+def test_bad_parameters_answer_400(api, growth_batch, params):
+    response = api.get(f"/api/v1/batches/{growth_batch.id}/growth/", params)
+    assert response.status_code == 400
+
+
+def test_assignment_of_another_batch_is_refused(api, growth_batch, species, stages, containers):
+    other = build_batch("FO-2024-02", dt.date(2024, 3, 1), species, stages, containers)
+    foreign = other.assignments.first()
+    response = api.get(f"/api/v1/batches/{growth_batch.id}/growth/", {"assignment": foreign.id})
+    assert response.status_code == 400
+    assert "assignment" in response.json()
+
+
+def test_samples_with_condition_factor(api, growth_batch):
+    samples = growth(api, growth_batch)["samples"]
+    assert samples["date"] == ["2024-01-10", "2024-02-09"]
+    assert samples["container"] == ["S01-A-01", "S01-B-01"]
+    assert samples["fish_weighed"] == [30, 20]
+    assert samples["std_weight_g"] == [0.04, 0.2]
+    assert samples["condition_factor"][0] == pytest.approx(100 * 0.31 / 1.5**3, abs=1e-3)
+    assert samples["condition_factor"][1] is None  # no length measured
+
+
+def test_scenario_projection_is_aligned_by_date(api, species, stages, containers):
+    early = build_batch("FO-2024-01", dt.date(2024, 1, 1), species, stages, containers)
+    late = build_batch("FO-2024-07", dt.date(2024, 7, 15), species, stages, containers)
+    plans = {b.number: growth(api, b)["scenario_projection"] for b in (early, late)}
+    for batch in (early, late):
+        plan = plans[batch.number]
+        assert plan["date"][0] == batch.start_date.isoformat()
+        assert plan["day_number"][0] == 1
+        day_100 = plan["day_number"].index(100)
+        assert plan["date"][day_100] == (batch.start_date + dt.timedelta(days=99)).isoformat()
+    # Same plan by day number, so the same weight on the same day of each batch's life ...
+    a, b = plans["FO-2024-01"], plans["FO-2024-07"]
+    assert a["avg_weight_g"][:300] == b["avg_weight_g"][:300]
+    # ... and on the same calendar date they differ: the later batch is younger.
+    date = "2024-09-01"
+    assert a["avg_weight_g"][a["date"].index(date)] > b["avg_weight_g"][b["date"].index(date)]
+
+
+def test_scenario_projection_follows_the_plan(api, growth_batch):
+    data = growth(api, growth_batch)
+    plan = data["scenario_projection"]
+    # Opens with both trays' eggs at 0.2 g, grows at the Egg&Alevin TGC of 2.0 on 8 degC.
+    assert plan["population"][0] == pytest.approx(1500 * (1 - 0.001), abs=1)
+    assert plan["avg_weight_g"][0] == pytest.approx(
+        (0.2 ** (1 / 3) + 2.0 / 1000 * 8.0) ** 3, abs=1e-4
+    )
+    # Fry begins on the day the batch actually moved into the tank.
+    assert plan["stage"][plan["date"].index(TRANSFER.isoformat())] == "Fry"
+    assert plan["stage"][plan["date"].index((TRANSFER - dt.timedelta(days=1)).isoformat())] == (
+        "Egg&Alevin"
+    )
+    # Ends at the first day at or above the harvest weight.
+    assert plan["avg_weight_g"][-1] >= 5000 > plan["avg_weight_g"][-2]
+    assert data["scenario"]["name"] == "Plan A"
+    assert data["scenario"]["harvest_weight_g"] == 5000
+
+
+def test_weekly_scenario_takes_each_weeks_last_day(api, growth_batch):
+    plan = growth(api, growth_batch, granularity="weekly", end="2024-03-31")["scenario_projection"]
+    sundays = [dt.date.fromisoformat(d).isoweekday() for d in plan["date"]]
+    assert set(sundays) == {7}
+    assert plan["date"][-1] == "2024-03-31"
+
+
+def test_forward_projection_reaches_harvest_weight(api, growth_batch):
+    data = growth(api, growth_batch)
+    forward = data["forward_projection"]
+    assert forward["date"][0] == "2024-02-09"  # continues from the latest state
+    assert forward["avg_weight_g"][0] == pytest.approx(data["actual"]["avg_weight_g"][-1])
+    assert forward["avg_weight_g"][-1] >= 5000 > forward["avg_weight_g"][-2]
+    assert forward["harvest_date"] == forward["date"][-1]
+    assert forward["population"][-1] < forward["population"][0]
+    # The tank had no measured temperature; the batch's recent bias (trays, 9 vs 8 degC
+    # planned) is applied: the mean of measured - profile over its last 30 days.
+    assert forward["containers"][0]["temp_bias_c"] == pytest.approx(forward["temp_bias_c"])
+    assert 0.0 < forward["temp_bias_c"] < 1.0
+
+
+def test_forward_projection_is_later_for_colder_water(api, species, stages, containers):
+    warm = build_batch("WARM", START, species, stages, containers)
+    cold = build_batch("COLD", START, species, stages, containers)
+    m.DailyState.objects.filter(batch=cold, temp_source="measured").update(temp_c=6.0)
+    warm_date = growth(api, warm)["forward_projection"]["harvest_date"]
+    cold_date = growth(api, cold)["forward_projection"]["harvest_date"]
+    assert cold_date > warm_date
+
+
+def test_variance_against_scenario(api, growth_batch):
+    data = growth(api, growth_batch)
+    variance = data["variance"]
+    actual, plan = data["actual"], data["scenario_projection"]
+    last = actual["date"][-1]
+    expected_now = actual["avg_weight_g"][-1] - plan["avg_weight_g"][plan["date"].index(last)]
+    assert variance["now"]["date"] == last
+    assert variance["now"]["difference_g"] == pytest.approx(expected_now, abs=1e-2)
+    assert variance["mean"]["days"] == len(actual["date"])
+    assert abs(variance["largest"]["difference_g"]) >= abs(variance["now"]["difference_g"])
+
+
+def test_periods_report_observed_fcr_from_sums(api, growth_batch):
+    periods = growth(api, growth_batch)["periods"]
+    rows = hand_rows(growth_batch)
+    tank_rows = [r for r in rows if r.container.name == "S01-B-01"]
+    (tank,) = [p for p in periods["by_assignment"] if p["container"] == "S01-B-01"]
+    feed = sum(r.feed_kg for r in tank_rows)
+    assert tank["observed_fcr"] == pytest.approx(
+        feed / sum(r.growth_kg for r in tank_rows), abs=1e-3
+    )
+    assert tank["scenario_fcr"] == pytest.approx(1.05)
+    assert [p["stage"] for p in periods["by_stage"]] == ["Egg&Alevin", "Fry"]
+    trays = [r for r in rows if r.stage.name == "Egg&Alevin"]
+    (egg,) = [p for p in periods["by_stage"] if p["stage"] == "Egg&Alevin"]
+    assert egg["observed_fcr"] == pytest.approx(
+        sum(r.feed_kg for r in trays) / sum(r.growth_kg for r in trays), abs=1e-3
+    )
+
+
+def test_batch_without_scenario_still_shows_its_states(api, species, stages, containers):
+    batch = build_batch("NO-PLAN", START, species, stages, containers, with_scenario=False)
+    data = growth(api, batch)
+    assert data["scenario"] is None
+    assert "no scenario" in data["scenario_missing"]
+    assert data["scenario_projection"] is None
+    assert data["forward_projection"] is None
+    assert data["variance"] is None
+    assert len(data["actual"]["date"]) == 40
+    assert data["periods"]["by_stage"][0]["scenario_tgc"] is None
+
+
+def test_batch_without_states_says_how_to_compute_them(api, species):
+    batch = m.Batch.objects.create(number="FO-EMPTY", species=species, start_date=START)
+    data = growth(api, batch)
+    assert data["actual"]["date"] == []
+    assert "aquagrowth recompute --batch FO-EMPTY" in data["states_missing"]
+    assert data["batch"]["last_state_date"] is None
+
+
+def test_pinned_scenario_wins_over_newest(api, growth_batch):
+    newest = m.Scenario.objects.create(batch=growth_batch, name="Plan B", harvest_weight_g=4000)
+    assert growth(api, growth_batch)["scenario"]["name"] == "Plan B"
+    growth_batch.pinned_scenario = m.Scenario.objects.get(name="Plan A")
+    growth_batch.save()
+    data = growth(api, growth_batch)
+    assert data["scenario"]["name"] == "Plan A"
+    assert data["scenario"]["pinned"] is True
+    assert newest.id != data["scenario"]["id"]
+
+
+def test_incomplete_scenario_is_explained(api, growth_batch):
+    scenario = growth_batch.scenario_in_force()
+    scenario.temperature_profile.all().delete()
+    data = growth(api, growth_batch)
+    assert "temperature profile" in data["scenario_missing"]
+    assert data["scenario"]["name"] == "Plan A"
