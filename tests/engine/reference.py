@@ -128,6 +128,23 @@ def _validate(inputs: BatchInputs) -> _Records:
             )
         )
 
+    else:
+        sc = inputs.scenario
+        missing = [
+            f"{what} of stage {inputs.stage_names[stage]}"
+            for stage in sorted({int(x) for x in inputs.assignment_stage})
+            for what, values in (
+                ("TGC", sc.tgc_by_stage),
+                ("mortality rate", sc.mortality_rate_by_stage),
+            )
+            if _isnan(float(values[stage]))
+        ]
+        if len(sc.profile_day_number) == 0:
+            missing.append("temperature profile")
+        if missing:
+            # Choice (shared with the core): a scenario with gaps names them in one finding.
+            say(Finding("scenario_incomplete", "scenario lacks: " + ", ".join(missing)))
+
     for kind, events in (
         ("mortality", inputs.mortality),
         ("sample", inputs.samples),
@@ -144,6 +161,10 @@ def _validate(inputs: BatchInputs) -> _Records:
                 say(Finding("negative_value", f"{kind} with a negative value ignored", **where))
             elif d > inputs.today_day:
                 say(Finding("event_in_future", f"{kind} after today ignored", **where))
+            elif d >= inputs.n_days and int(inputs.assignment_stop_day[a]) >= inputs.n_days:
+                # Choice: after the computed days of a stay still open there: not outside
+                # the stay, just not computed this time; no finding.
+                continue
             elif d not in _days_of(inputs, a):
                 say(
                     Finding(

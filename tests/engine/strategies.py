@@ -42,9 +42,12 @@ class Stay(NamedTuple):
 def scenario(
     tgc: Sequence[float] = (2.5,),
     rate: Sequence[float] = (0.0,),
-    profile: Sequence[tuple[int, float]] = (),
+    profile: Sequence[tuple[int, float]] = ((1, 10.0),),
 ) -> Scenario:
-    """A scenario with the given per-stage TGC and mortality rate and (day number, degC)."""
+    """A scenario with the given per-stage TGC and mortality rate and (day number, degC).
+
+    The default profile plans a flat 10 degC, so that the scenario is complete.
+    """
     return Scenario(
         tgc_by_stage=floats(tgc),
         mortality_rate_by_stage=floats(rate),
@@ -274,7 +277,7 @@ def batch_inputs(draw, bad_input: bool = True) -> BatchInputs:
             case = draw(st.integers(0, 8))
             i = draw(st.integers(0, n_assign - 1))
             s = stays[i]
-            outside = [d for d in range(-2, today + 1) if not s.first_day <= d < s.stop_day]
+            outside = [d for d in range(-2, n_days) if not s.first_day <= d < s.stop_day]
             if case == 0 and outside:
                 mortality.append((i, draw(st.sampled_from(outside)), draw(st.integers(1, 9))))
             elif case == 1:
@@ -289,9 +292,7 @@ def batch_inputs(draw, bad_input: bool = True) -> BatchInputs:
                 k = draw(st.sampled_from(filled))
                 j = draw(st.integers(0, k - 1))
                 bad_days = [
-                    d
-                    for d in range(0, today + 1)
-                    if not stays[k].first_day <= d < stays[k].stop_day
+                    d for d in range(0, n_days) if not stays[k].first_day <= d < stays[k].stop_day
                 ]
                 if bad_days:
                     transfers.append((j, k, draw(st.sampled_from(bad_days)), 10, NAN, 0))
