@@ -72,8 +72,8 @@ def _one_snapshot():
     """On PostgreSQL all files are read in one repeatable-read transaction, so a farm that
     changes during a long export is still written as it was at one moment. SQLite's
     transactions here take the write lock, which would stall the farm's writers, so it
-    reads file by file."""
-    if connection.vendor != "postgresql":
+    reads file by file. Inside a caller's transaction the caller's isolation holds."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
         yield
         return
     with transaction.atomic():
