@@ -1,0 +1,103 @@
+"""A recompute killed half-way leaves the previous rows intact (PostgreSQL).
+
+A real ``aquagrowth recompute`` process is stopped with SIGKILL while its transaction is
+inside the replacement of the batch's rows: it has deleted some of them and waits on
+one row that this test holds locked. Nothing of the half-done work may be visible.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg
+import pytest
+from django.db import connection
+
+from aquagrowth.engine.runner import recompute_batch
+from aquagrowth.farm import models as m
+from tests.recompute.test_recompute import TODAY, stored
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        "os.environ.get('DATABASE_URL', '').startswith('postgres') is False",
+        reason="needs PostgreSQL: SIGKILL of a separate writer process",
+    ),
+]
+
+
+def _dsn() -> str:
+    settings = connection.settings_dict
+    return (
+        f"host={settings['HOST'] or '127.0.0.1'} port={settings['PORT'] or 5432} "
+        f"user={settings['USER']} dbname={settings['NAME']}"
+    )
+
+
+def test_killed_recompute_leaves_previous_rows(small_batch, tmp_path):
+    assert recompute_batch(small_batch.id, today=TODAY).ok
+    before = stored(small_batch)
+    last = m.DailyState.objects.filter(batch=small_batch).order_by("-id").first()
+
+    with psycopg.connect(_dsn()) as blocker:
+        blocker.execute("SELECT 1 FROM farm_dailystate WHERE id = %s FOR UPDATE", [last.id])
+        env = {
+            **os.environ,
+            "DATABASE_URL": "postgres://{USER}@{HOST}:{PORT}/{NAME}".format(
+                **{
+                    k: (v or d)
+                    for (k, v), d in zip(
+                        (
+                            (k, connection.settings_dict[k])
+                            for k in ("USER", "HOST", "PORT", "NAME")
+                        ),
+                        ("postgres", "127.0.0.1", 5432, ""),
+                        strict=True,
+                    )
+                }
+            ),
+        }
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "aquagrowth.cli",
+                "recompute",
+                "--batch",
+                small_batch.number,
+                "--end",
+                TODAY.isoformat(),
+                "--no-progress",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=(tmp_path / "worker.log").open("w"),
+        )
+        try:
+            deadline = time.monotonic() + 120
+            waiting = 0
+            while time.monotonic() < deadline and not waiting and worker.poll() is None:
+                waiting = blocker.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query LIKE 'DELETE FROM farm_dailystate%%'"
+                ).fetchone()[0]
+                time.sleep(0.05)
+            assert waiting, (
+                "the recompute never reached the rows: "
+                + (tmp_path / "worker.log").read_text()[-2000:]
+            )
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(10)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        blocker.rollback()
+
+    assert stored(small_batch) == before
+    # The server has ended the killed transaction: the next recompute goes through.
+    assert recompute_batch(small_batch.id, today=TODAY).ok
+    assert stored(small_batch) == before
