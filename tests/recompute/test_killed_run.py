@@ -24,7 +24,7 @@ from tests.recompute.test_recompute import TODAY, stored
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
-        "os.environ.get('DATABASE_URL', '').startswith('postgres') is False",
+        not os.environ.get("DATABASE_URL", "").startswith("postgres"),
         reason="needs PostgreSQL: SIGKILL of a separate writer process",
     ),
 ]
