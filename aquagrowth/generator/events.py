@@ -65,7 +65,9 @@ def feed_percent(weight_g: np.ndarray, settings: dict[str, Any]) -> np.ndarray:
     about 3 % for fry and 0.8 % for a 5 kg salmon with the defaults.
     """
     lo, hi = settings["feed_percent_range"]
-    raw = float(settings["feed_percent_at_1g"]) * np.power(weight_g, float(settings["feed_exponent"]))
+    raw = float(settings["feed_percent_at_1g"]) * np.power(
+        weight_g, float(settings["feed_exponent"])
+    )
     return np.clip(raw, lo, hi)
 
 
@@ -83,7 +85,9 @@ def feedings(truth: BatchTruth, settings: dict[str, Any], rng: np.random.Generat
     return Feedings(row=rows, seconds=hours[meal] * 3600, amount_kg=np.round(amount, 3))
 
 
-def growth_samples(truth: BatchTruth, settings: dict[str, Any], rng: np.random.Generator) -> Samples:
+def growth_samples(
+    truth: BatchTruth, settings: dict[str, Any], rng: np.random.Generator
+) -> Samples:
     """Weekly samples after Egg&Alevin: ``sample_fish`` fish drawn lognormally around the
     true mean with coefficient of variation ``sample_cv``; their mean and std (g)."""
     every = int(settings["sample_every_days"])
@@ -123,8 +127,15 @@ def readings(
     truth : the batch's true states (rows are the occupied container-days)
     is_sea : per container position, whether it is a sea ring
     """
-    n = int(settings["readings_per_day"])
     sea_row = is_sea[truth.a_container[truth.r_assign]]
+    per_day = np.array(
+        [
+            int(settings["readings_per_day"])
+            if p in (TEMPERATURE, OXYGEN)
+            else int(settings["chemistry_readings_per_day"])
+            for p in range(len(PARAMETERS))
+        ]
+    )
     parts: list[tuple[np.ndarray, int]] = []
     for parameter in sorted(set(FRESH_PARAMETERS) | set(SEA_PARAMETERS)):
         wanted = np.ones_like(sea_row)
@@ -133,9 +144,11 @@ def readings(
         elif parameter not in FRESH_PARAMETERS:
             wanted = sea_row
         parts.append((np.flatnonzero(wanted), parameter))
-    rows = np.concatenate([np.repeat(r, n) for r, _ in parts])
-    parameter = np.concatenate([np.full(r.size * n, p) for r, p in parts])
-    slot = np.tile(np.arange(n), rows.size // n)
+    rows = np.concatenate([np.repeat(r, per_day[p]) for r, p in parts])
+    parameter = np.concatenate([np.full(r.size * per_day[p], p) for r, p in parts])
+    slot = np.concatenate([np.tile(np.arange(per_day[p]), r.size) for r, p in parts])
+    n = per_day[parameter]
+    # Readings at the middle of equal parts of the UTC day.
     minute = (slot * 1440 // n + 1440 // (2 * n)).astype(np.int64)
     temp = truth.r_temp[rows]
     phase = 2.0 * np.pi * slot / n
@@ -143,7 +156,9 @@ def readings(
     value = np.empty(rows.size)
     amp = float(settings["diurnal_amplitude_c"])
     sel = parameter == TEMPERATURE
-    value[sel] = temp[sel] + amp * np.sin(phase[sel]) + float(settings["reading_noise_c"]) * noise[sel]
+    value[sel] = (
+        temp[sel] + amp * np.sin(phase[sel]) + float(settings["reading_noise_c"]) * noise[sel]
+    )
     sel = parameter == OXYGEN
     value[sel] = 14.2 - 0.32 * temp[sel] - 0.6 * sea_row[rows[sel]] + 0.25 * noise[sel]
     sel = parameter == PH
@@ -154,16 +169,18 @@ def readings(
     value[sel] = 34.2 + 0.25 * noise[sel]
 
     keep = np.ones(rows.size, dtype=bool)
-    days = rows.size / n
-    gaps = rng.poisson(days * float(settings["gaps_per_100_days"]) / 100.0)
+    sensor_days = float(np.sum(1.0 / n))
+    gaps = rng.poisson(sensor_days * float(settings["gaps_per_100_days"]) / 100.0)
     if gaps:
         start = rng.integers(0, rows.size, size=gaps)
         hours = rng.uniform(*settings["gap_hours"], size=gaps)
-        length = np.maximum(1, np.round(hours * n / 24.0)).astype(np.int64)
+        length = np.maximum(1, np.round(hours * n[start] / 24.0)).astype(np.int64)
         edge = np.zeros(rows.size + 1, dtype=np.int64)
         np.add.at(edge, start, 1)
         np.add.at(edge, np.minimum(start + length, rows.size), -1)
         keep = np.cumsum(edge[:-1]) == 0
     spikes = rng.random(rows.size) < float(settings["spike_probability"])
     value = np.where(spikes, float(settings["spike_value"]), np.round(value, 3))
-    return Readings(row=rows[keep], parameter=parameter[keep], minute=minute[keep], value=value[keep])
+    return Readings(
+        row=rows[keep], parameter=parameter[keep], minute=minute[keep], value=value[keep]
+    )

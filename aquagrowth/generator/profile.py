@@ -87,6 +87,8 @@ DEFAULTS: dict[str, Any] = {
     "egg_water_c": 8.0,
     "fresh_water_c": [12.0, 14.0],
     "readings_per_day": 6,
+    # pH, CO2 and salinity are logged less often than temperature and oxygen.
+    "chemistry_readings_per_day": 4,
     "reading_noise_c": 0.1,
     "diurnal_amplitude_c": 0.2,
     # Sensor faults: gaps per 100 days of a sensor, gap length (hours), spike chance per reading.

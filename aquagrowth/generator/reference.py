@@ -117,9 +117,7 @@ def ensure_reference(layout: Layout) -> Reference:
         batch_size=5000,
     )
     sensor_id = np.full((layout.size, len(PARAMETERS)), -1, dtype=np.int64)
-    for serial, sid in m.Sensor.objects.filter(serial__in=list(wanted)).values_list(
-        "serial", "id"
-    ):
+    for serial, sid in m.Sensor.objects.filter(serial__in=list(wanted)).values_list("serial", "id"):
         i, p = wanted[serial]
         sensor_id[i, p] = sid
     return Reference(

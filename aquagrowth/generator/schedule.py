@@ -27,6 +27,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,9 @@ def validate(schedule: Schedule) -> None:
             raise ScheduleError(f"{batch.number}: first stage does not start on start_date")
         for prev, nxt in zip(batch.stages, batch.stages[1:], strict=False):
             if nxt.start != prev.end:
-                raise ScheduleError(f"{batch.number}: {nxt.stage} does not start when {prev.stage} ends")
+                raise ScheduleError(
+                    f"{batch.number}: {nxt.stage} does not start when {prev.stage} ends"
+                )
         for stage in batch.stages:
             if stage.days < 1 or not stage.containers:
                 raise ScheduleError(f"{batch.number}: {stage.stage} needs days and containers")
@@ -98,7 +101,7 @@ def validate(schedule: Schedule) -> None:
                 stays.setdefault(name, []).append((stage.start, stage.end, batch.number))
     for name, intervals in stays.items():
         intervals.sort()
-        for (_, end, first), (start, _, second) in zip(intervals, intervals[1:], strict=False):
+        for (_, end, first), (start, _, second) in itertools.pairwise(intervals):
             if start < end:
                 raise ScheduleError(f"{name}: {first} and {second} overlap on {start}")
 

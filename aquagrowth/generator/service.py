@@ -30,7 +30,12 @@ from aquagrowth.generator.scenario import plan_scenario
 from aquagrowth.generator.schedule import BatchPlan, Schedule, from_yaml
 from aquagrowth.generator.simulate import ResolvedBatch, StageStay, simulate_batch
 from aquagrowth.generator.temperature import true_temperature_grid
-from aquagrowth.generator.writer import next_ids, reset_sequences, write_table
+from aquagrowth.generator.writer import (
+    indexes_built_after,
+    next_ids,
+    reset_sequences,
+    write_table,
+)
 
 logger = logging.getLogger("aquagrowth.generator")
 
@@ -42,6 +47,15 @@ EVENT_TABLES = (
     "farm_harvest",
     "farm_environmentalreading",
 )
+
+HEAVY_TABLES = (
+    "farm_environmentalreading",
+    "farm_feedingevent",
+    "farm_mortalityevent",
+    "farm_growthsample",
+    "generator_truedailystate",
+)
+"""Tables whose secondary indexes are rebuilt once after the load instead of row by row."""
 
 
 class FarmNotEmpty(RuntimeError):
@@ -149,7 +163,7 @@ def build_farm(
     summary.rows = dict.fromkeys(TABLES, 0)
     geo_index = {g["name"]: i for i, g in enumerate(GEOGRAPHIES)}
     settings = prof.settings
-    with transaction.atomic():
+    with transaction.atomic(), indexes_built_after(HEAVY_TABLES):
         if m.Batch.objects.exists():
             if not replace:
                 raise FarmNotEmpty(
@@ -175,7 +189,17 @@ def build_farm(
             for index, batch in enumerate(plan.batches):
                 t0 = time.perf_counter()
                 tables = _batch_rows(
-                    batch, index, origin, layout, grid, plan, settings, seed, ref, ids, truth,
+                    batch,
+                    index,
+                    origin,
+                    layout,
+                    grid,
+                    plan,
+                    settings,
+                    seed,
+                    ref,
+                    ids,
+                    truth,
                     geo_index,
                 )
                 t1 = time.perf_counter()

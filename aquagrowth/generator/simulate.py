@@ -168,7 +168,9 @@ def simulate_batch(
     rates = _f(settings["mortality_rate_per_day"])
     targets = [*settings["stage_end_weight_g"], batch.harvest_weight_g]
     truth = BatchTruth(stage_mortality_rate=rates.copy())
-    a_parts: dict[str, list] = {k: [] for k in ("stage", "cont", "first", "stop", "dep", "p0", "w0")}
+    a_parts: dict[str, list] = {
+        k: [] for k in ("stage", "cont", "first", "stop", "dep", "p0", "w0")
+    }
     r_parts: dict[str, list] = {k: [] for k in ("a", "day", "pop", "w", "t", "m", "c")}
     h_parts: dict[str, list] = {k: [] for k in ("a", "day", "n", "kg")}
     t_parts: dict[str, list] = {k: [] for k in ("s", "d", "day", "n", "w")}
