@@ -1,0 +1,141 @@
+"""Benchmark: recompute a whole farm, and one batch after a new growth sample.
+
+Prints total seconds, seconds per batch, daily states per second, queries per batch and
+peak memory for the full recompute (median of ``--repeat`` runs), the incremental
+recompute after a new growth sample (median and p95), and, on a sample of batches in
+the same run, the vectorised engine against the plain per-day reference engine of the
+tests (the simple, slow way of computing the same rows).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1/aquagrowth_bench \
+        .venv/bin/python bench/recompute_bench.py --profile seed-scale --workers 2
+
+The farm is built with the generator when the database holds no batch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="seed-scale", help="generator profile if empty")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="full recomputes to take the median of"
+    )
+    parser.add_argument("--incremental", type=int, default=20, help="incremental recomputes")
+    parser.add_argument("--reference-batches", type=int, default=2)
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aquagrowth.settings")
+    os.environ.setdefault("AQUAGROWTH_TRIGGERS", "0")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from aquagrowth.engine.core.assimilate import assimilate
+    from aquagrowth.engine.load import load_batch
+    from aquagrowth.engine.runner import recompute_batch, recompute_batches
+    from aquagrowth.farm import models as m
+    from aquagrowth.farm.signals import bulk_load
+    from tests.engine.reference import reference_assimilate
+
+    call_command("migrate", verbosity=0)
+    if not m.Batch.objects.exists():
+        from aquagrowth.generator.service import build_farm
+
+        print(f"building the {args.profile} farm ...", flush=True)
+        build_farm(args.profile, seed=args.seed, progress=False)
+    ids = list(m.Batch.objects.order_by("id").values_list("id", flat=True))
+    print(f"database: {connection.vendor}, {len(ids)} batches, workers: {args.workers}")
+
+    full = []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        results = list(recompute_batches(ids, workers=args.workers))
+        full.append(time.perf_counter() - started)
+        failed = [r for r in results if not r.ok]
+        if failed:
+            raise SystemExit(f"{len(failed)} batches failed: {failed[0].error}")
+    rows = sum(r.rows for r in results)
+    queries = sorted({r.queries for r in results})
+    seconds = statistics.median(full)
+    print(f"\nfull recompute (median of {args.repeat})")
+    print(f"  total seconds        {seconds:10.2f}   (runs: {', '.join(f'{s:.2f}' for s in full)})")
+    print(f"  seconds per batch    {seconds / len(ids):10.4f}")
+    print(f"  daily states         {rows:10,d}")
+    print(f"  daily states / s     {rows / seconds:10,.0f}")
+    print(f"  queries per batch    {queries[0]}..{queries[-1]}")
+
+    batches = m.Batch.objects.filter(id__in=ids)
+    samples = list(
+        m.GrowthSample.objects.filter(batch__in=batches).values_list(
+            "batch_id", "assignment_id", "sample_date", "avg_weight_g"
+        )
+    )
+    rng = random.Random(args.seed)
+    picked = rng.sample(samples, min(args.incremental, len(samples)))
+    times = []
+    for batch_id, assignment_id, day, weight in picked:
+        day = day + dt.timedelta(days=3)
+        with bulk_load():
+            new = m.GrowthSample.objects.create(
+                batch_id=batch_id,
+                assignment_id=assignment_id,
+                sample_date=day,
+                sample_size=30,
+                avg_weight_g=weight * 1.02,
+            )
+        started = time.perf_counter()
+        result = recompute_batch(batch_id, since=day)
+        times.append(time.perf_counter() - started)
+        assert result.ok, result.error
+        with bulk_load():
+            new.delete()
+        recompute_batch(batch_id, since=day)
+    times.sort()
+    print(f"\nincremental recompute after a new growth sample ({len(times)} batches)")
+    print(f"  median ms            {1000 * statistics.median(times):10.1f}")
+    print(f"  p95 ms               {1000 * times[int(0.95 * (len(times) - 1))]:10.1f}")
+
+    print(
+        "\nvectorised engine against the plain per-day reference "
+        f"({args.reference_batches} batches)"
+    )
+    fast_t, slow_t, n_rows = 0.0, 0.0, 0
+    for batch_id in rng.sample(ids, min(args.reference_batches, len(ids))):
+        inputs = load_batch(batch_id).inputs
+        started = time.perf_counter()
+        states = assimilate(inputs)
+        fast_t += time.perf_counter() - started
+        started = time.perf_counter()
+        reference_assimilate(inputs)
+        slow_t += time.perf_counter() - started
+        n_rows += len(states)
+    print(f"  rows                 {n_rows:10,d}")
+    print(f"  vectorised s         {fast_t:10.3f}   ({n_rows / fast_t:,.0f} states/s)")
+    print(f"  reference s          {slow_t:10.3f}   ({n_rows / slow_t:,.0f} states/s)")
+    print(f"  ratio                {slow_t / fast_t:10.1f} x")
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"\npeak memory MB         {own:10.0f} (this process), {children:.0f} (largest worker)")
+
+
+if __name__ == "__main__":
+    main()
