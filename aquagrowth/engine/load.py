@@ -313,10 +313,16 @@ def _load_temperature(
         "FROM farm_environmentalreading r JOIN w ON r.container_id = "
         f"{window_cast[2]} AND r.reading_time >= {window_cast[0]} "
         f"AND r.reading_time < {window_cast[1]} "
-        "JOIN farm_environmentalparameter p ON p.id = r.parameter_id AND p.code = %s "
-        "GROUP BY 1, 2"
+        "WHERE r.parameter_id = %s GROUP BY 1, 2"
     )
-    rows = _fetch(sql, [*params, start, TEMPERATURE_CODE])
+    # The parameter's id (not a join on its code) lets the composite index
+    # (container, parameter, time) serve the range scan.
+    parameter = _fetch(
+        "SELECT id FROM farm_environmentalparameter WHERE code = %s", [TEMPERATURE_CODE]
+    )
+    if not parameter:
+        return core.ContainerDays()
+    rows = _fetch(sql, [*params, start, parameter[0][0]])
     return core.ContainerDays(
         container=np.array([container_pos[r[0]] for r in rows], dtype=np.int64),
         day=_column(rows, 1, np.int64),
