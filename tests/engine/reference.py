@@ -422,7 +422,8 @@ def _walk_population(
                 )
             moved_fish[t] = n
             measured = float(tr.measured_weight_g[t])
-            if _isnan(measured):
+            if _isnan(measured) or n == 0:
+                # Choice: a transfer that moved no fish measured nothing of this tank.
                 kind = "moved"
             elif int(tr.selection[t]) == SELECTION_AVERAGE:
                 kind = "average"
@@ -534,7 +535,10 @@ def _weigh(
                 out.start[d] = out.end[d] = NAN
                 out.source[d] = WEIGHT_SOURCES.index("missing")
                 out.tgc[d] = NAN
-            arrive = NAN if anchor_weight is None else anchor_weight
+            arrive = NAN
+            if anchor_weight is not None:  # on an anchor day the weight is the measured one
+                out.end[end - 1] = arrive = anchor_weight
+                out.source[end - 1] = WEIGHT_SOURCES.index("measured")
         else:
             root = math.cbrt(ws)
             if anchor_weight is not None:

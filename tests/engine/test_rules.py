@@ -127,6 +127,8 @@ def test_anchor_after_days_without_degree_days_runs_linearly_in_days(engine):
     # no degree-days: the cube root goes (2.4 - 2.0) / 4 days = 0.1 a day, TGC undefined
     assert col(s, "avg_weight_g") == approx([2.1**3, 2.2**3, 2.3**3, 2.4**3])
     assert col(s, "tgc") == approx([NAN] * 4)
+    a, m = WEIGHT_SOURCES.index("assimilated"), WEIGHT_SOURCES.index("measured")
+    assert col(s, "weight_source") == [a, a, a, m]
 
 
 def test_harvest_is_an_end_of_day_weight(engine):
