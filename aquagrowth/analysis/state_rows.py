@@ -16,7 +16,6 @@ from aquagrowth.farm.models import DailyState
 NUMERIC_FIELDS = (
     "day_number",
     "assignment_id",
-    "container_id",
     "stage_id",
     "population",
     "avg_weight_g",
@@ -55,7 +54,10 @@ def read_state_rows(
     end: dt.date | None = None,
     assignment_id: int | None = None,
 ) -> StateRows:
-    """The batch's daily states between ``start`` and ``end`` (inclusive), ordered by day."""
+    """The batch's daily states between ``start`` and ``end`` (inclusive), ordered by day.
+
+    Rows of one day come in no particular order of assignment.
+    """
     query = DailyState.objects.filter(batch_id=batch_id)
     if assignment_id is not None:
         query = query.filter(assignment_id=assignment_id)
@@ -64,7 +66,8 @@ def read_state_rows(
     if end is not None:
         query = query.filter(date__lte=end)
     fields = NUMERIC_FIELDS + TEXT_FIELDS
-    rows = list(query.order_by("date", "assignment_id").values_list(*fields))
+    # Ordered by date only: the (batch, date) index gives that order without a sort.
+    rows = list(query.order_by("date").values_list(*fields))
     columns: dict[str, np.ndarray] = {}
     n_numeric = len(NUMERIC_FIELDS)
     if rows:
@@ -78,6 +81,6 @@ def read_state_rows(
     for i, name in enumerate(TEXT_FIELDS):
         columns[name] = text[:, i]
     columns["day_number"] = columns["day_number"].astype(np.int64)
-    for key in ("assignment_id", "container_id", "stage_id"):
+    for key in ("assignment_id", "stage_id"):
         columns[key] = columns[key].astype(np.int64)
     return StateRows(columns)

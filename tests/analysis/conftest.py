@@ -14,6 +14,7 @@ from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
 from aquagrowth.farm import models as m
+from aquagrowth.farm.signals import bulk_load
 
 START = dt.date(2024, 1, 1)
 TRANSFER = dt.date(2024, 1, 21)
@@ -75,7 +76,15 @@ def containers(species, stages) -> list[m.Container]:
 
 
 def build_batch(number: str, start: dt.date, species, stages, containers, with_scenario=True):
-    """Eggs in two trays, moved into one tank 20 days after ``start``; states for 40 days."""
+    """Eggs in two trays, moved into one tank 20 days after ``start``; states for 40 days.
+
+    The states are written here, so the events' recompute triggers are switched off.
+    """
+    with bulk_load():
+        return _build_batch(number, start, species, stages, containers, with_scenario)
+
+
+def _build_batch(number, start, species, stages, containers, with_scenario):
     shift = start - START
     transfer, last = TRANSFER + shift, LAST + shift
     batch = m.Batch.objects.create(number=number, species=species, start_date=start)

@@ -149,17 +149,47 @@
     return [`Forward: ${value}`, "  estimate from the latest state"];
   }
 
+  /* Ticks on the first of a month (every 1, 2, 3, 6 or 12 months), not at arbitrary ms. */
+  function monthTicks(scale) {
+    const first = new Date(scale.min);
+    const months = (scale.max - scale.min) / (30.44 * 86400000);
+    const step = [1, 2, 3, 6, 12].find((n) => months / n <= 10) || 24;
+    let year = first.getUTCFullYear();
+    let month = Math.ceil((first.getUTCMonth() + (first.getUTCDate() > 1 ? 1 : 0)) / step) * step;
+    const ticks = [];
+    for (;;) {
+      const t = Date.UTC(year + Math.floor(month / 12), month % 12, 1);
+      if (t > scale.max) break;
+      ticks.push({ value: t });
+      month += step;
+    }
+    scale.ticks = ticks;
+  }
+  const monthLabel = (v) => new Date(v).toLocaleDateString("en-GB",
+    { month: "short", year: "numeric", timeZone: "UTC" });
+
+  function xBounds(sets) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const ds of sets) {
+      for (const p of ds.data) { if (p.x < lo) lo = p.x; if (p.x > hi) hi = p.x; }
+    }
+    return Number.isFinite(lo) ? { min: lo, max: hi } : {};
+  }
+
   function drawChart() {
     const m = METRICS[state.metric];
+    const sets = datasets();
     const config = {
       type: "line",
-      data: { datasets: datasets() },
+      data: { datasets: sets },
       options: {
         animation: false, parsing: false, normalized: true, maintainAspectRatio: false,
         interaction: { mode: "nearest", axis: "x", intersect: false },
         scales: {
-          x: { type: "linear", ticks: { callback: (v) => isoDay(v), maxTicksLimit: 10 },
-            grid: { color: "#eef1f4" } },
+          x: Object.assign({ type: "linear", afterBuildTicks: monthTicks,
+            ticks: { callback: monthLabel, maxRotation: 0 }, grid: { color: "#eef1f4" } },
+            xBounds(sets)),
           y: { type: state.logScale && state.metric !== "fcr" ? "logarithmic" : "linear",
             title: { display: true, text: `${m.title} (${m.unit})` }, grid: { color: "#eef1f4" },
             beginAtZero: state.metric === "population" || state.metric === "biomass" },
@@ -204,7 +234,7 @@
     for (const a of data.assignments) {
       const until = a.departure_date ? a.departure_date : "now";
       items.push(`<li><button type="button" data-assignment="${a.id}" class="${state.assignment === a.id ? "active" : ""}">
-        <span>${escapeHtml(a.container)}</span><span class="meta">${escapeHtml(a.stage)} · ${a.assignment_date} – ${until}</span></button></li>`);
+        <span>${escapeHtml(a.container)}<span class="meta"> · ${escapeHtml(a.stage)}</span></span><span class="meta">${a.assignment_date} – ${until}</span></button></li>`);
     }
     $("containers").innerHTML = items.join("");
     const chosen = data.assignments.find((a) => a.id === state.assignment);
@@ -253,7 +283,8 @@
       <td>${day(r.first_day)} – ${day(r.last_day)}</td>
       <td class="num">${fmt(r.observed_tgc, 2)}</td><td class="num">${fmt(r.scenario_tgc, 2)}</td>
       <td class="num">${fmt(r.observed_fcr, 2)}</td><td class="num">${fmt(r.scenario_fcr, 2)}</td>
-      <td class="num">${fmt(r.feed_kg, 0)}</td><td class="num">${fmt(r.growth_kg, 0)}</td></tr>`).join("")
+      <td class="num">${fmt(r.feed_kg, r.feed_kg < 100 ? 2 : 0)}</td>
+      <td class="num">${fmt(r.growth_kg, r.growth_kg < 100 ? 2 : 0)}</td></tr>`).join("")
       : `<tr><td colspan="8" class="subtle">No daily states in this range.</td></tr>`;
   }
 
