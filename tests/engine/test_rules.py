@@ -348,6 +348,15 @@ def test_recorded_mortality_replaces_the_model_for_that_day(engine):
     assert col(s, "mortality_confidence")[2] == approx(1.0)
 
 
+def test_a_planned_rate_of_zero_is_a_model_not_missing(engine):
+    inputs = build(2, [Stay(0, 2, 100, 1.0)], scenario=scenario(tgc=[2.5], rate=[0.0]))
+    s = engine(inputs)
+    # 100 * 0.0 = 0 expected deaths: nobody dies, and the scenario said so
+    assert col(s, "mortality_count") == [0, 0]
+    assert col(s, "mortality_source") == [MORTALITY_SOURCES.index("model")] * 2
+    assert col(s, "mortality_confidence") == approx([0.4, 0.4])
+
+
 def test_mortality_above_the_population_is_clamped(engine):
     inputs = build(3, [Stay(0, 3, 100, 1.0)], scenario=scenario(tgc=[2.5]), mortality=[(0, 1, 150)])
     s = engine(inputs)
