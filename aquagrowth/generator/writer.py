@@ -110,6 +110,41 @@ def indexes_built_after(tables: Iterable[str]) -> Iterator[list[tuple[str, str]]
     yield indexes
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Deferred foreign-key checks must run before an index may be built.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _, statement in indexes:
             cursor.execute(statement)
+
+
+def foreign_keys(tables: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(table, name, definition) of the PostgreSQL foreign keys of ``tables``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "JOIN pg_class t ON t.oid = c.conrelid "
+            "WHERE c.contype = 'f' AND t.relname = ANY(%s) ORDER BY t.relname, c.conname",
+            [list(tables)],
+        )
+        return list(cursor.fetchall())
+
+
+@contextmanager
+def foreign_keys_checked_after(tables: Iterable[str]) -> Iterator[None]:
+    """On PostgreSQL, check the tables' foreign keys once for all rows after the block.
+
+    A foreign key checks every inserted row with its own lookup (a row trigger); adding
+    the constraint back checks all rows in one join, tens of times faster for millions
+    of rows, with the same names and definitions. SQLite checks keys cheaply: no change.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    keys = foreign_keys(tables)
+    with connection.cursor() as cursor:
+        for table, name, _ in keys:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    yield
+    with connection.cursor() as cursor:
+        for table, name, definition in keys:
+            cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
