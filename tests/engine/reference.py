@@ -686,7 +686,8 @@ def reference_assimilate(inputs: BatchInputs) -> DailyStates:
         for d in days:
             pop = walk.population[d]
             w_end, w_start = w.end[d], w.start[d]
-            growth = pop * (w_end - w_start) / 1000.0
+            # Choice: no fish, no growth (0 kg), even while their weight is unknown.
+            growth = pop * (w_end - w_start) / 1000.0 if pop > 0 else 0.0
             feed = rec.feed.get((a, d), 0.0)
             feed_window = [*feed_window, feed][-FCR_WINDOW_DAYS:]
             # Choice: a growth unknown (weight missing) adds nothing to the window's sum.
