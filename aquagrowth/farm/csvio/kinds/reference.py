@@ -251,7 +251,7 @@ class ParameterKind(Kind):
             Column(
                 "code",
                 Text(max_length=32),
-                "Stable code (key); water temperature is 'temperature'.",
+                "Stable code (key): letters, digits, - and _; water temperature is 'temperature'.",
             ),
             Column("name", Text(), "Display name."),
             Column("unit", Text(max_length=20), "Unit of the readings, e.g. degC."),
