@@ -15,7 +15,7 @@ from django.db.models import Max, Min, Q
 
 from aquagrowth.analysis import performance, projections, series
 from aquagrowth.analysis.state_rows import read_state_rows
-from aquagrowth.farm.models import Assignment, Batch, DailyState, GrowthSample, LifecycleStage
+from aquagrowth.farm.models import Assignment, Batch, DailyState, GrowthSample
 
 DAILY, WEEKLY = "daily", "weekly"
 RECOMPUTE_HINT = "aquagrowth recompute --batch {number}"
@@ -222,9 +222,6 @@ def growth_data(batch: Batch, query: GrowthQuery) -> dict:
 
     assignments = _assignments(batch, query)
     names = {a["id"]: a["container"] for a in assignments}
-    stage_names = dict(
-        LifecycleStage.objects.filter(species_id=batch.species_id).values_list("id", "name")
-    )
     scenario = batch.scenario_in_force()
     result: dict = {
         "batch": batch_info(batch),
@@ -304,7 +301,8 @@ def growth_data(batch: Batch, query: GrowthQuery) -> dict:
                 )
             )
             result["forward_projection"] = forward
-    per_assignment = performance.periods(rows, names, stage_names, planned_by_stage)
+    stages = {a["id"]: a["stage"] for a in assignments}
+    per_assignment = performance.periods(rows, names, stages, planned_by_stage)
     result["periods"] = {
         "by_stage": performance.stage_periods(per_assignment),
         "by_assignment": per_assignment,

@@ -60,14 +60,14 @@ def _observed(weight_g: np.ndarray, temp_c: np.ndarray, feed_kg: float, growth_k
     return tgc, fcr
 
 
-def periods(rows: StateRows, names: dict, stage_names: dict, scenario: dict | None) -> list[dict]:
+def periods(rows: StateRows, names: dict, stages: dict, scenario: dict | None) -> list[dict]:
     """Observed TGC and FCR per assignment (one container stay), beside the scenario's.
 
     Parameters
     ----------
     rows : daily state rows, ordered by day
     names : container name by assignment id
-    stage_names : stage name by stage id
+    stages : stage name by assignment id (the stage is the assignment's)
     scenario : per stage name, ``{"tgc": ..., "fcr": ...}`` of the scenario, or None
     """
     result = []
@@ -80,7 +80,7 @@ def periods(rows: StateRows, names: dict, stage_names: dict, scenario: dict | No
         idx = order[chunk]
         feed, growth = float(rows["feed_kg"][idx].sum()), float(rows["growth_kg"][idx].sum())
         tgc, fcr = _observed(rows["avg_weight_g"][idx], rows["temp_c"][idx], feed, growth)
-        stage = stage_names.get(int(rows["stage_id"][idx[0]]), "")
+        stage = stages.get(int(rows["assignment_id"][idx[0]]), "")
         planned = (scenario or {}).get(stage, {})
         result.append(
             {

@@ -16,7 +16,6 @@ from aquagrowth.farm.models import DailyState
 NUMERIC_FIELDS = (
     "day_number",
     "assignment_id",
-    "stage_id",
     "population",
     "avg_weight_g",
     "biomass_kg",
@@ -81,6 +80,5 @@ def read_state_rows(
     for i, name in enumerate(TEXT_FIELDS):
         columns[name] = text[:, i]
     columns["day_number"] = columns["day_number"].astype(np.int64)
-    for key in ("assignment_id", "stage_id"):
-        columns[key] = columns[key].astype(np.int64)
+    columns["assignment_id"] = columns["assignment_id"].astype(np.int64)
     return StateRows(columns)

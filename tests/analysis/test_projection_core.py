@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from aquagrowth.engine.core.growth import grow
 from aquagrowth.engine.core.projection import (
@@ -88,3 +90,41 @@ def test_pooled_weight_is_biomass_over_population():
 def test_temperature_bias_ignores_unknowns():
     assert temperature_bias(np.array([9.0, np.nan, 11.0]), np.array([8.0, 8.0, 8.0])) == 2.0
     assert temperature_bias(np.array([]), np.array([])) == 0.0
+
+
+def day_by_day(weight_g, population, stage, p: StagePlan, temps):
+    """The rule of the module docstring, one day at a time, as a reference."""
+    weights, fish_left, stages = [], [], []
+    for day, temp in enumerate(temps):
+        while stage + 1 < len(p.tgc):
+            start = p.start_index[stage + 1]
+            if (start != UNKNOWN_DAY and day < start) or (
+                start == UNKNOWN_DAY and weight_g <= p.max_weight_g[stage]
+            ):
+                break
+            stage += 1
+        if not np.isnan(p.tgc[stage]):
+            weight_g = (np.cbrt(weight_g) + p.tgc[stage] / 1000 * max(temp, 0.0)) ** 3
+        population *= 1 - p.mortality_rate_per_day[stage]
+        weights.append(weight_g)
+        fish_left.append(population)
+        stages.append(stage)
+    return np.array(weights), np.array(fish_left), np.array(stages)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    weight=st.floats(0.05, 500.0),
+    tgc=st.lists(st.floats(0.5, 4.0), min_size=4, max_size=4),
+    known=st.lists(st.one_of(st.just(UNKNOWN_DAY), st.integers(0, 400)), min_size=4, max_size=4),
+    seed=st.integers(0, 1000),
+)
+def test_segments_agree_with_a_day_by_day_loop(weight, tgc, known, seed):
+    rng = np.random.default_rng(seed)
+    temps = rng.uniform(-1.0, 16.0, 400)
+    p = plan(tgc, [0.002, 0.001, 0.0005, 0.0002], [0.5, 6.0, 60.0, 1e9], start=known)
+    path = project_growth(weight, 5000.0, 0, p, temps)
+    weights, fish_left, stages = day_by_day(weight, 5000.0, 0, p, temps)
+    np.testing.assert_array_equal(path.stage, stages)
+    np.testing.assert_allclose(path.weight_g, weights, rtol=1e-9)
+    np.testing.assert_allclose(path.population, fish_left, rtol=1e-9)

@@ -124,30 +124,44 @@ def project_growth(
     The projected state at the end of each horizon day. Stages only advance: a known
     start day of an earlier stage than the current one is ignored.
     """
-    # Plain floats: a scalar loop over numpy elements is several times slower.
-    temps = effective_temperature(temp_c).tolist()
-    days = len(temps)
-    tgc = np.asarray(plan.tgc, dtype=np.float64).tolist()
-    mortality_rate = np.asarray(plan.mortality_rate_per_day, dtype=np.float64).tolist()
-    n_stages = len(tgc)
+    temps = effective_temperature(temp_c)
+    days = temps.shape[0]
+    n_stages = plan.tgc.shape[0]
     weights = np.empty(days)
     populations = np.empty(days)
     stages = np.empty(days, dtype=np.int64)
-    # The recursion runs in cube-root space, where the TGC model is additive.
+    # Within one stage the recursion is a cumulative sum in cube-root space, so the
+    # horizon is computed one stage segment at a time rather than one day at a time.
     root = float(np.cbrt(weight_g))
+    weight = float(weight_g)  # kept beside its cube root so a bound is compared exactly
     fish = float(population)
     current = int(stage)
-    for i in range(days):
-        current = _stage_on(i, current, root**3, plan, n_stages)
-        rate = tgc[current]
-        if not math.isnan(rate):
-            root = max(root + rate / 1000.0 * temps[i], 0.0)
-        mortality = mortality_rate[current]
-        if not math.isnan(mortality):
-            fish *= 1.0 - mortality
-        weights[i] = root**3
-        populations[i] = fish
-        stages[i] = current
+    day = 0
+    while day < days:
+        current = _stage_on(day, current, weight, plan, n_stages)
+        rate = float(plan.tgc[current])
+        growth_rate = 0.0 if math.isnan(rate) else rate / 1000.0
+        roots = np.maximum(root + growth_rate * np.cumsum(temps[day:]), 0.0)
+        segment_weights = roots**3
+        stop = days
+        if current + 1 < n_stages:
+            known_start = int(plan.start_index[current + 1])
+            if known_start != UNKNOWN_DAY:
+                stop = min(max(known_start, day + 1), days)
+            else:
+                passed = np.flatnonzero(segment_weights > plan.max_weight_g[current])
+                if passed.size:
+                    stop = min(day + int(passed[0]) + 1, days)
+        length = stop - day
+        mortality = float(plan.mortality_rate_per_day[current])
+        survival = 1.0 if math.isnan(mortality) else 1.0 - mortality
+        weights[day:stop] = segment_weights[:length]
+        populations[day:stop] = fish * survival ** np.arange(1, length + 1)
+        stages[day:stop] = current
+        root = float(roots[length - 1])
+        weight = float(segment_weights[length - 1])
+        fish = float(populations[stop - 1])
+        day = stop
     reached = np.flatnonzero(weights >= target_weight_g)
     return Projection(
         weight_g=weights,

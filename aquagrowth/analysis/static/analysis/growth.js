@@ -5,7 +5,8 @@
   "use strict";
 
   const root = document.getElementById("growth-app");
-  const COLORS = { sample: "#2d8a57", plan: "#2f6f9f", actual: "#e07b00", forward: "#7a5aa6" };
+  const COLORS = { sample: "#2d8a57", plan: "#2f6f9f", actual: "#e07b00", forward: "#7a5aa6",
+    sampleFill: "rgba(45, 138, 87, 0.45)", sampleBar: "rgba(45, 138, 87, 0.35)" };
   const METRICS = {
     weight: { title: "Average weight", unit: "g", key: "avg_weight_g", digits: 2 },
     population: { title: "Population", unit: "fish", key: "population", digits: 0 },
@@ -76,16 +77,18 @@
     const forwardPoints = forward && m.key in forward ? seriesPoints(forward, m.key) : [];
     const harvestLabel = forward && forward.harvest_date ? ` → harvest ${forward.harvest_date}` : "";
     return [
-      { label: "Growth samples (±1 SD)", data: samples, showLine: false, pointRadius: 3.5,
-        pointHoverRadius: 5, borderColor: COLORS.sample, backgroundColor: COLORS.sample, kind: "samples" },
+      // "order": samples are drawn first (underneath), the actual line last (on top).
+      { label: "Growth samples (±1 SD)", data: samples, showLine: false, pointRadius: 2.5,
+        pointHoverRadius: 5, borderColor: COLORS.sampleFill, backgroundColor: COLORS.sampleFill,
+        order: 3, kind: "samples" },
       { label: "Scenario projection", data: planPoints, borderColor: COLORS.plan, backgroundColor: COLORS.plan,
-        borderWidth: 1.5, pointRadius: 0, kind: "scenario" },
+        borderWidth: 1.5, pointRadius: 0, order: 2, kind: "scenario" },
       { label: "Actual daily state", data: actualPoints, borderColor: COLORS.actual,
-        backgroundColor: COLORS.actual, borderWidth: 2,
-        pointRadius: actualPoints.map((p) => (p.anchor !== "none" ? 3.5 : 0)),
+        backgroundColor: COLORS.actual, borderWidth: 2.2, order: 0,
+        pointRadius: actualPoints.map((p) => (p.anchor !== "none" ? 3 : 0)),
         pointBackgroundColor: "#fff", pointBorderWidth: 1.5, spanGaps: false, kind: "actual" },
       { label: "Forward projection" + harvestLabel, data: forwardPoints, borderColor: COLORS.forward,
-        backgroundColor: COLORS.forward, borderDash: [6, 4], borderWidth: 1.5,
+        backgroundColor: COLORS.forward, borderDash: [6, 4], borderWidth: 1.8, order: 1,
         pointRadius: forwardPoints.map((p, i) => (i === forwardPoints.length - 1 && forward.harvest_date ? 5 : 0)),
         pointStyle: "rectRot", kind: "forward" },
     ];
@@ -94,13 +97,13 @@
   /* Draws the ±1 SD bars of the samples and the harvest label of the forward line. */
   const annotations = {
     id: "growthAnnotations",
-    afterDatasetsDraw(c) {
+    beforeDatasetsDraw(c) {
       const ctx = c.ctx;
       const y = c.scales.y;
       const samples = c.getDatasetMeta(0);
       if (!samples.hidden) {
         ctx.save();
-        ctx.strokeStyle = COLORS.sample;
+        ctx.strokeStyle = COLORS.sampleBar;
         ctx.lineWidth = 1;
         samples.data.forEach((el, i) => {
           const p = c.data.datasets[0].data[i];
@@ -115,6 +118,9 @@
         });
         ctx.restore();
       }
+    },
+    afterDatasetsDraw(c) {
+      const ctx = c.ctx;
       const forward = c.getDatasetMeta(3);
       const fwd = data && data.forward_projection;
       if (!forward.hidden && forward.data.length && fwd && fwd.harvest_date) {
