@@ -142,9 +142,13 @@ def foreign_keys_checked_after(tables: Iterable[str]) -> Iterator[None]:
         return
     keys = foreign_keys(tables)
     with connection.cursor() as cursor:
+        # A table with deferred key checks still queued cannot be altered: run them now.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table, name, _ in keys:
             cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     yield
     with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table, name, definition in keys:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
