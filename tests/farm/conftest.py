@@ -93,7 +93,7 @@ def farm(stages) -> dict[str, Model]:
     m.MortalityEvent.objects.create(
         batch=batch, assignment=b1, event_date=dt.date(2024, 4, 5), count=30
     )
-    m.GrowthSample.objects.create(
+    weighed = m.GrowthSample.objects.create(
         batch=batch,
         assignment=b1,
         sample_date=dt.date(2024, 4, 15),
@@ -109,6 +109,8 @@ def farm(stages) -> dict[str, Model]:
         sample_size=12,
         avg_weight_g=0.1 + 0.2,  # a float that needs all its digits to read back exactly
     )
+    m.FishObservation.objects.create(sample=weighed, fish_number=1, weight_g=0.55, length_cm=3.0)
+    m.FishObservation.objects.create(sample=weighed, fish_number=2, weight_g=0.71)
     m.Weighing.objects.create(
         batch=batch,
         assignment=b1,
@@ -286,6 +288,14 @@ def farm_content() -> dict[str, list[tuple]]:
             "avg_weight_g",
         ),
         m.Harvest: ("batch__number", *stay, "harvest_date", "count", "live_weight_kg"),
+        m.FishObservation: (
+            "sample__batch__number",
+            "sample__assignment__container__name",
+            "sample__sample_date",
+            "fish_number",
+            "weight_g",
+            "length_cm",
+        ),
         m.EnvironmentalReading: (
             "container__name",
             "parameter__code",

@@ -151,3 +151,34 @@ def test_feeding_where_the_batch_is_not_that_day_is_refused(farm, tmp_path):
     assert [str(error) for error in result.errors] == [
         "feeding.csv:2:feeding_date: batch FO-2024-01 is not in S01-B-01 on 2024-03-30"
     ]
+
+
+def test_fish_must_name_exactly_one_sample_and_a_new_fish_number(farm, tmp_path):
+    counts = table_counts()
+    folder = write_csv(
+        tmp_path / "fish",
+        {
+            "samples": (
+                "batch,container,assignment_date,sample_date,sample_size,avg_weight_g\n"
+                "FO-2024-01,S01-B-01,2024-03-31,2024-04-22,20,0.31\n"
+            ),
+            "fish": (
+                "batch,container,assignment_date,sample_date,fish_number,weight_g\n"
+                "FO-2024-01,S01-B-01,2024-03-31,2024-04-15,1,0.5\n"
+                "FO-2024-01,S01-B-01,2024-03-31,2024-04-16,1,0.5\n"
+                "FO-2024-01,S01-B-01,2024-03-31,2024-04-15,3,0.62\n"
+                "FO-2024-01,S01-B-01,2024-03-31,2024-04-22,1,0.3\n"
+            ),
+        },
+    )
+    result = import_farm(folder)
+    assert [(e.line, e.column) for e in result.errors] == [
+        (2, "fish_number"),
+        (3, "sample_date"),
+        (5, "sample_date"),
+    ]
+    reasons = [e.reason for e in result.errors]
+    assert "already stored" in reasons[0]
+    assert "no growth sample" in reasons[1]
+    assert "2 growth samples of that assignment on 2024-04-22" in reasons[2]
+    assert table_counts() == counts

@@ -10,6 +10,7 @@ event rows are streamed and never kept.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,8 @@ class Catalogue:
     entries: dict[str, dict[Key, Entry]] = field(default_factory=dict)
     uniques: dict[tuple[str, tuple[str, ...]], dict[Key, int]] = field(default_factory=dict)
     stays: dict[tuple[str, str], list[Stay]] = field(default_factory=dict)
+    sample_days: Counter[Key] = field(default_factory=Counter)
+    """Growth samples in the files per (batch, container, arrival, sample day)."""
 
     def of(self, kind: str) -> dict[Key, Entry]:
         return self.entries.setdefault(kind, {})

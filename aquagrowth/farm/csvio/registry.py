@@ -15,7 +15,6 @@ from aquagrowth.farm.csvio.kinds.events import (
     HarvestKind,
     MortalityKind,
     ReadingKind,
-    SampleKind,
     TransferKind,
     WeighingKind,
 )
@@ -30,6 +29,7 @@ from aquagrowth.farm.csvio.kinds.reference import (
     StageKind,
     StationKind,
 )
+from aquagrowth.farm.csvio.kinds.samples import FishKind, SampleKind
 
 KIND_CLASSES: tuple[type[Kind], ...] = (
     SpeciesKind,
@@ -50,6 +50,7 @@ KIND_CLASSES: tuple[type[Kind], ...] = (
     FeedingKind,
     MortalityKind,
     SampleKind,
+    FishKind,
     WeighingKind,
     HarvestKind,
     ReadingKind,

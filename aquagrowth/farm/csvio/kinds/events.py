@@ -129,30 +129,6 @@ class MortalityKind(AssignmentEventKind):
         return m.MortalityEvent.objects
 
 
-class SampleKind(AssignmentEventKind):
-    spec = FileSpec(
-        "samples",
-        (
-            BATCH,
-            *assignment_columns(),
-            Column("sample_date", Date(), "Day of the growth sample."),
-            Column("sample_size", Integer(minimum=1, unit="fish"), "Fish weighed."),
-            Column("avg_weight_g", Number(above=0, unit="g"), "Mean weight of the fish weighed."),
-            Column(
-                "std_weight_g",
-                Number(required=False, at_least=0, unit="g"),
-                "Standard deviation of their weights.",
-            ),
-            Column("avg_length_cm", Number(required=False, above=0, unit="cm"), "Mean length."),
-        ),
-    )
-    model = m.GrowthSample
-    date_column = "sample_date"
-
-    def stored_query(self):
-        return m.GrowthSample.objects
-
-
 class WeighingKind(AssignmentEventKind):
     spec = FileSpec(
         "weighings",
