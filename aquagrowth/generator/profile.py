@@ -65,7 +65,7 @@ DEFAULTS: dict[str, Any] = {
     # Target mean weight (g) at the end of each freshwater stage; the true TGC of a
     # batch's stage is set to reach it at the stage's real temperatures (+- tgc_jitter).
     "stage_end_weight_g": [0.22, 5.0, 48.0, 150.0, 400.0],
-    "harvest_weight_g": [4500.0, 6500.0],
+    "harvest_weight_g": [4600.0, 6300.0],
     "tgc_jitter": 0.03,
     "container_tgc_jitter": 0.02,
     "mortality_rate_per_day": [0.0015, 0.0008, 0.0005, 0.0003, 0.0002, 0.0001],

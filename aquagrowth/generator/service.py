@@ -23,12 +23,12 @@ from aquagrowth.farm import models as m
 from aquagrowth.generator import events
 from aquagrowth.generator.layout import build_layout
 from aquagrowth.generator.planner import plan_schedule
-from aquagrowth.generator.profile import GEOGRAPHIES, STAGES, Profile, from_settings, load_profile
+from aquagrowth.generator.profile import GEOGRAPHIES, Profile, from_settings, load_profile
 from aquagrowth.generator.reference import ensure_reference
 from aquagrowth.generator.rows import TABLES, BatchRecord, IdRanges, batch_tables
 from aquagrowth.generator.scenario import plan_scenario
-from aquagrowth.generator.schedule import BatchPlan, Schedule, from_yaml
-from aquagrowth.generator.simulate import ResolvedBatch, StageStay, simulate_batch
+from aquagrowth.generator.schedule import Schedule, from_yaml
+from aquagrowth.generator.simulate import resolve_batch, simulate_batch
 from aquagrowth.generator.temperature import true_temperature_grid
 from aquagrowth.generator.writer import (
     foreign_keys_checked_after,
@@ -82,25 +82,6 @@ class FarmSummary:
         """Recorded events of all kinds (feeding, mortality, samples, transfers, harvests,
         environmental readings)."""
         return sum(self.rows.get(t, 0) for t in EVENT_TABLES)
-
-
-def resolve(plan: BatchPlan, index: int, origin, layout) -> ResolvedBatch:
-    return ResolvedBatch(
-        index=index,
-        start_offset=(plan.start_date - origin).days,
-        eggs=plan.eggs,
-        egg_weight_g=plan.egg_weight_g,
-        harvest_weight_g=plan.harvest_weight_g,
-        stays=tuple(
-            StageStay(
-                stage=STAGES.index(s.stage),
-                first_day=(s.start - plan.start_date).days,
-                days=s.days,
-                containers=np.array([layout.index[c] for c in s.containers], dtype=np.int64),
-            )
-            for s in plan.stages
-        ),
-    )
 
 
 def clear_farm() -> None:
@@ -224,7 +205,7 @@ def build_farm(
 
 
 def _batch_rows(batch, index, origin, layout, grid, plan, settings, seed, ref, ids, truth, geo):
-    resolved = resolve(batch, index, origin, layout)
+    resolved = resolve_batch(batch, index, origin, layout)
     as_of_day = (plan.as_of - batch.start_date).days
     sim = simulate_batch(resolved, grid, as_of_day, settings, seed)
     rng = np.random.default_rng([seed, index, 7004])

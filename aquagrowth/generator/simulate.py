@@ -22,12 +22,15 @@ Canadian Journal of Fisheries and Aquatic Sciences 38(6), 649-656.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from aquagrowth.generator.layout import Layout
 from aquagrowth.generator.profile import STAGES
+from aquagrowth.generator.schedule import BatchPlan
 
 CAUSE_NATURAL, CAUSE_EPISODE, CAUSE_TRANSFER = 0, 1, 2
 CAUSES: tuple[str, ...] = ("natural", "episode", "transfer")
@@ -57,6 +60,29 @@ class ResolvedBatch:
     egg_weight_g: float
     harvest_weight_g: float
     stays: tuple[StageStay, ...]
+
+
+def resolve_batch(plan: BatchPlan, index: int, origin: dt.date, layout: Layout) -> ResolvedBatch:
+    """A schedule's batch in simulation terms: days from its start, container positions.
+
+    ``index`` numbers the batch in its schedule and selects its random stream.
+    """
+    return ResolvedBatch(
+        index=index,
+        start_offset=(plan.start_date - origin).days,
+        eggs=plan.eggs,
+        egg_weight_g=plan.egg_weight_g,
+        harvest_weight_g=plan.harvest_weight_g,
+        stays=tuple(
+            StageStay(
+                stage=STAGES.index(s.stage),
+                first_day=(s.start - plan.start_date).days,
+                days=s.days,
+                containers=np.array([layout.index[c] for c in s.containers], dtype=np.int64),
+            )
+            for s in plan.stages
+        ),
+    )
 
 
 def _i(values=()) -> np.ndarray:
@@ -197,7 +223,11 @@ def simulate_batch(
         warm = np.where(in_stay, np.maximum(temps, 0.0), 0.0)
         degree_days = float(np.mean(warm.sum(axis=1)))
         tgc = _stage_tgc(w_open, p_open, targets[s], degree_days)
-        tgc *= 1.0 + rng.normal(0.0, float(settings["tgc_jitter"]))
+        jitter = rng.normal(0.0, float(settings["tgc_jitter"]))
+        if s != ADULT:
+            # At sea the farm harvests when the fish reach the target, so only the
+            # freshwater stages end away from their nominal weights.
+            tgc *= 1.0 + jitter
         truth.stage_tgc[s] = tgc
         tgc_c = tgc * (1.0 + rng.normal(0.0, float(settings["container_tgc_jitter"]), size=k))
         cube = np.cbrt(w_open)[:, None] + np.cumsum(tgc_c[:, None] / 1000.0 * warm, axis=1)
