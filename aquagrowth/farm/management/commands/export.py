@@ -35,6 +35,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, folder: Path, batches: list[str] | None, **options) -> None:
+        # The raw stream under Django's wrapper: the wrapper appends a newline to every
+        # write, which would break rich's redrawing of the bars.
         console = Console(file=self.stderr._out, stderr=True)
         try:
             with RichProgress(console, unit="rows") as progress:
