@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from aquagrowth.farm import models as m
 from tests.analysis.conftest import START, build_batch
@@ -38,6 +39,9 @@ def browser(monkeypatch):
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+        # Inside Playwright's context the ORM opened connections of its own; left open,
+        # they would keep PostgreSQL from dropping the test database.
+        connections.close_all()
 
 
 @pytest.fixture
