@@ -182,3 +182,26 @@ def test_fish_must_name_exactly_one_sample_and_a_new_fish_number(farm, tmp_path)
     assert "no growth sample" in reasons[1]
     assert "2 growth samples of that assignment on 2024-04-22" in reasons[2]
     assert table_counts() == counts
+
+
+def test_one_bad_row_is_reported_once_not_again_by_every_row_naming_it(farm, tmp_path):
+    folder = write_csv(
+        tmp_path / "cascade",
+        {
+            "containers": (
+                "name,kind,volume_m3,geography,station,hall\n"
+                "S01-B-02,tank,lots,Faroe Islands,S01,B\n"
+            ),
+            "batches": "number,species,start_date\nFO-2025-01,Atlantic cod,2025-01-01\n",
+            "assignments": (
+                "batch,container,assignment_date,stage\n"
+                "FO-2025-01,S01-B-02,2025-01-01,Fry\n"
+                "FO-2024-01,S01-B-02,2024-06-01,Fry\n"
+            ),
+        },
+    )
+    result = import_farm(folder)
+    assert [str(error) for error in result.errors] == [
+        "containers.csv:2:volume_m3: 'lots' is not a number",
+        "batches.csv:2:species: no species 'Atlantic cod' in the files or the database",
+    ]

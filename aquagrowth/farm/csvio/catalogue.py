@@ -57,6 +57,8 @@ class Catalogue:
     entries: dict[str, dict[Key, Entry]] = field(default_factory=dict)
     uniques: dict[tuple[str, tuple[str, ...]], dict[Key, int]] = field(default_factory=dict)
     stays: dict[tuple[str, str], list[Stay]] = field(default_factory=dict)
+    broken: set[tuple[str, Key]] = field(default_factory=set)
+    """Keys of rows that were reported bad: rows naming them are not reported again."""
     sample_days: Counter[Key] = field(default_factory=Counter)
     """Growth samples in the files per (batch, container, arrival, sample day)."""
 

@@ -139,7 +139,12 @@ def _check_file(
     spec = kind.spec
     skipped: set[int] = set()
     progress.start(f"check {spec.file_name}", path.stat().st_size)
-    for line, row in read_rows(path, spec, errors, progress):
+
+    def hold_key(line: int, row: Row) -> None:
+        if spec.key and all(column in row for column in spec.key):
+            catalogue.broken.add((kind.name, kind.key(row)))
+
+    for line, row in read_rows(path, spec, errors, progress, on_bad_row=hold_key):
         before = errors.total
 
         def bad(column: str, reason: str, line: int = line) -> None:
@@ -147,6 +152,7 @@ def _check_file(
 
         kind.check(row, catalogue, bad)
         if errors.total > before:
+            hold_key(line, row)
             continue
         if spec.key:
             key = kind.key(row)

@@ -8,7 +8,7 @@ caller sees only rows whose every cell is valid.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +43,15 @@ def _decoded_lines(path: Path, progress: Progress) -> Iterator[str]:
 
 
 def read_rows(
-    path: Path, spec: FileSpec, errors: ErrorLog, progress: Progress
+    path: Path,
+    spec: FileSpec,
+    errors: ErrorLog,
+    progress: Progress,
+    on_bad_row: Callable[[int, Row], None] | None = None,
 ) -> Iterator[tuple[int, Row]]:
     """Yield ``(line, row)`` for every valid record of ``path``; log every finding.
 
+    ``on_bad_row`` receives the cells that did parse of a row that has a bad one.
     A header with an unknown, duplicated or missing required column is reported and no
     row is read, since every row would be misread.
     """
@@ -84,6 +89,8 @@ def read_rows(
                 for column in spec.columns:
                     row.setdefault(column.name, column.cell.empty)
                 yield line, row
+            elif on_bad_row is not None:
+                on_bad_row(line, row)
     except UnicodeDecodeError:
         errors.add(name, line + 1, WHOLE_ROW, "not UTF-8 text; save the file as CSV UTF-8")
     except csv.Error as error:

@@ -84,9 +84,10 @@ class Kind:
 def find(
     catalogue: Catalogue, kind: str, key: Key, column: str, label: str, bad: Bad
 ) -> Entry | None:
-    """The entry of ``key``, or None after reporting that nothing has that key."""
+    """The entry of ``key``, or None after reporting that nothing has that key (unless its
+    own row was reported bad: one typing error should give one report, not thousands)."""
     entry = catalogue.get(kind, key)
-    if entry is None:
+    if entry is None and (kind, key) not in catalogue.broken:
         shown = " / ".join(str(part) for part in key)
         bad(column, f"no {label} {shown!r} in the files or the database")
     return entry
