@@ -58,6 +58,21 @@ HEAVY_TABLES = (
 )
 """Tables whose secondary indexes are rebuilt once after the load instead of row by row."""
 
+SQLITE_CLEAR_ORDER = (
+    "generator_truedailystate",
+    "farm_dailystate",
+    "farm_environmentalreading",
+    "farm_fishobservation",
+    "farm_growthsample",
+    "farm_weighing",
+    "farm_feedingevent",
+    "farm_harvest",
+    "farm_mortalityevent",
+    "farm_transferaction",
+)
+"""The large tables emptied by plain DELETE before the ORM deletes the batches (and with
+them assignments, scenarios and whatever else refers to a batch)."""
+
 
 class FarmNotEmpty(RuntimeError):
     """The database already holds batches and the build was not told to replace them."""
@@ -91,7 +106,7 @@ def clear_farm() -> None:
             cursor.execute("TRUNCATE farm_environmentalreading, farm_batch CASCADE")
         return
     with connection.cursor() as cursor:
-        for table in reversed(TABLES[4:]):
+        for table in SQLITE_CLEAR_ORDER:
             cursor.execute(f"DELETE FROM {table}")
     m.Batch.objects.all().delete()
 

@@ -86,3 +86,22 @@ def test_a_hand_edited_overlap_is_refused(tmp_path):
     to_yaml(dataclasses.replace(schedule, batches=(first, edited, *schedule.batches[2:])), path)
     with pytest.raises(ScheduleError, match="overlap"):
         from_yaml(path)
+
+
+def test_plan_command_takes_batches_and_stagger(tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "plan.yaml"
+    call_command("plan", str(path), profile="demo", batches=2, stagger=120, seed=4)
+    schedule = from_yaml(path)
+    assert len(schedule.batches) == 4
+    starts = sorted(b.start_date for b in schedule.batches if b.geography == "Scotland")
+    assert (starts[1] - starts[0]).days == 120
+    assert schedule.profile == "demo"
+
+
+def test_plan_command_fails_loudly_on_an_unknown_profile(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="no profile"):
+        call_command("plan", str(tmp_path / "x.yaml"), profile="nonesuch")
