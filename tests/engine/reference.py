@@ -210,7 +210,13 @@ def _validate(inputs: BatchInputs) -> _Records:
                     **where,
                 )
             )
-        elif d not in _days_of(inputs, src) or d not in _days_of(inputs, dst):
+        elif d >= inputs.n_days:
+            pass  # beyond the computed days: not executed, not an error
+        elif not (
+            int(inputs.assignment_first_day[src]) <= d <= int(inputs.assignment_stop_day[src])
+        ) or d not in _days_of(inputs, dst):
+            # The source may give its fish on its departure day (d == stop), the usual
+            # stage transition; the destination must be present that day.
             say(
                 Finding(
                     "transfer_outside_assignment",
@@ -397,6 +403,38 @@ def _walk_population(
     days = _days_of(inputs, a)
     walk = _Walk()
     pop = 0 if a in rec.filled_by_transfer else max(0, int(inputs.assignment_opening_population[a]))
+
+    def give(t: int, d: int, pop: int) -> int:
+        """Move transfer ``t``'s fish out at the start of day ``d``; the fish left."""
+        want = int(tr.count[t])
+        n = min(want, pop)
+        if want > pop:
+            rec.findings.append(
+                Finding(
+                    "count_clamped",
+                    f"transfer of {want} fish with {pop} present: {n} moved",
+                    record_id=int(tr.id[t]),
+                    assignment_id=aid,
+                    day=d,
+                )
+            )
+        moved_fish[t] = n
+        measured = float(tr.measured_weight_g[t])
+        if _isnan(measured) or n == 0:
+            # Choice: a transfer that moved no fish measured nothing of this tank.
+            kind = "moved"
+        elif int(tr.selection[t]) == SELECTION_AVERAGE:
+            kind = "average"
+        elif pop - n > 0:
+            kind = "mass_balance"
+        else:
+            kind = "moved"  # nobody stays: the source just empties
+        walk.points.append(
+            _Point(d, kind, weight=measured, transfer=t, present=pop, moved=n, confidence=0.9)
+        )
+        pop -= n
+        return pop
+
     carry = 0.0
     for d in days:
         incoming = [(t, moved_fish[t]) for t in rec.transfers_in.get(a, []) if int(tr.day[t]) == d]
@@ -406,35 +444,8 @@ def _walk_population(
             walk.points.append(_Point(d, "placement", present=pop, placed=incoming))
             pop += placed
         for t in rec.transfers_out.get(a, []):
-            if int(tr.day[t]) != d:
-                continue
-            want = int(tr.count[t])
-            n = min(want, pop)
-            if want > pop:
-                rec.findings.append(
-                    Finding(
-                        "count_clamped",
-                        f"transfer of {want} fish with {pop} present: {n} moved",
-                        record_id=int(tr.id[t]),
-                        assignment_id=aid,
-                        day=d,
-                    )
-                )
-            moved_fish[t] = n
-            measured = float(tr.measured_weight_g[t])
-            if _isnan(measured) or n == 0:
-                # Choice: a transfer that moved no fish measured nothing of this tank.
-                kind = "moved"
-            elif int(tr.selection[t]) == SELECTION_AVERAGE:
-                kind = "average"
-            elif pop - n > 0:
-                kind = "mass_balance"
-            else:
-                kind = "moved"  # nobody stays: the source just empties
-            walk.points.append(
-                _Point(d, kind, weight=measured, transfer=t, present=pop, moved=n, confidence=0.9)
-            )
-            pop -= n
+            if int(tr.day[t]) == d:
+                pop = give(t, d, pop)
         if (a, d) in rec.mortality:
             r = rec.mortality[a, d]
             died = min(r, pop)
@@ -483,6 +494,9 @@ def _walk_population(
                     anchor_code=anchor.code,
                 )
             )
+    for t in rec.transfers_out.get(a, []):
+        if int(tr.day[t]) == days.stop:
+            pop = give(t, days.stop, pop)
     return walk
 
 
@@ -560,10 +574,12 @@ def _weigh(
                 steps = [0.0] * (end - s)
                 source = WEIGHT_SOURCES.index("held")
             weight = ws
+            held = source == WEIGHT_SOURCES.index("held")
             for d, step in zip(range(s, end), steps, strict=True):
                 out.start[d] = weight
                 root += step
-                weight = root**3
+                # A held weight stays exactly what it was (no cube-root round trip).
+                weight = ws if held else root**3
                 out.end[d] = weight
                 out.source[d] = source
                 out.tgc[d] = tgc
@@ -629,7 +645,10 @@ def _weigh(
                     )
                 )
         else:  # moved: the fish leave at the weight of the curve at this point
-            if ev.point == seg_start:
+            if not _isnan(ev.weight) and ev.moved > 0:
+                # Weighed fish arrive at their measured weight, even when nobody stays.
+                moved_weight[ev.transfer] = ev.weight
+            elif ev.point == seg_start:
                 moved_weight[ev.transfer] = seg_weight
             else:
                 pending.append(ev)
@@ -694,7 +713,9 @@ def reference_assimilate(inputs: BatchInputs) -> DailyStates:
             growth_window = [*growth_window, 0.0 if _isnan(growth) else growth]
             growth_window = growth_window[-FCR_WINDOW_DAYS:]
             feed_sum, growth_sum = sum(feed_window), sum(growth_window)
-            fcr = feed_sum / growth_sum if growth_sum > 0 and feed_sum != 0 else NAN
+            # Choice: growth sums below a microgram (1e-12 kg) are rounding noise, not
+            # growth; dividing by them would give absurd ratios.
+            fcr = feed_sum / growth_sum if growth_sum > 1e-12 and feed_sum > 0 else NAN
             temp, temp_src, temp_conf = temps[c, d]
             tgc = w.tgc[d]
             row_flags = []
@@ -709,7 +730,8 @@ def reference_assimilate(inputs: BatchInputs) -> DailyStates:
             cols["day"].append(d)
             cols["population"].append(pop)
             cols["avg_weight_g"].append(w_end)
-            cols["biomass_kg"].append(pop * w_end / 1000.0)
+            # An unknown weight gives no biomass figure to add up: 0 kg, as the docs say.
+            cols["biomass_kg"].append(0.0 if _isnan(w_end) else pop * w_end / 1000.0)
             cols["temp_c"].append(temp)
             cols["mortality_count"].append(walk.died[d])
             cols["feed_kg"].append(feed)

@@ -51,7 +51,9 @@ def assert_consistent(inputs: BatchInputs, states: DailyStates) -> None:
     """What must hold of any engine's rows, whatever the rules' details."""
     assert (states.population >= 0).all()
     np.testing.assert_allclose(
-        states.biomass_kg, states.population * states.avg_weight_g / 1000, rtol=1e-12
+        states.biomass_kg,
+        np.nan_to_num(states.population * states.avg_weight_g / 1000, nan=0.0),
+        rtol=1e-12,
     )
     expected_rows = [
         (a, d)

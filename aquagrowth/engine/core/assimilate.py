@@ -89,7 +89,9 @@ def assimilate(inputs: BatchInputs) -> DailyStates:
     filled_by_transfer = np.zeros(n_assign, dtype=bool)
     for t in np.flatnonzero(use_transfer):
         outgoing_of[int(transfers.source[t])].append(int(t))
-        filled_by_transfer[transfers.dest[t]] = True
+    # Any transfer naming an assignment as destination means it opens empty, even one
+    # left out as bad input: a recorded opening population would count fish twice.
+    filled_by_transfer[transfers.dest[transfers.dest >= 0]] = True
     placements_of: dict[int, dict[int, list[weight.Placement]]] = defaultdict(
         lambda: defaultdict(list)
     )
@@ -185,10 +187,17 @@ def assimilate(inputs: BatchInputs) -> DailyStates:
                     day=day0 + local_day,
                 )
             )
+        order_at_day: dict[int, int] = defaultdict(int)
         for t, fish in zip(leaving, walk.moved, strict=True):
             local_day = int(transfers.day[t]) - day0
             measured = float(transfers.measured_weight_g[t])
-            w = measured if not math.isnan(measured) else float(curve.before_out_g[local_day])
+            leaving_g = curve.leaving_g.get(local_day)
+            if leaving_g is not None:
+                w = leaving_g[order_at_day[local_day]]
+            else:
+                w = float(curve.before_out_g[local_day])
+            order_at_day[local_day] += 1
+            w = measured if not math.isnan(measured) else w
             dest = int(transfers.dest[t])
             placements_of[dest][int(transfers.day[t]) - int(first[dest])].append(
                 weight.Placement(fish, w, not math.isnan(measured))

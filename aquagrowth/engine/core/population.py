@@ -16,6 +16,7 @@ import numpy as np
 from aquagrowth.engine.core.inputs import IntArray
 
 NO_RECORD = -1
+CARRY_TOLERANCE = 1e-9
 
 
 @dataclass
@@ -74,7 +75,7 @@ def walk_population(
     placed_l = placed.tolist()
     deaths_l = recorded_deaths.tolist()
     harvest_l = harvested.tolist()
-    use_model = not math.isnan(mortality_rate) and mortality_rate > 0
+    use_model = not math.isnan(mortality_rate)
     before = [0] * n_days
     after = [0] * n_days
     end = [0] * n_days
@@ -104,7 +105,9 @@ def walk_population(
             population -= recorded
         elif use_model:
             carry += population * mortality_rate
-            whole = math.floor(carry)
+            # The tolerance keeps sums such as ten times 0.1 (0.9999999999999999) from
+            # postponing a death by a day.
+            whole = math.floor(carry + CARRY_TOLERANCE)
             carry -= whole
             whole = min(whole, population)
             died[day] = whole

@@ -95,6 +95,8 @@ class WeightCurve:
     anchor_type: IntArray
     confidence: FloatArray
     invalid_mass_balance: list[int] = field(default_factory=list)
+    leaving_g: dict[int, list[float]] = field(default_factory=dict)
+    """By point, the weight (g) at which each transfer out there leaves, in order."""
 
 
 def weight_curve(
@@ -124,7 +126,30 @@ def weight_curve(
     population_at_departure : fish at the end of the last day (for point L)
     scenario_tgc : the scenario's TGC for the assignment's stage, NaN if none
     """
-    points = sorted({0, *end_anchors, *placements, *outgoing})
+
+    def population_at(p: int) -> int:
+        if p < n_days:
+            return int(population_after_placement[p])
+        return int(population_at_departure)
+
+    def first_weighing(p: int) -> Outgoing | None:
+        """The first transfer out at ``p`` that tells this assignment's weight.
+
+        A weighed AVERAGE share measures it; a weighed LARGEST or SMALLEST share changes
+        what stays behind, unless nothing stays. Unweighed transfers change nothing.
+        """
+        population = population_at(p)
+        for out in outgoing.get(p, ()):
+            weighed = out.fish > 0 and not math.isnan(out.measured_weight_g)
+            if weighed and (out.selection == SELECTION_AVERAGE or population > out.fish):
+                return out
+            population -= out.fish
+        return None
+
+    weighed_out = {p for p in outgoing if first_weighing(p) is not None}
+    # Placements that bring no fish (an emptied source) change nothing either.
+    placed_at = {p: group for p, group in placements.items() if sum(g.fish for g in group) > 0}
+    points = sorted({0, *end_anchors, *placed_at, *weighed_out})
     segments: list[tuple[int, int, float, float, int, float]] = []
     end_at: dict[int, float] = {}
     start_at: dict[int, float] = {}
@@ -132,6 +157,7 @@ def weight_curve(
     measured_end: dict[int, int] = {}
     references: dict[int, float] = {}
     invalid: list[int] = []
+    leaving_g: dict[int, list[float]] = {}
 
     def reference(point: int, confidence: float) -> None:
         references[point] = max(references.get(point, 0.0), confidence)
@@ -162,15 +188,11 @@ def weight_curve(
         reference(0, OPENING_CONFIDENCE)
     seg_start = 0
     for p in points:
-        placed = placements.get(p, ()) if p < n_days else ()
+        placed = placed_at.get(p, ()) if p < n_days else ()
         leaving = outgoing.get(p, ())
         if p > 0:
             anchor = end_anchors.get(p)
-            # Unweighed transfers out leave the weight as it is; the first weighed one
-            # decides whether the point is an anchor of this assignment.
-            first_out = next(
-                (o for o in leaving if o.fish > 0 and not math.isnan(o.measured_weight_g)), None
-            )
+            first_out = first_weighing(p) if not placed else None
             if anchor is not None:
                 weight = close(seg_start, p, weight, anchor.weight_g)
                 measured_end[p] = anchor.anchor_type
@@ -196,10 +218,12 @@ def weight_curve(
             )
         before_out_at[p] = weight
 
-        population = (
-            int(population_after_placement[p]) if p < n_days else int(population_at_departure)
-        )
+        population = population_at(p)
+        leaving_g[p] = []
         for out in leaving:
+            # Unweighed fish leave at the weight of the moment: after the shares moved
+            # before them in id order (a LARGEST share leaves the smaller fish behind).
+            leaving_g[p].append(weight)
             if out.fish > 0 and not math.isnan(out.measured_weight_g):
                 if out.selection == SELECTION_AVERAGE:
                     weight = out.measured_weight_g
@@ -218,7 +242,7 @@ def weight_curve(
         seg_start = p
     close(seg_start, n_days, weight, None)
 
-    return _fill(
+    curve = _fill(
         n_days,
         cumulative_temp,
         segments,
@@ -229,6 +253,8 @@ def weight_curve(
         references,
         invalid,
     )
+    curve.leaving_g = leaving_g
+    return curve
 
 
 def _fill(

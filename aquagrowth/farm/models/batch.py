@@ -19,7 +19,9 @@ class Batch(models.Model):
         "farm.Geography", null=True, blank=True, on_delete=models.SET_NULL
     )
     start_date = models.DateField()
-    status = models.CharField(max_length=12, choices=BatchStatus.choices, default=BatchStatus.ACTIVE)
+    status = models.CharField(
+        max_length=12, choices=BatchStatus.choices, default=BatchStatus.ACTIVE
+    )
     pinned_scenario = models.ForeignKey(
         "farm.Scenario",
         null=True,

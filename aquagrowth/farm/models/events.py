@@ -18,7 +18,9 @@ class FeedingEvent(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(amount_kg__gte=0), name="feeding_amount_nonneg")
+            models.CheckConstraint(
+                condition=models.Q(amount_kg__gte=0), name="feeding_amount_nonneg"
+            )
         ]
         indexes = [
             models.Index(fields=["batch", "feeding_date"], name="feeding_batch_date"),
@@ -57,7 +59,9 @@ class GrowthSample(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(condition=models.Q(sample_size__gt=0), name="sample_size_pos"),
-            models.CheckConstraint(condition=models.Q(avg_weight_g__gt=0), name="sample_weight_pos"),
+            models.CheckConstraint(
+                condition=models.Q(avg_weight_g__gt=0), name="sample_weight_pos"
+            ),
             models.CheckConstraint(
                 condition=models.Q(std_weight_g__isnull=True) | models.Q(std_weight_g__gte=0),
                 name="sample_std_nonneg",
@@ -96,8 +100,12 @@ class Weighing(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(fish_weighed__gt=0), name="weighing_count_pos"),
-            models.CheckConstraint(condition=models.Q(avg_weight_g__gt=0), name="weighing_weight_pos"),
+            models.CheckConstraint(
+                condition=models.Q(fish_weighed__gt=0), name="weighing_count_pos"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(avg_weight_g__gt=0), name="weighing_weight_pos"
+            ),
         ]
         indexes = [
             models.Index(fields=["assignment", "weighing_date"], name="weighing_assign_date"),

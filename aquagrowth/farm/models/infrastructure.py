@@ -81,7 +81,9 @@ class Container(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(volume_m3__gt=0), name="container_volume_pos"),
+            models.CheckConstraint(
+                condition=models.Q(volume_m3__gt=0), name="container_volume_pos"
+            ),
             models.CheckConstraint(
                 condition=(
                     models.Q(hall__isnull=False, sea_area__isnull=True)

@@ -4,9 +4,7 @@ from django.db import models
 
 
 class Scenario(models.Model):
-    batch = models.ForeignKey(
-        "farm.Batch", on_delete=models.CASCADE, related_name="scenarios"
-    )
+    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, related_name="scenarios")
     name = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
     harvest_weight_g = models.FloatField(help_text="Target harvest weight (g).")

@@ -56,7 +56,9 @@ class DailyState(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["assignment", "date"], name="state_unique_day"),
-            models.CheckConstraint(condition=models.Q(population__gte=0), name="state_population_nonneg"),
+            models.CheckConstraint(
+                condition=models.Q(population__gte=0), name="state_population_nonneg"
+            ),
         ]
         indexes = [
             models.Index(fields=["batch", "date"], name="state_batch_date"),
