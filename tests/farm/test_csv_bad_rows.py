@@ -205,3 +205,28 @@ def test_one_bad_row_is_reported_once_not_again_by_every_row_naming_it(farm, tmp
         "containers.csv:2:volume_m3: 'lots' is not a number",
         "batches.csv:2:species: no species 'Atlantic cod' in the files or the database",
     ]
+
+
+def test_a_transfer_may_leave_on_the_source_departure_day_but_not_after(farm, tmp_path):
+    # The trays depart on 1 April: fish moved at the start of that day is the usual stage
+    # transition; a day later the trays are no longer the batch's.
+    header = (
+        "batch,source_container,source_assignment_date,dest_container,dest_assignment_date,"
+        "execution_date,transferred_count\n"
+    )
+    folder = write_csv(
+        tmp_path / "transfers",
+        {
+            "transfers": header
+            + "FO-2024-01,S01-A-01,2024-01-01,S01-B-01,2024-03-31,2024-04-01,100\n"
+            + "FO-2024-01,S01-A-01,2024-01-01,S01-B-01,2024-03-31,2024-04-02,100\n"
+            + "FO-2024-01,S01-A-02,2024-01-01,S01-B-01,2024-03-31,2024-03-30,100\n"
+        },
+    )
+    result = import_farm(folder)
+    assert [str(error) for error in result.errors] == [
+        "transfers.csv:3:execution_date: 2024-04-02 is outside the days of the source "
+        "assignment (2024-01-01, departure 2024-04-01)",
+        "transfers.csv:4:execution_date: 2024-03-30 is outside the days of the destination "
+        "assignment (2024-03-31, still there)",
+    ]

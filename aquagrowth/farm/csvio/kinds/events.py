@@ -61,12 +61,26 @@ def check_not_future(day: dt.date, column: str, bad: Bad) -> None:
         bad(column, f"{day} is in the future")
 
 
-def check_in_stay(day: dt.date, column: str, stay: Entry | None, bad: Bad, whose: str = "") -> None:
-    """An event of an assignment falls on one of its days (arrival .. departure - 1)."""
+def check_in_stay(
+    day: dt.date,
+    column: str,
+    stay: Entry | None,
+    bad: Bad,
+    whose: str = "",
+    departure_day_too: bool = False,
+) -> None:
+    """An event of an assignment falls on one of its days (arrival .. departure - 1).
+
+    ``departure_day_too``: fish may also leave on the departure day itself, the usual
+    stage transition (moved at the start of the day the source stay ends).
+    """
     if stay is None:
         return
     arrival, departure = stay.row["assignment_date"], stay.row["departure_date"]
-    if day < arrival or (departure is not None and day >= departure):
+    after_end = departure is not None and (
+        day > departure if departure_day_too else day >= departure
+    )
+    if day < arrival or after_end:
         end = f"departure {departure}" if departure else "still there"
         bad(column, f"{day} is outside the days of the {whose}assignment ({arrival}, {end})")
 
@@ -278,7 +292,7 @@ class TransferKind(Kind):
             return  # a plan may lie ahead and need not fit the stays yet
         day = row["execution_date"]
         check_not_future(day, "execution_date", bad)
-        check_in_stay(day, "execution_date", source, bad, "source ")
+        check_in_stay(day, "execution_date", source, bad, "source ", departure_day_too=True)
         check_in_stay(day, "execution_date", dest, bad, "destination ")
 
     def build(self, row: Row, catalogue: Catalogue) -> m.TransferAction:
