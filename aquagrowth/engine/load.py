@@ -33,6 +33,7 @@ class LoadedBatch:
     """A batch's arrays plus what the store needs to write rows back."""
 
     inputs: core.BatchInputs
+    number: str
     start_date: dt.date
     stage_ids: np.ndarray
     findings: list[Finding]
@@ -231,6 +232,7 @@ def load_batch(
     )
     return LoadedBatch(
         inputs=loaded_inputs,
+        number=batch.number,
         start_date=start,
         stage_ids=np.array([s[0] for s in stages], dtype=np.int64),
         findings=findings,

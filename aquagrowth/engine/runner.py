@@ -120,13 +120,17 @@ def recompute_batch(
             )
             result.rows = store.replace_states(batch_id, columns, windows)
         result.assignments = loaded.inputs.n_assignments
+        result.number = loaded.number
         result.findings = [str(f) for f in loaded.findings + states.findings]
     except Exception as exc:  # one bad batch must not stop the others
         result.error = f"{type(exc).__name__}: {exc}"
         log.error("batch %s failed: %s\n%s", batch_id, result.error, traceback.format_exc())
     result.seconds = time.perf_counter() - started
     result.queries = counter.count
-    result.number = Batch.objects.filter(pk=batch_id).values_list("number", flat=True).first() or ""
+    if not result.number:
+        result.number = (
+            Batch.objects.filter(pk=batch_id).values_list("number", flat=True).first() or ""
+        )
     run.finished_at = timezone.now()
     run.seconds = result.seconds
     run.rows = result.rows
