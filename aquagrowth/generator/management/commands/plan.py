@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -37,7 +36,6 @@ class Command(BaseCommand):
                 overrides["stagger_days"] = options["stagger"]
             if overrides:
                 profile = from_settings({**profile.settings, **overrides})
-                profile = dataclasses.replace(profile, name=load_profile(options["profile"]).name)
             schedule = plan_schedule(profile, options["seed"])
         except (ScheduleError, FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
