@@ -189,15 +189,17 @@ def _in_range(dates: np.ndarray, query: GrowthQuery) -> np.ndarray:
     return keep
 
 
-def _plan_for_query(plan: dict, batch: Batch, query: GrowthQuery, model) -> dict:
-    """The scenario curve clipped to the range, one point per day or per ISO week's last day."""
+def _plan_for_query(
+    plan: dict, batch: Batch, query: GrowthQuery, model, shown_dates: np.ndarray
+) -> dict:
+    """The scenario curve clipped to the range, one point per day or per ISO week."""
     plan = dict(plan)
     plan["date"] = series.day_dates(plan["day_number"], batch.start_date)
     keep = _in_range(plan["date"], query)
     plan = {name: values[keep] for name, values in plan.items()}
     if query.granularity == WEEKLY:
-        last = series.last_day_of_each_week(plan["date"])
-        plan = {name: values[last] for name, values in plan.items()}
+        week = series.weekly_points(plan["date"], shown_dates)
+        plan = {name: values[week] for name, values in plan.items()}
     out = columns(plan, PLAN_COLUMNS)
     out["stage"] = [model.stages[i].name for i in plan["stage"]]
     if query.assignment_id is not None:
@@ -282,7 +284,9 @@ def growth_data(batch: Batch, query: GrowthQuery) -> dict:
             )
         plan = projections.scenario_projection(batch, model)
         if plan is not None:
-            result["scenario_projection"] = _plan_for_query(plan, batch, query, model)
+            result["scenario_projection"] = _plan_for_query(
+                plan, batch, query, model, shown["date"]
+            )
             plan_dates = series.day_dates(plan["day_number"], batch.start_date)
             result["variance"] = performance.weight_variance(
                 shown["date"], shown["avg_weight_g"], plan_dates, plan["avg_weight_g"]

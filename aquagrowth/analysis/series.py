@@ -118,9 +118,7 @@ def weekly(day: Series) -> Series:
     days = day["day_number"]
     if days.size == 0:
         return {**{name: values[:0] for name, values in day.items()}, "week": np.empty(0)}
-    epoch_days = day["date"].astype("datetime64[D]").astype(np.int64)
-    monday = epoch_days - (epoch_days + 3) % 7  # 1970-01-01 was a Thursday
-    weeks, index = np.unique(monday, return_inverse=True)
+    weeks, index = np.unique(_monday(day["date"]), return_inverse=True)
     size = weeks.shape[0]
     last_row = np.zeros(size, dtype=np.int64)
     last_row[index] = np.arange(days.size)  # rows are in day order: the last write wins
@@ -155,11 +153,23 @@ def day_dates(day_number: np.ndarray, start_date: dt.date) -> np.ndarray:
     return np.datetime64(start_date, "D") + (np.asarray(day_number, dtype=np.int64) - 1)
 
 
-def last_day_of_each_week(dates: np.ndarray) -> np.ndarray:
-    """Indices of the last date of each ISO week in an ascending array of datetime64[D]."""
+def weekly_points(dates: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """Indices of one date per ISO week in an ascending array of datetime64[D].
+
+    A week that has a date in ``shown`` (the weekly actual series) takes that date, so
+    plan and actual are compared on the same day; any other week takes its last date.
+    """
     if dates.size == 0:
         return np.empty(0, dtype=np.int64)
-    epoch_days = dates.astype("datetime64[D]").astype(np.int64)
-    monday = epoch_days - (epoch_days + 3) % 7
+    monday = _monday(dates)
     is_last = np.append(monday[1:] != monday[:-1], True)
-    return np.flatnonzero(is_last)
+    shown_days = shown.astype("datetime64[D]")
+    matched = np.isin(dates.astype("datetime64[D]"), shown_days)
+    covered = np.isin(monday, _monday(shown_days))
+    return np.flatnonzero(matched | (is_last & ~covered))
+
+
+def _monday(dates: np.ndarray) -> np.ndarray:
+    """Days since 1970-01-01 of the Monday of each date's ISO week (1970-01-01: a Thursday)."""
+    epoch_days = dates.astype("datetime64[D]").astype(np.int64)
+    return epoch_days - (epoch_days + 3) % 7

@@ -201,11 +201,16 @@ def test_scenario_projection_follows_the_plan(api, growth_batch):
     assert data["scenario"]["harvest_weight_g"] == 5000
 
 
-def test_weekly_scenario_takes_each_weeks_last_day(api, growth_batch):
-    plan = growth(api, growth_batch, granularity="weekly", end="2024-03-31")["scenario_projection"]
-    sundays = [dt.date.fromisoformat(d).isoweekday() for d in plan["date"]]
-    assert set(sundays) == {7}
-    assert plan["date"][-1] == "2024-03-31"
+def test_weekly_scenario_is_on_the_actual_weeks_dates(api, growth_batch):
+    data = growth(api, growth_batch, granularity="weekly", end="2024-03-31")
+    plan, actual = data["scenario_projection"], data["actual"]
+    # Weeks with states: the same date as the actual point (9 February is a Friday).
+    assert plan["date"][: len(actual["date"])] == actual["date"]
+    assert "2024-02-09" in plan["date"]
+    # Later weeks: their Sunday, the range's end last.
+    later = plan["date"][len(actual["date"]) :]
+    assert {dt.date.fromisoformat(d).isoweekday() for d in later} == {7}
+    assert later[-1] == "2024-03-31"
 
 
 def test_forward_projection_reaches_harvest_weight(api, growth_batch):

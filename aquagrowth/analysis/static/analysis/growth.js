@@ -72,9 +72,18 @@
       containers: actual.containers[i],
     }));
     const planKey = m.key in (plan || {}) ? m.key : null;
-    const planPoints = plan && planKey ? seriesPoints(plan, planKey, (i) => ({ stage: plan.stage[i] }))
+    let planPoints = plan && planKey ? seriesPoints(plan, planKey, (i) => ({ stage: plan.stage[i] }))
       .filter((p) => p.y !== null) : [];
-    const forwardPoints = forward && m.key in forward ? seriesPoints(forward, m.key) : [];
+    let forwardPoints = forward && m.key in forward ? seriesPoints(forward, m.key) : [];
+    if (state.assignment && actualPoints.length) {
+      // One container's stay is short: the batch's plan to harvest would flatten it.
+      const xs = actualPoints.concat(samples).map((p) => p.x);
+      const lo = Math.min(...xs);
+      const hi = Math.max(...xs);
+      planPoints = planPoints.filter((p) => p.x >= lo && p.x <= hi);
+      forwardPoints = forwardPoints.filter((p) => p.x >= lo && p.x <= hi);
+    }
+    const harvestDrawn = forwardPoints.length > 0 && forward.harvest_date === forwardPoints[forwardPoints.length - 1].date;
     const harvestLabel = forward && forward.harvest_date ? ` → harvest ${forward.harvest_date}` : "";
     return [
       // "order": samples are drawn first (underneath), the actual line last (on top).
@@ -89,7 +98,7 @@
         pointBackgroundColor: "#fff", pointBorderWidth: 1.5, spanGaps: false, kind: "actual" },
       { label: "Forward projection" + harvestLabel, data: forwardPoints, borderColor: COLORS.forward,
         backgroundColor: COLORS.forward, borderDash: [6, 4], borderWidth: 1.8, order: 1,
-        pointRadius: forwardPoints.map((p, i) => (i === forwardPoints.length - 1 && forward.harvest_date ? 5 : 0)),
+        pointRadius: forwardPoints.map((p, i) => (i === forwardPoints.length - 1 && harvestDrawn ? 5 : 0)),
         pointStyle: "rectRot", kind: "forward" },
     ];
   }
@@ -123,7 +132,8 @@
       const ctx = c.ctx;
       const forward = c.getDatasetMeta(3);
       const fwd = data && data.forward_projection;
-      if (!forward.hidden && forward.data.length && fwd && fwd.harvest_date) {
+      const points = c.data.datasets[3].data;
+      if (!forward.hidden && points.length && fwd && points[points.length - 1].date === fwd.harvest_date) {
         const last = forward.data[forward.data.length - 1];
         ctx.save();
         ctx.fillStyle = COLORS.forward;
@@ -156,9 +166,18 @@
   }
 
   /* Ticks on the first of a month (every 1, 2, 3, 6 or 12 months), not at arbitrary ms. */
+  let shortRange = false;
   function monthTicks(scale) {
     const first = new Date(scale.min);
-    const months = (scale.max - scale.min) / (30.44 * 86400000);
+    const days = (scale.max - scale.min) / 86400000;
+    shortRange = days <= 62;
+    if (shortRange) {
+      const step = Math.max(1, Math.ceil(days / 8));
+      scale.ticks = [];
+      for (let t = scale.min; t <= scale.max; t += step * 86400000) scale.ticks.push({ value: t });
+      return;
+    }
+    const months = days / 30.44;
     const step = [1, 2, 3, 6, 12].find((n) => months / n <= 10) || 24;
     let year = first.getUTCFullYear();
     let month = Math.ceil((first.getUTCMonth() + (first.getUTCDate() > 1 ? 1 : 0)) / step) * step;
@@ -171,8 +190,9 @@
     }
     scale.ticks = ticks;
   }
-  const monthLabel = (v) => new Date(v).toLocaleDateString("en-GB",
-    { month: "short", year: "numeric", timeZone: "UTC" });
+  const monthLabel = (v) => new Date(v).toLocaleDateString("en-GB", shortRange
+    ? { day: "numeric", month: "short", timeZone: "UTC" }
+    : { month: "short", year: "numeric", timeZone: "UTC" });
 
   function xBounds(sets) {
     let lo = Infinity;
@@ -198,8 +218,8 @@
             xBounds(sets)),
           y: { type: state.logScale && state.metric !== "fcr" ? "logarithmic" : "linear",
             title: { display: true, text: `${m.title} (${m.unit})` }, grid: { color: "#eef1f4" },
-            grace: "6%",
-            beginAtZero: state.metric === "population" || state.metric === "biomass" },
+            grace: "6%", min: state.metric !== "temperature" && !state.logScale ? 0 : undefined,
+          },
         },
         plugins: {
           legend: { position: "top", labels: { usePointStyle: true, boxHeight: 7, color: "#33414d",
