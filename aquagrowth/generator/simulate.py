@@ -173,6 +173,66 @@ def _stage_tgc(w_start_g: np.ndarray, p_start: np.ndarray, target_g: float, degr
     return 1000.0 * (target_g ** (1 / 3) - w_mean ** (1 / 3)) / max(degree_days, 1e-9)
 
 
+def _daily_deaths(
+    p_open: np.ndarray,
+    rate: float,
+    handling_loss: np.ndarray,
+    valid: np.ndarray,
+    settings: dict[str, Any],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Deaths per container and day of a stay, and which days are in an episode.
+
+    Poisson at ``rate`` (fraction per day) of the opening population, raised in an
+    occasional episode; the first day adds the fish lost in handling at the transfer.
+    Days outside ``valid`` have none and no container loses more fish than it has.
+    """
+    k, length = valid.shape
+    multiplier = np.ones((k, length))
+    episode = np.zeros((k, length), dtype=bool)
+    hit = rng.random(k) < float(settings["episode_probability"])
+    for c in np.flatnonzero(hit):
+        span = int(rng.integers(settings["episode_days"][0], settings["episode_days"][1] + 1))
+        begin = int(rng.integers(0, max(length - span, 1)))
+        multiplier[c, begin : begin + span] = rng.uniform(*settings["episode_multiplier"])
+        episode[c, begin : begin + span] = True
+    deaths = rng.poisson(p_open[:, None] * rate * multiplier)
+    deaths[:, 0] += handling_loss
+    deaths = np.where(valid, deaths, 0)
+    lost = np.minimum(np.cumsum(deaths, axis=1), p_open[:, None])
+    return np.diff(lost, axis=1, prepend=0), episode
+
+
+def _move_all_fish(
+    src_pop: np.ndarray,
+    src_weight_g: np.ndarray,
+    n_dst: int,
+    settings: dict[str, Any],
+    rng: np.random.Generator,
+) -> list[tuple[int, int, int, float]]:
+    """Every fish of the sources to the destinations: (source, destination, fish,
+    measured weight g or NaN) per transfer, in source order.
+
+    A weighed transfer records the true weight of the moved fish (the source's end of
+    the previous day) with a relative error of ``transfer_weight_noise``.
+    """
+    by_source: dict[int, list[tuple[int, float]]] = {}
+    for i, j, share in flow_pairs(len(src_pop), n_dst, rng):
+        by_source.setdefault(i, []).append((j, share))
+    measure = float(settings["measured_transfer_share"])
+    noise = float(settings["transfer_weight_noise"])
+    moves: list[tuple[int, int, int, float]] = []
+    for i, dests in sorted(by_source.items()):
+        moved = _split(int(src_pop[i]), _f([share for _, share in dests]))
+        for (j, _), n in zip(dests, moved, strict=True):
+            if n <= 0:
+                continue
+            weighed = rng.random() < measure
+            measured = src_weight_g[i] * (1 + rng.normal(0, noise)) if weighed else np.nan
+            moves.append((i, j, int(n), float(measured)))
+    return moves
+
+
 def simulate_batch(
     batch: ResolvedBatch,
     temperature_c: np.ndarray,
@@ -233,21 +293,9 @@ def simulate_batch(
         cube = np.cbrt(w_open)[:, None] + np.cumsum(tgc_c[:, None] / 1000.0 * warm, axis=1)
         weight = cube**3
 
-        multiplier = np.ones((k, length))
-        episode = np.zeros((k, length), dtype=bool)
-        hit = rng.random(k) < float(settings["episode_probability"])
-        for c in np.flatnonzero(hit):
-            span = int(rng.integers(settings["episode_days"][0], settings["episode_days"][1] + 1))
-            begin = int(rng.integers(0, max(length - span, 1)))
-            multiplier[c, begin : begin + span] = rng.uniform(*settings["episode_multiplier"])
-            episode[c, begin : begin + span] = True
-        deaths = rng.poisson(p_open[:, None] * rates[s] * multiplier)
-        deaths[:, 0] += handling_loss
         valid = np.arange(length)[None, :] < n_days[:, None]
-        deaths = np.where(valid, deaths, 0)
-        lost = np.minimum(np.cumsum(deaths, axis=1), p_open[:, None])
-        deaths = np.diff(lost, axis=1, prepend=0)
-        population = p_open[:, None] - lost
+        deaths, episode = _daily_deaths(p_open, rates[s], handling_loss, valid, settings, rng)
+        population = p_open[:, None] - np.cumsum(deaths, axis=1)
 
         cause = np.where(episode, CAUSE_EPISODE, CAUSE_NATURAL)
         cause[:, 0] = np.where(handling_loss > 0, CAUSE_TRANSFER, cause[:, 0])
@@ -284,33 +332,21 @@ def simulate_batch(
         if nxt is None or nxt.first_day > as_of_day:
             truth.finished = nxt is None and bool(np.all(stop == planned_stop))
             break
-        src_pop = population[:, -1]
-        src_w = weight[:, -1]
-        k_next = len(nxt.containers)
-        pairs = flow_pairs(k, k_next, rng)
-        p_next = np.zeros(k_next, dtype=np.int64)
-        mass = np.zeros(k_next)
-        by_source: dict[int, list[tuple[int, float]]] = {}
-        for i, j, share in pairs:
-            by_source.setdefault(i, []).append((j, share))
-        measure = float(settings["measured_transfer_share"])
-        noise = float(settings["transfer_weight_noise"])
-        for i, dests in sorted(by_source.items()):
-            moved = _split(int(src_pop[i]), _f([share for _, share in dests]))
-            for (j, _), n in zip(dests, moved, strict=True):
-                if n <= 0:
-                    continue
-                p_next[j] += n
-                mass[j] += n * src_w[i]
-                t_parts["s"].append(ids[i])
-                t_parts["d"].append(n_assign + k + j)
-                t_parts["day"].append(nxt.first_day)
-                t_parts["n"].append(int(n))
-                weighed = rng.random() < measure
-                t_parts["w"].append(src_w[i] * (1 + rng.normal(0, noise)) if weighed else np.nan)
+        moves = _move_all_fish(population[:, -1], weight[:, -1], len(nxt.containers), settings, rng)
+        for i, j, n, measured in moves:
+            t_parts["s"].append(ids[i])
+            t_parts["d"].append(n_assign + k + j)
+            t_parts["day"].append(nxt.first_day)
+            t_parts["n"].append(n)
+            t_parts["w"].append(measured)
+        p_next = np.zeros(len(nxt.containers), dtype=np.int64)
+        mass = np.zeros(len(nxt.containers))
+        for i, j, n, _ in moves:
+            p_next[j] += n
+            mass[j] += n * weight[i, -1]
         w_open = mass / np.maximum(p_next, 1)
         p_open = p_next
-        loss_rate = rng.uniform(*settings["transfer_mortality"], size=k_next)
+        loss_rate = rng.uniform(*settings["transfer_mortality"], size=len(nxt.containers))
         handling_loss = rng.binomial(p_open, loss_rate)
         n_assign += k
 
