@@ -67,6 +67,11 @@ def walk_population(
     -------
     PopulationWalk
     """
+    fast = _walk_without_clamping(
+        n_days, opening, placed, outgoing, recorded_deaths, harvested, mortality_rate
+    )
+    if fast is not None:
+        return fast
     out_by_day: dict[int, list[int]] = {}
     for index, (day, _) in enumerate(outgoing):
         out_by_day.setdefault(day, []).append(index)
@@ -137,4 +142,57 @@ def walk_population(
         modelled=np.asarray(modelled, dtype=bool),
         moved=moved,
         clamped=clamped,
+    )
+
+
+def _walk_without_clamping(
+    n_days: int,
+    opening: int,
+    placed: IntArray,
+    outgoing: list[tuple[int, int]],
+    recorded_deaths: IntArray,
+    harvested: IntArray,
+    mortality_rate: float,
+) -> PopulationWalk | None:
+    """The same walk by cumulative sums, when no count has to be clamped; else None.
+
+    Every flow of a day but the model's deaths is known in advance, so the population is
+    a cumulative sum; only days that use the model's rate need a step of their own (the
+    expected deaths depend on the fish present). Each step of a day only removes fish,
+    so no count exceeded the fish present exactly when no day ends below zero.
+    """
+    out_total = np.zeros(n_days + 1, dtype=np.int64)
+    for day, requested in outgoing:
+        out_total[day] += requested
+    recorded = recorded_deaths >= 0
+    deaths = np.where(recorded, recorded_deaths, 0)
+    flow = placed - out_total[:n_days] - deaths - harvested
+    modelled = ~recorded if not math.isnan(mortality_rate) else np.zeros(n_days, dtype=bool)
+    model_days = np.flatnonzero(modelled)
+    if len(model_days):
+        before_model = opening + np.cumsum(flow) + harvested
+        model_deaths = np.zeros(n_days, dtype=np.int64)
+        removed = 0
+        carry = 0.0
+        for day in model_days.tolist():
+            present = int(before_model[day]) - removed
+            carry += present * mortality_rate
+            whole = math.floor(carry + CARRY_TOLERANCE)
+            carry -= whole
+            whole = min(whole, max(present, 0))
+            model_deaths[day] = whole
+            removed += whole
+        deaths = deaths + model_deaths
+        flow = flow - model_deaths
+    end = opening + np.cumsum(flow)
+    if (end < 0).any() or (n_days and out_total[n_days] > end[-1]):
+        return None
+    before = np.concatenate(([opening], end[:-1])).astype(np.int64)
+    return PopulationWalk(
+        start_before_placement=before,
+        start_after_placement=before + placed,
+        end=end.astype(np.int64),
+        deaths=deaths.astype(np.int64),
+        modelled=modelled,
+        moved=[requested for _, requested in outgoing],
     )
