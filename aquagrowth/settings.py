@@ -173,5 +173,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 # Events within this many seconds of the first one for a batch share one recompute.
 AQUAGROWTH_COALESCE_SECONDS = float(os.environ.get("AQUAGROWTH_COALESCE_SECONDS", "2"))
+# Where pending recompute days live (Redis URL); default: the broker when it is Redis.
+AQUAGROWTH_PENDING_URL = os.environ.get("AQUAGROWTH_PENDING_URL", "")
 # Longest wait for another worker's lock on the same batch before the task retries.
 AQUAGROWTH_BATCH_LOCK_TIMEOUT_S = float(os.environ.get("AQUAGROWTH_BATCH_LOCK_TIMEOUT_S", "600"))

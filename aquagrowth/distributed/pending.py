@@ -178,7 +178,7 @@ def pending_store_url() -> str:
     """Where pending days live: ``AQUAGROWTH_PENDING_URL``, else a Redis broker, else ''."""
     from aquagrowth.celery import app
 
-    explicit = getattr(settings, "AQUAGROWTH_PENDING_URL", "")
+    explicit = settings.AQUAGROWTH_PENDING_URL
     if explicit:
         return explicit
     if app.conf.task_always_eager:
