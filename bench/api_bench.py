@@ -249,7 +249,9 @@ def main() -> None:
                 f"\npage in headless Chromium, navigation to chart drawn over {len(loads)} loads: "
                 f"median {statistics.median(loads):.0f} ms, max {max(loads):.0f} ms"
             )
-    print(f"\nmeasured {dt.datetime.now():%Y-%m-%d %H:%M}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    when = f"{dt.datetime.now():%Y-%m-%d %H:%M}"
+    print(f"\nmeasured {when}, load average {load} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -144,7 +144,8 @@ def _assignments(batch: Batch, query: GrowthQuery) -> list[dict]:
     ]
 
 
-def _samples(batch: Batch, query: GrowthQuery) -> dict[str, list]:
+def _samples(batch: Batch, query: GrowthQuery, names: dict[int, str]) -> dict[str, list]:
+    """Growth samples in the range; ``names``: container name by assignment id."""
     samples = GrowthSample.objects.filter(batch=batch)
     if query.assignment_id is not None:
         samples = samples.filter(assignment_id=query.assignment_id)
@@ -156,25 +157,24 @@ def _samples(batch: Batch, query: GrowthQuery) -> dict[str, list]:
         samples.order_by("sample_date", "id").values_list(
             "sample_date",
             "assignment_id",
-            "assignment__container__name",
             "sample_size",
             "avg_weight_g",
             "std_weight_g",
             "avg_length_cm",
         )
     )
-    length = np.array([r[6] for r in rows], dtype=np.float64)
-    weight = np.array([r[4] for r in rows], dtype=np.float64)
+    length = np.array([r[5] for r in rows], dtype=np.float64)
+    weight = np.array([r[3] for r in rows], dtype=np.float64)
     # Fulton's condition factor K = 100 * W / L^3 (W in g, L in cm).
     with np.errstate(invalid="ignore", divide="ignore"):
         k_factor = np.where(length > 0, 100.0 * weight / length**3, np.nan)
     return {
         "date": [r[0].isoformat() for r in rows],
         "assignment": [r[1] for r in rows],
-        "container": [r[2] for r in rows],
-        "fish_weighed": [r[3] for r in rows],
+        "container": [names.get(r[1], "") for r in rows],
+        "fish_weighed": [r[2] for r in rows],
         "avg_weight_g": column(weight, 4),
-        "std_weight_g": column(np.array([r[5] for r in rows], dtype=np.float64), 4),
+        "std_weight_g": column(np.array([r[4] for r in rows], dtype=np.float64), 4),
         "avg_length_cm": column(length, 2),
         "condition_factor": column(k_factor, 3),
     }
@@ -237,7 +237,7 @@ def growth_data(batch: Batch, query: GrowthQuery) -> dict:
         "scenario_missing": None,
         "states_missing": None,
         "assignments": assignments,
-        "samples": _samples(batch, query),
+        "samples": _samples(batch, query, names),
         "actual": columns(shown, STATE_COLUMNS),
         "scenario_projection": None,
         "forward_projection": None,

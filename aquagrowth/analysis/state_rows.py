@@ -67,18 +67,13 @@ def read_state_rows(
     fields = NUMERIC_FIELDS + TEXT_FIELDS
     # Ordered by date only: the (batch, date) index gives that order without a sort.
     rows = list(query.order_by("date").values_list(*fields))
+    # One transposition in C, then one conversion per column (None becomes NaN).
+    by_column = list(zip(*rows, strict=True)) if rows else [()] * len(fields)
     columns: dict[str, np.ndarray] = {}
-    n_numeric = len(NUMERIC_FIELDS)
-    if rows:
-        numeric = np.array([row[:n_numeric] for row in rows], dtype=np.float64)
-        text = np.array([row[n_numeric:] for row in rows], dtype=object)
-    else:
-        numeric = np.empty((0, n_numeric))
-        text = np.empty((0, len(TEXT_FIELDS)), dtype=object)
-    for i, name in enumerate(NUMERIC_FIELDS):
-        columns[name] = numeric[:, i]
-    for i, name in enumerate(TEXT_FIELDS):
-        columns[name] = text[:, i]
+    for name, values in zip(NUMERIC_FIELDS, by_column, strict=False):
+        columns[name] = np.array(values, dtype=np.float64)
+    for name, values in zip(TEXT_FIELDS, by_column[len(NUMERIC_FIELDS) :], strict=True):
+        columns[name] = np.array(values, dtype=object)
     columns["day_number"] = columns["day_number"].astype(np.int64)
     columns["assignment_id"] = columns["assignment_id"].astype(np.int64)
     return StateRows(columns)
