@@ -74,6 +74,8 @@ def test_growth_page(transactional_db, page, live_server, growth_batch, api):
     expected = api.get(f"/api/v1/batches/{growth_batch.id}/growth/").json()
     page.goto(f"{live_server.url}/")
     assert page.locator(f"text={growth_batch.number}").count() == 1  # on the batch list
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=str(OUTPUT / "batch-list.png"))
     page.click(f"a[href='/batches/{growth_batch.id}/growth/']")
     wait_ready(page)
 
@@ -93,7 +95,6 @@ def test_growth_page(transactional_db, page, live_server, growth_batch, api):
     assert expected["forward_projection"]["harvest_date"] in page.inner_text("#forward-card")
     assert "g" in page.inner_text("#variance-body")
     assert page.locator("#periods tbody tr").count() == 2  # Egg&Alevin, Fry
-    OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=str(OUTPUT / "growth-page.png"), full_page=True)
 
     page.click("#metric button[data-metric=population]")
@@ -141,6 +142,7 @@ def test_empty_states_are_explained(
     assert "No scenario" in notices
     assert "No growth samples" in page.inner_text("#chart-note")
     assert sum(dataset_lengths(page).values()) == 0
+    assert page.is_visible("#chart-empty")
     page.screenshot(path=str(OUTPUT / "growth-page-empty.png"), full_page=True)
 
     planless = build_batch("FO-NOPLAN", START, species, stages, containers, with_scenario=False)
@@ -149,3 +151,4 @@ def test_empty_states_are_explained(
     assert "No scenario" in page.inner_text("#notices")
     lengths = dataset_lengths(page)
     assert lengths["actual"] == 40 and lengths["scenario"] == 0
+    assert not page.is_visible("#chart-empty")

@@ -233,6 +233,7 @@
     };
     if (chart) chart.destroy();
     chart = new Chart($("growth-chart"), config);
+    $("chart-empty").hidden = sets.some((ds) => ds.data.length > 0);
     window.growthChart = chart;
   }
 
