@@ -115,6 +115,7 @@ def start_worker(redis_broker, tmp_path) -> Iterator[Callable[[str], Worker]]:
         "CELERY_BROKER_TRANSPORT_OPTIONS": '{"unacked_restore_interval": 1, '
         '"unacked_restore_throttle": 1}',
         "AQUAGROWTH_LOG_LEVEL": "INFO",
+        # A worker that hangs can be made to print its Python stack (kill -ABRT).
         "PYTHONFAULTHANDLER": "1",
     }
 
