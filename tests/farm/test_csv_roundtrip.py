@@ -80,3 +80,18 @@ def test_a_batch_exported_from_one_farm_imports_into_a_farm_with_the_same_contai
         key=repr,
     )
     assert after["Container"] == kept["Container"]
+
+
+def test_a_generated_farm_survives_the_round_trip(db, tmp_path):
+    from aquagrowth.generator.service import build_farm
+
+    build_farm("tiny", seed=1, truth=False, progress=False)
+    before = farm_content()
+    assert len(before["TransferAction"]) > 10 and len(before["EnvironmentalReading"]) > 1000
+    export_farm(tmp_path / "farm")
+    wipe_farm()
+
+    result = import_farm(tmp_path / "farm")
+
+    assert result.ok, [str(error) for error in result.errors][:5]
+    assert farm_content() == before
