@@ -1,5 +1,6 @@
-"""What a farm records day by day: feeding, mortality, samples, weighings, transfers,
-harvests and environmental readings. Events have no natural key; each row is one event.
+"""What a farm records day by day: feeding, mortality, weighings, transfers, harvests and
+environmental readings (growth samples are in ``samples``). Events have no natural key;
+each row is one event.
 """
 
 from __future__ import annotations
