@@ -50,9 +50,13 @@ def _fetch(sql: str, params: list | None = None) -> list[tuple]:
         return cursor.fetchall()
 
 
-def verify(batch_ids: list[int] | None = None, *, today: dt.date | None = None) -> Verification:
-    """Run every check over the given batches (default all)."""
-    today = today or dt.date.today()
+def verify(batch_ids: list[int] | None = None, *, end: dt.date | None = None) -> Verification:
+    """Run every check over the given batches (default all).
+
+    ``end`` is the last day the states were computed to (the recompute's ``--end``,
+    default today): open assignments must have rows up to it.
+    """
+    today = end or dt.date.today()
     where, params = "", []
     if batch_ids is not None:
         where = f"WHERE batch_id IN ({', '.join(['%s'] * len(batch_ids))})"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 
@@ -20,6 +22,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", action="append", default=[], metavar="NUMBER")
+        parser.add_argument(
+            "--end",
+            type=dt.date.fromisoformat,
+            metavar="YYYY-MM-DD",
+            help="The day the states were computed to (recompute --end; default today).",
+        )
 
     def handle(self, *args, **options):
         ids = None
@@ -27,7 +35,7 @@ class Command(BaseCommand):
             ids = list(
                 Batch.objects.filter(number__in=options["batch"]).values_list("id", flat=True)
             )
-        result = verify(ids)
+        result = verify(ids, end=options["end"])
         print_verification(result, Console())
         if not result.ok:
             raise CommandError("verification failed")
