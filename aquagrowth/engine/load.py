@@ -62,8 +62,24 @@ def _fetch(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _column(rows: list[tuple], index: int, dtype) -> np.ndarray:
-    return np.array([r[index] for r in rows], dtype=dtype) if rows else np.zeros(0, dtype=dtype)
+def _columns(rows: list[tuple], *dtypes) -> list[np.ndarray]:
+    """The result's columns as arrays (one transposition in C, not a loop per value).
+
+    NULL becomes NaN in a float column.
+    """
+    if not rows:
+        return [np.zeros(0, dtype=d) for d in dtypes]
+    columns = zip(*rows, strict=True)
+    return [np.asarray(col, dtype=d) for col, d in zip(columns, dtypes, strict=True)]
+
+
+def _positions(ids: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Position of each of ``wanted`` in the sorted-or-not ``ids``, and which were found."""
+    order = np.argsort(ids, kind="stable")
+    at = np.searchsorted(ids[order], wanted)
+    at = np.clip(at, 0, max(len(ids) - 1, 0))
+    found = (ids[order][at] == wanted) if len(ids) else np.zeros(len(wanted), dtype=bool)
+    return (order[at] if len(ids) else at), found
 
 
 def load_batch(
@@ -106,7 +122,6 @@ def load_batch(
         )
     container_ids = np.array(sorted({a[1] for a in assignments}), dtype=np.int64)
     container_pos = {int(c): i for i, c in enumerate(container_ids)}
-    assign_pos = {a[0]: i for i, a in enumerate(assignments)}
     first = np.array([(a[3] - start).days for a in assignments], dtype=np.int64)
     stop = np.array(
         [min((a[4] - start).days, n_days) if a[4] else n_days for a in assignments], dtype=np.int64
@@ -114,26 +129,29 @@ def load_batch(
 
     scenario = _load_scenario(batch, stage_pos, len(stages))
 
+    assignment_ids = np.array([a[0] for a in assignments], dtype=np.int64)
+
     def day_events(sql: str, kind: str) -> core.DayEvents:
-        rows = _fetch(sql, [start, batch_id])
-        known = [r for r in rows if r[0] in assign_pos]
-        for r in rows:
-            if r[0] not in assign_pos:
-                findings.append(
-                    Finding(
-                        "event_outside_assignment",
-                        f"{kind} record {r[4]} of batch {batch.number} names assignment {r[0]}, "
-                        "which belongs to another batch; ignored",
-                        record_id=r[4],
-                        assignment_id=r[0],
-                    )
+        owner, day, count, amount, first_id = _columns(
+            _fetch(sql, [start, batch_id]), np.int64, np.int64, np.int64, np.float64, np.int64
+        )
+        position, known = _positions(assignment_ids, owner)
+        for i in np.flatnonzero(~known):
+            findings.append(
+                Finding(
+                    "event_outside_assignment",
+                    f"{kind} record {first_id[i]} of batch {batch.number} names assignment "
+                    f"{owner[i]}, which belongs to another batch; ignored",
+                    record_id=int(first_id[i]),
+                    assignment_id=int(owner[i]),
                 )
+            )
         return core.DayEvents(
-            assignment=np.array([assign_pos[r[0]] for r in known], dtype=np.int64),
-            day=_column(known, 1, np.int64),
-            count=_column(known, 2, np.int64),
-            amount=_column(known, 3, np.float64),
-            first_id=_column(known, 4, np.int64),
+            assignment=position[known],
+            day=day[known],
+            count=count[known],
+            amount=amount[known],
+            first_id=first_id[known],
         )
 
     mortality = day_events(
@@ -159,28 +177,33 @@ def load_batch(
         "harvest",
     )
 
-    feed_rows = _fetch(
-        f"SELECT container_id, {_days('feeding_date')}, SUM(amount_kg), COUNT(*) "
-        "FROM farm_feedingevent WHERE batch_id = %s GROUP BY 1, 2",
-        [start, batch_id],
+    feed_container, feed_day, feed_kg, feed_n = _columns(
+        _fetch(
+            f"SELECT container_id, {_days('feeding_date')}, SUM(amount_kg), COUNT(*) "
+            "FROM farm_feedingevent WHERE batch_id = %s GROUP BY 1, 2",
+            [start, batch_id],
+        ),
+        np.int64,
+        np.int64,
+        np.float64,
+        np.int64,
     )
-    stray = [r for r in feed_rows if r[0] not in container_pos]
-    for r in stray:
+    feed_pos, in_batch = _positions(container_ids, feed_container)
+    for i in np.flatnonzero(~in_batch):
         findings.append(
             Finding(
                 "feed_outside_assignment",
-                f"feeding of batch {batch.number} in container {r[0]} on "
-                f"{start + dt.timedelta(days=r[1])}: the batch was never in that container; "
-                "ignored",
-                day=r[1],
+                f"feeding of batch {batch.number} in container {feed_container[i]} on "
+                f"{start + dt.timedelta(days=int(feed_day[i]))}: the batch was never in that "
+                "container; ignored",
+                day=int(feed_day[i]),
             )
         )
-    feed_rows = [r for r in feed_rows if r[0] in container_pos]
     feed = core.ContainerDays(
-        container=np.array([container_pos[r[0]] for r in feed_rows], dtype=np.int64),
-        day=_column(feed_rows, 1, np.int64),
-        value=_column(feed_rows, 2, np.float64),
-        count=_column(feed_rows, 3, np.int64),
+        container=feed_pos[in_batch],
+        day=feed_day[in_batch],
+        value=feed_kg[in_batch],
+        count=feed_n[in_batch],
     )
 
     transfer_rows = _fetch(
@@ -190,15 +213,23 @@ def load_batch(
         "WHERE s.batch_id = %s AND t.status = %s ORDER BY t.id",
         [start, batch_id, TransferStatus.COMPLETED],
     )
+    t_id, t_source, t_dest, t_day, t_count, t_weight = _columns(
+        [r[:6] for r in transfer_rows],
+        np.int64,
+        np.int64,
+        np.int64,
+        np.int64,
+        np.int64,
+        np.float64,
+    )
+    dest_pos, dest_ours = _positions(assignment_ids, t_dest)
     transfers = core.Transfers(
-        id=_column(transfer_rows, 0, np.int64),
-        source=np.array([assign_pos[r[1]] for r in transfer_rows], dtype=np.int64),
-        dest=np.array([assign_pos.get(r[2], -1) for r in transfer_rows], dtype=np.int64),
-        day=_column(transfer_rows, 3, np.int64),
-        count=_column(transfer_rows, 4, np.int64),
-        measured_weight_g=np.array(
-            [np.nan if r[5] is None else r[5] for r in transfer_rows], dtype=np.float64
-        ),
+        id=t_id,
+        source=_positions(assignment_ids, t_source)[0],
+        dest=np.where(dest_ours, dest_pos, -1),
+        day=t_day,
+        count=t_count,
+        measured_weight_g=t_weight,
         selection=np.array([_SELECTION.get(r[6], 0) for r in transfer_rows], dtype=np.int64),
     )
 
@@ -324,13 +355,20 @@ def _load_temperature(
     )
     if not parameter:
         return core.ContainerDays()
-    rows = _fetch(sql, [*params, start, parameter[0][0]])
+    container, day, mean_c, valid_n, rejected_n = _columns(
+        _fetch(sql, [*params, start, parameter[0][0]]),
+        np.int64,
+        np.int64,
+        np.float64,
+        np.int64,
+        np.int64,
+    )
     return core.ContainerDays(
-        container=np.array([container_pos[r[0]] for r in rows], dtype=np.int64),
-        day=_column(rows, 1, np.int64),
-        value=np.array([np.nan if r[2] is None else r[2] for r in rows], dtype=np.float64),
-        count=_column(rows, 3, np.int64),
-        rejected=_column(rows, 4, np.int64),
+        container=_positions(np.array(sorted(container_pos), dtype=np.int64), container)[0],
+        day=day,
+        value=mean_c,
+        count=valid_n,
+        rejected=rejected_n,
     )
 
 

@@ -43,7 +43,10 @@ def test_killed_recompute_leaves_previous_rows(small_batch, tmp_path):
     before = stored(small_batch)
     last = m.DailyState.objects.filter(batch=small_batch).order_by("-id").first()
 
-    with psycopg.connect(_dsn()) as blocker:
+    with (
+        psycopg.connect(_dsn()) as blocker,
+        psycopg.connect(_dsn(), autocommit=True) as observer,
+    ):
         blocker.execute("SELECT 1 FROM farm_dailystate WHERE id = %s FOR UPDATE", [last.id])
         env = {
             **os.environ,
@@ -81,7 +84,9 @@ def test_killed_recompute_leaves_previous_rows(small_batch, tmp_path):
             deadline = time.monotonic() + 120
             waiting = 0
             while time.monotonic() < deadline and not waiting and worker.poll() is None:
-                waiting = blocker.execute(
+                # A separate autocommit connection: within one transaction PostgreSQL
+                # keeps showing the first snapshot of pg_stat_activity.
+                waiting = observer.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                     "AND query LIKE 'DELETE FROM farm_dailystate%%'"
                 ).fetchone()[0]
