@@ -111,7 +111,12 @@ class BatchAdmin(admin.ModelAdmin):
 @admin.register(m.Assignment)
 class AssignmentAdmin(admin.ModelAdmin):
     list_display = [
-        "batch", "container", "stage", "assignment_date", "departure_date", "population_count"
+        "batch",
+        "container",
+        "stage",
+        "assignment_date",
+        "departure_date",
+        "population_count",
     ]
     list_filter = ["stage"]
     search_fields = ["batch__number", "container__name"]
@@ -155,8 +160,14 @@ class WeighingAdmin(EventAdmin):
 @admin.register(m.TransferAction)
 class TransferActionAdmin(EventAdmin):
     list_display = [
-        "batch", "source_assignment", "dest_assignment", "execution_date",
-        "transferred_count", "measured_avg_weight_g", "selection_method", "status",
+        "batch",
+        "source_assignment",
+        "dest_assignment",
+        "execution_date",
+        "transferred_count",
+        "measured_avg_weight_g",
+        "selection_method",
+        "status",
     ]
     list_filter = ["status", "selection_method"]
     raw_id_fields = ["batch", "source_assignment", "dest_assignment"]
@@ -170,7 +181,13 @@ class HarvestAdmin(EventAdmin):
 @admin.register(m.DailyState)
 class DailyStateAdmin(admin.ModelAdmin):
     list_display = [
-        "assignment", "date", "population", "avg_weight_g", "biomass_kg", "anchor_type", "fcr"
+        "assignment",
+        "date",
+        "population",
+        "avg_weight_g",
+        "biomass_kg",
+        "anchor_type",
+        "fcr",
     ]
     list_filter = ["anchor_type"]
     raw_id_fields = ["assignment", "batch", "container", "stage"]

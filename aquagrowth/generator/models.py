@@ -6,8 +6,9 @@ from django.db import models
 class TrueDailyState(models.Model):
     """The simulated true population and average weight of an assignment at END of a day."""
 
-    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE)
-    assignment = models.ForeignKey("farm.Assignment", on_delete=models.CASCADE)
+    # Composite indexes below serve both keys; no single-column index of their own.
+    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, db_index=False)
+    assignment = models.ForeignKey("farm.Assignment", on_delete=models.CASCADE, db_index=False)
     date = models.DateField()
     population = models.PositiveIntegerField()
     avg_weight_g = models.FloatField()

@@ -32,7 +32,8 @@ class Sensor(models.Model):
 class EnvironmentalReading(models.Model):
     """One reading of one parameter in one container; several a day (UTC timestamps)."""
 
-    container = models.ForeignKey("farm.Container", on_delete=models.CASCADE)
+    # The composite index (container, parameter, time) serves lookups by container.
+    container = models.ForeignKey("farm.Container", on_delete=models.CASCADE, db_index=False)
     parameter = models.ForeignKey(EnvironmentalParameter, on_delete=models.PROTECT)
     sensor = models.ForeignKey(Sensor, null=True, blank=True, on_delete=models.SET_NULL)
     reading_time = models.DateTimeField()

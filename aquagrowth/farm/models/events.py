@@ -1,5 +1,8 @@
 """What a farm records: feeding, mortality, samples, weighings, transfers, harvests.
 
+Foreign keys carry no single-column index of their own where a composite index starts
+with the same column: tens of millions of rows would pay for each redundant index.
+
 Dates are UTC calendar days. Every table has composite indexes for the engine's bulk
 reads (by assignment or container and date, and by batch and date); ``tests`` fail if a
 migration ever drops one.
@@ -9,8 +12,8 @@ from django.db import models
 
 
 class FeedingEvent(models.Model):
-    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE)
-    container = models.ForeignKey("farm.Container", on_delete=models.PROTECT)
+    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, db_index=False)
+    container = models.ForeignKey("farm.Container", on_delete=models.PROTECT, db_index=False)
     feeding_date = models.DateField()
     feeding_time = models.TimeField(null=True, blank=True)
     amount_kg = models.FloatField()
@@ -29,8 +32,8 @@ class FeedingEvent(models.Model):
 
 
 class MortalityEvent(models.Model):
-    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE)
-    assignment = models.ForeignKey("farm.Assignment", on_delete=models.CASCADE)
+    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, db_index=False)
+    assignment = models.ForeignKey("farm.Assignment", on_delete=models.CASCADE, db_index=False)
     event_date = models.DateField()
     count = models.PositiveIntegerField()
     cause = models.CharField(max_length=50, blank=True)
@@ -48,8 +51,8 @@ class MortalityEvent(models.Model):
 class GrowthSample(models.Model):
     """Fish weighed from one container on one day: an anchor of the weight curve."""
 
-    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE)
-    assignment = models.ForeignKey("farm.Assignment", on_delete=models.CASCADE)
+    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, db_index=False)
+    assignment = models.ForeignKey("farm.Assignment", on_delete=models.CASCADE, db_index=False)
     sample_date = models.DateField()
     sample_size = models.PositiveIntegerField(help_text="Number of fish weighed.")
     avg_weight_g = models.FloatField()
@@ -91,8 +94,8 @@ class FishObservation(models.Model):
 class Weighing(models.Model):
     """Fish weighed during a treatment (delousing, vaccination): an anchor like a sample."""
 
-    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE)
-    assignment = models.ForeignKey("farm.Assignment", on_delete=models.CASCADE)
+    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, db_index=False)
+    assignment = models.ForeignKey("farm.Assignment", on_delete=models.CASCADE, db_index=False)
     weighing_date = models.DateField()
     reason = models.CharField(max_length=50, blank=True)
     fish_weighed = models.PositiveIntegerField()
@@ -133,12 +136,12 @@ class TransferAction(models.Model):
     Only completed actions change the daily states.
     """
 
-    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE)
+    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, db_index=False)
     source_assignment = models.ForeignKey(
-        "farm.Assignment", on_delete=models.CASCADE, related_name="transfers_out"
+        "farm.Assignment", on_delete=models.CASCADE, related_name="transfers_out", db_index=False
     )
     dest_assignment = models.ForeignKey(
-        "farm.Assignment", on_delete=models.CASCADE, related_name="transfers_in"
+        "farm.Assignment", on_delete=models.CASCADE, related_name="transfers_in", db_index=False
     )
     execution_date = models.DateField()
     transferred_count = models.PositiveIntegerField()
@@ -180,8 +183,8 @@ class TransferAction(models.Model):
 class Harvest(models.Model):
     """Fish harvested from an assignment; live kg / fish is an anchor of the weight."""
 
-    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE)
-    assignment = models.ForeignKey("farm.Assignment", on_delete=models.CASCADE)
+    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, db_index=False)
+    assignment = models.ForeignKey("farm.Assignment", on_delete=models.CASCADE, db_index=False)
     harvest_date = models.DateField()
     count = models.PositiveIntegerField()
     live_weight_kg = models.FloatField()

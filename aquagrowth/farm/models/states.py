@@ -16,15 +16,19 @@ class AnchorType(models.TextChoices):
 
 
 class DailyState(models.Model):
+    # No single-column indexes: the composite ones below serve every read, and each
+    # extra index would be written for every one of a farm's million rows.
     assignment = models.ForeignKey(
-        "farm.Assignment", on_delete=models.CASCADE, related_name="daily_states"
+        "farm.Assignment", on_delete=models.CASCADE, related_name="daily_states", db_index=False
     )
-    batch = models.ForeignKey("farm.Batch", on_delete=models.DO_NOTHING, db_constraint=False)
+    batch = models.ForeignKey(
+        "farm.Batch", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False
+    )
     container = models.ForeignKey(
-        "farm.Container", on_delete=models.DO_NOTHING, db_constraint=False
+        "farm.Container", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False
     )
     stage = models.ForeignKey(
-        "farm.LifecycleStage", on_delete=models.DO_NOTHING, db_constraint=False
+        "farm.LifecycleStage", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False
     )
     date = models.DateField()
     day_number = models.PositiveIntegerField(help_text="date - batch start + 1")
