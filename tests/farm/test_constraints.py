@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.db import IntegrityError, transaction
 
 from aquagrowth.farm import models as m
