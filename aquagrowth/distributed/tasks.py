@@ -27,7 +27,6 @@ from aquagrowth.farm.models import Batch, BatchStatus
 log = logging.getLogger("aquagrowth.distributed.tasks")
 
 MAX_RETRIES = 6
-TRANSIENT_ERRORS = ("OperationalError:", "InterfaceError:")
 """How the runner's error text begins for database errors that a retry may cure."""
 NIGHTLY_DAYS = 14
 """The nightly run recomputes this many recent days: late readings and corrections."""
@@ -88,7 +87,7 @@ def recompute_batch(self, batch_id: int, since: str | None = None, trigger: str 
             result = runner.recompute_batch(
                 batch_id, since=window, trigger=trigger, task_id=task_id
             )
-        if result.error and result.error.startswith(TRANSIENT_ERRORS):
+        if result.error and result.transient:
             # The runner stores every failure and returns it; a lost connection or a
             # busy database is worth another attempt, a bad batch is not.
             raise OperationalError(result.error)

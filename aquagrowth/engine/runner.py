@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-from django.db import connection, connections
+from django.db import InterfaceError, OperationalError, connection, connections
 from django.utils import timezone
 
 from aquagrowth.engine import store
@@ -40,6 +40,8 @@ class BatchResult:
     seconds: float = 0.0
     queries: int = 0
     error: str | None = None
+    transient: bool = False
+    """The error was the database's (connection lost, lock timeout): worth retrying."""
     findings: list[str] = field(default_factory=list)
 
     @property
@@ -124,6 +126,7 @@ def recompute_batch(
         result.findings = [str(f) for f in loaded.findings + states.findings]
     except Exception as exc:  # one bad batch must not stop the others
         result.error = f"{type(exc).__name__}: {exc}"
+        result.transient = isinstance(exc, (OperationalError, InterfaceError))
         log.error("batch %s failed: %s\n%s", batch_id, result.error, traceback.format_exc())
     result.seconds = time.perf_counter() - started
     result.queries = counter.count
