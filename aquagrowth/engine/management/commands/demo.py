@@ -33,7 +33,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        console = Console()
+        console = Console(width=120)
         if not Batch.objects.exists():
             console.print(f"building the {options['profile']} farm (seed {options['seed']})")
             call_command("generate", profile=options["profile"], seed=options["seed"])

@@ -36,6 +36,6 @@ class Command(BaseCommand):
                 Batch.objects.filter(number__in=options["batch"]).values_list("id", flat=True)
             )
         result = verify(ids, end=options["end"])
-        print_verification(result, Console())
+        print_verification(result, Console(width=120))
         if not result.ok:
             raise CommandError("verification failed")
