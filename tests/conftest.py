@@ -23,8 +23,6 @@ def on_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-
-
 @pytest.fixture
 def species(db) -> m.Species:
     salmon = m.Species.objects.create(name="Atlantic salmon", scientific_name="Salmo salar")

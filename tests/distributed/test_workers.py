@@ -168,8 +168,8 @@ def test_a_worker_killed_mid_batch_leaves_the_old_rows_and_another_worker_redoes
             avg_weight_g=60.0,
         )
 
-    # A reader holds one of the batch's rows: the worker's replacing transaction (delete,
-    # then COPY) blocks there, half-way through the batch, until the test lets go.
+    # A reader holds one of the batch's rows: the worker's replacing transaction (COPY
+    # into staging, then update in place) blocks there, half-way, until the test lets go.
     side_connection.execute("BEGIN")
     side_connection.execute(
         "SELECT id FROM farm_dailystate WHERE assignment_id = %s AND date = %s FOR UPDATE",
@@ -183,7 +183,7 @@ def test_a_worker_killed_mid_batch_leaves_the_old_rows_and_another_worker_redoes
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND wait_event_type = 'Lock' AND query LIKE 'DELETE FROM farm_dailystate%'"
+                " AND wait_event_type = 'Lock' AND query LIKE '%%farm_dailystate%%'"
             )
             return cursor.fetchone()[0] > 0
 

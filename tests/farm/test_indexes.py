@@ -9,8 +9,10 @@ from __future__ import annotations
 from django.db import connection
 
 REQUIRED = {
-    "farm_assignment": [("batch_id", "assignment_date", "departure_date"),
-                        ("container_id", "assignment_date")],
+    "farm_assignment": [
+        ("batch_id", "assignment_date", "departure_date"),
+        ("container_id", "assignment_date"),
+    ],
     "farm_feedingevent": [("batch_id", "feeding_date"), ("container_id", "feeding_date")],
     "farm_mortalityevent": [("assignment_id", "event_date"), ("batch_id", "event_date")],
     "farm_growthsample": [("assignment_id", "sample_date"), ("batch_id", "sample_date")],
