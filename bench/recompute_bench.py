@@ -38,6 +38,11 @@ def main() -> None:
     )
     parser.add_argument("--incremental", type=int, default=20, help="incremental recomputes")
     parser.add_argument("--reference-batches", type=int, default=2)
+    parser.add_argument(
+        "--end",
+        type=dt.date.fromisoformat,
+        help="last day computed (default: the farm's last reading, its 'today')",
+    )
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aquagrowth.settings")
@@ -62,12 +67,18 @@ def main() -> None:
         print(f"building the {args.profile} farm ...", flush=True)
         build_farm(args.profile, seed=args.seed, progress=False)
     ids = list(m.Batch.objects.order_by("id").values_list("id", flat=True))
-    print(f"database: {connection.vendor}, {len(ids)} batches, workers: {args.workers}")
+    if args.end is None:
+        last = m.EnvironmentalReading.objects.order_by("-reading_time").first()
+        args.end = last.reading_time.date() if last else dt.date.today()
+    print(
+        f"database: {connection.vendor}, {len(ids)} batches, workers: {args.workers}, "
+        f"computed to {args.end}"
+    )
 
     full = []
     for _ in range(args.repeat):
         started = time.perf_counter()
-        results = list(recompute_batches(ids, workers=args.workers))
+        results = list(recompute_batches(ids, end=args.end, workers=args.workers))
         full.append(time.perf_counter() - started)
         failed = [r for r in results if not r.ok]
         if failed:
@@ -102,12 +113,12 @@ def main() -> None:
                 avg_weight_g=weight * 1.02,
             )
         started = time.perf_counter()
-        result = recompute_batch(batch_id, since=day)
+        result = recompute_batch(batch_id, since=day, end=args.end)
         times.append(time.perf_counter() - started)
         assert result.ok, result.error
         with bulk_load():
             new.delete()
-        recompute_batch(batch_id, since=day)
+        recompute_batch(batch_id, since=day, end=args.end)
     times.sort()
     print(f"\nincremental recompute after a new growth sample ({len(times)} batches)")
     print(f"  median ms            {1000 * statistics.median(times):10.1f}")
@@ -119,7 +130,7 @@ def main() -> None:
     )
     fast_t, slow_t, n_rows = 0.0, 0.0, 0
     for batch_id in rng.sample(ids, min(args.reference_batches, len(ids))):
-        inputs = load_batch(batch_id).inputs
+        inputs = load_batch(batch_id, end=args.end).inputs
         started = time.perf_counter()
         states = assimilate(inputs)
         fast_t += time.perf_counter() - started

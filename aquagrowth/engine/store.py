@@ -159,14 +159,17 @@ def _upsert_postgres(cursor, batch_id, columns, windows, computed_at) -> None:
     names = ", ".join(name for name, _ in COLUMNS)
     if len(columns["assignment_id"]):
         _copy_binary(cursor, columns, computed_at, table="daily_state_staging")
-        changes = ", ".join(
-            f"{name} = EXCLUDED.{name}"
-            for name, _ in COLUMNS
-            if name not in ("assignment_id", "date")
-        )
+        values = [name for name, _ in COLUMNS if name not in ("assignment_id", "date")]
+        changes = ", ".join(f"{name} = EXCLUDED.{name}" for name in values)
+        compared = [name for name in values if name != "computed_at"]
+        old_row = ", ".join(f"farm_dailystate.{name}" for name in compared)
+        new_row = ", ".join(f"EXCLUDED.{name}" for name in compared)
+        # A row whose numbers did not change is not rewritten (it keeps the time it was
+        # computed): a recompute of unchanged data costs reads, not writes.
         cursor.execute(
             f"INSERT INTO farm_dailystate ({names}) SELECT {names} FROM daily_state_staging "
-            f"ON CONFLICT (assignment_id, date) DO UPDATE SET {changes}"
+            f"ON CONFLICT (assignment_id, date) DO UPDATE SET {changes} "
+            f"WHERE ({old_row}) IS DISTINCT FROM ({new_row})"
         )
     scope, params = _scope(batch_id, windows)
     cursor.execute(
