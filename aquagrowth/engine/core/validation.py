@@ -40,38 +40,24 @@ def check_day_events(
     beyond = day >= inputs.n_days
     outside = ~beyond & ((day < first) | (day >= stop))
     for i in np.flatnonzero(future | negative | outside):
-        record = _record(kind, int(events.first_id[i]) if len(events.first_id) else 0)
+        record_id = int(events.first_id[i]) if len(events.first_id) else None
+        record = _record(kind, record_id or 0)
         where = f"of assignment {inputs.assignment_id[a[i]]} on {inputs.describe_day(day[i])}"
         if future[i]:
-            findings.append(
-                Finding(
-                    "event_in_future",
-                    f"{record} {where} is dated after today; ignored",
-                    int(events.first_id[i]) if len(events.first_id) else None,
-                    int(inputs.assignment_id[a[i]]),
-                    int(day[i]),
-                )
-            )
+            finding, what = "event_in_future", "is dated after today"
         elif negative[i]:
-            findings.append(
-                Finding(
-                    "negative_value",
-                    f"{record} {where} has a negative or zero count or weight; ignored",
-                    int(events.first_id[i]) if len(events.first_id) else None,
-                    int(inputs.assignment_id[a[i]]),
-                    int(day[i]),
-                )
-            )
+            finding, what = "negative_value", "has a negative or zero count or weight"
         else:
-            findings.append(
-                Finding(
-                    "event_outside_assignment",
-                    f"{record} {where} lies outside the assignment's days; ignored",
-                    int(events.first_id[i]) if len(events.first_id) else None,
-                    int(inputs.assignment_id[a[i]]),
-                    int(day[i]),
-                )
+            finding, what = "event_outside_assignment", "lies outside the assignment's days"
+        findings.append(
+            Finding(
+                finding,
+                f"{record} {where} {what}; ignored",
+                record_id,
+                int(inputs.assignment_id[a[i]]),
+                int(day[i]),
             )
+        )
     keep &= ~(future | negative | outside | beyond)
     return keep
 
