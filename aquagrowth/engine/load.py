@@ -15,9 +15,7 @@ from django.db import connection
 
 from aquagrowth.engine.core import inputs as core
 from aquagrowth.engine.core.outputs import Finding
-from aquagrowth.engine.core.temperature import VALID_RANGE_C
 from aquagrowth.farm.models import Batch, ScenarioStage, TemperatureProfilePoint, TransferStatus
-from aquagrowth.farm.models.environment import TEMPERATURE_CODE
 from aquagrowth.farm.models.events import SelectionMethod
 
 READING_MARGIN_DAYS = 7
@@ -48,12 +46,6 @@ def _days(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"({column} - %s::date)"
     return f"CAST(julianday({column}) - julianday(%s) AS INTEGER)"
-
-
-def _reading_day() -> str:
-    if connection.vendor == "postgresql":
-        return "((r.reading_time AT TIME ZONE 'UTC')::date - %s::date)"
-    return "CAST(julianday(date(r.reading_time)) - julianday(%s) AS INTEGER)"
 
 
 def _fetch(sql: str, params: list) -> list[tuple]:
@@ -305,11 +297,11 @@ def _load_temperature(
     container_pos: dict[int, int],
     n_days: int,
 ) -> core.ContainerDays:
-    """Daily means of valid temperature readings of the batch's containers during its stays.
+    """Daily mean temperatures of the batch's containers during its stays.
 
-    One query: the stays (widened by a week each side for interpolation, merged per
-    container) are joined as a VALUES list, so readings of other batches' stays in the
-    same containers are never read.
+    One query on the per-day table (``farm.daily_temperature`` keeps it in step with the
+    readings): the stays, widened by a week each side for interpolation and merged per
+    container, are joined as a VALUES list, so other batches' days are never read.
     """
     windows: dict[int, list[list[int]]] = {}
     for (_, container, *_), lo, hi in zip(assignments, first, stop, strict=True):
@@ -332,31 +324,18 @@ def _load_temperature(
             params += [container, _day_text(start, lo), _day_text(start, hi)]
     if not values:
         return core.ContainerDays()
-    low, high = VALID_RANGE_C
-    valid = f"r.value BETWEEN {low} AND {high}"
     if connection.vendor == "postgresql":
-        window_cast = "w.lo::timestamptz", "w.hi::timestamptz", "w.c::bigint"
+        window_cast = "w.lo::date", "w.hi::date", "w.c::bigint"
     else:
         window_cast = "w.lo", "w.hi", "w.c"
     sql = (
         f"WITH w(c, lo, hi) AS (VALUES {', '.join(values)}) "
-        f"SELECT r.container_id, {_reading_day()}, "
-        f"AVG(CASE WHEN {valid} THEN r.value END), "
-        f"SUM(CASE WHEN {valid} THEN 1 ELSE 0 END), SUM(CASE WHEN {valid} THEN 0 ELSE 1 END) "
-        "FROM farm_environmentalreading r JOIN w ON r.container_id = "
-        f"{window_cast[2]} AND r.reading_time >= {window_cast[0]} "
-        f"AND r.reading_time < {window_cast[1]} "
-        "WHERE r.parameter_id = %s GROUP BY 1, 2"
+        f"SELECT t.container_id, {_days('t.date')}, t.mean_c, t.readings, t.rejected "
+        f"FROM farm_containerdaytemperature t JOIN w ON t.container_id = {window_cast[2]} "
+        f"AND t.date >= {window_cast[0]} AND t.date < {window_cast[1]}"
     )
-    # The parameter's id (not a join on its code) lets the composite index
-    # (container, parameter, time) serve the range scan.
-    parameter = _fetch(
-        "SELECT id FROM farm_environmentalparameter WHERE code = %s", [TEMPERATURE_CODE]
-    )
-    if not parameter:
-        return core.ContainerDays()
     container, day, mean_c, valid_n, rejected_n = _columns(
-        _fetch(sql, [*params, start, parameter[0][0]]),
+        _fetch(sql, [*params, start]),
         np.int64,
         np.int64,
         np.float64,

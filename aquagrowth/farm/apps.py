@@ -6,3 +6,8 @@ class FarmConfig(AppConfig):
 
     name = "aquagrowth.farm"
     verbose_name = "Farm"
+
+    def ready(self) -> None:
+        from aquagrowth.farm import daily_temperature
+
+        daily_temperature.connect()

@@ -19,6 +19,7 @@ import numpy as np
 from django.db import connection, transaction
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from aquagrowth.farm import daily_temperature
 from aquagrowth.farm import models as m
 from aquagrowth.generator import events
 from aquagrowth.generator.layout import build_layout
@@ -62,6 +63,7 @@ SQLITE_CLEAR_ORDER = (
     "generator_truedailystate",
     "farm_dailystate",
     "farm_environmentalreading",
+    "farm_containerdaytemperature",
     "farm_fishobservation",
     "farm_growthsample",
     "farm_weighing",
@@ -103,7 +105,10 @@ def clear_farm() -> None:
     """Delete every batch with everything recorded of it, and all readings."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE farm_environmentalreading, farm_batch CASCADE")
+            cursor.execute(
+                "TRUNCATE farm_environmentalreading, farm_containerdaytemperature, "
+                "farm_batch CASCADE"
+            )
         return
     with connection.cursor() as cursor:
         for table in SQLITE_CLEAR_ORDER:
@@ -204,6 +209,8 @@ def build_farm(
                         summary.rows[table.name] += write_table(table)
                     bar.advance(task)
             reset_sequences(TABLES)
+            # Bulk writes send no signals: the daily temperatures are summed once here.
+            daily_temperature.refresh()
     summary.seconds_total = time.perf_counter() - began
     # Loading includes the index builds, key checks and commit after the last batch.
     summary.seconds_load = summary.seconds_total - summary.seconds_simulate

@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from aquagrowth.farm import daily_temperature
 from aquagrowth.farm import models as m
 
 START = dt.date(2024, 1, 1)
@@ -90,6 +91,7 @@ def build_batch(number: str, stages, containers, *, days_egg: int = 40, days_fry
             )
         )
     m.EnvironmentalReading.objects.bulk_create(readings)
+    daily_temperature.refresh()  # bulk_create sends no signals
     for a in [egg, *fry]:
         first = (a.assignment_date - START).days
         last = (a.departure_date - START).days

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from django.db import DatabaseError, transaction
 
+from aquagrowth.farm import daily_temperature
 from aquagrowth.farm import models as m
 from aquagrowth.farm.csvio.catalogue import STORED, Catalogue, Entry, Key
 from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog
@@ -95,6 +96,9 @@ def import_farm(
                     result.stored[kind.name] = stored
                     result.already_stored[kind.name] = len(skipped[kind.name])
             result.recompute_since, result.batch_numbers = touched.resolve()
+            if result.stored.get("readings"):
+                # Readings go in by bulk_create, which sends no signals.
+                daily_temperature.refresh()
     except _LoadRefused as refused:
         errors.add(refused.file, refused.line, WHOLE_ROW, refused.reason)
         result.stored, result.recompute_since = {}, {}

@@ -2,6 +2,7 @@
 
 from aquagrowth.farm.models.batch import Assignment, Batch, BatchStatus
 from aquagrowth.farm.models.environment import (
+    ContainerDayTemperature,
     EnvironmentalParameter,
     EnvironmentalReading,
     Sensor,
@@ -36,6 +37,7 @@ __all__ = [
     "Batch",
     "BatchStatus",
     "Container",
+    "ContainerDayTemperature",
     "ContainerKind",
     "DailyState",
     "EnvironmentalParameter",

@@ -51,3 +51,27 @@ class EnvironmentalReading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.parameter.code}={self.value} @ {self.reading_time:%Y-%m-%d %H:%M}"
+
+
+class ContainerDayTemperature(models.Model):
+    """The daily mean of one container's valid temperature readings (degC), kept with them.
+
+    The engine reads temperature per container and day; summing six or more readings a
+    day for every batch on every recompute would cost more than all its other reads
+    together. ``aquagrowth.farm.daily_temperature`` keeps this table in step: on every
+    saved or deleted reading, and after every bulk load (generator, CSV import).
+    """
+
+    container = models.ForeignKey("farm.Container", on_delete=models.CASCADE, db_index=False)
+    date = models.DateField()
+    mean_c = models.FloatField(null=True, help_text="Mean of the valid readings; null if none.")
+    readings = models.PositiveIntegerField(help_text="Valid readings (-2..35 degC).")
+    rejected = models.PositiveIntegerField(help_text="Readings outside -2..35 degC (faults).")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["container", "date"], name="daytemp_container_date")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.container_id} {self.date}: {self.mean_c}"
