@@ -150,6 +150,15 @@ def _upsert_postgres(cursor, batch_id, columns, windows, computed_at) -> None:
     the page and touch no index) costs far less than deleting and re-inserting the
     same keys, which leaves every unique key with a dead twin to check.
     """
+    scope, params = _scope(batch_id, windows)
+    cursor.execute(
+        f"{scope[0]} SELECT EXISTS (SELECT 1 FROM farm_dailystate AS t WHERE {scope[1]})", params
+    )
+    if not cursor.fetchone()[0]:
+        # Nothing stored yet (a new batch, a new farm): straight into the table.
+        if len(columns["assignment_id"]):
+            _copy_binary(cursor, columns, computed_at, table="farm_dailystate")
+        return
     cursor.execute(
         "CREATE TEMP TABLE IF NOT EXISTS daily_state_staging ON COMMIT DELETE ROWS AS "
         "SELECT * FROM farm_dailystate WITH NO DATA"
@@ -171,7 +180,6 @@ def _upsert_postgres(cursor, batch_id, columns, windows, computed_at) -> None:
             f"ON CONFLICT (assignment_id, date) DO UPDATE SET {changes} "
             f"WHERE ({old_row}) IS DISTINCT FROM ({new_row})"
         )
-    scope, params = _scope(batch_id, windows)
     cursor.execute(
         f"{scope[0]} DELETE FROM farm_dailystate AS t WHERE {scope[1]} AND NOT EXISTS ("
         "SELECT 1 FROM daily_state_staging s WHERE s.assignment_id = t.assignment_id "
