@@ -51,6 +51,7 @@ def result_summary(result) -> dict:
         "batch_id": result.batch_id,
         "status": "failed" if result.error else "ok",
         "rows": result.rows,
+        "written": result.written,
         "assignments": result.assignments,
         "seconds": result.seconds,
         "error": result.error,

@@ -17,12 +17,14 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db import InterfaceError, OperationalError, connection, connections
 from django.utils import timezone
 
 from aquagrowth.engine import store
 from aquagrowth.engine.core.assimilate import assimilate
-from aquagrowth.engine.load import load_batch
+from aquagrowth.engine.core.outputs import DailyStates
+from aquagrowth.engine.load import LoadedBatch, load_batch
 from aquagrowth.engine.window import window
 from aquagrowth.farm.models import Batch, RecomputeRun, RecomputeStatus
 
@@ -37,6 +39,9 @@ class BatchResult:
     number: str = ""
     assignments: int = 0
     rows: int = 0
+    """Daily states computed for the recomputed days."""
+    written: int = 0
+    """Of those, rows written: assignments whose rows did not change are left alone."""
     seconds: float = 0.0
     queries: int = 0
     error: str | None = None
@@ -58,24 +63,39 @@ class _QueryCounter:
         return execute(sql, params, many, context)
 
 
+@dataclass
+class ComputedBatch:
+    """A batch loaded and computed, not yet stored.
+
+    ``columns`` hold all its rows; ``window`` marks those a recompute from ``since`` may
+    rewrite, ``starts`` each assignment's first date in it (``None``: the whole batch).
+    """
+
+    loaded: LoadedBatch
+    states: DailyStates
+    columns: dict[str, np.ndarray]
+    window: np.ndarray
+    starts: dict[int, dt.date] | None
+
+
 def compute_batch(
     batch_id: int,
     *,
     since: dt.date | None = None,
     end: dt.date | None = None,
     today: dt.date | None = None,
-):
-    """Load and compute one batch without storing: (loaded, states, row columns, windows)."""
+) -> ComputedBatch:
+    """Load and compute one batch (always whole: it is cheap) and find its window."""
     loaded = load_batch(batch_id, end=end, today=today)
     inputs = loaded.inputs
     states = assimilate(inputs)
-    windows = None
+    mask = np.ones(len(states), dtype=bool)
+    starts = None
     if since is not None:
-        mask, starts = window(inputs, states, (since - loaded.start_date).days)
-        states = states.take(mask)
-        windows = {
+        mask, by_position = window(inputs, states, (since - loaded.start_date).days)
+        starts = {
             int(inputs.assignment_id[a]): loaded.start_date + dt.timedelta(days=day)
-            for a, day in starts.items()
+            for a, day in by_position.items()
         }
     columns = store.row_columns(
         states,
@@ -87,7 +107,7 @@ def compute_batch(
         assignment_stage=inputs.assignment_stage,
         start_date=loaded.start_date,
     )
-    return loaded, states, columns, windows
+    return ComputedBatch(loaded, states, columns, mask, starts)
 
 
 def recompute_batch(
@@ -98,8 +118,11 @@ def recompute_batch(
     today: dt.date | None = None,
     trigger: str = "cli",
     task_id: str = "",
+    force: bool = False,
 ) -> BatchResult:
     """Recompute one batch (from ``since`` when given) and store its rows atomically.
+
+    Only assignments whose rows changed are written, unless ``force``.
 
     Never raises for a bad batch: the error is logged, stored on the batch's
     ``RecomputeRun`` and returned in :attr:`BatchResult.error`.
@@ -117,13 +140,15 @@ def recompute_batch(
     counter = _QueryCounter()
     try:
         with connection.execute_wrapper(counter):
-            loaded, states, columns, windows = compute_batch(
-                batch_id, since=since, end=end, today=today
+            computed = compute_batch(batch_id, since=since, end=end, today=today)
+            stored = store.store_batch(
+                batch_id, computed.columns, computed.window, computed.starts, force=force
             )
-            result.rows = store.replace_states(batch_id, columns, windows)
-        result.assignments = loaded.inputs.n_assignments
-        result.number = loaded.number
-        result.findings = [str(f) for f in loaded.findings + states.findings]
+        result.rows = int(computed.window.sum())
+        result.written = stored.rows
+        result.assignments = computed.loaded.inputs.n_assignments
+        result.number = computed.loaded.number
+        result.findings = [str(f) for f in computed.loaded.findings + computed.states.findings]
     except Exception as exc:  # one bad batch must not stop the others
         result.error = f"{type(exc).__name__}: {exc}"
         result.transient = isinstance(exc, (OperationalError, InterfaceError))
@@ -144,10 +169,11 @@ def recompute_batch(
     run.save()
     if result.ok:
         log.info(
-            "batch %s: %d assignments, %d rows, %.3f s, %d findings",
+            "batch %s: %d assignments, %d rows (%d written), %.3f s, %d findings",
             result.number,
             result.assignments,
             result.rows,
+            result.written,
             result.seconds,
             len(result.findings),
         )
@@ -160,10 +186,10 @@ def _worker_init() -> None:
     django.setup()
 
 
-def _run_one(args: tuple[int, dt.date | None, dt.date | None, str]) -> BatchResult:
-    batch_id, since, end, trigger = args
+def _run_one(args: tuple[int, dt.date | None, dt.date | None, str, bool]) -> BatchResult:
+    batch_id, since, end, trigger, force = args
     try:
-        return recompute_batch(batch_id, since=since, end=end, trigger=trigger)
+        return recompute_batch(batch_id, since=since, end=end, trigger=trigger, force=force)
     finally:
         connections.close_all()
 
@@ -175,6 +201,7 @@ def recompute_batches(
     end: dt.date | None = None,
     workers: int = 1,
     trigger: str = "cli",
+    force: bool = False,
 ) -> Iterator[BatchResult]:
     """Recompute many batches, in ``workers`` processes (each with its own connection).
 
@@ -183,12 +210,12 @@ def recompute_batches(
     batch_ids = list(batch_ids)
     if workers <= 1:
         for batch_id in batch_ids:
-            yield recompute_batch(batch_id, since=since, end=end, trigger=trigger)
+            yield recompute_batch(batch_id, since=since, end=end, trigger=trigger, force=force)
         return
     # Connections must not be shared with forked children.
     connections.close_all()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init) as pool:
-        futures = [pool.submit(_run_one, (b, since, end, trigger)) for b in batch_ids]
+        futures = [pool.submit(_run_one, (b, since, end, trigger, force)) for b in batch_ids]
         for future in as_completed(futures):
             yield future.result()

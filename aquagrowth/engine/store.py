@@ -10,7 +10,9 @@ rows are deleted and the new inserted with ``executemany``.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import struct
+from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
@@ -23,6 +25,7 @@ from aquagrowth.engine.core.outputs import (
     WEIGHT_SOURCES,
     DailyStates,
 )
+from aquagrowth.farm.models import DailyState, StateDigest
 
 PG_EPOCH = dt.date(2000, 1, 1)
 PG_EPOCH_DATETIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -272,3 +275,80 @@ def _executemany(cursor, columns: dict[str, np.ndarray], computed_at: dt.datetim
     cursor.executemany(
         f"INSERT INTO farm_dailystate ({names}) VALUES ({marks})", list(zip(*out, strict=True))
     )
+
+
+@dataclass
+class Stored:
+    """What :func:`store_batch` wrote."""
+
+    rows: int
+    assignments: int
+
+
+def assignment_digests(columns: dict[str, np.ndarray]) -> dict[int, tuple[str, int]]:
+    """Fingerprint (blake2b of every value but ``computed_at``) and row count per assignment.
+
+    Rows are ordered by assignment, so each assignment's rows are one slice.
+    """
+    names = [name for name, _ in COLUMNS if name != "computed_at"]
+    table = np.empty(len(columns["assignment_id"]), dtype=[(n, columns[n].dtype) for n in names])
+    for name in names:
+        table[name] = columns[name]
+    owners = columns["assignment_id"]
+    if not len(owners):
+        return {}
+    cuts = np.flatnonzero(np.diff(owners)) + 1
+    starts = np.concatenate(([0], cuts))
+    stops = np.concatenate((cuts, [len(owners)]))
+    return {
+        int(owners[a]): (hashlib.blake2b(table[a:b].tobytes(), digest_size=32).hexdigest(), b - a)
+        for a, b in zip(starts, stops, strict=True)
+    }
+
+
+def store_batch(
+    batch_id: int,
+    columns: dict[str, np.ndarray],
+    window: np.ndarray,
+    starts: dict[int, dt.date] | None,
+    *,
+    force: bool = False,
+) -> Stored:
+    """Store a batch's freshly computed rows, writing only assignments whose rows changed.
+
+    ``columns`` holds all the batch's rows; ``window`` marks the rows a recompute from a
+    day may rewrite and ``starts`` each assignment's first date in it (``None``: the whole
+    batch). ``force`` rewrites every assignment in the window whatever its fingerprint.
+    One transaction, a fixed number of statements.
+    """
+    digests = assignment_digests(columns)
+    owners = columns["assignment_id"]
+    with transaction.atomic():
+        stored = dict(
+            StateDigest.objects.filter(assignment_id__in=list(digests)).values_list(
+                "assignment_id", "digest"
+            )
+        )
+        changed = [a for a, (d, _) in digests.items() if force or stored.get(a) != d]
+        if starts is None:
+            rewrite = dict.fromkeys(changed, dt.date.min)
+        else:
+            rewrite = {a: starts[a] for a in changed if a in starts}
+        rows = window & np.isin(owners, list(rewrite))
+        picked = {name: values[rows] for name, values in columns.items()}
+        written = replace_states(batch_id, picked, rewrite)
+        if starts is None:
+            # Rows of assignments the batch no longer has (moved to another batch).
+            DailyState.objects.filter(batch_id=batch_id).exclude(
+                assignment_id__in=list(digests)
+            ).delete()
+        StateDigest.objects.bulk_create(
+            [
+                StateDigest(assignment_id=a, digest=digests[a][0], rows=digests[a][1])
+                for a in rewrite
+            ],
+            update_conflicts=True,
+            unique_fields=["assignment"],
+            update_fields=["digest", "rows"],
+        )
+    return Stored(rows=written, assignments=len(rewrite))

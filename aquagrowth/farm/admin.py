@@ -180,6 +180,8 @@ class HarvestAdmin(EventAdmin):
 
 @admin.register(m.DailyState)
 class DailyStateAdmin(admin.ModelAdmin):
+    """Read-only: daily states are the engine's output; edit the records, then recompute."""
+
     list_display = [
         "assignment",
         "date",
@@ -192,6 +194,15 @@ class DailyStateAdmin(admin.ModelAdmin):
     list_filter = ["anchor_type"]
     raw_id_fields = ["assignment", "batch", "container", "stage"]
     show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(m.RecomputeRun)

@@ -75,6 +75,7 @@ def test_killed_recompute_leaves_previous_rows(small_batch, tmp_path):
                 "--end",
                 TODAY.isoformat(),
                 "--no-progress",
+                "--force",
             ],
             env=env,
             stdout=subprocess.DEVNULL,

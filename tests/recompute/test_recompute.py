@@ -113,3 +113,30 @@ def test_a_failing_batch_is_named_and_stored_and_the_others_go_on(small_batch, s
     assert "not one of Atlantic salmon's stages" in results["BROKEN"].error
     run = m.RecomputeRun.objects.get(batch=broken)
     assert run.status == "failed" and "BROKEN" in run.error
+
+
+def test_an_unchanged_batch_writes_nothing_and_a_change_rewrites_only_what_it_moved(
+    small_batch,
+):
+    first = recompute_batch(small_batch.id, today=TODAY)
+    assert first.written == first.rows > 0
+    before = stored(small_batch)
+
+    again = recompute_batch(small_batch.id, today=TODAY)
+    assert again.ok and again.rows == first.rows and again.written == 0
+    assert stored(small_batch) == before
+
+    *_, fry_b = small_batch.assignments.order_by("assignment_date", "id")
+    m.MortalityEvent.objects.create(
+        batch=small_batch, assignment=fry_b, event_date=fry_b.assignment_date, count=500
+    )
+    changed = recompute_batch(small_batch.id, today=TODAY)
+    rows_b = m.DailyState.objects.filter(assignment=fry_b).count()
+    # Only the tank that lost fish is rewritten; the egg tray and the other tank are not.
+    assert changed.written == rows_b
+    after = stored(small_batch)
+    assert [r for r in after if r[0] != fry_b.id] == [r for r in before if r[0] != fry_b.id]
+
+    forced = recompute_batch(small_batch.id, today=TODAY, force=True)
+    assert forced.written == forced.rows
+    assert stored(small_batch) == after

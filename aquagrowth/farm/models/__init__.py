@@ -29,7 +29,7 @@ from aquagrowth.farm.models.infrastructure import (
 from aquagrowth.farm.models.operations import RecomputeRun, RecomputeStatus
 from aquagrowth.farm.models.scenario import Scenario, ScenarioStage, TemperatureProfilePoint
 from aquagrowth.farm.models.species import LifecycleStage, Species
-from aquagrowth.farm.models.states import AnchorType, DailyState
+from aquagrowth.farm.models.states import AnchorType, DailyState, StateDigest
 
 __all__ = [
     "AnchorType",
@@ -59,6 +59,7 @@ __all__ = [
     "SelectionMethod",
     "Sensor",
     "Species",
+    "StateDigest",
     "TemperatureProfilePoint",
     "TransferAction",
     "TransferStatus",

@@ -71,3 +71,21 @@ class DailyState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment_id} {self.date}"
+
+
+class StateDigest(models.Model):
+    """A fingerprint of the daily states last stored for one assignment.
+
+    A recompute whose result for an assignment has the same fingerprint writes nothing
+    for it: a nightly recompute of a farm where little changed costs its reads, not a
+    million row writes. ``recompute --force`` ignores the fingerprints.
+    """
+
+    assignment = models.OneToOneField(
+        "farm.Assignment", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    digest = models.CharField(max_length=64)
+    rows = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: {self.rows} rows"

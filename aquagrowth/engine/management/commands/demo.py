@@ -42,10 +42,12 @@ class Command(BaseCommand):
         results = list(recompute_batches(ids, workers=options["workers"]))
         seconds = time.perf_counter() - started
         rows = sum(r.rows for r in results)
+        written = sum(r.written for r in results)
         failed = [r for r in results if not r.ok]
         console.print(
             f"recomputed {len(results) - len(failed)} of {len(results)} batches: {rows:,} daily "
-            f"states in {seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} states/s, "
+            f"states ({written:,} rows written) in {seconds:.1f} s "
+            f"({rows / max(seconds, 1e-9):,.0f} states/s, "
             f"{max(r.queries for r in results)} queries per batch at most)"
         )
         for r in failed:

@@ -54,6 +54,11 @@ class Command(BaseCommand):
             default="process",
             help="Run in local processes (default) or fan out to Celery workers.",
         )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Rewrite every row, even of assignments whose computed rows did not change.",
+        )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def handle(self, *args, **options):
@@ -76,10 +81,11 @@ class Command(BaseCommand):
             )
             failed = [r for r in results if r.get("error")]
             rows = sum(r.get("rows", 0) for r in results)
+            written = sum(r.get("written", r.get("rows", 0)) for r in results)
             for r in failed:
                 console.print(f"[red]batch {r.get('batch_id')} failed:[/] {r['error']}")
         else:
-            failed, rows = [], 0
+            failed, rows, written = [], 0, 0
             progress = Progress(
                 TextColumn("recompute"),
                 BarColumn(),
@@ -91,9 +97,14 @@ class Command(BaseCommand):
             with progress:
                 task = progress.add_task("batches", total=len(ids))
                 for result in recompute_batches(
-                    ids, since=options["since"], end=options["end"], workers=options["workers"]
+                    ids,
+                    since=options["since"],
+                    end=options["end"],
+                    workers=options["workers"],
+                    force=options["force"],
                 ):
                     rows += result.rows
+                    written += result.written
                     if not result.ok:
                         failed.append(result)
                         console.print(f"[red]batch {result.number} failed:[/] {result.error}")
@@ -101,7 +112,8 @@ class Command(BaseCommand):
         seconds = time.perf_counter() - started
         self.stdout.write(
             f"recomputed {len(ids) - len(failed)} of {len(ids)} batches: {rows:,} daily states "
-            f"in {seconds:.1f} s ({rows / max(seconds, 1e-9):,.0f} states/s)"
+            f"({written:,} rows written) in {seconds:.1f} s "
+            f"({rows / max(seconds, 1e-9):,.0f} states/s)"
         )
         if failed:
             raise CommandError(f"{len(failed)} batch(es) failed")
