@@ -147,7 +147,8 @@ def load_batch(
         )
 
     mortality = day_events(
-        f"SELECT assignment_id, {_days('event_date')}, SUM(count), 0.0, MIN(id) "
+        f"SELECT assignment_id, {_days('event_date')}, SUM(count), "
+        "CAST(0 AS DOUBLE PRECISION), MIN(id) "
         "FROM farm_mortalityevent WHERE batch_id = %s GROUP BY 1, 2",
         "mortality",
     )

@@ -188,10 +188,8 @@ def _worker_init() -> None:
 
 def _run_one(args: tuple[int, dt.date | None, dt.date | None, str, bool]) -> BatchResult:
     batch_id, since, end, trigger, force = args
-    try:
-        return recompute_batch(batch_id, since=since, end=end, trigger=trigger, force=force)
-    finally:
-        connections.close_all()
+    # The worker keeps its connection from batch to batch; it closes when the pool ends.
+    return recompute_batch(batch_id, since=since, end=end, trigger=trigger, force=force)
 
 
 def recompute_batches(
