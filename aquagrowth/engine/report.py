@@ -19,6 +19,11 @@ def print_verification(result: Verification, console: Console) -> None:
         console.print(f"{title}: {mark}")
         for line in problems[:10]:
             console.print(f"  {line}")
+    if result.missing_days:
+        console.print(
+            "  rows missing where nothing changed since they were computed are restored by "
+            "`aquagrowth recompute --force --batch NUMBER`"
+        )
     if not result.accuracy:
         console.print("no ground truth to compare with")
         return
