@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
+from django.db.models import Count, F, OuterRef, Subquery
 
 from aquagrowth.engine.core.outputs import (
     ANCHOR_TYPES,
@@ -324,12 +325,23 @@ def store_batch(
     digests = assignment_digests(columns)
     owners = columns["assignment_id"]
     with transaction.atomic():
-        stored = dict(
-            StateDigest.objects.filter(assignment_id__in=list(digests)).values_list(
-                "assignment_id", "digest"
-            )
+        # The fingerprint stands only while the rows it describes are all there: rows
+        # deleted behind the engine's back (by hand, by a script) are written again.
+        present = (
+            DailyState.objects.filter(assignment_id=OuterRef("assignment_id"))
+            .order_by()
+            .values("assignment_id")
+            .annotate(n=Count("*"))
+            .values("n")
         )
-        changed = [a for a, (d, _) in digests.items() if force or stored.get(a) != d]
+        stored = {
+            a: (digest, rows)
+            for a, digest, rows in StateDigest.objects.filter(assignment_id__in=list(digests))
+            .annotate(present=Subquery(present))
+            .filter(present=F("rows"))
+            .values_list("assignment_id", "digest", "rows")
+        }
+        changed = [a for a, fingerprint in digests.items() if force or stored.get(a) != fingerprint]
         if starts is None:
             rewrite = dict.fromkeys(changed, dt.date.min)
         else:

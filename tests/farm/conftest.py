@@ -328,6 +328,8 @@ def wipe_farm() -> None:
     m.Batch.objects.update(pinned_scenario=None)
     children_first = (
         m.DailyState,
+        m.StateDigest,
+        m.ContainerDayTemperature,
         TrueDailyState,
         m.RecomputeRun,
         m.FishObservation,

@@ -140,3 +140,9 @@ def test_an_unchanged_batch_writes_nothing_and_a_change_rewrites_only_what_it_mo
     forced = recompute_batch(small_batch.id, today=TODAY, force=True)
     assert forced.written == forced.rows
     assert stored(small_batch) == after
+
+    # Rows removed behind the engine's back come back, fingerprint or not.
+    m.DailyState.objects.filter(assignment=fry_b).delete()
+    restored = recompute_batch(small_batch.id, today=TODAY)
+    assert restored.written == rows_b
+    assert stored(small_batch) == after
