@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 from django.db import connection
+from hypothesis import settings
+
+# CI explores the same examples on every run, so that a red build always reproduces;
+# developers' runs explore new ones (and keep any failure in .hypothesis/).
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 from aquagrowth.farm import models as m
 

@@ -721,7 +721,7 @@ def reference_assimilate(inputs: BatchInputs) -> DailyStates:
             row_flags = []
             if w_end > stage_max:
                 row_flags.append("above_stage_max")
-            if tgc < 0:
+            if tgc < -1e-9:  # docs/engine.md: rounding around 0 is no loss of weight
                 row_flags.append("negative_tgc")
             recorded_feed = (a, d) in rec.feed
             mort_src = walk.mortality_source[d]

@@ -31,6 +31,8 @@ GROWTH_SAMPLE = ANCHOR_TYPES.index("growth_sample")
 WEIGHING = ANCHOR_TYPES.index("weighing")
 RECORDED, MODEL, MISSING = (MORTALITY_SOURCES.index(s) for s in ("recorded", "model", "missing"))
 FEED_RECORDED, FEED_NONE = FEED_SOURCES.index("recorded"), FEED_SOURCES.index("none")
+NEGATIVE_TGC_TOLERANCE = 1e-9
+"""Two equal anchors fit a TGC of 0 give or take rounding; only a real loss is flagged."""
 
 
 def assimilate(inputs: BatchInputs) -> DailyStates:
@@ -220,7 +222,7 @@ def assimilate(inputs: BatchInputs) -> DailyStates:
     m_source = np.where(deaths_recorded >= 0, RECORDED, np.where(modelled, MODEL, MISSING))
     m_conf = np.select([m_source == RECORDED, m_source == MODEL], [1.0, 0.4], 0.0)
     stage_max = inputs.stage_max_weight_g[inputs.assignment_stage[row_assign]]
-    flags = _flags(w_end > stage_max, tgc < 0)
+    flags = _flags(w_end > stage_max, tgc < -NEGATIVE_TGC_TOLERANCE)
 
     return DailyStates(
         assignment=row_assign,
