@@ -9,13 +9,13 @@ import pytest
 from django.db import connection
 from hypothesis import settings
 
+from aquagrowth.farm import models as m
+
 # CI explores the same examples on every run, so that a red build always reproduces;
 # developers' runs explore new ones (and keep any failure in .hypothesis/).
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-from aquagrowth.farm import models as m
 
 STAGES = [
     ("Egg&Alevin", 0.05, 0.5),
