@@ -130,7 +130,7 @@ def replace_states(
 
 
 def _scope(batch_id: int, windows: dict[int, dt.date] | None) -> tuple[tuple[str, str], list]:
-    """SQL (a WITH prefix and a condition on ``t``) selecting the rows being replaced."""
+    """SQLite: a WITH prefix and a condition on ``t`` selecting the rows being replaced."""
     if windows is None:
         return ("", "t.batch_id = %s"), [batch_id]
     if not windows:
@@ -139,11 +139,10 @@ def _scope(batch_id: int, windows: dict[int, dt.date] | None) -> tuple[tuple[str
     params: list = [batch_id]
     for assignment_id, since in windows.items():
         params += [assignment_id, since.isoformat()]
-    cast = "CAST(w.d AS DATE)" if connection.vendor == "postgresql" else "w.d"
     return (
         f"WITH w(a, d) AS (VALUES {values})",
-        f"t.batch_id = %s AND EXISTS (SELECT 1 FROM w WHERE t.assignment_id = w.a "
-        f"AND t.date >= {cast})",
+        "t.batch_id = %s AND EXISTS (SELECT 1 FROM w WHERE t.assignment_id = w.a "
+        "AND t.date >= w.d)",
     ), params[1:] + params[:1]
 
 
@@ -154,10 +153,16 @@ def _upsert_postgres(cursor, batch_id, columns, windows, computed_at) -> None:
     the page and touch no index) costs far less than deleting and re-inserting the
     same keys, which leaves every unique key with a dead twin to check.
     """
-    scope, params = _scope(batch_id, windows)
-    cursor.execute(
-        f"{scope[0]} SELECT EXISTS (SELECT 1 FROM farm_dailystate AS t WHERE {scope[1]})", params
-    )
+    if windows is None:
+        prefix, rows, params = "", "farm_dailystate t WHERE t.batch_id = %s", [batch_id]
+    elif not windows:
+        prefix, rows, params = "", "farm_dailystate t WHERE false", []
+    else:
+        # Driven by the windows, each an index range on (assignment, date).
+        prefix = f"WITH w(a, d) AS (VALUES {', '.join(['(%s, %s)'] * len(windows))}) "
+        rows = "w JOIN farm_dailystate t ON t.assignment_id = w.a::bigint AND t.date >= w.d::date"
+        params = [value for item in windows.items() for value in item]
+    cursor.execute(f"{prefix}SELECT EXISTS (SELECT 1 FROM {rows})", params)
     if not cursor.fetchone()[0]:
         # Nothing stored yet (a new batch, a new farm): straight into the table.
         if len(columns["assignment_id"]):
@@ -168,7 +173,7 @@ def _upsert_postgres(cursor, batch_id, columns, windows, computed_at) -> None:
         "SELECT * FROM farm_dailystate WITH NO DATA"
     )
     # Empty also when called twice in one outer transaction (no commit in between).
-    cursor.execute("TRUNCATE daily_state_staging")
+    cursor.execute("DELETE FROM daily_state_staging")
     names = ", ".join(name for name, _ in COLUMNS)
     if len(columns["assignment_id"]):
         _copy_binary(cursor, columns, computed_at, table="daily_state_staging")
@@ -185,9 +190,9 @@ def _upsert_postgres(cursor, batch_id, columns, windows, computed_at) -> None:
             f"WHERE ({old_row}) IS DISTINCT FROM ({new_row})"
         )
     cursor.execute(
-        f"{scope[0]} DELETE FROM farm_dailystate AS t WHERE {scope[1]} AND NOT EXISTS ("
-        "SELECT 1 FROM daily_state_staging s WHERE s.assignment_id = t.assignment_id "
-        "AND s.date = t.date)",
+        f"{prefix}DELETE FROM farm_dailystate AS gone WHERE gone.id IN (SELECT t.id FROM {rows} "
+        "AND NOT EXISTS (SELECT 1 FROM daily_state_staging s "
+        "WHERE s.assignment_id = t.assignment_id AND s.date = t.date))",
         params,
     )
 
