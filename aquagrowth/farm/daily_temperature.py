@@ -64,7 +64,9 @@ def refresh(
             f"SUM(CASE WHEN {valid} THEN 1 ELSE 0 END), SUM(CASE WHEN {valid} THEN 0 ELSE 1 END) "
             "FROM farm_environmentalreading r JOIN farm_environmentalparameter p "
             f"ON p.id = r.parameter_id AND p.code = %s WHERE 1 = 1{reading_filter} "
-            "GROUP BY 1, 2",
+            # Stored in (container, date) order, a container's days share pages: the
+            # engine reads them as ranges.
+            "GROUP BY 1, 2 ORDER BY 1, 2",
             [TEMPERATURE_CODE, *reading_params],
         )
 
