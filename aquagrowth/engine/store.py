@@ -136,14 +136,12 @@ def _scope(batch_id: int, windows: dict[int, dt.date] | None) -> tuple[tuple[str
     if not windows:
         return ("", "1 = 0"), []
     values = ", ".join(["(%s, %s)"] * len(windows))
-    params: list = [batch_id]
-    for assignment_id, since in windows.items():
-        params += [assignment_id, since.isoformat()]
+    params = [value for a, since in windows.items() for value in (a, since.isoformat())]
     return (
         f"WITH w(a, d) AS (VALUES {values})",
-        "t.batch_id = %s AND EXISTS (SELECT 1 FROM w WHERE t.assignment_id = w.a "
-        "AND t.date >= w.d)",
-    ), params[1:] + params[:1]
+        "t.assignment_id IN (SELECT a FROM w) AND EXISTS (SELECT 1 FROM w "
+        "WHERE t.assignment_id = w.a AND t.date >= w.d)",
+    ), params
 
 
 def _upsert_postgres(cursor, batch_id, columns, windows, computed_at) -> None:
@@ -353,12 +351,10 @@ def store_batch(
             rewrite = {a: starts[a] for a in changed if a in starts}
         rows = window & np.isin(owners, list(rewrite))
         picked = {name: values[rows] for name, values in columns.items()}
+        # Rows are keyed by assignment and day, whatever their batch: an assignment moved
+        # to another batch has its rows rewritten there, and a deleted one takes its rows
+        # with it, so no stale row can stay behind.
         written = replace_states(batch_id, picked, rewrite)
-        if starts is None:
-            # Rows of assignments the batch no longer has (moved to another batch).
-            DailyState.objects.filter(batch_id=batch_id).exclude(
-                assignment_id__in=list(digests)
-            ).delete()
         StateDigest.objects.bulk_create(
             [
                 StateDigest(assignment_id=a, digest=digests[a][0], rows=digests[a][1])
