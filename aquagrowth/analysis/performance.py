@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from aquagrowth.analysis.state_rows import StateRows
+from aquagrowth.engine.core.feed import ratio_of_sums
 from aquagrowth.engine.core.growth import effective_temperature, fitted_tgc
 
 
@@ -56,8 +57,7 @@ def _observed(weight_g: np.ndarray, temp_c: np.ndarray, feed_kg: float, growth_k
     tgc = float("nan")
     if weight_g.size >= 2:
         tgc = fitted_tgc(weight_g[0], weight_g[-1], float(effective_temperature(temp_c[1:]).sum()))
-    fcr = feed_kg / growth_kg if growth_kg > 0 and feed_kg > 0 else float("nan")
-    return tgc, fcr
+    return tgc, ratio_of_sums(feed_kg, growth_kg)
 
 
 def periods(rows: StateRows, names: dict, stages: dict, scenario: dict | None) -> list[dict]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from aquagrowth.engine.core import feed, population, temperature, validation, weight
 from aquagrowth.engine.core.growth import effective_temperature
-from aquagrowth.engine.core.inputs import BatchInputs, FloatArray, IntArray
+from aquagrowth.engine.core.inputs import BatchInputs, IntArray
 from aquagrowth.engine.core.outputs import (
     ANCHOR_TYPES,
     FEED_SOURCES,
@@ -217,7 +217,7 @@ def assimilate(inputs: BatchInputs) -> DailyStates:
 
     biomass = np.nan_to_num(pop_end * w_end / 1000.0, nan=0.0)
     growth = feed.growth_kg(pop_end, w_start, w_end)
-    fcr = _trailing_fcr_by_assignment(feed_kg, growth, offset, row_assign)
+    fcr = feed.trailing_fcr(feed_kg, growth, first_row=offset[row_assign])
 
     m_source = np.where(deaths_recorded >= 0, RECORDED, np.where(modelled, MODEL, MISSING))
     m_conf = np.select([m_source == RECORDED, m_source == MODEL], [1.0, 0.4], 0.0)
@@ -355,21 +355,6 @@ def _processing_order(
                 )
         if indegree[blocked] == 0:
             heapq.heappush(ready, blocked)
-
-
-def _trailing_fcr_by_assignment(
-    feed_kg: FloatArray, growth: FloatArray, offset: IntArray, row_assign: IntArray
-) -> FloatArray:
-    """Trailing 7-day FCR of every row, windows never reaching into another assignment."""
-    cum_feed = np.concatenate(([0.0], np.cumsum(feed_kg)))
-    cum_growth = np.concatenate(([0.0], np.cumsum(growth)))
-    end = np.arange(1, len(feed_kg) + 1)
-    start = np.maximum(end - feed.FCR_WINDOW_DAYS, offset[row_assign])
-    fed = cum_feed[end] - cum_feed[start]
-    grown = cum_growth[end] - cum_growth[start]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = fed / grown
-    return np.where((grown > 1e-12) & (fed > 0), ratio, np.nan)
 
 
 def _flags(above_max: np.ndarray, negative_tgc: np.ndarray) -> list[str]:

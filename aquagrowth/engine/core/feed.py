@@ -33,16 +33,24 @@ def ratio_of_sums(feed_kg: FloatArray, growth_kg: FloatArray) -> float:
 
 
 def trailing_fcr(
-    feed_kg: FloatArray, growth_kg: FloatArray, window: int = FCR_WINDOW_DAYS
+    feed_kg: FloatArray,
+    growth_kg: FloatArray,
+    first_row: IntArray | None = None,
+    window: int = FCR_WINDOW_DAYS,
 ) -> FloatArray:
-    """FCR of each day over the trailing ``window`` days of one assignment's consecutive rows.
+    """FCR of each row over the trailing ``window`` rows (consecutive days).
 
-    Returns NaN where the window's growth is not positive or its feed is 0.
+    ``first_row`` gives, per row, the earliest row its window may reach (the first row
+    of its assignment when several assignments' rows are laid end to end); by default
+    every window may reach back to row 0.
+
+    Returns NaN where the window's growth is not above rounding (1e-12 kg) or its feed
+    is 0.
     """
     cum_feed = np.concatenate(([0.0], np.cumsum(feed_kg)))
     cum_growth = np.concatenate(([0.0], np.cumsum(growth_kg)))
     end = np.arange(1, len(feed_kg) + 1)
-    start = np.maximum(end - window, 0)
+    start = np.maximum(end - window, 0 if first_row is None else first_row)
     feed = cum_feed[end] - cum_feed[start]
     grown = cum_growth[end] - cum_growth[start]
     with np.errstate(divide="ignore", invalid="ignore"):
