@@ -15,6 +15,7 @@ from django.db import connection
 
 from aquagrowth.engine.core import inputs as core
 from aquagrowth.engine.core.outputs import Finding
+from aquagrowth.engine.sql import columns, fetch
 from aquagrowth.farm.models import Batch, ScenarioStage, TemperatureProfilePoint, TransferStatus
 from aquagrowth.farm.models.events import SelectionMethod
 
@@ -46,23 +47,6 @@ def _days(column: str) -> str:
     if connection.vendor == "postgresql":
         return f"({column} - %s::date)"
     return f"CAST(julianday({column}) - julianday(%s) AS INTEGER)"
-
-
-def _fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def _columns(rows: list[tuple], *dtypes) -> list[np.ndarray]:
-    """The result's columns as arrays (one transposition in C, not a loop per value).
-
-    NULL becomes NaN in a float column.
-    """
-    if not rows:
-        return [np.zeros(0, dtype=d) for d in dtypes]
-    columns = zip(*rows, strict=True)
-    return [np.asarray(col, dtype=d) for col, d in zip(columns, dtypes, strict=True)]
 
 
 def _positions(ids: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -124,8 +108,8 @@ def load_batch(
     assignment_ids = np.array([a[0] for a in assignments], dtype=np.int64)
 
     def day_events(sql: str, kind: str) -> core.DayEvents:
-        owner, day, count, amount, first_id = _columns(
-            _fetch(sql, [start, batch_id]), np.int64, np.int64, np.int64, np.float64, np.int64
+        owner, day, count, amount, first_id = columns(
+            fetch(sql, [start, batch_id]), np.int64, np.int64, np.int64, np.float64, np.int64
         )
         position, known = _positions(assignment_ids, owner)
         for i in np.flatnonzero(~known):
@@ -170,8 +154,8 @@ def load_batch(
         "harvest",
     )
 
-    feed_container, feed_day, feed_kg, feed_n = _columns(
-        _fetch(
+    feed_container, feed_day, feed_kg, feed_n = columns(
+        fetch(
             f"SELECT container_id, {_days('feeding_date')}, SUM(amount_kg), COUNT(*) "
             "FROM farm_feedingevent WHERE batch_id = %s GROUP BY 1, 2",
             [start, batch_id],
@@ -199,14 +183,14 @@ def load_batch(
         count=feed_n[in_batch],
     )
 
-    transfer_rows = _fetch(
+    transfer_rows = fetch(
         f"SELECT t.id, t.source_assignment_id, t.dest_assignment_id, {_days('t.execution_date')}, "
         "t.transferred_count, t.measured_avg_weight_g, t.selection_method "
         "FROM farm_transferaction t JOIN farm_assignment s ON s.id = t.source_assignment_id "
         "WHERE s.batch_id = %s AND t.status = %s ORDER BY t.id",
         [start, batch_id, TransferStatus.COMPLETED],
     )
-    t_id, t_source, t_dest, t_day, t_count, t_weight = _columns(
+    t_id, t_source, t_dest, t_day, t_count, t_weight = columns(
         [r[:6] for r in transfer_rows],
         np.int64,
         np.int64,
@@ -335,8 +319,8 @@ def _load_temperature(
         f"FROM farm_containerdaytemperature t JOIN w ON t.container_id = {window_cast[2]} "
         f"AND t.date >= {window_cast[0]} AND t.date < {window_cast[1]}"
     )
-    container, day, mean_c, valid_n, rejected_n = _columns(
-        _fetch(sql, [*params, start]),
+    container, day, mean_c, valid_n, rejected_n = columns(
+        fetch(sql, [*params, start]),
         np.int64,
         np.int64,
         np.float64,

@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db import connection
+
+from aquagrowth.engine.sql import columns, fetch
 
 SPIKE_CUBE_ROOT_G = 0.1
 """A day's change of the cube root of a batch's mean weight (g^(1/3)) beyond which it is a
@@ -44,12 +45,6 @@ class Verification:
         return not (self.missing_days or self.population_increases or self.weight_spikes)
 
 
-def _fetch(sql: str, params: list | None = None) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params or [])
-        return cursor.fetchall()
-
-
 def verify(batch_ids: list[int] | None = None, *, end: dt.date | None = None) -> Verification:
     """Run every check over the given batches (default all).
 
@@ -62,7 +57,7 @@ def verify(batch_ids: list[int] | None = None, *, end: dt.date | None = None) ->
         where = f"WHERE batch_id IN ({', '.join(['%s'] * len(batch_ids))})"
         params = list(batch_ids)
     result = Verification()
-    result.batches, result.states = _fetch(
+    result.batches, result.states = fetch(
         f"SELECT COUNT(DISTINCT batch_id), COUNT(*) FROM farm_dailystate {where}", params
     )[0]
     _check_coverage(result, where, params, today)
@@ -73,7 +68,7 @@ def verify(batch_ids: list[int] | None = None, *, end: dt.date | None = None) ->
 
 def _check_coverage(result: Verification, where: str, params: list, today: dt.date) -> None:
     """Every assignment has a row for each of its days (up to today for open stays)."""
-    rows = _fetch(
+    rows = fetch(
         "SELECT a.id, b.number, a.assignment_date, a.departure_date, "
         "(SELECT COUNT(*) FROM farm_dailystate s WHERE s.assignment_id = a.id) "
         "FROM farm_assignment a JOIN farm_batch b ON b.id = a.batch_id "
@@ -91,7 +86,7 @@ def _check_coverage(result: Verification, where: str, params: list, today: dt.da
 
 def _check_batch_series(result: Verification, where: str, params: list) -> None:
     """Batch totals per day: fish never appear, and the mean weight never jumps."""
-    rows = _fetch(
+    rows = fetch(
         "SELECT batch_id, date, SUM(population), SUM(biomass_kg), "
         "SUM(CASE WHEN anchor_type <> 'none' THEN 1 ELSE 0 END) "
         f"FROM farm_dailystate {where} GROUP BY batch_id, date ORDER BY batch_id, date",
@@ -99,10 +94,9 @@ def _check_batch_series(result: Verification, where: str, params: list) -> None:
     )
     if not rows:
         return
-    batch = np.array([r[0] for r in rows])
-    population = np.array([r[2] for r in rows], dtype=np.float64)
-    biomass = np.array([r[3] for r in rows], dtype=np.float64)
-    anchors = np.array([r[4] for r in rows])
+    batch, _, population, biomass, anchors = columns(
+        rows, np.int64, object, np.float64, np.float64, np.int64
+    )
     same = batch[1:] == batch[:-1]
     up = same & (population[1:] > population[:-1])
     for i in np.flatnonzero(up):
@@ -122,7 +116,7 @@ def _check_batch_series(result: Verification, where: str, params: list) -> None:
 
 
 def _accuracy(result: Verification, where: str, params: list) -> None:
-    rows = _fetch(
+    rows = fetch(
         'SELECT st.name, st."order", s.avg_weight_g, t.avg_weight_g, s.population, t.population '
         "FROM farm_dailystate s "
         "JOIN generator_truedailystate t ON t.assignment_id = s.assignment_id AND t.date = s.date "
@@ -132,12 +126,9 @@ def _accuracy(result: Verification, where: str, params: list) -> None:
     )
     if not rows:
         return
-    stage = np.array([r[0] for r in rows])
-    order = np.array([r[1] for r in rows])
-    est_w = np.array([r[2] for r in rows], dtype=np.float64)
-    true_w = np.array([r[3] for r in rows], dtype=np.float64)
-    est_n = np.array([r[4] for r in rows], dtype=np.float64)
-    true_n = np.array([r[5] for r in rows], dtype=np.float64)
+    stage, order, est_w, true_w, est_n, true_n = columns(
+        rows, str, np.int64, np.float64, np.float64, np.float64, np.float64
+    )
     err_w = np.abs(est_w / true_w - 1) * 100
     err_n = np.abs(est_n / true_n - 1) * 100
     err_b = np.abs(est_w * est_n / (true_w * true_n) - 1) * 100

@@ -146,3 +146,21 @@ def test_an_unchanged_batch_writes_nothing_and_a_change_rewrites_only_what_it_mo
     restored = recompute_batch(small_batch.id, today=TODAY)
     assert restored.written == rows_b
     assert stored(small_batch) == after
+
+
+def test_verify_names_missing_days_and_finds_no_doubling(small_batch):
+    from aquagrowth.engine.verify import verify
+
+    recompute_batch(small_batch.id, today=TODAY)
+    clean = verify([small_batch.id], end=TODAY)
+    assert clean.ok and clean.states == m.DailyState.objects.filter(batch=small_batch).count()
+    assert not clean.population_increases and not clean.weight_spikes
+    assert clean.accuracy == []  # no ground truth for a farm built by hand
+
+    fry = small_batch.assignments.order_by("assignment_date", "id")[1]
+    m.DailyState.objects.filter(assignment=fry, date=fry.assignment_date).delete()
+    broken = verify([small_batch.id], end=TODAY)
+    assert not broken.ok
+    assert broken.missing_days == [
+        f"batch {small_batch.number} assignment {fry.id}: 59 rows for 60 days"
+    ]
