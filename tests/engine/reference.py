@@ -719,7 +719,7 @@ def reference_assimilate(inputs: BatchInputs) -> DailyStates:
             temp, temp_src, temp_conf = temps[c, d]
             tgc = w.tgc[d]
             row_flags = []
-            if w_end > stage_max:
+            if w_end > stage_max * (1 + 1e-9):  # docs/engine.md: rounding is not above
                 row_flags.append("above_stage_max")
             if tgc < -1e-9:  # docs/engine.md: rounding around 0 is no loss of weight
                 row_flags.append("negative_tgc")

@@ -31,8 +31,9 @@ GROWTH_SAMPLE = ANCHOR_TYPES.index("growth_sample")
 WEIGHING = ANCHOR_TYPES.index("weighing")
 RECORDED, MODEL, MISSING = (MORTALITY_SOURCES.index(s) for s in ("recorded", "model", "missing"))
 FEED_RECORDED, FEED_NONE = FEED_SOURCES.index("recorded"), FEED_SOURCES.index("none")
-NEGATIVE_TGC_TOLERANCE = 1e-9
-"""Two equal anchors fit a TGC of 0 give or take rounding; only a real loss is flagged."""
+ROUNDING = 1e-9
+"""Flags ignore rounding: two equal anchors fit a TGC of 0 give or take a few units in the
+last place, and a weight held at the stage's bound may come back a hair above it."""
 
 
 def assimilate(inputs: BatchInputs) -> DailyStates:
@@ -222,7 +223,7 @@ def assimilate(inputs: BatchInputs) -> DailyStates:
     m_source = np.where(deaths_recorded >= 0, RECORDED, np.where(modelled, MODEL, MISSING))
     m_conf = np.select([m_source == RECORDED, m_source == MODEL], [1.0, 0.4], 0.0)
     stage_max = inputs.stage_max_weight_g[inputs.assignment_stage[row_assign]]
-    flags = _flags(w_end > stage_max, tgc < -NEGATIVE_TGC_TOLERANCE)
+    flags = _flags(w_end > stage_max * (1 + ROUNDING), tgc < -ROUNDING)
 
     return DailyStates(
         assignment=row_assign,

@@ -176,10 +176,12 @@ def _walk_without_clamping(
         carry = 0.0
         for day in model_days.tolist():
             present = int(before_model[day]) - removed
+            if present < 0:
+                return None  # a transfer or record took more fish than there were
             carry += present * mortality_rate
             whole = math.floor(carry + CARRY_TOLERANCE)
             carry -= whole
-            whole = min(whole, max(present, 0))
+            whole = min(whole, present)
             model_deaths[day] = whole
             removed += whole
         deaths = deaths + model_deaths
