@@ -15,7 +15,7 @@ from django.db import connection
 
 from aquagrowth.engine.core import inputs as core
 from aquagrowth.engine.core.outputs import Finding
-from aquagrowth.engine.sql import columns, fetch
+from aquagrowth.engine.sql import columns, fetch, read_columns
 from aquagrowth.farm.models import Batch, ScenarioStage, TemperatureProfilePoint, TransferStatus
 from aquagrowth.farm.models.events import SelectionMethod
 
@@ -108,8 +108,8 @@ def load_batch(
     assignment_ids = np.array([a[0] for a in assignments], dtype=np.int64)
 
     def day_events(sql: str, kind: str) -> core.DayEvents:
-        owner, day, count, amount, first_id = columns(
-            fetch(sql, [start, batch_id]), np.int64, np.int64, np.int64, np.float64, np.int64
+        owner, day, count, amount, first_id = read_columns(
+            sql, [start, batch_id], np.int64, np.int64, np.int64, np.float64, np.int64
         )
         position, known = _positions(assignment_ids, owner)
         for i in np.flatnonzero(~known):
@@ -154,12 +154,10 @@ def load_batch(
         "harvest",
     )
 
-    feed_container, feed_day, feed_kg, feed_n = columns(
-        fetch(
-            f"SELECT container_id, {_days('feeding_date')}, SUM(amount_kg), COUNT(*) "
-            "FROM farm_feedingevent WHERE batch_id = %s GROUP BY 1, 2",
-            [start, batch_id],
-        ),
+    feed_container, feed_day, feed_kg, feed_n = read_columns(
+        f"SELECT container_id, {_days('feeding_date')}, SUM(amount_kg), COUNT(*) "
+        "FROM farm_feedingevent WHERE batch_id = %s GROUP BY 1, 2",
+        [start, batch_id],
         np.int64,
         np.int64,
         np.float64,
@@ -319,8 +317,9 @@ def _load_temperature(
         f"FROM farm_containerdaytemperature t JOIN w ON t.container_id = {window_cast[2]} "
         f"AND t.date >= {window_cast[0]} AND t.date < {window_cast[1]}"
     )
-    container, day, mean_c, valid_n, rejected_n = columns(
-        fetch(sql, [*params, start]),
+    container, day, mean_c, valid_n, rejected_n = read_columns(
+        sql,
+        [*params, start],
         np.int64,
         np.int64,
         np.float64,

@@ -21,11 +21,13 @@ from django.db.models import Count, F, OuterRef, Subquery
 from aquagrowth.engine.core.outputs import (
     ANCHOR_TYPES,
     FEED_SOURCES,
+    FLAGS,
     MORTALITY_SOURCES,
     TEMP_SOURCES,
     WEIGHT_SOURCES,
     DailyStates,
 )
+from aquagrowth.engine.sql import run_counted
 from aquagrowth.farm.models import DailyState, StateDigest
 
 PG_EPOCH = dt.date(2000, 1, 1)
@@ -60,7 +62,7 @@ COLUMNS: tuple[tuple[str, object], ...] = (
     ("flags", "flags"),
     ("computed_at", ">i8"),
 )
-FLAG_NAMES = ("", "above_stage_max", "negative_tgc", "above_stage_max,negative_tgc")
+FLAG_NAMES = FLAGS
 
 
 def row_columns(
@@ -101,9 +103,7 @@ def row_columns(
         "mortality_confidence": states.mortality_confidence,
         "feed_source": states.feed_source,
         "feed_confidence": states.feed_confidence,
-        "flags": np.array([FLAG_NAMES.index(f) for f in states.flags], dtype=np.int64)
-        if len(states.flags)
-        else np.zeros(0, dtype=np.int64),
+        "flags": states.flags,
     }
 
 
@@ -252,8 +252,13 @@ def _copy_binary(
         chunks.append(block.tobytes())
     chunks.append(struct.pack(">h", -1))
     names = ", ".join(name for name, _ in COLUMNS)
-    with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.write(b"".join(chunks))
+    statement = f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)"
+
+    def write() -> None:
+        with cursor.cursor.copy(statement) as copy:
+            copy.write(b"".join(chunks))
+
+    run_counted(cursor, statement, [], write)
 
 
 def _executemany(cursor, columns: dict[str, np.ndarray], computed_at: dt.datetime) -> None:

@@ -42,6 +42,7 @@ from aquagrowth.engine.core.inputs import SELECTION_AVERAGE, BatchInputs
 from aquagrowth.engine.core.outputs import (
     ANCHOR_TYPES,
     FEED_SOURCES,
+    FLAGS,
     MORTALITY_SOURCES,
     TEMP_SOURCES,
     WEIGHT_SOURCES,
@@ -686,7 +687,7 @@ def reference_assimilate(inputs: BatchInputs) -> DailyStates:
     moved_fish: dict[int, int] = {}
     moved_weight: dict[int, float] = {}
     cols: dict[str, list] = defaultdict(list)
-    flags: list[str] = []
+    flags: list[int] = []
 
     for a in range(inputs.n_assignments):
         days = _days_of(inputs, a)
@@ -752,7 +753,7 @@ def reference_assimilate(inputs: BatchInputs) -> DailyStates:
             )
             cols["feed_source"].append(FEED_SOURCES.index("recorded" if recorded_feed else "none"))
             cols["feed_confidence"].append(1.0 if recorded_feed else 0.5)
-            flags.append(",".join(sorted(row_flags)))
+            flags.append(FLAGS.index(",".join(sorted(row_flags))))
 
     int_cols = {
         "assignment",
@@ -768,5 +769,6 @@ def reference_assimilate(inputs: BatchInputs) -> DailyStates:
     arrays = {
         name: np.asarray(cols[name], dtype=np.int64 if name in int_cols else np.float64)
         for name in DailyStates.columns()
+        if name != "flags"
     }
-    return DailyStates(**arrays, flags=flags, findings=rec.findings)
+    return DailyStates(**arrays, flags=np.array(flags, dtype=np.int64), findings=rec.findings)

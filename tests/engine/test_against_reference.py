@@ -22,6 +22,7 @@ from tests.engine.reference import reference_assimilate
 from tests.engine.strategies import batch_inputs
 
 INT_COLUMNS = (
+    "flags",
     "assignment",
     "day",
     "population",

@@ -16,6 +16,7 @@ import pytest
 from aquagrowth.engine.core.inputs import SELECTION_AVERAGE, SELECTION_LARGEST, SELECTION_SMALLEST
 from aquagrowth.engine.core.outputs import (
     ANCHOR_TYPES,
+    FLAGS,
     MORTALITY_SOURCES,
     TEMP_SOURCES,
     WEIGHT_SOURCES,
@@ -32,7 +33,7 @@ def col(states: DailyStates, name: str, a: int = 0) -> list:
     mask = states.assignment == a
     values = getattr(states, name)
     if name == "flags":
-        return [f for f, keep in zip(values, mask, strict=True) if keep]
+        return [FLAGS[f] for f in values[mask].tolist()]
     return values[mask].tolist()
 
 

@@ -59,7 +59,7 @@ def assimilate(inputs: BatchInputs) -> DailyStates:
     )
     rows = rows_of(inputs.mortality.assignment[keep], inputs.mortality.day[keep])
     deaths_recorded[rows] = 0
-    np.add.at(deaths_recorded, rows, inputs.mortality.count[keep])
+    deaths_recorded += _sum_onto(n_rows, rows, inputs.mortality.count[keep])
 
     harvest_fish, harvest_kg = _per_row(
         inputs, inputs.harvests, "harvest", findings, rows_of, n_rows, weighed=False
@@ -72,11 +72,9 @@ def assimilate(inputs: BatchInputs) -> DailyStates:
     )
 
     feed_owner, feed_keep = validation.assign_feed(inputs, findings)
-    feed_kg = np.zeros(n_rows)
-    feed_events = np.zeros(n_rows, dtype=np.int64)
     rows = rows_of(feed_owner[feed_keep], inputs.feed.day[feed_keep])
-    np.add.at(feed_kg, rows, inputs.feed.value[feed_keep])
-    np.add.at(feed_events, rows, np.maximum(inputs.feed.count[feed_keep], 1))
+    feed_kg = _sum_onto(n_rows, rows, inputs.feed.value[feed_keep])
+    feed_events = _sum_onto(n_rows, rows, np.maximum(inputs.feed.count[feed_keep], 1))
 
     temp_c, temp_source, temp_conf = _row_temperatures(inputs, row_assign, row_day)
 
@@ -99,6 +97,9 @@ def assimilate(inputs: BatchInputs) -> DailyStates:
         lambda: defaultdict(list)
     )
 
+    end_anchors_of = _end_anchors(
+        sample_fish, sample_g, weighing_fish, weighing_g, harvest_fish, harvest_kg
+    )
     pop_end = np.zeros(n_rows, dtype=np.int64)
     deaths = np.zeros(n_rows, dtype=np.int64)
     modelled = np.zeros(n_rows, dtype=bool)
@@ -169,9 +170,7 @@ def assimilate(inputs: BatchInputs) -> DailyStates:
             n_days,
             np.concatenate(([0.0], np.cumsum(effective[lo:hi]))),
             opening_w,
-            _end_anchors(
-                lo, hi, sample_fish, sample_g, weighing_fish, weighing_g, harvest_fish, harvest_kg
-            ),
+            end_anchors_of(lo, hi),
             placements_of[a],
             outgoing,
             walk.start_before_placement,
@@ -254,36 +253,41 @@ def assimilate(inputs: BatchInputs) -> DailyStates:
 def _per_row(inputs, events, kind, findings, rows_of, n_rows, *, weighed):
     """Fish and amount of one event kind summed onto the rows of their assignment-days."""
     keep = validation.check_day_events(inputs, events, kind, findings, weighed=weighed)
-    fish = np.zeros(n_rows, dtype=np.int64)
-    amount = np.zeros(n_rows)
     rows = rows_of(events.assignment[keep], events.day[keep])
-    np.add.at(fish, rows, events.count[keep])
-    np.add.at(amount, rows, events.amount[keep])
-    return fish, amount
+    return _sum_onto(n_rows, rows, events.count[keep]), _sum_onto(n_rows, rows, events.amount[keep])
 
 
-def _end_anchors(
-    lo, hi, sample_fish, sample_g, weighing_fish, weighing_g, harvest_fish, harvest_kg
-):
-    """Measured end-of-day weights of rows lo..hi by point (local day + 1).
+def _sum_onto(n_rows: int, rows: IntArray, values: np.ndarray) -> np.ndarray:
+    """``values`` summed per row (in input order), keeping integers integers."""
+    total = np.bincount(rows, weights=values, minlength=n_rows)
+    return total.astype(np.int64) if values.dtype.kind in "iu" else total
+
+
+def _end_anchors(sample_fish, sample_g, weighing_fish, weighing_g, harvest_fish, harvest_kg):
+    """The rows with a measured end-of-day weight, and a function giving those of rows lo..hi.
 
     Samples, weighings and harvests of one day combine into their fish-weighted mean.
+    Computed once for the batch; each assignment then takes its slice by point
+    (local day + 1).
     """
-    anchors: dict[int, weight.EndAnchor] = {}
-    s_n, w_n, h_n = sample_fish[lo:hi], weighing_fish[lo:hi], harvest_fish[lo:hi]
-    for i in np.flatnonzero((s_n > 0) | (w_n > 0) | (h_n > 0)):
-        weighed = int(s_n[i] + w_n[i])
-        fish = weighed + int(h_n[i])
-        grams = float(sample_g[lo + i] + weighing_g[lo + i] + harvest_kg[lo + i] * 1000.0)
-        confidence = 1.0 if h_n[i] > 0 else weight.sample_confidence(weighed)
-        kind = GROWTH_SAMPLE if s_n[i] > 0 else WEIGHING
-        anchors[int(i) + 1] = weight.EndAnchor(grams / fish, confidence, kind)
-    return anchors
+    rows = np.flatnonzero((sample_fish > 0) | (weighing_fish > 0) | (harvest_fish > 0))
+    weighed = sample_fish[rows] + weighing_fish[rows]
+    fish = weighed + harvest_fish[rows]
+    grams = sample_g[rows] + weighing_g[rows] + harvest_kg[rows] * 1000.0
+    confidence = np.where(harvest_fish[rows] > 0, 1.0, weight.sample_confidence(weighed))
+    kind = np.where(sample_fish[rows] > 0, GROWTH_SAMPLE, WEIGHING)
+    columns = (rows.tolist(), (grams / fish).tolist(), confidence.tolist(), kind.tolist())
+    anchors = [weight.EndAnchor(w, c, k) for w, c, k in zip(*columns[1:], strict=True)]
+
+    def of_rows(lo: int, hi: int) -> dict[int, weight.EndAnchor]:
+        i, j = np.searchsorted(rows, (lo, hi))
+        return {row - lo + 1: anchors[n] for n, row in enumerate(columns[0][i:j], start=i)}
+
+    return of_rows
 
 
 def _row_temperatures(inputs: BatchInputs, row_assign: IntArray, row_day: IntArray):
     """Temperature, its source and confidence on every row (from its container's days)."""
-    n_containers = len(inputs.container_ids)
     scenario = inputs.scenario
     if scenario is not None:
         profile = temperature.profile_temperature(
@@ -293,20 +297,14 @@ def _row_temperatures(inputs: BatchInputs, row_assign: IntArray, row_day: IntArr
         profile = np.full(inputs.n_days, np.nan)
     temp = inputs.temperature
     valid = temp.count > 0 if len(temp.count) else np.ones(len(temp.day), dtype=bool)
-    order = np.lexsort((temp.day, temp.container))
-    order = order[valid[order]]
-    bounds = np.searchsorted(temp.container[order], np.arange(n_containers + 1))
-    table_c = np.full((n_containers, inputs.n_days), np.nan)
-    table_s = np.zeros((n_containers, inputs.n_days), dtype=np.int64)
-    table_k = np.zeros((n_containers, inputs.n_days))
-    used = np.unique(inputs.assignment_container)
-    for c in used:
-        picked = order[bounds[c] : bounds[c + 1]]
-        table_c[c], table_s[c], table_k[c] = temperature.container_temperature(
-            inputs.n_days, temp.day[picked], temp.value[picked], profile
-        )
-    cont = inputs.assignment_container[row_assign]
-    return table_c[cont, row_day], table_s[cont, row_day], table_k[cont, row_day]
+    return temperature.row_temperature(
+        inputs.assignment_container[row_assign],
+        row_day,
+        temp.container[valid],
+        temp.day[valid],
+        temp.value[valid],
+        profile,
+    )
 
 
 def _processing_order(
@@ -358,7 +356,6 @@ def _processing_order(
             heapq.heappush(ready, blocked)
 
 
-def _flags(above_max: np.ndarray, negative_tgc: np.ndarray) -> list[str]:
-    """Per-row findings as sorted comma-separated names ("" when none)."""
-    names = np.array(["", "above_stage_max", "negative_tgc", "above_stage_max,negative_tgc"])
-    return names[above_max.astype(np.int64) + 2 * negative_tgc.astype(np.int64)].tolist()
+def _flags(above_max: np.ndarray, negative_tgc: np.ndarray) -> IntArray:
+    """Per-row findings as codes into ``FLAGS``."""
+    return above_max.astype(np.int64) + 2 * negative_tgc.astype(np.int64)

@@ -13,6 +13,8 @@ WEIGHT_SOURCES = ("measured", "assimilated", "scenario_tgc", "held", "missing")
 TEMP_SOURCES = ("measured", "interpolated", "profile", "container_mean", "missing")
 MORTALITY_SOURCES = ("recorded", "model", "missing")
 FEED_SOURCES = ("recorded", "none")
+FLAGS = ("", "above_stage_max", "negative_tgc", "above_stage_max,negative_tgc")
+"""Per-row findings, as stored: sorted comma-separated names, "" when none."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class DailyStates:
     mortality_confidence: FloatArray
     feed_source: IntArray
     feed_confidence: FloatArray
-    flags: list[str]
+    flags: IntArray
     findings: list[Finding] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -65,10 +67,9 @@ class DailyStates:
 
     @classmethod
     def columns(cls) -> tuple[str, ...]:
-        return tuple(n for n in cls.__dataclass_fields__ if n not in ("flags", "findings"))
+        return tuple(n for n in cls.__dataclass_fields__ if n != "findings")
 
     def take(self, mask: np.ndarray) -> DailyStates:
         """The rows where ``mask`` holds (for writing a window)."""
         picked = {name: getattr(self, name)[mask] for name in self.columns()}
-        flags = [f for f, keep in zip(self.flags, mask, strict=True) if keep]
-        return DailyStates(**picked, flags=flags, findings=self.findings)
+        return DailyStates(**picked, findings=self.findings)

@@ -40,64 +40,87 @@ def interpolation_confidence(gap_days: FloatArray) -> FloatArray:
     return np.maximum(0.4, 0.9 - gap_days / 30.0)
 
 
-def container_temperature(
-    n_days: int,
+def row_temperature(
+    row_container: IntArray,
+    row_day: IntArray,
+    measured_container: IntArray,
     measured_day: IntArray,
     measured_c: FloatArray,
     profile_c: FloatArray,
 ) -> tuple[FloatArray, IntArray, FloatArray]:
-    """Temperature of one container for days 0 .. n_days - 1.
+    """Temperature of each row's container on the row's day, for a whole batch at once.
 
     Parameters
     ----------
-    n_days : number of days
-    measured_day : days (may lie outside 0 .. n_days - 1) with a mean of valid readings,
-        strictly increasing
+    row_container, row_day : the rows' container positions and batch days
+    measured_container, measured_day : the (container, day) pairs with a mean of valid
+        readings, each pair once; days may lie outside the batch's days
     measured_c : those daily means (degC)
-    profile_c : the scenario's planned temperature per day (degC), NaN where none
+    profile_c : the scenario's planned temperature per batch day (degC), NaN where none
 
     Returns
     -------
-    temp_c, source code (index into ``TEMP_SOURCES``), confidence; per day.
-    """
-    days = np.arange(n_days)
-    temp = np.full(n_days, np.nan)
-    source = np.full(n_days, MISSING, dtype=np.int64)
-    confidence = np.zeros(n_days)
+    temp_c, source code (index into ``TEMP_SOURCES``), confidence; per row.
 
+    All containers are looked up in one sorted key space (container, day), so the cost
+    does not grow with the number of containers a batch passes through.
+    """
+    n = len(row_day)
+    temp = np.full(n, np.nan)
+    source = np.full(n, MISSING, dtype=np.int64)
+    confidence = np.zeros(n)
     if len(measured_day):
-        nxt = np.searchsorted(measured_day, days, side="left")
-        on_day = (nxt < len(measured_day)) & (
-            measured_day[np.minimum(nxt, len(measured_day) - 1)] == days
+        low = min(int(measured_day.min()), int(row_day.min()) if n else 0)
+        span = max(int(measured_day.max()), int(row_day.max()) if n else 0) - low + 1
+        keys = measured_container * span + (measured_day - low)
+        order = np.argsort(keys, kind="stable")
+        keys, m_cont, m_day, m_c = (
+            keys[order],
+            measured_container[order],
+            measured_day[order],
+            measured_c[order],
         )
+        last = len(keys) - 1
+        nxt = np.searchsorted(keys, row_container * span + (row_day - low), side="left")
+        at = np.minimum(nxt, last)
+        has_next = (nxt <= last) & (m_cont[at] == row_container)
+        on_day = has_next & (m_day[at] == row_day)
         prev = np.where(on_day, nxt, nxt - 1)
-        has_prev = prev >= 0
-        has_next = nxt < len(measured_day)
-        a = measured_day[np.clip(prev, 0, len(measured_day) - 1)]
-        b = measured_day[np.clip(nxt, 0, len(measured_day) - 1)]
+        before = np.maximum(prev, 0)
+        has_prev = (prev >= 0) & (m_cont[before] == row_container)
+        a, b = m_day[before], m_day[at]
         bridged = (
-            ~on_day & has_prev & has_next & (days - a <= MAX_GAP_DAYS) & (b - days <= MAX_GAP_DAYS)
+            ~on_day
+            & has_prev
+            & has_next
+            & (row_day - a <= MAX_GAP_DAYS)
+            & (b - row_day <= MAX_GAP_DAYS)
         )
-        temp[on_day] = measured_c[nxt[on_day]]
+        temp[on_day] = m_c[at[on_day]]
         source[on_day] = MEASURED
         confidence[on_day] = 1.0
         if bridged.any():
-            ta = measured_c[prev[bridged]]
-            tb = measured_c[nxt[bridged]]
-            span = (b - a)[bridged]
-            temp[bridged] = ta + (tb - ta) * (days[bridged] - a[bridged]) / span
+            ta, tb = m_c[before[bridged]], m_c[at[bridged]]
+            gap = (b - a)[bridged]
+            temp[bridged] = ta + (tb - ta) * (row_day[bridged] - a[bridged]) / gap
             source[bridged] = INTERPOLATED
-            confidence[bridged] = interpolation_confidence(span.astype(np.float64))
+            confidence[bridged] = interpolation_confidence(gap.astype(np.float64))
 
-    open_days = source == MISSING
-    planned = open_days & ~np.isnan(profile_c)
-    temp[planned] = profile_c[planned]
+    open_rows = source == MISSING
+    planned = open_rows & ~np.isnan(profile_c[row_day]) if n else open_rows
+    temp[planned] = profile_c[row_day[planned]]
     source[planned] = PROFILE
     confidence[planned] = 0.5
 
-    open_days &= ~planned
-    if open_days.any() and len(measured_day):
-        temp[open_days] = measured_c.mean()
-        source[open_days] = CONTAINER_MEAN
-        confidence[open_days] = 0.3
+    open_rows &= ~planned
+    if open_rows.any() and len(measured_day):
+        size = int(max(measured_container.max(), row_container.max())) + 1
+        days = np.bincount(measured_container, minlength=size)
+        total = np.bincount(measured_container, weights=measured_c, minlength=size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = total / days
+        known = open_rows & (days[row_container] > 0)
+        temp[known] = mean[row_container[known]]
+        source[known] = CONTAINER_MEAN
+        confidence[known] = 0.3
     return temp, source, confidence

@@ -38,6 +38,7 @@ ANCHOR_TRANSFER = ANCHOR_TYPES.index("transfer")
 ANCHOR_NONE = ANCHOR_TYPES.index("none")
 
 CONFIDENCE_HALF_LIFE_DAYS = 30.0
+FULL_SAMPLE_FISH = 30.0
 CONFIDENCE_WITHOUT_REFERENCE = 0.1
 OPENING_CONFIDENCE = 0.9
 MEASURED_PLACEMENT_CONFIDENCE = 0.9
@@ -46,12 +47,12 @@ MASS_BALANCE_CONFIDENCE = 0.7
 TRANSFER_ANCHOR_CONFIDENCE = 0.9
 
 
-def sample_confidence(fish_weighed: float) -> float:
-    """Confidence of a sample mean of ``fish_weighed`` fish: 1.0 at 30 or more.
+def sample_confidence(fish_weighed: IntArray) -> FloatArray:
+    """Confidence of sample means of ``fish_weighed`` fish each: 1.0 at 30 or more.
 
     The standard error of a mean falls with the square root of the fish weighed.
     """
-    return min(1.0, math.sqrt(fish_weighed / 30.0))
+    return np.minimum(1.0, np.sqrt(fish_weighed / FULL_SAMPLE_FISH))
 
 
 @dataclass(frozen=True)
