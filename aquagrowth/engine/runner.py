@@ -26,9 +26,13 @@ from aquagrowth.engine.core.assimilate import assimilate
 from aquagrowth.engine.core.outputs import DailyStates
 from aquagrowth.engine.load import LoadedBatch, load_batch
 from aquagrowth.engine.window import window
+from aquagrowth.farm.maintenance import analyze
 from aquagrowth.farm.models import Batch, RecomputeRun, RecomputeStatus
 
 log = logging.getLogger("aquagrowth.engine")
+
+ANALYZE_AFTER_ROWS = 100_000
+"""Rows written by one run above which the daily states' statistics are refreshed."""
 
 
 @dataclass
@@ -203,9 +207,19 @@ def recompute_batches(
 ) -> Iterator[BatchResult]:
     """Recompute many batches, in ``workers`` processes (each with its own connection).
 
-    Yields each batch's result as it finishes.
+    Yields each batch's result as it finishes. After a run that wrote many rows (a new
+    farm's first computation), the planner's statistics of the daily states are
+    refreshed, so that the next reads are not planned for the table's old size.
     """
-    batch_ids = list(batch_ids)
+    written = 0
+    for result in _recompute_each(list(batch_ids), since, end, workers, trigger, force):
+        written += result.written
+        yield result
+    if written >= ANALYZE_AFTER_ROWS:
+        analyze(["farm_dailystate", "farm_statedigest"])
+
+
+def _recompute_each(batch_ids, since, end, workers, trigger, force) -> Iterator[BatchResult]:
     if workers <= 1:
         for batch_id in batch_ids:
             yield recompute_batch(batch_id, since=since, end=end, trigger=trigger, force=force)
