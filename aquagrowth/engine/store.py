@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from aquagrowth.engine.core.outputs import (
     ANCHOR_TYPES,
@@ -28,7 +29,7 @@ from aquagrowth.engine.core.outputs import (
     DailyStates,
 )
 from aquagrowth.engine.sql import run_counted
-from aquagrowth.farm.models import DailyState, StateDigest
+from aquagrowth.farm.models import Assignment, DailyState, StateDigest
 
 PG_EPOCH = dt.date(2000, 1, 1)
 PG_EPOCH_DATETIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -108,19 +109,25 @@ def row_columns(
 
 
 def replace_states(
-    batch_id: int, columns: dict[str, np.ndarray], windows: dict[int, dt.date] | None = None
+    batch_id: int,
+    columns: dict[str, np.ndarray],
+    windows: dict[int, dt.date] | None = None,
+    *,
+    nothing_stored: bool = False,
 ) -> int:
     """Replace the stored states of a batch by ``columns``, atomically; returns rows written.
 
     ``windows`` maps assignment id -> first date rewritten; without it every row of the
-    batch is replaced. ``columns`` must hold exactly the rows of those windows. A fixed
-    number of statements, whatever the batch's size.
+    batch is replaced. ``columns`` must hold exactly the rows of those windows.
+    ``nothing_stored``: the caller knows no row of those windows is stored (a new
+    batch), so the rows go straight in. A fixed number of statements, whatever the
+    batch's size.
     """
     computed_at = dt.datetime.now(dt.UTC)
     n = len(columns["assignment_id"])
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _upsert_postgres(cursor, batch_id, columns, windows, computed_at)
+            _upsert_postgres(cursor, batch_id, columns, windows, computed_at, nothing_stored)
         else:
             scope, params = _scope(batch_id, windows)
             cursor.execute(f"{scope[0]} DELETE FROM farm_dailystate AS t WHERE {scope[1]}", params)
@@ -144,7 +151,7 @@ def _scope(batch_id: int, windows: dict[int, dt.date] | None) -> tuple[tuple[str
     ), params
 
 
-def _upsert_postgres(cursor, batch_id, columns, windows, computed_at) -> None:
+def _upsert_postgres(cursor, batch_id, columns, windows, computed_at, nothing_stored) -> None:
     """COPY into a staging table, update or insert from it, delete what it no longer has.
 
     Updating rows in place (the table keeps free space in its pages, so updates stay on
@@ -160,8 +167,10 @@ def _upsert_postgres(cursor, batch_id, columns, windows, computed_at) -> None:
         prefix = f"WITH w(a, d) AS (VALUES {', '.join(['(%s, %s)'] * len(windows))}) "
         rows = "w JOIN farm_dailystate t ON t.assignment_id = w.a::bigint AND t.date >= w.d::date"
         params = [value for item in windows.items() for value in item]
-    cursor.execute(f"{prefix}SELECT EXISTS (SELECT 1 FROM {rows})", params)
-    if not cursor.fetchone()[0]:
+    if not nothing_stored:
+        cursor.execute(f"{prefix}SELECT EXISTS (SELECT 1 FROM {rows})", params)
+        nothing_stored = not cursor.fetchone()[0]
+    if nothing_stored:
         # Nothing stored yet (a new batch, a new farm): straight into the table.
         if len(columns["assignment_id"]):
             _copy_binary(cursor, columns, computed_at, table="farm_dailystate")
@@ -330,29 +339,22 @@ def store_batch(
     batch). ``force`` rewrites every assignment in the window whatever its fingerprint.
     One transaction, a fixed number of statements.
     """
-    digests = assignment_digests(columns)
-    if starts is not None:
-        # Assignments that end before the window are not rewritten: no need to check them.
-        digests = {a: digests[a] for a in starts if a in digests}
     owners = columns["assignment_id"]
+    if starts is not None:
+        # Assignments that end before the window are never rewritten: no fingerprint needed.
+        candidate = np.isin(owners, list(starts))
+        digests = assignment_digests({name: values[candidate] for name, values in columns.items()})
+    else:
+        digests = assignment_digests(columns)
     with transaction.atomic():
+        stored = _stored(list(digests))
         # The fingerprint stands only while the rows it describes are all there: rows
         # deleted behind the engine's back (by hand, by a script) are written again.
-        present = (
-            DailyState.objects.filter(assignment_id=OuterRef("assignment_id"))
-            .order_by()
-            .values("assignment_id")
-            .annotate(n=Count("*"))
-            .values("n")
-        )
-        stored = {
-            a: (digest, rows)
-            for a, digest, rows in StateDigest.objects.filter(assignment_id__in=list(digests))
-            .annotate(present=Subquery(present))
-            .filter(present=F("rows"))
-            .values_list("assignment_id", "digest", "rows")
-        }
-        changed = [a for a, fingerprint in digests.items() if force or stored.get(a) != fingerprint]
+        changed = [
+            a
+            for a, fingerprint in digests.items()
+            if force or stored[a][2] != fingerprint[1] or stored[a][:2] != fingerprint
+        ]
         if starts is None:
             rewrite = dict.fromkeys(changed, dt.date.min)
         else:
@@ -362,7 +364,9 @@ def store_batch(
         # Rows are keyed by assignment and day, whatever their batch: an assignment moved
         # to another batch has its rows rewritten there, and a deleted one takes its rows
         # with it, so no stale row can stay behind.
-        written = replace_states(batch_id, picked, rewrite)
+        written = replace_states(
+            batch_id, picked, rewrite, nothing_stored=not any(stored[a][2] for a in rewrite)
+        )
         StateDigest.objects.bulk_create(
             [
                 StateDigest(assignment_id=a, digest=digests[a][0], rows=digests[a][1])
@@ -373,3 +377,26 @@ def store_batch(
             update_fields=["digest", "rows"],
         )
     return Stored(rows=written, assignments=len(rewrite))
+
+
+def _stored(assignment_ids: list[int]) -> dict[int, tuple[str | None, int | None, int]]:
+    """Per assignment: its stored fingerprint and row count, and the rows really stored."""
+    present = (
+        DailyState.objects.filter(assignment_id=OuterRef("pk"))
+        .order_by()
+        .values("assignment_id")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    digest = StateDigest.objects.filter(assignment_id=OuterRef("pk"))
+    found = {
+        a: (d, rows, n)
+        for a, d, rows, n in Assignment.objects.filter(pk__in=assignment_ids)
+        .annotate(
+            d=Subquery(digest.values("digest")),
+            counted=Subquery(digest.values("rows")),
+            n=Coalesce(Subquery(present), 0),
+        )
+        .values_list("pk", "d", "counted", "n")
+    }
+    return {a: found.get(a, (None, None, 0)) for a in assignment_ids}

@@ -103,12 +103,7 @@ def assimilate(inputs: BatchInputs) -> DailyStates:
     pop_end = np.zeros(n_rows, dtype=np.int64)
     deaths = np.zeros(n_rows, dtype=np.int64)
     modelled = np.zeros(n_rows, dtype=bool)
-    w_end = np.full(n_rows, np.nan)
-    w_start = np.full(n_rows, np.nan)
-    tgc = np.full(n_rows, np.nan)
-    w_source = np.zeros(n_rows, dtype=np.int64)
-    anchor = np.zeros(n_rows, dtype=np.int64)
-    w_conf = np.zeros(n_rows)
+    plans: dict[int, weight.WeightPlan] = {}
     effective = effective_temperature(temp_c)
 
     for a in order:
@@ -166,7 +161,7 @@ def assimilate(inputs: BatchInputs) -> DailyStates:
                     fish, float(transfers.measured_weight_g[t]), int(transfers.selection[t])
                 )
             )
-        curve = weight.weight_curve(
+        curve = plans[a] = weight.weight_curve(
             n_days,
             np.concatenate(([0.0], np.cumsum(effective[lo:hi]))),
             opening_w,
@@ -197,7 +192,7 @@ def assimilate(inputs: BatchInputs) -> DailyStates:
             if leaving_g is not None:
                 w = leaving_g[order_at_day[local_day]]
             else:
-                w = float(curve.before_out_g[local_day])
+                w = curve.before_out(local_day)
             order_at_day[local_day] += 1
             w = measured if not math.isnan(measured) else w
             dest = int(transfers.dest[t])
@@ -208,12 +203,10 @@ def assimilate(inputs: BatchInputs) -> DailyStates:
         pop_end[lo:hi] = walk.end
         deaths[lo:hi] = walk.deaths
         modelled[lo:hi] = walk.modelled
-        w_end[lo:hi] = curve.end_g
-        w_start[lo:hi] = curve.start_g
-        tgc[lo:hi] = curve.tgc
-        w_source[lo:hi] = curve.source
-        anchor[lo:hi] = curve.anchor_type
-        w_conf[lo:hi] = curve.confidence
+
+    curves = weight.fill_curves(plans, offset, row_assign, row_day - first[row_assign] + 1)
+    w_end, w_start, tgc = curves.end_g, curves.start_g, curves.tgc
+    w_source, anchor, w_conf = curves.source, curves.anchor_type, curves.confidence
 
     biomass = np.nan_to_num(pop_end * w_end / 1000.0, nan=0.0)
     growth = feed.growth_kg(pop_end, w_start, w_end)

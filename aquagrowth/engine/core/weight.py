@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -55,49 +56,113 @@ def sample_confidence(fish_weighed: IntArray) -> FloatArray:
     return np.minimum(1.0, np.sqrt(fish_weighed / FULL_SAMPLE_FISH))
 
 
-@dataclass(frozen=True)
-class EndAnchor:
-    """Measured weight (g) at the END of a day, its confidence and anchor type code."""
+class EndAnchor(NamedTuple):
+    """Measured weight (g) at the END of a day, its confidence and anchor type code.
+
+    Named tuples, not dataclasses: a batch makes hundreds of these, and a tuple is made
+    several times faster.
+    """
 
     weight_g: float
     confidence: float
     anchor_type: int
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
+    """Fish placed into an assignment, at the weight they arrive with."""
+
     fish: int
     weight_g: float
     measured: bool
 
 
-@dataclass(frozen=True)
-class Outgoing:
+class Outgoing(NamedTuple):
+    """Fish leaving an assignment by a transfer, with the weight measured, if any."""
+
     fish: int
     measured_weight_g: float
     selection: int
 
 
-@dataclass
-class WeightCurve:
-    """Weights of one assignment; points 0 .. L (start of day i = point i).
+Segment = tuple[int, int, float, float, int, float]
+"""(start point, end point, start weight g, TGC, mode, end weight g) of one segment."""
 
-    end_g[i] : weight at the end of day i (row weight)
-    start_g[i] : weight at the start of day i after placements and transfers out
-    before_out_g[p] : weight at point p after placements, before transfers out (what
-        unweighed fish moved at p carry)
+
+@dataclass
+class WeightPlan:
+    """One assignment's weight curve as segments and point values, not yet filled per day.
+
+    Points run 0 .. L (start of day i = point i). The days are filled for the whole
+    batch at once by :func:`fill_curves`; what a transfer out needs while the batch is
+    still being walked (the weight fish leave at) is read from the plan directly.
     """
 
-    end_g: FloatArray
-    start_g: FloatArray
-    before_out_g: FloatArray
-    tgc: FloatArray
-    source: IntArray
-    anchor_type: IntArray
-    confidence: FloatArray
+    n_days: int
+    cumulative_temp: FloatArray
+    segments: list[Segment]
+    end_at: dict[int, float]
+    """By point, the weight at the end of day point - 1, where an event fixed it."""
+    start_at: dict[int, float]
+    """By point, the weight at the start of that day after placements and transfers out."""
+    before_out_at: dict[int, float]
+    """By point, the weight after placements, before transfers out."""
+    measured_end: dict[int, int]
+    """By point, the anchor type of a measured end-of-day weight."""
+    references: dict[int, float]
+    """By point, the confidence of a weight known there (the decay's reference)."""
     invalid_mass_balance: list[int] = field(default_factory=list)
     leaving_g: dict[int, list[float]] = field(default_factory=dict)
     """By point, the weight (g) at which each transfer out there leaves, in order."""
+
+    def before_out(self, p: int) -> float:
+        """Weight at point ``p`` after placements, before transfers out (what unweighed
+        fish moved at ``p`` carry)."""
+        if p in self.before_out_at:
+            return self.before_out_at[p]
+        if p == 0:
+            return math.nan
+        if p in self.end_at:
+            return self.end_at[p]
+        for s, e, w_s, tgc, mode, w_e in self.segments:
+            if s < p <= e:
+                c = self.cumulative_temp
+                return float(
+                    segment_weights(
+                        np.array([p]),
+                        np.array([s]),
+                        np.array([e]),
+                        np.array([w_s]),
+                        np.array([tgc]),
+                        np.array([mode]),
+                        np.array([w_e]),
+                        np.array([c[p] - c[s]]),
+                    )[0]
+                )
+        return math.nan
+
+
+def segment_weights(
+    point: IntArray,
+    start: IntArray,
+    end: IntArray,
+    w_start: FloatArray,
+    tgc: FloatArray,
+    mode: IntArray,
+    w_end: FloatArray,
+    degree_days: FloatArray,
+) -> FloatArray:
+    """Weight at each ``point`` of its segment (``start`` < point <= ``end``), by the
+    segment's mode: TGC growth in cube-root space over the degree-days since the
+    segment's start, a straight line in cube-root space over days where no degree-days
+    accrued, the start weight held, or unknown."""
+    root_s = np.cbrt(w_start)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        by_temp = root_s + np.where(np.isnan(tgc), 0.0, tgc) / 1000.0 * degree_days
+        by_days = root_s + (point - start) / (end - start) * (np.cbrt(w_end) - root_s)
+    weight = np.where(mode == LINEAR, by_days, by_temp) ** 3
+    weight = np.where(mode == HOLD, w_start, weight)
+    weight[mode == UNKNOWN] = np.nan
+    return weight
 
 
 def weight_curve(
@@ -111,8 +176,8 @@ def weight_curve(
     population_after_placement: IntArray,
     population_at_departure: int,
     scenario_tgc: float,
-) -> WeightCurve:
-    """Weights of one assignment through its days.
+) -> WeightPlan:
+    """The weight plan of one assignment through its days (see :class:`WeightPlan`).
 
     Parameters
     ----------
@@ -151,7 +216,7 @@ def weight_curve(
     # Placements that bring no fish (an emptied source) change nothing either.
     placed_at = {p: group for p, group in placements.items() if sum(g.fish for g in group) > 0}
     points = sorted({0, *end_anchors, *placed_at, *weighed_out})
-    segments: list[tuple[int, int, float, float, int, float]] = []
+    segments: list[Segment] = []
     end_at: dict[int, float] = {}
     start_at: dict[int, float] = {}
     before_out_at: dict[int, float] = {}
@@ -243,103 +308,158 @@ def weight_curve(
         seg_start = p
     close(seg_start, n_days, weight, None)
 
-    curve = _fill(
-        n_days,
-        cumulative_temp,
-        segments,
-        end_at,
-        start_at,
-        before_out_at,
-        measured_end,
-        references,
-        invalid,
+    return WeightPlan(
+        n_days=n_days,
+        cumulative_temp=cumulative_temp,
+        segments=segments,
+        end_at=end_at,
+        start_at=start_at,
+        before_out_at=before_out_at,
+        measured_end=measured_end,
+        references=references,
+        invalid_mass_balance=invalid,
+        leaving_g=leaving_g,
     )
-    curve.leaving_g = leaving_g
-    return curve
 
 
-def _fill(
-    n_days: int,
-    cumulative_temp: FloatArray,
-    segments: list[tuple[int, int, float, float, int, float]],
-    end_at: dict[int, float],
-    start_at: dict[int, float],
-    before_out_at: dict[int, float],
-    measured_end: dict[int, int],
-    references: dict[int, float],
-    invalid: list[int],
-) -> WeightCurve:
+@dataclass
+class FilledCurves:
+    """Weights of every row of a batch (rows ordered by assignment, then day)."""
+
+    end_g: FloatArray
+    """Weight at the end of the day (the row's weight)."""
+    start_g: FloatArray
+    """Weight at the start of the day after placements and transfers out."""
+    tgc: FloatArray
+    source: IntArray
+    anchor_type: IntArray
+    confidence: FloatArray
+
+
+def fill_curves(
+    plans: dict[int, WeightPlan],
+    row_offset: IntArray,
+    row_assignment: IntArray,
+    row_point: IntArray,
+) -> FilledCurves:
+    """Fill the days of every assignment's plan, for the whole batch in one pass.
+
+    ``plans`` by assignment position; assignment ``a``'s rows are ``row_offset[a]`` ..
+    ``row_offset[a + 1] - 1``; ``row_assignment`` and ``row_point`` give each row's
+    assignment and the point at its end (local day + 1). One set of array operations
+    for the batch instead of one per assignment: most of a batch's assignments last a
+    few weeks, and per-assignment overhead dominated their cost.
+    """
+    n_rows = len(row_assignment)
+    point_offset = row_offset + np.arange(len(row_offset))
+    cumulative = np.zeros(n_rows + len(row_offset))
+    owners, segments = [], []
+    for a, plan in plans.items():
+        cumulative[point_offset[a] : point_offset[a] + plan.n_days + 1] = plan.cumulative_temp
+        owners += [a] * len(plan.segments)
+        segments += plan.segments
     seg = np.array(segments, dtype=np.float64).reshape(-1, 6)
+    seg_a = np.array(owners, dtype=np.int64)
     s, e = seg[:, 0].astype(np.int64), seg[:, 1].astype(np.int64)
     lengths = e - s
     owner = np.repeat(np.arange(len(seg)), lengths)
-    point = np.arange(1, n_days + 1)
-    s_of, e_of = s[owner], e[owner]
-    w_s, tgc, mode, w_e = (
+    within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    a_of, s_of = seg_a[owner], s[owner]
+    point = s_of + 1 + within
+    row = row_offset[a_of] + point - 1
+    mode = np.full(n_rows, UNKNOWN, dtype=np.int64)
+    mode[row] = seg[owner, 4].astype(np.int64)
+    end_g = np.full(n_rows, np.nan)
+    end_g[row] = segment_weights(
+        point,
+        s_of,
+        e[owner],
         seg[owner, 2],
         seg[owner, 3],
-        seg[owner, 4].astype(np.int64),
+        mode[row],
         seg[owner, 5],
+        cumulative[point_offset[a_of] + point] - cumulative[point_offset[a_of] + s_of],
     )
-    root_s = np.cbrt(w_s)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        by_temp = root_s + np.nan_to_num(tgc) / 1000.0 * (
-            cumulative_temp[point] - cumulative_temp[s_of]
-        )
-        by_days = root_s + (point - s_of) / (e_of - s_of) * (np.cbrt(w_e) - root_s)
-    end_g = np.where(mode == LINEAR, by_days, by_temp) ** 3
-    end_g = np.where(mode == HOLD, w_s, end_g)
-    end_g[mode == UNKNOWN] = np.nan
+    seg_tgc = np.full(n_rows, np.nan)
+    seg_tgc[row] = seg[owner, 3]
 
-    for p, w in end_at.items():
-        end_g[p - 1] = w
-    previous_end = np.concatenate(([np.nan], end_g))
-    before_out_g = previous_end.copy()
-    for p, w in before_out_at.items():
-        before_out_g[p] = w
-    start_g = previous_end[:n_days].copy()
-    for p, w in start_at.items():
-        if p < n_days:
-            start_g[p] = w
+    def at_points(name: str) -> tuple[IntArray, IntArray, np.ndarray]:
+        """Assignment, point and value of every entry of one of the plans' point maps."""
+        entries = [(a, p, v) for a, plan in plans.items() for p, v in getattr(plan, name).items()]
+        a, p, v = zip(*entries, strict=True) if entries else ((), (), ())
+        return np.array(a, dtype=np.int64), np.array(p, dtype=np.int64), np.array(v)
 
-    day_tgc = np.where((mode == REFIT) | (mode == SCENARIO), tgc, np.nan)
+    a, p, w = at_points("end_at")
+    end_g[row_offset[a] + p - 1] = w
+    first_rows = row_offset[np.fromiter(plans, dtype=np.int64)]
+    start_g = np.full(n_rows, np.nan)
+    start_g[1:] = end_g[:-1]
+    start_g[first_rows] = np.nan
+    a, p, w = at_points("start_at")
+    inside = p < np.diff(row_offset)[a]  # the departure point has no day of its own
+    start_g[row_offset[a[inside]] + p[inside]] = w[inside]
+
+    day_tgc = np.where((mode == REFIT) | (mode == SCENARIO), seg_tgc, np.nan)
     source = _SOURCE_OF_MODE[mode]
-    anchor = np.full(n_days, ANCHOR_NONE, dtype=np.int64)
-    for p, code in measured_end.items():
-        anchor[p - 1] = code
-        source[p - 1] = MEASURED_SOURCE
+    anchor = np.full(n_rows, ANCHOR_NONE, dtype=np.int64)
+    a, p, code = at_points("measured_end")
+    anchor[row_offset[a] + p - 1] = code
+    source[row_offset[a] + p - 1] = MEASURED_SOURCE
     source = np.where(np.isnan(end_g), _SOURCE_OF_MODE[UNKNOWN], source)
-    confidence = _confidence(point, references)
+
+    a, p, conf = at_points("references")
+    confidence = _confidence(
+        point_offset[row_assignment] + row_point,
+        row_assignment,
+        point_offset[a] + p,
+        a,
+        conf.astype(np.float64),
+        len(row_offset),
+    )
     confidence[np.isnan(end_g)] = 0.0
-    return WeightCurve(
+    return FilledCurves(
         end_g=end_g,
         start_g=start_g,
-        before_out_g=before_out_g,
         tgc=day_tgc,
         source=source,
         anchor_type=anchor,
         confidence=confidence,
-        invalid_mass_balance=invalid,
     )
 
 
-def _confidence(point: IntArray, references: dict[int, float]) -> FloatArray:
+def _confidence(
+    point: IntArray,
+    owner: IntArray,
+    ref_point: IntArray,
+    ref_owner: IntArray,
+    ref_conf: FloatArray,
+    n_assignments: int,
+) -> FloatArray:
     """Confidence of each end-of-day weight: the best decayed confidence of the nearest
-    reference point before and after it (half-life ``CONFIDENCE_HALF_LIFE_DAYS``)."""
-    if not references:
-        return np.full(len(point), CONFIDENCE_WITHOUT_REFERENCE)
-    ref_point = np.array(sorted(references), dtype=np.int64)
-    ref_conf = np.array([references[p] for p in ref_point])
-    nxt = np.searchsorted(ref_point, point, side="left")
-    prv = np.searchsorted(ref_point, point, side="right") - 1
-    decay = np.log(2.0) / CONFIDENCE_HALF_LIFE_DAYS
+    reference point before and after it in the same assignment (half-life
+    ``CONFIDENCE_HALF_LIFE_DAYS``); ``CONFIDENCE_WITHOUT_REFERENCE`` in an assignment
+    with none. Points of different assignments lie in disjoint ranges, so one sorted
+    search serves the whole batch."""
+    order = np.argsort(ref_point, kind="stable")
+    ref_point, ref_owner, ref_conf = ref_point[order], ref_owner[order], ref_conf[order]
     best = np.zeros(len(point))
-    has_prev = prv >= 0
-    i = prv[has_prev]
-    best[has_prev] = ref_conf[i] * np.exp(-decay * (point[has_prev] - ref_point[i]))
-    has_next = nxt < len(ref_point)
-    j = nxt[has_next]
-    best[has_next] = np.maximum(
-        best[has_next], ref_conf[j] * np.exp(-decay * (ref_point[j] - point[has_next]))
-    )
+    if len(ref_point):
+        decay = np.log(2.0) / CONFIDENCE_HALF_LIFE_DAYS
+        last = len(ref_point) - 1
+        prv = np.searchsorted(ref_point, point, side="right") - 1
+        i = np.maximum(prv, 0)
+        has_prev = (prv >= 0) & (ref_owner[i] == owner)
+        best[has_prev] = ref_conf[i[has_prev]] * np.exp(
+            -decay * (point[has_prev] - ref_point[i[has_prev]])
+        )
+        nxt = np.searchsorted(ref_point, point, side="left")
+        j = np.minimum(nxt, last)
+        has_next = (nxt <= last) & (ref_owner[j] == owner)
+        best[has_next] = np.maximum(
+            best[has_next],
+            ref_conf[j[has_next]] * np.exp(-decay * (ref_point[j[has_next]] - point[has_next])),
+        )
+    referenced = np.zeros(n_assignments, dtype=bool)
+    referenced[ref_owner] = True
+    best[~referenced[owner]] = CONFIDENCE_WITHOUT_REFERENCE
     return best
