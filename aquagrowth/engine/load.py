@@ -181,12 +181,17 @@ def load_batch(
         count=feed_n[in_batch],
     )
 
+    if connection.vendor == "postgresql":
+        # An index probe per assignment, where a join reads every transfer of the farm.
+        ours, ours_param = "t.source_assignment_id = ANY(%s)", assignment_ids.tolist()
+    else:
+        ours = "t.source_assignment_id IN (SELECT id FROM farm_assignment WHERE batch_id = %s)"
+        ours_param = batch_id
     transfer_rows = fetch(
         f"SELECT t.id, t.source_assignment_id, t.dest_assignment_id, {_days('t.execution_date')}, "
         "t.transferred_count, t.measured_avg_weight_g, t.selection_method "
-        "FROM farm_transferaction t JOIN farm_assignment s ON s.id = t.source_assignment_id "
-        "WHERE s.batch_id = %s AND t.status = %s ORDER BY t.id",
-        [start, batch_id, TransferStatus.COMPLETED],
+        f"FROM farm_transferaction t WHERE {ours} AND t.status = %s ORDER BY t.id",
+        [start, ours_param, TransferStatus.COMPLETED],
     )
     t_id, t_source, t_dest, t_day, t_count, t_weight = columns(
         [r[:6] for r in transfer_rows],
