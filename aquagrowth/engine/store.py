@@ -63,7 +63,6 @@ COLUMNS: tuple[tuple[str, object], ...] = (
     ("flags", "flags"),
     ("computed_at", ">i8"),
 )
-FLAG_NAMES = FLAGS
 
 
 def row_columns(
@@ -224,7 +223,7 @@ def _copy_binary(
             key += radix * np.isnan(columns[name])
             radix *= 2
         elif isinstance(kind, tuple) or kind == "flags":
-            size = len(FLAG_NAMES) if kind == "flags" else len(kind)
+            size = len(FLAGS) if kind == "flags" else len(kind)
             key += radix * columns[name]
             radix *= size
     groups, inverse = np.unique(key, return_inverse=True)
@@ -243,7 +242,7 @@ def _copy_binary(
                     continue
                 kind = ">f8"
             if isinstance(kind, tuple) or kind == "flags":
-                text = (FLAG_NAMES if kind == "flags" else kind)[int(data[first])].encode()
+                text = (FLAGS if kind == "flags" else kind)[int(data[first])].encode()
                 fields.append((name + "_len", ">i4"))
                 values[name + "_len"] = len(text)
                 if text:
@@ -283,7 +282,7 @@ def _executemany(cursor, columns: dict[str, np.ndarray], computed_at: dt.datetim
         elif kind == ">f8?":
             out.append([None if v != v else v for v in data.tolist()])
         elif kind == "flags":
-            out.append([FLAG_NAMES[i] for i in data.tolist()])
+            out.append([FLAGS[i] for i in data.tolist()])
         elif isinstance(kind, tuple):
             out.append([kind[i] for i in data.tolist()])
         else:

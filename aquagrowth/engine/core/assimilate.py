@@ -3,9 +3,9 @@
 The orchestration of the core modules, following docs/engine.md: validate the events,
 compute every container's daily temperature, then take the assignments in an order in
 which each transfer's source comes before its destination, walking each one's
-population (day by day, since expected deaths depend on the fish present) and filling
-its weight curve (vectorised per segment), so that a destination receives the fish its
-sources really gave at the weight they really had.
+population (day by day, since expected deaths depend on the fish present) and planning
+its weight curve, so that a destination receives the fish its sources really gave at the
+weight they really had. The weight curves' days are filled for the whole batch at once.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ the observed growth rate. Otherwise it follows the scenario's TGC (the forward e
 or, with none, holds the weight.
 
 Everything happens in cube-root space, where the TGC model is linear in the cumulative
-temperature sum ``C``; a whole assignment is filled in one vectorised step once the
-segments' start weights are known.
+temperature sum ``C``. Each assignment's segments and the weights at its event points
+are planned in a short walk over its events (:func:`weight_curve`); the days of every
+assignment of a batch are then filled in one vectorised step (:func:`fill_curves`).
 
 References
 ----------
