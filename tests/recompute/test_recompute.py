@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from aquagrowth.engine import runner
 from aquagrowth.engine.runner import recompute_batch
 from aquagrowth.farm import models as m
 from tests.recompute.conftest import START, TODAY, build_batch
@@ -164,3 +166,15 @@ def test_verify_names_missing_days_and_finds_no_doubling(small_batch):
     assert broken.missing_days == [
         f"batch {small_batch.number} assignment {fry.id}: 59 rows for 60 days"
     ]
+
+
+def test_a_large_recompute_leaves_the_planner_knowing_the_table_size(small_batch, monkeypatch):
+    """Without fresh statistics PostgreSQL plans the next reads for an empty table."""
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    monkeypatch.setattr(runner, "ANALYZE_AFTER_ROWS", 1)
+    results = list(runner.recompute_batches([small_batch.id], end=TODAY))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'farm_dailystate'")
+        known = cursor.fetchone()[0]
+    assert known == results[0].written == m.DailyState.objects.count() > 0
