@@ -34,13 +34,19 @@ log = logging.getLogger("aquagrowth.distributed.dispatch")
 
 
 def _send(
-    batch_id: int, since: dt.date | None, trigger: str, task_id: str, countdown: float = 0
+    batch_id: int,
+    since: dt.date | None,
+    trigger: str,
+    task_id: str,
+    countdown: float = 0,
+    end: dt.date | None = None,
 ) -> AsyncResult:
     return recompute_batch.apply_async(
         kwargs={
             "batch_id": batch_id,
             "since": since.isoformat() if since else None,
             "trigger": trigger,
+            "end": end.isoformat() if end else None,
         },
         task_id=task_id,
         countdown=countdown or None,
@@ -161,15 +167,17 @@ def recompute_farm_via_celery(
     since: dt.date | None,
     progress: bool = True,
     timeout_s: float | None = None,
+    end: dt.date | None = None,
 ) -> list[dict]:
-    """Recompute the batches on the workers, one task each; wait and return the outcomes.
+    """Recompute the batches on the workers, one task each, from ``since`` to ``end``
+    (default today); wait and return the outcomes.
 
     Outcomes come in the order of ``batch_ids``: ``batch_id``, ``status`` (ok, failed,
     skipped), ``rows``, ``assignments``, ``seconds``, ``error``, ``task_id``. Needs a
     result backend (the Redis broker's own database by default, ``rpc://`` with
     RabbitMQ). Raises ``TimeoutError`` after ``timeout_s`` seconds.
     """
-    results = [_send(batch_id, since, "celery", uuid()) for batch_id in batch_ids]
+    results = [_send(batch_id, since, "celery", uuid(), end=end) for batch_id in batch_ids]
     outcomes: dict[int, dict] = {}
     columns = (
         TextColumn("recompute via celery"),

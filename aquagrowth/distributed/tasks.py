@@ -41,8 +41,9 @@ def retry_countdown_s(retries: int) -> float:
     return min(300.0, 5.0 * 2**retries) * random.uniform(0.8, 1.2)
 
 
-def _parse(since: str | None) -> dt.date | None:
-    return dt.date.fromisoformat(since) if since else None
+def _parse(day: str | None) -> dt.date | None:
+    """An ISO date from a task's arguments (None stays None)."""
+    return dt.date.fromisoformat(day) if day else None
 
 
 def result_summary(result) -> dict:
@@ -65,9 +66,16 @@ def result_summary(result) -> dict:
     reject_on_worker_lost=True,
     max_retries=MAX_RETRIES,
 )
-def recompute_batch(self, batch_id: int, since: str | None = None, trigger: str = "celery"):
-    """Recompute one batch from ``since`` (ISO date; none: every day), merged with the
-    batch's pending day, under the batch lock. Returns the run's summary."""
+def recompute_batch(
+    self,
+    batch_id: int,
+    since: str | None = None,
+    trigger: str = "celery",
+    end: str | None = None,
+):
+    """Recompute one batch from ``since`` (ISO date; none: every day) to ``end`` (ISO
+    date; none: today), merged with the batch's pending day, under the batch lock.
+    Returns the run's summary."""
     task_id = self.request.id or ""
     started_at = timezone.now()
     store = pending_store()
@@ -86,7 +94,7 @@ def recompute_batch(self, batch_id: int, since: str | None = None, trigger: str 
             if found:
                 window = earliest(window, pending_since)
             result = runner.recompute_batch(
-                batch_id, since=window, trigger=trigger, task_id=task_id
+                batch_id, since=window, end=_parse(end), trigger=trigger, task_id=task_id
             )
         if result.error and result.transient:
             # The runner stores every failure and returns it; a lost connection or a
@@ -112,7 +120,7 @@ def recompute_batch(self, batch_id: int, since: str | None = None, trigger: str 
         raise self.retry(
             exc=exc,
             countdown=retry_countdown_s(self.request.retries),
-            kwargs={"batch_id": batch_id, "since": since_kwarg, "trigger": trigger},
+            kwargs={"batch_id": batch_id, "since": since_kwarg, "trigger": trigger, "end": end},
         ) from exc
     except Exception as exc:
         record_failure(

@@ -14,7 +14,7 @@ import pytest
 from celery.result import AsyncResult
 from django.db import connection
 
-from aquagrowth.distributed.dispatch import enqueue_recompute
+from aquagrowth.distributed.dispatch import enqueue_recompute, recompute_farm_via_celery
 from aquagrowth.distributed.locks import LOCK_NAMESPACE, batch_lock_key
 from aquagrowth.distributed.pending import RedisPendingStore
 from aquagrowth.engine.runner import recompute_batch
@@ -151,6 +151,19 @@ def test_two_workers_given_one_batch_at_once_store_the_rows_of_one_recompute(
     first, second = m.RecomputeRun.objects.filter(batch=batch).order_by("started_at")
     assert {first.task_id, second.task_id} == set(task_ids)
     assert first.finished_at <= second.started_at, "the two runs did not overlap"
+
+
+def test_a_farm_recompute_on_the_workers_stops_at_the_end_day_asked(start_worker, farm_batch):
+    batch, _, _ = farm_batch
+    start_worker("w1")
+    end = TRANSFER_DAY + dt.timedelta(days=10)
+
+    outcomes = recompute_farm_via_celery([batch.pk], None, progress=False, end=end)
+
+    assert [o["status"] for o in outcomes] == ["ok"]
+    last = m.DailyState.objects.filter(batch=batch).order_by("-date").values_list("date", flat=True)
+    assert last.first() == end
+    assert outcomes[0]["rows"] == m.DailyState.objects.filter(batch=batch).count()
 
 
 def test_a_worker_killed_mid_batch_leaves_the_old_rows_and_another_worker_redoes_it(

@@ -77,7 +77,7 @@ class Command(BaseCommand):
             from aquagrowth.distributed.dispatch import recompute_farm_via_celery
 
             results = recompute_farm_via_celery(
-                ids, options["since"], progress=not options["no_progress"]
+                ids, options["since"], progress=not options["no_progress"], end=options["end"]
             )
             failed = [r for r in results if r.get("error")]
             rows = sum(r.get("rows", 0) for r in results)
