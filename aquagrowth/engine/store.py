@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Min
 
 from aquagrowth.engine.core.outputs import (
     ANCHOR_TYPES,
@@ -29,7 +28,7 @@ from aquagrowth.engine.core.outputs import (
     DailyStates,
 )
 from aquagrowth.engine.sql import run_counted
-from aquagrowth.farm.models import Assignment, DailyState, StateDigest
+from aquagrowth.farm.models import DailyState, StateDigest
 
 PG_EPOCH = dt.date(2000, 1, 1)
 PG_EPOCH_DATETIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -113,20 +112,24 @@ def replace_states(
     windows: dict[int, dt.date] | None = None,
     *,
     nothing_stored: bool = False,
+    same_days: bool = False,
 ) -> int:
     """Replace the stored states of a batch by ``columns``, atomically; returns rows written.
 
     ``windows`` maps assignment id -> first date rewritten; without it every row of the
     batch is replaced. ``columns`` must hold exactly the rows of those windows.
     ``nothing_stored``: the caller knows no row of those windows is stored (a new
-    batch), so the rows go straight in. A fixed number of statements, whatever the
-    batch's size.
+    batch), so the rows go straight in. ``same_days``: the caller knows the stored rows
+    have exactly the days of the new ones, so none is left to delete. A fixed number of
+    statements, whatever the batch's size.
     """
     computed_at = dt.datetime.now(dt.UTC)
     n = len(columns["assignment_id"])
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _upsert_postgres(cursor, batch_id, columns, windows, computed_at, nothing_stored)
+            _upsert_postgres(
+                cursor, batch_id, columns, windows, computed_at, nothing_stored, same_days
+            )
         else:
             scope, params = _scope(batch_id, windows)
             cursor.execute(f"{scope[0]} DELETE FROM farm_dailystate AS t WHERE {scope[1]}", params)
@@ -150,7 +153,9 @@ def _scope(batch_id: int, windows: dict[int, dt.date] | None) -> tuple[tuple[str
     ), params
 
 
-def _upsert_postgres(cursor, batch_id, columns, windows, computed_at, nothing_stored) -> None:
+def _upsert_postgres(
+    cursor, batch_id, columns, windows, computed_at, nothing_stored, same_days
+) -> None:
     """COPY into a staging table, update or insert from it, delete what it no longer has.
 
     Updating rows in place (the table keeps free space in its pages, so updates stay on
@@ -195,6 +200,8 @@ def _upsert_postgres(cursor, batch_id, columns, windows, computed_at, nothing_st
             f"ON CONFLICT (assignment_id, date) DO UPDATE SET {changes} "
             f"WHERE ({old_row}) IS DISTINCT FROM ({new_row})"
         )
+    if same_days:
+        return
     cursor.execute(
         f"{prefix}DELETE FROM farm_dailystate AS gone WHERE gone.id IN (SELECT t.id FROM {rows} "
         "AND NOT EXISTS (SELECT 1 FROM daily_state_staging s "
@@ -342,9 +349,11 @@ def store_batch(
     if starts is not None:
         # Assignments that end before the window are never rewritten: no fingerprint needed.
         candidate = np.isin(owners, list(starts))
-        digests = assignment_digests({name: values[candidate] for name, values in columns.items()})
+        candidates = {name: values[candidate] for name, values in columns.items()}
     else:
-        digests = assignment_digests(columns)
+        candidates = columns
+    digests = assignment_digests(candidates)
+    spans = _day_spans(candidates)
     with transaction.atomic():
         stored = _stored(list(digests))
         # The fingerprint stands only while the rows it describes are all there: rows
@@ -352,7 +361,7 @@ def store_batch(
         changed = [
             a
             for a, fingerprint in digests.items()
-            if force or stored[a][2] != fingerprint[1] or stored[a][:2] != fingerprint
+            if force or stored[a].rows != fingerprint[1] or stored[a].fingerprint != fingerprint
         ]
         if starts is None:
             rewrite = dict.fromkeys(changed, dt.date.min)
@@ -364,7 +373,14 @@ def store_batch(
         # to another batch has its rows rewritten there, and a deleted one takes its rows
         # with it, so no stale row can stay behind.
         written = replace_states(
-            batch_id, picked, rewrite, nothing_stored=not any(stored[a][2] for a in rewrite)
+            batch_id,
+            picked,
+            rewrite,
+            nothing_stored=not any(stored[a].rows for a in rewrite),
+            same_days=all(
+                (stored[a].rows, stored[a].first, stored[a].last) == (digests[a][1], *spans[a])
+                for a in rewrite
+            ),
         )
         StateDigest.objects.bulk_create(
             [
@@ -378,24 +394,47 @@ def store_batch(
     return Stored(rows=written, assignments=len(rewrite))
 
 
-def _stored(assignment_ids: list[int]) -> dict[int, tuple[str | None, int | None, int]]:
-    """Per assignment: its stored fingerprint and row count, and the rows really stored."""
-    present = (
-        DailyState.objects.filter(assignment_id=OuterRef("pk"))
+@dataclass(frozen=True)
+class _StoredRows:
+    """What is stored for one assignment: its fingerprint, and its rows' count and days."""
+
+    fingerprint: tuple[str, int] | None
+    rows: int
+    first: int | None
+    last: int | None
+
+
+def _stored(assignment_ids: list[int]) -> dict[int, _StoredRows]:
+    """Per assignment: the stored fingerprint, and the rows really stored (count, first and
+    last day as days since ``PG_EPOCH``). Two queries."""
+    fingerprints = {
+        a: (digest, rows)
+        for a, digest, rows in StateDigest.objects.filter(
+            assignment_id__in=assignment_ids
+        ).values_list("assignment_id", "digest", "rows")
+    }
+    present = {
+        a: (n, (first - PG_EPOCH).days, (last - PG_EPOCH).days)
+        for a, n, first, last in DailyState.objects.filter(assignment_id__in=assignment_ids)
         .order_by()
         .values("assignment_id")
-        .annotate(n=Count("*"))
-        .values("n")
-    )
-    digest = StateDigest.objects.filter(assignment_id=OuterRef("pk"))
-    found = {
-        a: (d, rows, n)
-        for a, d, rows, n in Assignment.objects.filter(pk__in=assignment_ids)
-        .annotate(
-            d=Subquery(digest.values("digest")),
-            counted=Subquery(digest.values("rows")),
-            n=Coalesce(Subquery(present), 0),
-        )
-        .values_list("pk", "d", "counted", "n")
+        .annotate(n=Count("*"), first=Min("date"), last=Max("date"))
+        .values_list("assignment_id", "n", "first", "last")
     }
-    return {a: found.get(a, (None, None, 0)) for a in assignment_ids}
+    return {
+        a: _StoredRows(fingerprints.get(a), *present.get(a, (0, None, None)))
+        for a in assignment_ids
+    }
+
+
+def _day_spans(columns: dict[str, np.ndarray]) -> dict[int, tuple[int, int]]:
+    """First and last day (days since ``PG_EPOCH``) of each assignment's rows."""
+    owners, days = columns["assignment_id"], columns["date"]
+    if not len(owners):
+        return {}
+    cuts = np.flatnonzero(np.diff(owners)) + 1
+    starts = np.concatenate(([0], cuts))
+    stops = np.concatenate((cuts, [len(owners)])) - 1
+    return {
+        int(owners[a]): (int(days[a]), int(days[b])) for a, b in zip(starts, stops, strict=True)
+    }

@@ -178,3 +178,31 @@ def test_a_large_recompute_leaves_the_planner_knowing_the_table_size(small_batch
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'farm_dailystate'")
         known = cursor.fetchone()[0]
     assert known == results[0].written == m.DailyState.objects.count() > 0
+
+
+def test_rows_of_days_an_assignment_no_longer_covers_are_deleted(small_batch):
+    def days_of(assignment) -> list[dt.date]:
+        return list(
+            m.DailyState.objects.filter(assignment=assignment)
+            .order_by("date")
+            .values_list("date", flat=True)
+        )
+
+    def covered(first: dt.date, stop: dt.date) -> list[dt.date]:
+        return [first + dt.timedelta(days=i) for i in range((stop - first).days)]
+
+    recompute_batch(small_batch.id, today=TODAY)
+    *_, last = small_batch.assignments.order_by("assignment_date", "id")
+    first, stop = last.assignment_date, last.departure_date
+
+    # The stay ends four days earlier: fewer rows.
+    stop -= dt.timedelta(days=4)
+    m.Assignment.objects.filter(pk=last.pk).update(departure_date=stop)
+    recompute_batch(small_batch.id, today=TODAY)
+    assert days_of(last) == covered(first, stop)
+
+    # The same number of days, three later: as many rows, not the same ones.
+    first, stop = first + dt.timedelta(days=3), stop + dt.timedelta(days=3)
+    m.Assignment.objects.filter(pk=last.pk).update(assignment_date=first, departure_date=stop)
+    recompute_batch(small_batch.id, today=TODAY)
+    assert days_of(last) == covered(first, stop)
