@@ -28,6 +28,24 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def report(title: str, runs: list[float], rows: int) -> None:
+    seconds = statistics.median(runs)
+    print(f"\n{title}")
+    print(f"  total seconds        {seconds:10.2f}   (runs: {', '.join(f'{s:.2f}' for s in runs)})")
+    print(f"  daily states / s     {rows / seconds:10,.0f}")
+
+
+def empty_daily_states(connection) -> None:
+    """A new farm's table is fresh: on PostgreSQL a TRUNCATE gives the same, where a DELETE
+    would leave the old pages to be searched for free space."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("TRUNCATE farm_dailystate, farm_statedigest")
+        else:
+            cursor.execute("DELETE FROM farm_statedigest")
+            cursor.execute("DELETE FROM farm_dailystate")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="seed-scale", help="generator profile if empty")
@@ -96,25 +114,27 @@ def main() -> None:
     print(f"  rows written         {sum(r.written for r in results):10,d}")
     print(f"  queries per batch    {queries[0]}..{queries[-1]}")
 
-    started = time.perf_counter()
-    forced = list(recompute_batches(ids, end=args.end, workers=args.workers, force=True))
-    seconds = time.perf_counter() - started
-    print("\nfull recompute, every row compared and rewritten where it differs (--force)")
-    print(f"  total seconds        {seconds:10.2f}   ({rows / seconds:,.0f} states/s)")
+    forced_s = []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        forced = list(recompute_batches(ids, end=args.end, workers=args.workers, force=True))
+        forced_s.append(time.perf_counter() - started)
+    report(
+        f"full recompute, every row compared and rewritten where it differs (--force, "
+        f"median of {args.repeat})",
+        forced_s,
+        rows,
+    )
 
-    # A new farm's table is fresh: on PostgreSQL a TRUNCATE gives the same, where a DELETE
-    # would leave the old pages to be searched for free space.
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("TRUNCATE farm_dailystate, farm_statedigest")
-        else:
-            cursor.execute("DELETE FROM farm_statedigest")
-            cursor.execute("DELETE FROM farm_dailystate")
-    started = time.perf_counter()
-    fresh = list(recompute_batches(ids, end=args.end, workers=args.workers))
-    seconds = time.perf_counter() - started
-    print("\nfull recompute into an empty table (a new farm)")
-    print(f"  total seconds        {seconds:10.2f}   ({rows / seconds:,.0f} states/s)")
+    fresh_s = []
+    for _ in range(args.repeat):
+        empty_daily_states(connection)
+        started = time.perf_counter()
+        fresh = list(recompute_batches(ids, end=args.end, workers=args.workers))
+        fresh_s.append(time.perf_counter() - started)
+    report(
+        f"full recompute into an empty table (a new farm, median of {args.repeat})", fresh_s, rows
+    )
     assert sum(r.written for r in fresh) == rows == sum(r.rows for r in forced)
 
     batches = m.Batch.objects.filter(id__in=ids)
