@@ -207,14 +207,20 @@ def recompute_batches(
 ) -> Iterator[BatchResult]:
     """Recompute many batches, in ``workers`` processes (each with its own connection).
 
-    Yields each batch's result as it finishes. After a run that wrote many rows (a new
-    farm's first computation), the planner's statistics of the daily states are
-    refreshed, so that the next reads are not planned for the table's old size.
+    Yields each batch's result as it finishes, then refreshes the planner's statistics
+    if the run wrote many rows (:func:`refresh_statistics`).
     """
     written = 0
     for result in _recompute_each(list(batch_ids), since, end, workers, trigger, force):
         written += result.written
         yield result
+    refresh_statistics(written)
+
+
+def refresh_statistics(written: int) -> None:
+    """After a run that wrote ``written`` rows: refresh the daily states' planner
+    statistics when that is many (a new farm's first computation), so that the next
+    reads are not planned for the table's old size."""
     if written >= ANALYZE_AFTER_ROWS:
         analyze(["farm_dailystate", "farm_statedigest"])
 

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from aquagrowth.engine.runner import recompute_batches
+from aquagrowth.engine.runner import recompute_batches, refresh_statistics
 from aquagrowth.farm.models import Batch
 
 
@@ -84,6 +84,7 @@ class Command(BaseCommand):
             written = sum(r.get("written", r.get("rows", 0)) for r in results)
             for r in failed:
                 console.print(f"[red]batch {r.get('batch_id')} failed:[/] {r['error']}")
+            refresh_statistics(written)
         else:
             failed, rows, written = [], 0, 0
             progress = Progress(
