@@ -318,16 +318,21 @@ def assignment_digests(columns: dict[str, np.ndarray]) -> dict[int, tuple[str, i
     table = np.empty(len(columns["assignment_id"]), dtype=[(n, columns[n].dtype) for n in names])
     for name in names:
         table[name] = columns[name]
-    owners = columns["assignment_id"]
-    if not len(owners):
-        return {}
-    cuts = np.flatnonzero(np.diff(owners)) + 1
-    starts = np.concatenate(([0], cuts))
-    stops = np.concatenate((cuts, [len(owners)]))
     return {
-        int(owners[a]): (hashlib.blake2b(table[a:b].tobytes(), digest_size=32).hexdigest(), b - a)
-        for a, b in zip(starts, stops, strict=True)
+        owner: (hashlib.blake2b(table[a:b].tobytes(), digest_size=32).hexdigest(), b - a)
+        for owner, a, b in _assignment_slices(columns["assignment_id"])
     }
+
+
+def _assignment_slices(owners: np.ndarray) -> list[tuple[int, int, int]]:
+    """(assignment id, first row, row after the last) of each assignment's rows, which
+    are one slice each (rows are ordered by assignment)."""
+    if not len(owners):
+        return []
+    cuts = np.flatnonzero(np.diff(owners)) + 1
+    starts = np.concatenate(([0], cuts)).tolist()
+    stops = np.concatenate((cuts, [len(owners)])).tolist()
+    return [(int(owners[a]), a, b) for a, b in zip(starts, stops, strict=True)]
 
 
 def store_batch(
@@ -429,12 +434,8 @@ def _stored(assignment_ids: list[int]) -> dict[int, _StoredRows]:
 
 def _day_spans(columns: dict[str, np.ndarray]) -> dict[int, tuple[int, int]]:
     """First and last day (days since ``PG_EPOCH``) of each assignment's rows."""
-    owners, days = columns["assignment_id"], columns["date"]
-    if not len(owners):
-        return {}
-    cuts = np.flatnonzero(np.diff(owners)) + 1
-    starts = np.concatenate(([0], cuts))
-    stops = np.concatenate((cuts, [len(owners)])) - 1
+    days = columns["date"]
     return {
-        int(owners[a]): (int(days[a]), int(days[b])) for a, b in zip(starts, stops, strict=True)
+        owner: (int(days[a]), int(days[b - 1]))
+        for owner, a, b in _assignment_slices(columns["assignment_id"])
     }

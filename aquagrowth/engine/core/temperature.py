@@ -107,7 +107,7 @@ def row_temperature(
             confidence[bridged] = interpolation_confidence(gap.astype(np.float64))
 
     open_rows = source == MISSING
-    planned = open_rows & ~np.isnan(profile_c[row_day]) if n else open_rows
+    planned = open_rows & ~np.isnan(profile_c[row_day])
     temp[planned] = profile_c[row_day[planned]]
     source[planned] = PROFILE
     confidence[planned] = 0.5
