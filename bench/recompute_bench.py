@@ -28,6 +28,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def timed(repeat: int, run, prepare=lambda: None) -> tuple[list[float], list]:
+    """Seconds of ``repeat`` calls of ``run`` (each after ``prepare``), and the last results;
+    exits if any batch failed."""
+    runs, results = [], []
+    for _ in range(repeat):
+        prepare()
+        started = time.perf_counter()
+        results = run()
+        runs.append(time.perf_counter() - started)
+        failed = [r for r in results if not r.ok]
+        if failed:
+            raise SystemExit(f"{len(failed)} batches failed: {failed[0].error}")
+    return runs, results
+
+
 def report(title: str, runs: list[float], rows: int) -> None:
     seconds = statistics.median(runs)
     print(f"\n{title}")
@@ -93,32 +108,21 @@ def main() -> None:
         f"computed to {args.end}"
     )
 
+    def recompute(**options):
+        return lambda: list(recompute_batches(ids, end=args.end, workers=args.workers, **options))
+
     # One untimed run first, so that the timed ones start from the stored states.
-    list(recompute_batches(ids, end=args.end, workers=args.workers))
-    full = []
-    for _ in range(args.repeat):
-        started = time.perf_counter()
-        results = list(recompute_batches(ids, end=args.end, workers=args.workers))
-        full.append(time.perf_counter() - started)
-        failed = [r for r in results if not r.ok]
-        if failed:
-            raise SystemExit(f"{len(failed)} batches failed: {failed[0].error}")
+    recompute()()
+    full, results = timed(args.repeat, recompute())
     rows = sum(r.rows for r in results)
     queries = sorted({r.queries for r in results})
-    seconds = statistics.median(full)
-    print(f"\nfull recompute, nothing changed since the last (median of {args.repeat})")
-    print(f"  total seconds        {seconds:10.2f}   (runs: {', '.join(f'{s:.2f}' for s in full)})")
-    print(f"  seconds per batch    {seconds / len(ids):10.4f}")
+    report(f"full recompute, nothing changed since the last (median of {args.repeat})", full, rows)
+    print(f"  seconds per batch    {statistics.median(full) / len(ids):10.4f}")
     print(f"  daily states         {rows:10,d}")
-    print(f"  daily states / s     {rows / seconds:10,.0f}")
     print(f"  rows written         {sum(r.written for r in results):10,d}")
     print(f"  queries per batch    {queries[0]}..{queries[-1]}")
 
-    forced_s = []
-    for _ in range(args.repeat):
-        started = time.perf_counter()
-        forced = list(recompute_batches(ids, end=args.end, workers=args.workers, force=True))
-        forced_s.append(time.perf_counter() - started)
+    forced_s, forced = timed(args.repeat, recompute(force=True))
     report(
         f"full recompute, every row compared and rewritten where it differs (--force, "
         f"median of {args.repeat})",
@@ -126,12 +130,7 @@ def main() -> None:
         rows,
     )
 
-    fresh_s = []
-    for _ in range(args.repeat):
-        empty_daily_states(connection)
-        started = time.perf_counter()
-        fresh = list(recompute_batches(ids, end=args.end, workers=args.workers))
-        fresh_s.append(time.perf_counter() - started)
+    fresh_s, fresh = timed(args.repeat, recompute(), prepare=lambda: empty_daily_states(connection))
     report(
         f"full recompute into an empty table (a new farm, median of {args.repeat})", fresh_s, rows
     )
