@@ -105,7 +105,7 @@ PLAN_COLUMNS = (
 
 
 def batch_info(batch: Batch) -> dict:
-    span = DailyState.objects.filter(batch=batch).aggregate(first=Min("date"), last=Max("date"))
+    span = DailyState.objects.of_batch(batch).aggregate(first=Min("date"), last=Max("date"))
     return {
         "id": batch.id,
         "number": batch.number,

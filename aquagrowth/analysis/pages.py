@@ -7,19 +7,26 @@ The pages are thin shells: the batch page's data comes from the API
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from aquagrowth.analysis.growth_data import RECOMPUTE_HINT
-from aquagrowth.farm.models import Batch, DailyState
+from aquagrowth.farm.models import Assignment, Batch, DailyState
 
 
 @login_required
 def batch_list(request: HttpRequest) -> HttpResponse:
-    # A subquery per batch uses the (batch, date) index; a join would multiply rows.
-    latest = DailyState.objects.filter(batch=OuterRef("pk")).order_by("-date").values("date")[:1]
+    # Each stay's last day is one probe of the states' (assignment, date) index; the
+    # batch's is the latest of its stays'. A subquery per batch: a join would multiply rows.
+    stay_last = DailyState.objects.filter(assignment=OuterRef("pk")).order_by("-date")
+    latest = (
+        Assignment.objects.filter(batch=OuterRef("pk"))
+        .annotate(last=Subquery(stay_last.values("date")[:1]))
+        .order_by(F("last").desc(nulls_last=True))
+        .values("last")[:1]
+    )
     batches = (
         Batch.objects.select_related("species")
         .annotate(last_state=Subquery(latest), stays=Count("assignments"))

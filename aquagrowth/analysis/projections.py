@@ -167,14 +167,11 @@ def forward_projection(
     expected harvest date is its first day at or above the harvest weight.
     ``None`` when nothing is left to project.
     """
-    states = DailyState.objects.filter(batch=batch)
+    states = DailyState.objects.of_batch(batch)
     if assignment_id is not None:
         states = states.filter(assignment_id=assignment_id)
     latest = (
-        DailyState.objects.filter(batch=batch)
-        .order_by("-date")
-        .values_list("date", flat=True)
-        .first()
+        DailyState.objects.of_batch(batch).order_by("-date").values_list("date", flat=True).first()
     )
     if latest is None:
         return None
@@ -193,11 +190,12 @@ def forward_projection(
         return None
     recent = np.array(
         list(
-            DailyState.objects.filter(
-                batch=batch,
+            DailyState.objects.of_batch(batch)
+            .filter(
                 date__gt=latest - dt.timedelta(days=BIAS_WINDOW_DAYS),
                 temp_source="measured",
-            ).values_list("container_id", "day_number", "temp_c")
+            )
+            .values_list("container_id", "day_number", "temp_c")
         ),
         dtype=np.float64,
     ).reshape(-1, 3)

@@ -58,7 +58,7 @@ def read_state_rows(
 
     Rows of one day come in no particular order of assignment.
     """
-    query = DailyState.objects.filter(batch_id=batch_id)
+    query = DailyState.objects.of_batch(batch_id)
     if assignment_id is not None:
         query = query.filter(assignment_id=assignment_id)
     if start is not None:
@@ -66,7 +66,7 @@ def read_state_rows(
     if end is not None:
         query = query.filter(date__lte=end)
     fields = NUMERIC_FIELDS + TEXT_FIELDS
-    # Ordered by date only: the (batch, date) index gives that order without a sort.
+    # Ordered by date only: a batch's few thousand rows sort in a few milliseconds.
     query = query.order_by("date").values_list(*fields)
     sql, params = query.query.sql_with_params()
     # One fetchall: the ORM's iteration fetches 100 rows at a time, which costs a

@@ -71,9 +71,13 @@ class DailyStateViewSet(viewsets.ReadOnlyModelViewSet):
         params = s.DailyStateFilterSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
         wanted = params.validated_data
-        for field in ("batch", "assignment", "container"):
-            if field in wanted:
-                states = states.filter(**{f"{field}_id": wanted[field]})
+        # Batch and container go through their assignments, the table's one index.
+        if "batch" in wanted:
+            states = states.of_batch(wanted["batch"])
+        if "container" in wanted:
+            states = states.in_container(wanted["container"])
+        if "assignment" in wanted:
+            states = states.filter(assignment_id=wanted["assignment"])
         if "start" in wanted:
             states = states.filter(date__gte=wanted["start"])
         if "end" in wanted:

@@ -155,7 +155,10 @@ def recompute_batch(
         result.findings = [str(f) for f in computed.loaded.findings + computed.states.findings]
     except Exception as exc:  # one bad batch must not stop the others
         result.error = f"{type(exc).__name__}: {exc}"
-        result.transient = isinstance(exc, (OperationalError, InterfaceError))
+        # Lost connections and assignments deleted mid-run pass with a new attempt.
+        result.transient = isinstance(
+            exc, (OperationalError, InterfaceError, store.AssignmentsGone)
+        )
         log.error("batch %s failed: %s\n%s", batch_id, result.error, traceback.format_exc())
     result.seconds = time.perf_counter() - started
     result.queries = counter.count
@@ -222,7 +225,10 @@ def refresh_statistics(written: int) -> None:
     statistics when that is many (a new farm's first computation), so that the next
     reads are not planned for the table's old size."""
     if written >= ANALYZE_AFTER_ROWS:
-        analyze(["farm_dailystate", "farm_statedigest"])
+        analyze(
+            ["farm_dailystate", "farm_statedigest"],
+            columns={"farm_dailystate": ("assignment_id", "date")},
+        )
 
 
 def _recompute_each(batch_ids, since, end, workers, trigger, force) -> Iterator[BatchResult]:

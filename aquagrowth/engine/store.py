@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min
 
 from aquagrowth.engine.core.outputs import (
     ANCHOR_TYPES,
@@ -28,7 +27,7 @@ from aquagrowth.engine.core.outputs import (
     DailyStates,
 )
 from aquagrowth.engine.sql import run_counted
-from aquagrowth.farm.models import DailyState, StateDigest
+from aquagrowth.farm.models import StateDigest
 
 PG_EPOCH = dt.date(2000, 1, 1)
 PG_EPOCH_DATETIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -107,17 +106,16 @@ def row_columns(
 
 
 def replace_states(
-    batch_id: int,
     columns: dict[str, np.ndarray],
-    windows: dict[int, dt.date] | None = None,
+    windows: dict[int, dt.date],
     *,
     nothing_stored: bool = False,
     same_days: bool = False,
 ) -> int:
-    """Replace the stored states of a batch by ``columns``, atomically; returns rows written.
+    """Replace stored states by ``columns``, atomically; returns the rows written.
 
-    ``windows`` maps assignment id -> first date rewritten; without it every row of the
-    batch is replaced. ``columns`` must hold exactly the rows of those windows.
+    ``windows`` maps assignment id -> first date rewritten (``date.min``: all its rows).
+    ``columns`` must hold exactly the rows of those windows.
     ``nothing_stored``: the caller knows no row of those windows is stored (a new
     batch), so the rows go straight in. ``same_days``: the caller knows the stored rows
     have exactly the days of the new ones, so none is left to delete. A fixed number of
@@ -127,21 +125,17 @@ def replace_states(
     n = len(columns["assignment_id"])
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _upsert_postgres(
-                cursor, batch_id, columns, windows, computed_at, nothing_stored, same_days
-            )
+            _upsert_postgres(cursor, columns, windows, computed_at, nothing_stored, same_days)
         else:
-            scope, params = _scope(batch_id, windows)
+            scope, params = _scope(windows)
             cursor.execute(f"{scope[0]} DELETE FROM farm_dailystate AS t WHERE {scope[1]}", params)
             if n:
                 _executemany(cursor, columns, computed_at)
     return n
 
 
-def _scope(batch_id: int, windows: dict[int, dt.date] | None) -> tuple[tuple[str, str], list]:
+def _scope(windows: dict[int, dt.date]) -> tuple[tuple[str, str], list]:
     """SQLite: a WITH prefix and a condition on ``t`` selecting the rows being replaced."""
-    if windows is None:
-        return ("", "t.batch_id = %s"), [batch_id]
     if not windows:
         return ("", "1 = 0"), []
     values = ", ".join(["(%s, %s)"] * len(windows))
@@ -153,18 +147,14 @@ def _scope(batch_id: int, windows: dict[int, dt.date] | None) -> tuple[tuple[str
     ), params
 
 
-def _upsert_postgres(
-    cursor, batch_id, columns, windows, computed_at, nothing_stored, same_days
-) -> None:
+def _upsert_postgres(cursor, columns, windows, computed_at, nothing_stored, same_days) -> None:
     """COPY into a staging table, update or insert from it, delete what it no longer has.
 
     Updating rows in place (the table keeps free space in its pages, so updates stay on
     the page and touch no index) costs far less than deleting and re-inserting the
     same keys, which leaves every unique key with a dead twin to check.
     """
-    if windows is None:
-        prefix, rows, params = "", "farm_dailystate t WHERE t.batch_id = %s", [batch_id]
-    elif not windows:
+    if not windows:
         prefix, rows, params = "", "farm_dailystate t WHERE false", []
     else:
         # Driven by the windows, each an index range on (assignment, date).
@@ -360,7 +350,7 @@ def store_batch(
     digests = assignment_digests(candidates)
     spans = _day_spans(candidates)
     with transaction.atomic():
-        stored = _stored(list(digests))
+        stored = _stored(batch_id, list(digests))
         # The fingerprint stands only while the rows it describes are all there: rows
         # deleted behind the engine's back (by hand, by a script) are written again.
         changed = [
@@ -374,19 +364,10 @@ def store_batch(
             rewrite = {a: starts[a] for a in changed if a in starts}
         rows = window & np.isin(owners, list(rewrite))
         picked = {name: values[rows] for name, values in columns.items()}
-        # Rows are keyed by assignment and day, whatever their batch: an assignment moved
-        # to another batch has its rows rewritten there, and a deleted one takes its rows
-        # with it, so no stale row can stay behind.
-        written = replace_states(
-            batch_id,
-            picked,
-            rewrite,
-            nothing_stored=not any(stored[a].rows for a in rewrite),
-            same_days=all(
-                (stored[a].rows, stored[a].first, stored[a].last) == (digests[a][1], *spans[a])
-                for a in rewrite
-            ),
-        )
+        # Fingerprints before the rows: deleting an assignment removes its fingerprint
+        # first, so a delete that comes while the rows are written waits on the
+        # fingerprint for this commit, where it would otherwise hold the fingerprint,
+        # wait on the assignment's lock and deadlock with the write.
         StateDigest.objects.bulk_create(
             [
                 StateDigest(assignment_id=a, digest=digests[a][0], rows=digests[a][1])
@@ -396,7 +377,21 @@ def store_batch(
             unique_fields=["assignment"],
             update_fields=["digest", "rows"],
         )
-    return Stored(rows=written, assignments=len(rewrite))
+        # Rows are keyed by assignment and day, whatever their batch: an assignment moved
+        # to another batch has its rows rewritten there, and a deleted one takes its rows
+        # with it, so no stale row can stay behind.
+        return Stored(
+            rows=replace_states(
+                picked,
+                rewrite,
+                nothing_stored=not any(stored[a].rows for a in rewrite),
+                same_days=all(
+                    (stored[a].rows, stored[a].first, stored[a].last) == (digests[a][1], *spans[a])
+                    for a in rewrite
+                ),
+            ),
+            assignments=len(rewrite),
+        )
 
 
 @dataclass(frozen=True)
@@ -409,27 +404,63 @@ class _StoredRows:
     last: int | None
 
 
-def _stored(assignment_ids: list[int]) -> dict[int, _StoredRows]:
+class AssignmentsGone(LookupError):
+    """Assignments of the batch were deleted while it was computed: nothing was stored.
+
+    A new recompute leaves them out, so the runner counts this as transient (retried).
+    """
+
+
+def _stored(batch_id: int, assignment_ids: list[int]) -> dict[int, _StoredRows]:
     """Per assignment: the stored fingerprint, and the rows really stored (count, first and
-    last day as days since ``PG_EPOCH``). Two queries."""
-    fingerprints = {
-        a: (digest, rows)
-        for a, digest, rows in StateDigest.objects.filter(
-            assignment_id__in=assignment_ids
-        ).values_list("assignment_id", "digest", "rows")
-    }
-    present = {
-        a: (n, (first - PG_EPOCH).days, (last - PG_EPOCH).days)
-        for a, n, first, last in DailyState.objects.filter(assignment_id__in=assignment_ids)
-        .order_by()
-        .values("assignment_id")
-        .annotate(n=Count("*"), first=Min("date"), last=Max("date"))
-        .values_list("assignment_id", "n", "first", "last")
-    }
+    last day as days since ``PG_EPOCH``). Two queries.
+
+    The first also stands in for the foreign key the table does not have: it fails with
+    :class:`AssignmentsGone` when an assignment no longer exists, and on PostgreSQL
+    locks the assignments (``FOR KEY SHARE``, as a key check does) until the rows are
+    committed, so that none can be deleted in between.
+    """
+    if not assignment_ids:
+        return {}
+    postgres = connection.vendor == "postgresql"
+    wanted, params = (
+        ("= ANY(%s)", [assignment_ids])
+        if postgres
+        else (
+            f"IN ({', '.join(['%s'] * len(assignment_ids))})",
+            assignment_ids,
+        )
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.id, d.digest, d.rows FROM farm_assignment a "
+            f"LEFT JOIN farm_statedigest d ON d.assignment_id = a.id WHERE a.id {wanted}"
+            + (" FOR KEY SHARE OF a" if postgres else ""),
+            params,
+        )
+        fingerprints = {a: None if digest is None else (digest, rows) for a, digest, rows in cursor}
+        gone = sorted(set(assignment_ids) - set(fingerprints))
+        if gone:
+            raise AssignmentsGone(
+                f"assignments {', '.join(map(str, gone))} of batch {batch_id} were deleted "
+                "while it was computed; nothing stored (a new recompute leaves them out)"
+            )
+        cursor.execute(
+            "SELECT assignment_id, COUNT(*), MIN(date), MAX(date) FROM farm_dailystate "
+            f"WHERE assignment_id {wanted} GROUP BY assignment_id",
+            params,
+        )
+        present = {a: (n, _day_number(first), _day_number(last)) for a, n, first, last in cursor}
     return {
-        a: _StoredRows(fingerprints.get(a), *present.get(a, (0, None, None)))
-        for a in assignment_ids
+        a: _StoredRows(fingerprints[a], *present.get(a, (0, None, None))) for a in assignment_ids
     }
+
+
+def _day_number(day: dt.date | str) -> int:
+    """Days since ``PG_EPOCH`` of a date as the driver returns it (SQLite: ISO text)."""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return (day - PG_EPOCH).days
 
 
 def _day_spans(columns: dict[str, np.ndarray]) -> dict[int, tuple[int, int]]:

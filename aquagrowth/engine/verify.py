@@ -52,17 +52,24 @@ def verify(batch_ids: list[int] | None = None, *, end: dt.date | None = None) ->
     default today): open assignments must have rows up to it.
     """
     today = end or dt.date.today()
-    where, params = "", []
+    batches, params = "", []
     if batch_ids is not None:
-        where = f"WHERE batch_id IN ({', '.join(['%s'] * len(batch_ids))})"
+        batches = f"batch_id IN ({', '.join(['%s'] * len(batch_ids))})"
         params = list(batch_ids)
+
+    def states_of(alias: str) -> str:
+        # Through the batches' assignments: the states' one index is (assignment, date).
+        if not batches:
+            return ""
+        return f"WHERE {alias}assignment_id IN (SELECT id FROM farm_assignment WHERE {batches})"
+
     result = Verification()
     result.batches, result.states = fetch(
-        f"SELECT COUNT(DISTINCT batch_id), COUNT(*) FROM farm_dailystate {where}", params
+        f"SELECT COUNT(DISTINCT batch_id), COUNT(*) FROM farm_dailystate {states_of('')}", params
     )[0]
-    _check_coverage(result, where, params, today)
-    _check_batch_series(result, where, params)
-    _accuracy(result, where.replace("batch_id", "s.batch_id"), params)
+    _check_coverage(result, f"WHERE a.{batches}" if batches else "", params, today)
+    _check_batch_series(result, states_of(""), params)
+    _accuracy(result, states_of("s."), params)
     return result
 
 
@@ -71,8 +78,7 @@ def _check_coverage(result: Verification, where: str, params: list, today: dt.da
     rows = fetch(
         "SELECT a.id, b.number, a.assignment_date, a.departure_date, "
         "(SELECT COUNT(*) FROM farm_dailystate s WHERE s.assignment_id = a.id) "
-        "FROM farm_assignment a JOIN farm_batch b ON b.id = a.batch_id "
-        + where.replace("batch_id", "a.batch_id"),
+        "FROM farm_assignment a JOIN farm_batch b ON b.id = a.batch_id " + where,
         params,
     )
     for assignment_id, number, first, departure, count in rows:

@@ -7,15 +7,19 @@ from collections.abc import Iterable
 from django.db import connection
 
 
-def analyze(tables: Iterable[str]) -> None:
+def analyze(tables: Iterable[str], columns: dict[str, tuple[str, ...]] | None = None) -> None:
     """Refresh the PostgreSQL planner's statistics of ``tables`` (a sample; seconds at most).
 
     Needed after a bulk write that changed a table's size many times over: until
     autovacuum comes round, the planner would still see the old size (an empty table
-    read by sequential scan, say). Other databases: nothing to do.
+    read by sequential scan, say). ``columns`` limits a table's refresh to the columns
+    its reads are planned on (the table's size is always refreshed): the statistics of
+    every column of a wide table cost most of the time. Other databases: nothing to do.
     """
     if connection.vendor != "postgresql":
         return
+    columns = columns or {}
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f'ANALYZE "{table}"')
+            names = ", ".join(f'"{c}"' for c in columns.get(table, ()))
+            cursor.execute(f'ANALYZE "{table}"' + (f" ({names})" if names else ""))

@@ -106,9 +106,10 @@ def clear_farm() -> None:
     """Delete every batch with everything recorded of it, and all readings."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # The daily states are named: no key of theirs leads a CASCADE to them.
             cursor.execute(
                 "TRUNCATE farm_environmentalreading, farm_containerdaytemperature, "
-                "farm_batch CASCADE"
+                "farm_dailystate, farm_batch CASCADE"
             )
         return
     with connection.cursor() as cursor:

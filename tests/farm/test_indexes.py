@@ -24,7 +24,8 @@ REQUIRED = {
     ],
     "farm_harvest": [("assignment_id", "harvest_date"), ("batch_id", "harvest_date")],
     "farm_environmentalreading": [("container_id", "parameter_id", "reading_time")],
-    "farm_dailystate": [("assignment_id", "date"), ("batch_id", "date"), ("container_id", "date")],
+    # One index only: batches and containers are read through their assignments.
+    "farm_dailystate": [("assignment_id", "date")],
     "generator_truedailystate": [("assignment_id", "date"), ("batch_id", "date")],
 }
 

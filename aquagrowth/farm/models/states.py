@@ -1,11 +1,26 @@
 """The actual daily state: one row per assignment and day (state at the END of the day).
 
-``batch``, ``container`` and ``stage`` repeat the assignment's for fast reads; they carry
-no database foreign key of their own (the assignment's key already guarantees them), so
-that bulk writes of a farm's states check one key per row, not four.
+The table is written a million rows at a time (a new farm's first computation), so it
+carries only what that costs least to keep true:
+
+- One index, the unique (assignment, date). Reads of a batch or a container go through
+  their assignments (:meth:`DailyStateQuerySet.of_batch`, :meth:`~DailyStateQuerySet.
+  in_container`): a few dozen probes of that index, where an index of their own would be
+  written for every row of every recompute.
+- No database foreign key to the assignment: the key check of each row cost PostgreSQL
+  as much as the rest of the insert. The store checks a batch's assignments once per
+  write instead, locking them so that none can go while it writes, and a trigger on the
+  assignment table (migration 0008) deletes an assignment's states with it, also when
+  it is deleted by plain SQL or while a recompute of its batch runs.
+- ``batch``, ``container`` and ``stage`` repeat the assignment's for the readers;
+  they carry no key either, the assignment's guarantees them.
 """
 
+from __future__ import annotations
+
 from django.db import models
+
+from aquagrowth.farm.models.batch import Assignment
 
 
 class AnchorType(models.TextChoices):
@@ -15,11 +30,25 @@ class AnchorType(models.TextChoices):
     NONE = "none", "None"
 
 
+class DailyStateQuerySet(models.QuerySet):
+    def of_batch(self, batch) -> DailyStateQuerySet:
+        """The states of a batch (an id or a Batch), found through its assignments."""
+        return self.filter(assignment__in=Assignment.objects.filter(batch=batch).values("pk"))
+
+    def in_container(self, container) -> DailyStateQuerySet:
+        """The states in a container (an id or a Container), through its assignments."""
+        return self.filter(
+            assignment__in=Assignment.objects.filter(container=container).values("pk")
+        )
+
+
 class DailyState(models.Model):
-    # No single-column indexes: the composite ones below serve every read, and each
-    # extra index would be written for every one of a farm's million rows.
     assignment = models.ForeignKey(
-        "farm.Assignment", on_delete=models.CASCADE, related_name="daily_states", db_index=False
+        "farm.Assignment",
+        on_delete=models.CASCADE,
+        related_name="daily_states",
+        db_index=False,
+        db_constraint=False,
     )
     batch = models.ForeignKey(
         "farm.Batch", on_delete=models.DO_NOTHING, db_constraint=False, db_index=False
@@ -57,16 +86,14 @@ class DailyState(models.Model):
     )
     computed_at = models.DateTimeField()
 
+    objects = DailyStateQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["assignment", "date"], name="state_unique_day"),
             models.CheckConstraint(
                 condition=models.Q(population__gte=0), name="state_population_nonneg"
             ),
-        ]
-        indexes = [
-            models.Index(fields=["batch", "date"], name="state_batch_date"),
-            models.Index(fields=["container", "date"], name="state_container_date"),
         ]
 
     def __str__(self) -> str:
