@@ -150,9 +150,12 @@ def _scope(windows: dict[int, dt.date]) -> tuple[tuple[str, str], list]:
 def _upsert_postgres(cursor, columns, windows, computed_at, nothing_stored, same_days) -> None:
     """COPY into a staging table, update or insert from it, delete what it no longer has.
 
-    Updating rows in place (the table keeps free space in its pages, so updates stay on
-    the page and touch no index) costs far less than deleting and re-inserting the
-    same keys, which leaves every unique key with a dead twin to check.
+    Rows are compared in place and only those whose numbers changed are rewritten (they
+    keep the time they were computed otherwise): a recompute of unchanged data costs
+    reads, not writes. An upsert (``INSERT ... ON CONFLICT DO UPDATE ... WHERE``) would
+    do the same in one statement but lock, and so write, every row it looks at. The
+    table keeps free space in its pages (migration 0005), so a changed row's new version
+    stays on its page and touches no index.
     """
     if not windows:
         prefix, rows, params = "", "farm_dailystate t WHERE false", []
@@ -175,21 +178,32 @@ def _upsert_postgres(cursor, columns, windows, computed_at, nothing_stored, same
     )
     # Empty also when called twice in one outer transaction (no commit in between).
     cursor.execute("DELETE FROM daily_state_staging")
-    names = ", ".join(name for name, _ in COLUMNS)
     if len(columns["assignment_id"]):
         _copy_binary(cursor, columns, computed_at, table="daily_state_staging")
-        values = [name for name, _ in COLUMNS if name not in ("assignment_id", "date")]
-        changes = ", ".join(f"{name} = EXCLUDED.{name}" for name in values)
+        names = [name for name, _ in COLUMNS]
+        values = [name for name in names if name not in ("assignment_id", "date")]
         compared = [name for name in values if name != "computed_at"]
-        old_row = ", ".join(f"farm_dailystate.{name}" for name in compared)
-        new_row = ", ".join(f"EXCLUDED.{name}" for name in compared)
-        # A row whose numbers did not change is not rewritten (it keeps the time it was
-        # computed): a recompute of unchanged data costs reads, not writes.
+        # The stored rows are found through the assignments' index, so the plan never
+        # reads the whole table, whatever the planner guesses of the staging table.
         cursor.execute(
-            f"INSERT INTO farm_dailystate ({names}) SELECT {names} FROM daily_state_staging "
-            f"ON CONFLICT (assignment_id, date) DO UPDATE SET {changes} "
-            f"WHERE ({old_row}) IS DISTINCT FROM ({new_row})"
+            f"UPDATE farm_dailystate t SET {', '.join(f'{n} = s.{n}' for n in values)} "
+            "FROM daily_state_staging s WHERE t.assignment_id = ANY(%s) "
+            "AND t.assignment_id = s.assignment_id AND t.date = s.date "
+            f"AND ({', '.join(f't.{n}' for n in compared)}) "
+            f"IS DISTINCT FROM ({', '.join(f's.{n}' for n in compared)})",
+            [list(windows)],
         )
+        if not same_days:
+            # Days not stored yet. ON CONFLICT: a writer outside the batch's lock (the
+            # command line beside a worker) may have stored one since the update.
+            cursor.execute(
+                f"INSERT INTO farm_dailystate ({', '.join(names)}) "
+                f"SELECT {', '.join(names)} FROM daily_state_staging s WHERE NOT EXISTS "
+                "(SELECT 1 FROM farm_dailystate t "
+                "WHERE t.assignment_id = s.assignment_id AND t.date = s.date) "
+                "ON CONFLICT (assignment_id, date) DO UPDATE SET "
+                + ", ".join(f"{n} = EXCLUDED.{n}" for n in values)
+            )
     if same_days:
         return
     cursor.execute(

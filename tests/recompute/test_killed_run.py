@@ -1,7 +1,7 @@
 """A recompute killed half-way leaves the previous rows intact (PostgreSQL).
 
 A real ``aquagrowth recompute`` process is stopped with SIGKILL while its transaction is
-inside the replacement of the batch's rows: it has deleted some of them and waits on
+inside the replacement of the batch's rows: it has rewritten some of them and waits on
 one row that this test holds locked. Nothing of the half-done work may be visible.
 """
 
@@ -19,7 +19,7 @@ from django.db import connection
 
 from aquagrowth.engine.runner import recompute_batch
 from aquagrowth.farm import models as m
-from tests.recompute.test_recompute import TODAY, stored
+from tests.recompute.test_recompute import STATE_FIELDS, TODAY, stored
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -42,6 +42,10 @@ def test_killed_recompute_leaves_previous_rows(small_batch, tmp_path):
     assert recompute_batch(small_batch.id, today=TODAY).ok
     before = stored(small_batch)
     last = m.DailyState.objects.filter(batch=small_batch).order_by("-id").first()
+    # Fish died on the batch's first day that nobody had recorded: every later row of
+    # every stay changes, so the recompute must rewrite them, the held one too.
+    first_deaths = m.MortalityEvent.objects.filter(batch=small_batch).order_by("event_date")[0]
+    m.MortalityEvent.objects.filter(pk=first_deaths.pk).update(count=first_deaths.count + 500)
 
     with (
         psycopg.connect(_dsn()) as blocker,
@@ -75,7 +79,6 @@ def test_killed_recompute_leaves_previous_rows(small_batch, tmp_path):
                 "--end",
                 TODAY.isoformat(),
                 "--no-progress",
-                "--force",
             ],
             env=env,
             stdout=subprocess.DEVNULL,
@@ -106,4 +109,8 @@ def test_killed_recompute_leaves_previous_rows(small_batch, tmp_path):
     assert stored(small_batch) == before
     # The server has ended the killed transaction: the next recompute goes through.
     assert recompute_batch(small_batch.id, today=TODAY).ok
-    assert stored(small_batch) == before
+    day = STATE_FIELDS.index("date")
+    after = {(row[0], row[day]): row for row in stored(small_batch)}
+    assert len(after) == len(before)
+    moved = [row for row in before if after[(row[0], row[day])] != row]
+    assert len(moved) > len(before) // 2  # the deaths reached the later days of every stay

@@ -173,19 +173,20 @@ def test_a_delete_during_a_recompute_waits_and_takes_the_new_rows_with_it(small_
     assert recompute_batch(small_batch.id, today=TODAY).ok
     gone = last_assignment(small_batch)
     last_row = m.DailyState.objects.filter(assignment=gone).order_by("-date").first()
+    # Deaths on the first day change every later row: the recompute must rewrite them.
+    first_deaths = m.MortalityEvent.objects.filter(batch=small_batch).order_by("event_date")[0]
+    m.MortalityEvent.objects.filter(pk=first_deaths.pk).update(count=first_deaths.count + 500)
     outcome: dict = {}
     with (
         psycopg.connect(_dsn()) as blocker,
         psycopg.connect(_dsn()) as deleter,
         psycopg.connect(_dsn(), autocommit=True) as observer,
     ):
-        # Hold one of the batch's rows: the forced recompute stops on it, inside its
+        # Hold one of the batch's rows: the recompute stops on it, inside its
         # transaction, after its key check.
         blocker.execute("SELECT 1 FROM farm_dailystate WHERE id = %s FOR UPDATE", [last_row.id])
         writer = threading.Thread(
-            target=lambda: outcome.update(
-                result=recompute_batch(small_batch.id, today=TODAY, force=True)
-            )
+            target=lambda: outcome.update(result=recompute_batch(small_batch.id, today=TODAY))
         )
         writer.start()
         assert _waits_for_lock(observer, "farm_dailystate")
