@@ -27,6 +27,7 @@ from aquagrowth.farm.models import (
     DailyState,
     LifecycleStage,
     Scenario,
+    TempSource,
     TransferStatus,
 )
 
@@ -193,7 +194,7 @@ def forward_projection(
             DailyState.objects.of_batch(batch)
             .filter(
                 date__gt=latest - dt.timedelta(days=BIAS_WINDOW_DAYS),
-                temp_source="measured",
+                temp_source=TempSource.MEASURED,
             )
             .values_list("container_id", "day_number", "temp_c")
         ),

@@ -5,6 +5,14 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from aquagrowth.analysis.growth_data import DAILY, WEEKLY
+from aquagrowth.engine.core.outputs import (
+    ANCHOR_TYPES,
+    FEED_SOURCES,
+    FLAGS,
+    MORTALITY_SOURCES,
+    TEMP_SOURCES,
+    WEIGHT_SOURCES,
+)
 from aquagrowth.farm.models import Assignment, Batch, DailyState
 
 
@@ -49,7 +57,27 @@ class DailyStateFilterSerializer(DateRangeSerializer):
     container = serializers.IntegerField(required=False)
 
 
+class CodeNameField(serializers.ChoiceField):
+    """A code column (stored as the engine's small integer) shown by the code's name."""
+
+    def __init__(self, names: tuple[str, ...], **kwargs) -> None:
+        self.names = names
+        super().__init__(choices=list(names), read_only=True, **kwargs)
+
+    def to_representation(self, value: int) -> str:
+        return self.names[value]
+
+
 class DailyStateSerializer(serializers.ModelSerializer):
+    anchor_type = CodeNameField(ANCHOR_TYPES, help_text="What fixed this day's weight, if any.")
+    weight_source = CodeNameField(WEIGHT_SOURCES)
+    temp_source = CodeNameField(TEMP_SOURCES)
+    mortality_source = CodeNameField(MORTALITY_SOURCES)
+    feed_source = CodeNameField(FEED_SOURCES)
+    flags = CodeNameField(
+        FLAGS, help_text="Comma-separated findings of the day, e.g. negative_tgc; empty: none."
+    )
+
     class Meta:
         model = DailyState
         fields = [

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connections
 
+from aquagrowth.engine.core.outputs import ANCHOR_TYPES, TEMP_SOURCES, WEIGHT_SOURCES
 from aquagrowth.farm.models import DailyState
 
 NUMERIC_FIELDS = (
@@ -28,7 +29,13 @@ NUMERIC_FIELDS = (
     "weight_confidence",
     "temp_confidence",
 )
-TEXT_FIELDS = ("anchor_type", "weight_source", "temp_source")
+CODE_NAMES = {
+    "anchor_type": ANCHOR_TYPES,
+    "weight_source": WEIGHT_SOURCES,
+    "temp_source": TEMP_SOURCES,
+}
+"""Code columns read here, each shown by the engine's name for its code (as the API is)."""
+TEXT_FIELDS = tuple(CODE_NAMES)
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,8 @@ def read_state_rows(
     for name, values in zip(NUMERIC_FIELDS, by_column, strict=False):
         columns[name] = np.array(values, dtype=np.float64)
     for name, values in zip(TEXT_FIELDS, by_column[len(NUMERIC_FIELDS) :], strict=True):
-        columns[name] = np.array(values, dtype=object)
+        names = np.array(CODE_NAMES[name], dtype=object)
+        columns[name] = names[np.array(values, dtype=np.int64)]
     columns["day_number"] = columns["day_number"].astype(np.int64)
     columns["assignment_id"] = columns["assignment_id"].astype(np.int64)
     return StateRows(columns)

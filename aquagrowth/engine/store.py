@@ -17,23 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection, transaction
 
-from aquagrowth.engine.core.outputs import (
-    ANCHOR_TYPES,
-    FEED_SOURCES,
-    FLAGS,
-    MORTALITY_SOURCES,
-    TEMP_SOURCES,
-    WEIGHT_SOURCES,
-    DailyStates,
-)
+from aquagrowth.engine.core.outputs import DailyStates
 from aquagrowth.engine.sql import run_counted
 from aquagrowth.farm.models import StateDigest
 
 PG_EPOCH = dt.date(2000, 1, 1)
 PG_EPOCH_DATETIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
-# (column, kind): kind is the binary type, or a tuple of names for a text code column.
-COLUMNS: tuple[tuple[str, object], ...] = (
+# (column, binary type); "?" marks a float column where NaN is stored as NULL. Codes
+# (anchor type, sources, flags) are the engine's own small integers.
+COLUMNS: tuple[tuple[str, str], ...] = (
     ("assignment_id", ">i8"),
     ("batch_id", ">i8"),
     ("container_id", ">i8"),
@@ -49,16 +42,16 @@ COLUMNS: tuple[tuple[str, object], ...] = (
     ("growth_kg", ">f8"),
     ("fcr", ">f8?"),
     ("tgc", ">f8?"),
-    ("anchor_type", ANCHOR_TYPES),
-    ("weight_source", WEIGHT_SOURCES),
+    ("anchor_type", ">i2"),
+    ("weight_source", ">i2"),
     ("weight_confidence", ">f8"),
-    ("temp_source", TEMP_SOURCES),
+    ("temp_source", ">i2"),
     ("temp_confidence", ">f8"),
-    ("mortality_source", MORTALITY_SOURCES),
+    ("mortality_source", ">i2"),
     ("mortality_confidence", ">f8"),
-    ("feed_source", FEED_SOURCES),
+    ("feed_source", ">i2"),
     ("feed_confidence", ">f8"),
-    ("flags", "flags"),
+    ("flags", ">i2"),
     ("computed_at", ">i8"),
 )
 
@@ -219,55 +212,34 @@ def _copy_binary(
 ) -> None:
     """COPY ... FROM STDIN (FORMAT BINARY), the rows built as numpy structured arrays.
 
-    Rows that share their NULLs and text codes share a fixed layout; each such group is
-    one structured array, so no Python object is made per value.
+    Every field has a fixed size except a NULL, which has none: rows that share their
+    NULLs share a layout, and each such group (a handful per batch) is one structured
+    array, so no Python object is made per value.
     """
     n = len(columns["assignment_id"])
     columns = dict(columns)
     columns["computed_at"] = np.full(
         n, int((computed_at - PG_EPOCH_DATETIME).total_seconds() * 1e6)
     )
-    key = np.zeros(n, dtype=np.int64)
-    radix = 1
-    for name, kind in COLUMNS:
-        if kind == ">f8?":
-            key += radix * np.isnan(columns[name])
-            radix *= 2
-        elif isinstance(kind, tuple) or kind == "flags":
-            size = len(FLAGS) if kind == "flags" else len(kind)
-            key += radix * columns[name]
-            radix *= size
-    groups, inverse = np.unique(key, return_inverse=True)
+    nullable = [name for name, kind in COLUMNS if kind.endswith("?")]
+    pattern = np.zeros(n, dtype=np.int64)
+    for bit, name in enumerate(nullable):
+        pattern |= np.isnan(columns[name]).astype(np.int64) << bit
     chunks = [b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)]
-    for g in range(len(groups)):
-        rows = np.flatnonzero(inverse == g)
-        first = rows[0]
+    for group in np.unique(pattern).tolist():
+        rows = np.flatnonzero(pattern == group)
+        null = {name for bit, name in enumerate(nullable) if group >> bit & 1}
         fields = [("n", ">i2")]
-        values = {}
         for name, kind in COLUMNS:
-            data = columns[name]
-            if kind == ">f8?":
-                if np.isnan(data[first]):
-                    fields.append((name + "_len", ">i4"))
-                    values[name + "_len"] = -1
-                    continue
-                kind = ">f8"
-            if isinstance(kind, tuple) or kind == "flags":
-                text = (FLAGS if kind == "flags" else kind)[int(data[first])].encode()
-                fields.append((name + "_len", ">i4"))
-                values[name + "_len"] = len(text)
-                if text:
-                    fields.append((name, f"S{len(text)}"))
-                    values[name] = text
-                continue
             fields.append((name + "_len", ">i4"))
-            values[name + "_len"] = np.dtype(kind).itemsize
-            fields.append((name, kind))
-            values[name] = data[rows]
-        block = np.zeros(len(rows), dtype=np.dtype(fields))
+            if name not in null:
+                fields.append((name, kind.rstrip("?")))
+        block = np.empty(len(rows), dtype=np.dtype(fields))
         block["n"] = len(COLUMNS)
-        for field, value in values.items():
-            block[field] = value
+        for name, kind in COLUMNS:
+            block[name + "_len"] = -1 if name in null else np.dtype(kind.rstrip("?")).itemsize
+            if name not in null:
+                block[name] = columns[name][rows]
         chunks.append(block.tobytes())
     chunks.append(struct.pack(">h", -1))
     names = ", ".join(name for name, _ in COLUMNS)
@@ -290,12 +262,8 @@ def _executemany(cursor, columns: dict[str, np.ndarray], computed_at: dt.datetim
         data = columns[name]
         if name == "date":
             out.append([(PG_EPOCH + dt.timedelta(days=int(d))).isoformat() for d in data])
-        elif kind == ">f8?":
+        elif kind.endswith("?"):
             out.append([None if v != v else v for v in data.tolist()])
-        elif kind == "flags":
-            out.append([FLAGS[i] for i in data.tolist()])
-        elif isinstance(kind, tuple):
-            out.append([kind[i] for i in data.tolist()])
         else:
             out.append(data.tolist())
     names = ", ".join(name for name, _ in COLUMNS)

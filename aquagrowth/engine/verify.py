@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from aquagrowth.engine.sql import columns, fetch
+from aquagrowth.farm.models import AnchorType
 
 SPIKE_CUBE_ROOT_G = 0.1
 """A day's change of the cube root of a batch's mean weight (g^(1/3)) beyond which it is a
@@ -94,7 +95,7 @@ def _check_batch_series(result: Verification, where: str, params: list) -> None:
     """Batch totals per day: fish never appear, and the mean weight never jumps."""
     rows = fetch(
         "SELECT batch_id, date, SUM(population), SUM(biomass_kg), "
-        "SUM(CASE WHEN anchor_type <> 'none' THEN 1 ELSE 0 END) "
+        f"SUM(CASE WHEN anchor_type <> {AnchorType.NONE.value} THEN 1 ELSE 0 END) "
         f"FROM farm_dailystate {where} GROUP BY batch_id, date ORDER BY batch_id, date",
         params,
     )

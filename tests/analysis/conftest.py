@@ -39,13 +39,13 @@ def state(assignment: m.Assignment, date: dt.date, population: int, weight_g: fl
         "fcr": None,
         "tgc": 2.5,
         "anchor_type": m.AnchorType.NONE,
-        "weight_source": "scenario_tgc",
+        "weight_source": m.WeightSource.SCENARIO_TGC,
         "weight_confidence": 0.5,
-        "temp_source": "profile",
+        "temp_source": m.TempSource.PROFILE,
         "temp_confidence": 0.5,
-        "mortality_source": "recorded",
+        "mortality_source": m.MortalitySource.RECORDED,
         "mortality_confidence": 1.0,
-        "feed_source": "recorded",
+        "feed_source": m.FeedSource.RECORDED,
         "feed_confidence": 1.0,
     }
     values.update(extra)
@@ -115,7 +115,14 @@ def _build_batch(number, start, species, stages, containers, with_scenario):
         for date in dates(start, transfer - dt.timedelta(days=1)):
             d = (date - start).days + 1
             rows.append(
-                state(tray, date, opening - d, 0.2 + 0.01 * d, temp_source="measured", temp_c=9.0)
+                state(
+                    tray,
+                    date,
+                    opening - d,
+                    0.2 + 0.01 * d,
+                    temp_source=m.TempSource.MEASURED,
+                    temp_c=9.0,
+                )
             )
         m.TransferAction.objects.create(
             batch=batch,
@@ -151,7 +158,7 @@ def _build_batch(number, start, species, stages, containers, with_scenario):
     for row in rows:
         if row.assignment_id == tray1.id and row.date == sample_day:
             row.anchor_type = m.AnchorType.GROWTH_SAMPLE
-            row.weight_source = "measured"
+            row.weight_source = m.WeightSource.MEASURED
     m.DailyState.objects.bulk_create(rows)
     if with_scenario:
         scenario = m.Scenario.objects.create(batch=batch, name="Plan A", harvest_weight_g=5000)

@@ -230,7 +230,7 @@ def test_forward_projection_reaches_harvest_weight(api, growth_batch):
 def test_forward_projection_is_later_for_colder_water(api, species, stages, containers):
     warm = build_batch("WARM", START, species, stages, containers)
     cold = build_batch("COLD", START, species, stages, containers)
-    m.DailyState.objects.filter(batch=cold, temp_source="measured").update(temp_c=6.0)
+    m.DailyState.objects.filter(batch=cold, temp_source=m.TempSource.MEASURED).update(temp_c=6.0)
     warm_date = growth(api, warm)["forward_projection"]["harvest_date"]
     cold_date = growth(api, cold)["forward_projection"]["harvest_date"]
     assert cold_date > warm_date

@@ -53,8 +53,9 @@ def test_a_moved_event_recomputes_from_the_earlier_of_its_old_and_new_day(farm_b
     event.sample_date = feb_20
     event.save()
     assert [r.since for r in runs(batch)] == [feb_10, jan_20, jan_20]
-    assert m.DailyState.objects.get(assignment=parr, date=feb_20).anchor_type == "growth_sample"
-    assert m.DailyState.objects.get(assignment=parr, date=jan_20).anchor_type == "none"
+    anchor = m.DailyState.objects.filter(assignment=parr).values_list("anchor_type", flat=True)
+    assert anchor.get(date=feb_20) == m.AnchorType.GROWTH_SAMPLE
+    assert anchor.get(date=jan_20) == m.AnchorType.NONE
 
 
 def test_a_deleted_event_recomputes_from_its_day(farm_batch):

@@ -44,7 +44,7 @@ def test_rows_cover_every_assignment_day_and_fish_are_never_doubled(small_batch)
     assert moved == last_egg.population
     # The weighed transfer anchors the egg curve: its last day ends at the measured weight.
     assert last_egg.avg_weight_g == 0.35
-    assert last_egg.anchor_type == "transfer"
+    assert last_egg.anchor_type == m.AnchorType.TRANSFER
     assert result.rows == m.DailyState.objects.filter(batch=small_batch).count()
     assert any("temperature readings outside" in f for f in result.findings)
     run = m.RecomputeRun.objects.get(batch=small_batch)

@@ -29,7 +29,16 @@ from aquagrowth.farm.models.infrastructure import (
 from aquagrowth.farm.models.operations import RecomputeRun, RecomputeStatus
 from aquagrowth.farm.models.scenario import Scenario, ScenarioStage, TemperatureProfilePoint
 from aquagrowth.farm.models.species import LifecycleStage, Species
-from aquagrowth.farm.models.states import AnchorType, DailyState, StateDigest
+from aquagrowth.farm.models.states import (
+    AnchorType,
+    DailyState,
+    FeedSource,
+    MortalitySource,
+    StateDigest,
+    StateFlags,
+    TempSource,
+    WeightSource,
+)
 
 __all__ = [
     "AnchorType",
@@ -42,6 +51,7 @@ __all__ = [
     "DailyState",
     "EnvironmentalParameter",
     "EnvironmentalReading",
+    "FeedSource",
     "FeedingEvent",
     "FishObservation",
     "FreshwaterStation",
@@ -51,6 +61,7 @@ __all__ = [
     "Harvest",
     "LifecycleStage",
     "MortalityEvent",
+    "MortalitySource",
     "RecomputeRun",
     "RecomputeStatus",
     "Scenario",
@@ -60,8 +71,11 @@ __all__ = [
     "Sensor",
     "Species",
     "StateDigest",
+    "StateFlags",
+    "TempSource",
     "TemperatureProfilePoint",
     "TransferAction",
     "TransferStatus",
     "Weighing",
+    "WeightSource",
 ]

@@ -22,12 +22,51 @@ from django.db import models
 
 from aquagrowth.farm.models.batch import Assignment
 
+# The code columns hold small integers: the engine's own codes, each the position of its
+# name in the engine core's tuples (``engine/core/outputs.py``), which the API and the
+# page show. A code's meaning is stored in a million rows: append, never reorder (a test
+# holds these classes to the tuples).
 
-class AnchorType(models.TextChoices):
-    GROWTH_SAMPLE = "growth_sample", "Growth sample"
-    TRANSFER = "transfer", "Transfer with measured weight"
-    WEIGHING = "weighing", "Weighing (treatment or harvest)"
-    NONE = "none", "None"
+
+class AnchorType(models.IntegerChoices):
+    NONE = 0, "None"
+    GROWTH_SAMPLE = 1, "Growth sample"
+    TRANSFER = 2, "Transfer with measured weight"
+    WEIGHING = 3, "Weighing (treatment or harvest)"
+
+
+class WeightSource(models.IntegerChoices):
+    MEASURED = 0, "Measured"
+    ASSIMILATED = 1, "Assimilated"
+    SCENARIO_TGC = 2, "Scenario TGC"
+    HELD = 3, "Held"
+    MISSING = 4, "Missing"
+
+
+class TempSource(models.IntegerChoices):
+    MEASURED = 0, "Measured"
+    INTERPOLATED = 1, "Interpolated"
+    PROFILE = 2, "Profile"
+    CONTAINER_MEAN = 3, "Container mean"
+    MISSING = 4, "Missing"
+
+
+class MortalitySource(models.IntegerChoices):
+    RECORDED = 0, "Recorded"
+    MODEL = 1, "Model"
+    MISSING = 2, "Missing"
+
+
+class FeedSource(models.IntegerChoices):
+    RECORDED = 0, "Recorded"
+    NONE = 1, "None"
+
+
+class StateFlags(models.IntegerChoices):
+    NONE = 0, "None"
+    ABOVE_STAGE_MAX = 1, "Above the stage's maximum weight"
+    NEGATIVE_TGC = 2, "Negative TGC"
+    BOTH = 3, "Above the stage's maximum weight, negative TGC"
 
 
 class DailyStateQuerySet(models.QuerySet):
@@ -72,17 +111,19 @@ class DailyState(models.Model):
     growth_kg = models.FloatField(help_text="Biomass produced by growth this day (kg).")
     fcr = models.FloatField(null=True, help_text="Feed / growth over the trailing 7 days.")
     tgc = models.FloatField(null=True, help_text="TGC in force this day (observed or scenario).")
-    anchor_type = models.CharField(max_length=16, choices=AnchorType.choices)
-    weight_source = models.CharField(max_length=16)
+    anchor_type = models.PositiveSmallIntegerField(choices=AnchorType.choices)
+    weight_source = models.PositiveSmallIntegerField(choices=WeightSource.choices)
     weight_confidence = models.FloatField()
-    temp_source = models.CharField(max_length=16)
+    temp_source = models.PositiveSmallIntegerField(choices=TempSource.choices)
     temp_confidence = models.FloatField()
-    mortality_source = models.CharField(max_length=16)
+    mortality_source = models.PositiveSmallIntegerField(choices=MortalitySource.choices)
     mortality_confidence = models.FloatField()
-    feed_source = models.CharField(max_length=16)
+    feed_source = models.PositiveSmallIntegerField(choices=FeedSource.choices)
     feed_confidence = models.FloatField()
-    flags = models.CharField(
-        max_length=100, blank=True, help_text="Comma-separated findings, e.g. negative_tgc."
+    flags = models.PositiveSmallIntegerField(
+        choices=StateFlags.choices,
+        default=StateFlags.NONE,
+        help_text="Findings of the day (negative TGC, above max).",
     )
     computed_at = models.DateTimeField()
 
