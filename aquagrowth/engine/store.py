@@ -346,6 +346,8 @@ def store_batch(
             rewrite = {a: starts[a] for a in changed if a in starts}
         rows = window & np.isin(owners, list(rewrite))
         picked = {name: values[rows] for name, values in columns.items()}
+        if rewrite:
+            _lock_assignments(batch_id, list(rewrite))
         # Fingerprints before the rows: deleting an assignment removes its fingerprint
         # first, so a delete that comes while the rows are written waits on the
         # fingerprint for this commit, where it would otherwise hold the fingerprint,
@@ -397,10 +399,8 @@ def _stored(batch_id: int, assignment_ids: list[int]) -> dict[int, _StoredRows]:
     """Per assignment: the stored fingerprint, and the rows really stored (count, first and
     last day as days since ``PG_EPOCH``). Two queries.
 
-    The first also stands in for the foreign key the table does not have: it fails with
-    :class:`AssignmentsGone` when an assignment no longer exists, and on PostgreSQL
-    locks the assignments (``FOR KEY SHARE``, as a key check does) until the rows are
-    committed, so that none can be deleted in between.
+    The first also fails with :class:`AssignmentsGone` when an assignment no longer
+    exists (see :func:`_lock_assignments` for what keeps it there while rows are written).
     """
     if not assignment_ids:
         return {}
@@ -416,17 +416,11 @@ def _stored(batch_id: int, assignment_ids: list[int]) -> dict[int, _StoredRows]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT a.id, d.digest, d.rows FROM farm_assignment a "
-            f"LEFT JOIN farm_statedigest d ON d.assignment_id = a.id WHERE a.id {wanted}"
-            + (" FOR KEY SHARE OF a" if postgres else ""),
+            f"LEFT JOIN farm_statedigest d ON d.assignment_id = a.id WHERE a.id {wanted}",
             params,
         )
         fingerprints = {a: None if digest is None else (digest, rows) for a, digest, rows in cursor}
-        gone = sorted(set(assignment_ids) - set(fingerprints))
-        if gone:
-            raise AssignmentsGone(
-                f"assignments {', '.join(map(str, gone))} of batch {batch_id} were deleted "
-                "while it was computed; nothing stored (a new recompute leaves them out)"
-            )
+        _refuse_gone(batch_id, assignment_ids, fingerprints)
         cursor.execute(
             "SELECT assignment_id, COUNT(*), MIN(date), MAX(date) FROM farm_dailystate "
             f"WHERE assignment_id {wanted} GROUP BY assignment_id",
@@ -436,6 +430,34 @@ def _stored(batch_id: int, assignment_ids: list[int]) -> dict[int, _StoredRows]:
     return {
         a: _StoredRows(fingerprints[a], *present.get(a, (0, None, None))) for a in assignment_ids
     }
+
+
+def _lock_assignments(batch_id: int, assignment_ids: list[int]) -> None:
+    """Stand in for the foreign key the table does not have, once per write, not per row.
+
+    On PostgreSQL the assignments about to get rows are locked as a key check would lock
+    them (``FOR KEY SHARE``) until the rows are committed: a delete waits for the commit
+    (and its trigger then takes the new rows along), and one committed before fails the
+    write with :class:`AssignmentsGone`. Taken only when rows are written, so a recompute
+    that changes nothing writes nothing (not even a lock). SQLite's writer holds the
+    database from its first statement: nothing can be deleted meanwhile.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM farm_assignment WHERE id = ANY(%s) FOR KEY SHARE", [assignment_ids]
+        )
+        _refuse_gone(batch_id, assignment_ids, {a for (a,) in cursor})
+
+
+def _refuse_gone(batch_id: int, wanted: list[int], present) -> None:
+    gone = sorted(set(wanted) - set(present))
+    if gone:
+        raise AssignmentsGone(
+            f"assignments {', '.join(map(str, gone))} of batch {batch_id} were deleted "
+            "while it was computed; nothing stored (a new recompute leaves them out)"
+        )
 
 
 def _day_number(day: dt.date | str) -> int:
