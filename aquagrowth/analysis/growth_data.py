@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Max, Min, Q
+from django.db.models import Q
 
 from aquagrowth.analysis import performance, projections, series
 from aquagrowth.analysis.state_rows import read_state_rows
@@ -105,7 +105,7 @@ PLAN_COLUMNS = (
 
 
 def batch_info(batch: Batch) -> dict:
-    span = DailyState.objects.of_batch(batch).aggregate(first=Min("date"), last=Max("date"))
+    span = DailyState.objects.span_of_batch(batch)
     return {
         "id": batch.id,
         "number": batch.number,

@@ -171,9 +171,7 @@ def forward_projection(
     states = DailyState.objects.of_batch(batch)
     if assignment_id is not None:
         states = states.filter(assignment_id=assignment_id)
-    latest = (
-        DailyState.objects.of_batch(batch).order_by("-date").values_list("date", flat=True).first()
-    )
+    latest = DailyState.objects.span_of_batch(batch)["last"]
     if latest is None:
         return None
     current = list(

@@ -26,7 +26,7 @@ from aquagrowth.engine.core.assimilate import assimilate
 from aquagrowth.engine.core.outputs import DailyStates
 from aquagrowth.engine.load import LoadedBatch, load_batch
 from aquagrowth.engine.window import window
-from aquagrowth.farm.maintenance import analyze
+from aquagrowth.farm.maintenance import analyze, planner_rows
 from aquagrowth.farm.models import Batch, RecomputeRun, RecomputeStatus
 
 log = logging.getLogger("aquagrowth.engine")
@@ -222,9 +222,12 @@ def recompute_batches(
 
 def refresh_statistics(written: int) -> None:
     """After a run that wrote ``written`` rows: refresh the daily states' planner
-    statistics when that is many (a new farm's first computation), so that the next
-    reads are not planned for the table's old size."""
-    if written >= ANALYZE_AFTER_ROWS:
+    statistics when that is many (a new farm's first computation) or more than half of
+    what the planner believes the table holds (a small farm's first computation, a table
+    never sampled), so that the next reads are not planned for the table's old size."""
+    if not written or connection.vendor != "postgresql":
+        return
+    if written >= ANALYZE_AFTER_ROWS or written > planner_rows("farm_dailystate") / 2:
         analyze(
             ["farm_dailystate", "farm_statedigest"],
             columns={"farm_dailystate": ("assignment_id", "date")},

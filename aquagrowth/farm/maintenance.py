@@ -23,3 +23,10 @@ def analyze(tables: Iterable[str], columns: dict[str, tuple[str, ...]] | None = 
         for table in tables:
             names = ", ".join(f'"{c}"' for c in columns.get(table, ()))
             cursor.execute(f'ANALYZE "{table}"' + (f" ({names})" if names else ""))
+
+
+def planner_rows(table: str) -> float:
+    """The rows PostgreSQL's planner believes ``table`` holds; -1 when it never sampled it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+        return float(cursor.fetchone()[0])

@@ -180,6 +180,19 @@ def test_a_large_recompute_leaves_the_planner_knowing_the_table_size(small_batch
     assert known == results[0].written == m.DailyState.objects.count() > 0
 
 
+def test_a_small_farm_first_computation_also_leaves_the_planner_knowing_it(small_batch):
+    """Far fewer rows than a large run, but all the table holds: the planner must know."""
+    if connection.vendor != "postgresql":
+        pytest.skip("planner statistics are PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE farm_dailystate")  # the planner now believes it empty
+    results = list(runner.recompute_batches([small_batch.id], end=TODAY))
+    assert 0 < results[0].written < runner.ANALYZE_AFTER_ROWS
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'farm_dailystate'")
+        assert cursor.fetchone()[0] == results[0].written
+
+
 def test_rows_of_days_an_assignment_no_longer_covers_are_deleted(small_batch):
     def days_of(assignment) -> list[dt.date]:
         return list(

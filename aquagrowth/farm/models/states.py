@@ -18,7 +18,10 @@ carries only what that costs least to keep true:
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
+from django.db.models import Max, Min, OuterRef, Subquery
 
 from aquagrowth.farm.models.batch import Assignment
 
@@ -73,6 +76,20 @@ class DailyStateQuerySet(models.QuerySet):
     def of_batch(self, batch) -> DailyStateQuerySet:
         """The states of a batch (an id or a Batch), found through its assignments."""
         return self.filter(assignment__in=Assignment.objects.filter(batch=batch).values("pk"))
+
+    def span_of_batch(self, batch) -> dict[str, dt.date | None]:
+        """First and last day of a batch's states (``first``, ``last``; ``None`` without
+        states): two probes of the (assignment, date) index per stay, where a min and a
+        max over the batch's rows would read them all."""
+        stay = self.filter(assignment=OuterRef("pk")).values("date")
+        return (
+            Assignment.objects.filter(batch=batch)
+            .annotate(
+                first_day=Subquery(stay.order_by("date")[:1]),
+                last_day=Subquery(stay.order_by("-date")[:1]),
+            )
+            .aggregate(first=Min("first_day"), last=Max("last_day"))
+        )
 
     def in_container(self, container) -> DailyStateQuerySet:
         """The states in a container (an id or a Container), through its assignments."""
