@@ -13,19 +13,18 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from aquagrowth.analysis.growth_data import RECOMPUTE_HINT
-from aquagrowth.farm.models import Assignment, Batch, DailyState
+from aquagrowth.farm.models import Assignment, Batch
+from aquagrowth.farm.models.states import with_state_days
 
 
 @login_required
 def batch_list(request: HttpRequest) -> HttpResponse:
-    # Each stay's last day is one probe of the states' (assignment, date) index; the
-    # batch's is the latest of its stays'. A subquery per batch: a join would multiply rows.
-    stay_last = DailyState.objects.filter(assignment=OuterRef("pk")).order_by("-date")
+    # The batch's last day is the latest of its stays' (one index probe each). A subquery
+    # per batch: a join would multiply rows.
     latest = (
-        Assignment.objects.filter(batch=OuterRef("pk"))
-        .annotate(last=Subquery(stay_last.values("date")[:1]))
-        .order_by(F("last").desc(nulls_last=True))
-        .values("last")[:1]
+        with_state_days(Assignment.objects.filter(batch=OuterRef("pk")))
+        .order_by(F("last_day").desc(nulls_last=True))
+        .values("last_day")[:1]
     )
     batches = (
         Batch.objects.select_related("species")

@@ -72,6 +72,16 @@ class StateFlags(models.IntegerChoices):
     BOTH = 3, "Above the stage's maximum weight, negative TGC"
 
 
+def with_state_days(stays: models.QuerySet) -> models.QuerySet:
+    """Assignments annotated with their first and last day of states (``first_day``,
+    ``last_day``; null without states): each one probe of the (assignment, date) index."""
+    stay = DailyState.objects.filter(assignment=OuterRef("pk")).values("date")
+    return stays.annotate(
+        first_day=Subquery(stay.order_by("date")[:1]),
+        last_day=Subquery(stay.order_by("-date")[:1]),
+    )
+
+
 class DailyStateQuerySet(models.QuerySet):
     def of_batch(self, batch) -> DailyStateQuerySet:
         """The states of a batch (an id or a Batch), found through its assignments."""
@@ -81,14 +91,8 @@ class DailyStateQuerySet(models.QuerySet):
         """First and last day of a batch's states (``first``, ``last``; ``None`` without
         states): two probes of the (assignment, date) index per stay, where a min and a
         max over the batch's rows would read them all."""
-        stay = self.filter(assignment=OuterRef("pk")).values("date")
-        return (
-            Assignment.objects.filter(batch=batch)
-            .annotate(
-                first_day=Subquery(stay.order_by("date")[:1]),
-                last_day=Subquery(stay.order_by("-date")[:1]),
-            )
-            .aggregate(first=Min("first_day"), last=Max("last_day"))
+        return with_state_days(Assignment.objects.filter(batch=batch)).aggregate(
+            first=Min("first_day"), last=Max("last_day")
         )
 
     def in_container(self, container) -> DailyStateQuerySet:
