@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from aquagrowth.farm import daily_temperature
@@ -15,6 +16,16 @@ from aquagrowth.farm import models as m
 
 START = dt.date(2024, 1, 1)
 TODAY = dt.date(2024, 6, 1)
+
+
+def server_dsn() -> str:
+    """The test database as a libpq connection string: for connections of a test's own
+    (a second writer, a lock holder, an observer) beside Django's."""
+    settings = connection.settings_dict
+    return (
+        f"host={settings['HOST'] or '127.0.0.1'} port={settings['PORT'] or 5432} "
+        f"user={settings['USER']} dbname={settings['NAME']}"
+    )
 
 
 def build_batch(number: str, stages, containers, *, days_egg: int = 40, days_fry: int = 60):

@@ -19,6 +19,7 @@ from django.db import connection
 
 from aquagrowth.engine.runner import recompute_batch
 from aquagrowth.farm import models as m
+from tests.recompute.conftest import server_dsn
 from tests.recompute.test_recompute import STATE_FIELDS, TODAY, stored
 
 pytestmark = [
@@ -28,14 +29,6 @@ pytestmark = [
         reason="needs PostgreSQL: SIGKILL of a separate writer process",
     ),
 ]
-
-
-def _dsn() -> str:
-    settings = connection.settings_dict
-    return (
-        f"host={settings['HOST'] or '127.0.0.1'} port={settings['PORT'] or 5432} "
-        f"user={settings['USER']} dbname={settings['NAME']}"
-    )
 
 
 def test_killed_recompute_leaves_previous_rows(small_batch, tmp_path):
@@ -48,8 +41,8 @@ def test_killed_recompute_leaves_previous_rows(small_batch, tmp_path):
     m.MortalityEvent.objects.filter(pk=first_deaths.pk).update(count=first_deaths.count + 500)
 
     with (
-        psycopg.connect(_dsn()) as blocker,
-        psycopg.connect(_dsn(), autocommit=True) as observer,
+        psycopg.connect(server_dsn()) as blocker,
+        psycopg.connect(server_dsn(), autocommit=True) as observer,
     ):
         blocker.execute("SELECT 1 FROM farm_dailystate WHERE id = %s FOR UPDATE", [last.id])
         env = {

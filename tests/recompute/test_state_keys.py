@@ -20,6 +20,7 @@ from django.db import connection
 from aquagrowth.engine import runner, store
 from aquagrowth.engine.runner import compute_batch, recompute_batch
 from aquagrowth.farm import models as m
+from tests.recompute.conftest import server_dsn
 from tests.recompute.test_recompute import TODAY, stored
 
 postgres_only = pytest.mark.skipif(
@@ -107,14 +108,6 @@ def test_the_runner_names_the_deleted_assignment_and_a_retry_succeeds(small_batc
     assert retried.assignments == 2 and orphans() == 0
 
 
-def _dsn() -> str:
-    settings = connection.settings_dict
-    return (
-        f"host={settings['HOST'] or '127.0.0.1'} port={settings['PORT'] or 5432} "
-        f"user={settings['USER']} dbname={settings['NAME']}"
-    )
-
-
 def _waits_for_lock(
     observer, query_part: str = "", pid: int | None = None, seconds: float = 30
 ) -> bool:
@@ -142,8 +135,8 @@ def test_a_delete_committed_during_the_store_is_refused_not_orphaned(small_batch
     gone = last_assignment(small_batch)
     computed = compute_batch(small_batch.id, today=TODAY)
     with (
-        psycopg.connect(_dsn()) as deleter,
-        psycopg.connect(_dsn(), autocommit=True) as observer,
+        psycopg.connect(server_dsn()) as deleter,
+        psycopg.connect(server_dsn(), autocommit=True) as observer,
     ):
         delete_by_sql(deleter.cursor(), gone.id)
         seen: dict = {}
@@ -178,9 +171,9 @@ def test_a_delete_during_a_recompute_waits_and_takes_the_new_rows_with_it(small_
     m.MortalityEvent.objects.filter(pk=first_deaths.pk).update(count=first_deaths.count + 500)
     outcome: dict = {}
     with (
-        psycopg.connect(_dsn()) as blocker,
-        psycopg.connect(_dsn()) as deleter,
-        psycopg.connect(_dsn(), autocommit=True) as observer,
+        psycopg.connect(server_dsn()) as blocker,
+        psycopg.connect(server_dsn()) as deleter,
+        psycopg.connect(server_dsn(), autocommit=True) as observer,
     ):
         # Hold one of the batch's rows: the recompute stops on it, inside its
         # transaction, after its key check.
