@@ -306,8 +306,10 @@ def _profile_temp(inputs: BatchInputs, day_number: int) -> float | None:
     if day_number >= pts[-1][0]:
         return pts[-1][1]
     for (x0, y0), (x1, y1) in itertools.pairwise(pts):
-        if x0 <= day_number <= x1:
-            return y0 + (y1 - y0) * (day_number - x0) / (x1 - x0)
+        # A profile day gives its own value exactly (a day after it is reached from it):
+        # where the profile reaches 0 degC, a hair above 0 would grow fish that don't.
+        if x0 <= day_number < x1:
+            return y0 + (y1 - y0) / (x1 - x0) * (day_number - x0)
     raise AssertionError("unreachable")
 
 

@@ -431,6 +431,21 @@ def test_profile_temperature_between_profile_days(engine):
     assert col(s, "avg_weight_g")[0] == approx((2.0 + 0.01) ** 3)
 
 
+def test_a_profile_day_of_0_degc_grows_nothing_between_equal_samples(engine):
+    inputs = build(
+        4,
+        [Stay(0, 4, 1000, 8.0)],
+        scenario=scenario(tgc=[2.5], profile=[(1, 2.8), (4, 0.0), (6, 0.0)]),
+        samples=[(0, 2, 30, 30 * 8.0), (0, 3, 30, 30 * 8.0)],
+    )
+    s = engine(inputs)
+    # day number 4 is a profile day of 0.0 degC: exactly 0, not a rounding hair above it,
+    # so the segment from the sample of day 2 to that of day 3 has no degree-days and no TGC
+    assert col(s, "temp_c")[3] == 0.0
+    assert math.isnan(col(s, "tgc")[3])
+    assert col(s, "avg_weight_g")[2:] == approx([8.0, 8.0])
+
+
 def test_no_temperature_at_all_is_missing_and_grows_nothing(engine):
     inputs = build(3, [Stay(0, 3, 1000, 8.0)], scenario=scenario(tgc=[2.5], profile=()))
     s = engine(inputs)
