@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aquagrowth.engine.core.growth import effective_temperature
+from aquagrowth.engine.core.growth import cube_root, effective_temperature, root_after
 from aquagrowth.engine.core.inputs import FloatArray, IntArray
 
 UNKNOWN_DAY = -1
@@ -132,16 +132,16 @@ def project_growth(
     stages = np.empty(days, dtype=np.int64)
     # Within one stage the recursion is a cumulative sum in cube-root space, so the
     # horizon is computed one stage segment at a time rather than one day at a time.
-    root = float(np.cbrt(weight_g))
+    root = float(cube_root(weight_g))
     weight = float(weight_g)  # kept beside its cube root so a bound is compared exactly
     fish = float(population)
     current = int(stage)
     day = 0
     while day < days:
         current = _stage_on(day, current, weight, plan, n_stages)
-        rate = float(plan.tgc[current])
-        growth_rate = 0.0 if math.isnan(rate) else rate / 1000.0
-        roots = np.maximum(root + growth_rate * np.cumsum(temps[day:]), 0.0)
+        tgc = float(plan.tgc[current])
+        tgc = 0.0 if math.isnan(tgc) else tgc
+        roots = np.maximum(root_after(root, tgc, np.cumsum(temps[day:])), 0.0)
         segment_weights = roots**3
         stop = days
         if current + 1 < n_stages:

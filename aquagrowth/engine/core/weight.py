@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from aquagrowth.engine.core.growth import fitted_tgc, weight_after, weight_between
 from aquagrowth.engine.core.inputs import SELECTION_AVERAGE, FloatArray, IntArray
 from aquagrowth.engine.core.outputs import ANCHOR_TYPES, WEIGHT_SOURCES
 
@@ -156,11 +157,11 @@ def segment_weights(
     segment's mode: TGC growth in cube-root space over the degree-days since the
     segment's start, a straight line in cube-root space over days where no degree-days
     accrued, the start weight held, or unknown."""
-    root_s = np.cbrt(w_start)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        by_temp = root_s + np.where(np.isnan(tgc), 0.0, tgc) / 1000.0 * degree_days
-        by_days = root_s + (point - start) / (end - start) * (np.cbrt(w_end) - root_s)
-    weight = np.where(mode == LINEAR, by_days, by_temp) ** 3
+    weight = weight_after(w_start, np.where(np.isnan(tgc), 0.0, tgc), degree_days)
+    linear = mode == LINEAR
+    if linear.any():
+        fraction = (point[linear] - start[linear]) / (end[linear] - start[linear])
+        weight[linear] = weight_between(w_start[linear], w_end[linear], fraction)
     weight = np.where(mode == HOLD, w_start, weight)
     weight[mode == UNKNOWN] = np.nan
     return weight
@@ -238,15 +239,14 @@ def weight_curve(
         degree_days = cumulative_temp[e] - cumulative_temp[s]
         if target is not None:
             if degree_days > 0:
-                tgc = 1000.0 * (np.cbrt(target) - np.cbrt(w_s)) / degree_days
-                segments.append((s, e, w_s, tgc, REFIT, target))
+                segments.append((s, e, w_s, fitted_tgc(w_s, target, degree_days), REFIT, target))
             else:
                 segments.append((s, e, w_s, math.nan, LINEAR, target))
             return target
         if math.isnan(scenario_tgc):
             segments.append((s, e, w_s, math.nan, HOLD, w_s))
             return w_s
-        projected = float((np.cbrt(w_s) + scenario_tgc / 1000.0 * degree_days) ** 3)
+        projected = float(weight_after(w_s, scenario_tgc, degree_days))
         segments.append((s, e, w_s, scenario_tgc, SCENARIO, projected))
         return projected
 
