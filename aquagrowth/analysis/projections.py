@@ -17,10 +17,10 @@ from aquagrowth.engine.core.projection import (
     UNKNOWN_DAY,
     StagePlan,
     pooled_weight,
-    profile_temperature,
     project_growth,
     temperature_bias,
 )
+from aquagrowth.engine.core.temperature import profile_temperature
 from aquagrowth.farm.models import (
     Assignment,
     Batch,

@@ -30,6 +30,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 
 from aquagrowth.distributed.dispatch import recompute_after_commit
 from aquagrowth.distributed.pending import earliest
+from aquagrowth.engine.core.temperature import INTERPOLATION_REACH_DAYS
 from aquagrowth.farm import models as m
 from aquagrowth.farm.models.environment import TEMPERATURE_CODE
 from aquagrowth.farm.signals import triggers_enabled
@@ -43,9 +44,6 @@ EVENT_DAY_FIELDS: dict[type[Model], str] = {
     m.Harvest: "harvest_date",
 }
 """Event model -> the field holding its day."""
-
-INTERPOLATION_REACH_DAYS = 7
-"""A measured temperature day is used to interpolate this many days on either side."""
 
 Windows = dict[int, dt.date | None]
 """Batch id -> first day to recompute."""

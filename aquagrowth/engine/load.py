@@ -15,11 +15,12 @@ from django.db import connection
 
 from aquagrowth.engine.core import inputs as core
 from aquagrowth.engine.core.outputs import Finding
+from aquagrowth.engine.core.temperature import INTERPOLATION_REACH_DAYS
 from aquagrowth.engine.sql import columns, fetch, read_columns
 from aquagrowth.farm.models import Batch, ScenarioStage, TemperatureProfilePoint, TransferStatus
+from aquagrowth.farm.models.environment import VALID_TEMPERATURE_C
 from aquagrowth.farm.models.events import SelectionMethod
 
-READING_MARGIN_DAYS = 7
 _SELECTION = {
     SelectionMethod.AVERAGE: core.SELECTION_AVERAGE,
     SelectionMethod.LARGEST: core.SELECTION_LARGEST,
@@ -240,6 +241,7 @@ def load_batch(
         feed=feed,
         temperature=temperature,
         start_date=start,
+        valid_temp_range_c=VALID_TEMPERATURE_C,
     )
     return LoadedBatch(
         inputs=loaded_inputs,
@@ -296,7 +298,7 @@ def _load_temperature(
         if hi <= lo:
             continue
         spans = windows.setdefault(container, [])
-        spans.append([int(lo) - READING_MARGIN_DAYS, int(hi) + READING_MARGIN_DAYS])
+        spans.append([int(lo) - INTERPOLATION_REACH_DAYS, int(hi) + INTERPOLATION_REACH_DAYS])
     values: list = []
     params: list = []
     for container, spans in windows.items():

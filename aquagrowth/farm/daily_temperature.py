@@ -13,9 +13,8 @@ import datetime as dt
 from django.db import connection
 from django.db.models.signals import post_delete, post_save, pre_save
 
-from aquagrowth.engine.core.temperature import VALID_RANGE_C
 from aquagrowth.farm.models import EnvironmentalReading
-from aquagrowth.farm.models.environment import TEMPERATURE_CODE
+from aquagrowth.farm.models.environment import TEMPERATURE_CODE, VALID_TEMPERATURE_C
 
 
 def _reading_date() -> str:
@@ -48,7 +47,7 @@ def refresh(
         params.append(end)
         reading_where.append("reading_time < %s")
         reading_params.append(dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC))
-    low, high = VALID_RANGE_C
+    low, high = VALID_TEMPERATURE_C
     valid = f"r.value BETWEEN {low} AND {high}"
     reading_filter = "".join(f" AND r.{w}" for w in reading_where)
     with connection.cursor() as cursor:

@@ -12,10 +12,10 @@ from aquagrowth.engine.core.projection import (
     UNKNOWN_DAY,
     StagePlan,
     pooled_weight,
-    profile_temperature,
     project_growth,
     temperature_bias,
 )
+from aquagrowth.engine.core.temperature import profile_temperature
 
 
 def plan(tgc, rate, max_weight, start=None) -> StagePlan:

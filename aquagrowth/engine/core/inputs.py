@@ -129,6 +129,9 @@ class BatchInputs:
     temperature: ContainerDays = field(default_factory=ContainerDays)
     start_date: datetime.date | None = None
     """The batch's first day, so that findings can name dates."""
+    valid_temp_range_c: tuple[float, float] | None = None
+    """Readings outside this range (degC) were sensor faults (the farm's rule, applied
+    where the daily means are made), so that findings can name it; None when unknown."""
 
     @property
     def n_assignments(self) -> int:

@@ -73,33 +73,6 @@ class Projection:
         return self.population * self.weight_g / 1000.0
 
 
-def profile_temperature(
-    day_number: IntArray, profile_day_number: IntArray, profile_temp_c: FloatArray
-) -> FloatArray:
-    """Planned temperature (degC) on each day number, linear between profile points.
-
-    Flat before the first and after the last point, as the engine reads the profile.
-
-    Parameters
-    ----------
-    day_number : day numbers (1 = the batch's first day)
-    profile_day_number : day numbers of the profile's points (ascending)
-    profile_temp_c : planned temperature (degC) at those points
-
-    Returns
-    -------
-    Temperature (degC) per day number; NaN everywhere when the profile is empty.
-    """
-    days = np.asarray(day_number, dtype=np.float64)
-    if len(profile_day_number) == 0:
-        return np.full(days.shape, np.nan)
-    return np.interp(
-        days,
-        np.asarray(profile_day_number, dtype=np.float64),
-        np.asarray(profile_temp_c, dtype=np.float64),
-    )
-
-
 def project_growth(
     weight_g: float,
     population: float,

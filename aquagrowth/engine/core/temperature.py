@@ -1,8 +1,14 @@
 """Water temperature of a container on each day, from readings, gaps and the plan.
 
 The first that exists wins (see docs/engine.md): the mean of the day's valid readings;
-a linear interpolation between measured days at most ``MAX_GAP_DAYS`` away on each side;
-the scenario's temperature profile; the container's mean measured temperature.
+a linear interpolation between measured days at most ``INTERPOLATION_REACH_DAYS`` away on
+each side; the scenario's temperature profile; the container's mean measured temperature.
+
+This module owns the profile's interpolation (the engine and the projections read the
+plan through :func:`profile_temperature`) and the interpolation's reach (the loader reads
+readings that far beyond a batch's stays, the triggers recompute that far around a new
+reading). Which readings are valid is the farm's rule (``farm.models.environment``):
+the farm's per-day table holds only valid readings' means and counts the others.
 """
 
 from __future__ import annotations
@@ -12,9 +18,9 @@ import numpy as np
 from aquagrowth.engine.core.inputs import FloatArray, IntArray
 from aquagrowth.engine.core.outputs import TEMP_SOURCES
 
-MAX_GAP_DAYS = 7
-VALID_RANGE_C = (-2.0, 35.0)
-"""Readings outside this range (degC) are sensor faults; the loader drops and counts them."""
+INTERPOLATION_REACH_DAYS = 7
+"""A day without readings takes a value interpolated between the nearest measured days
+when both lie at most this many days away (days)."""
 
 MEASURED, INTERPOLATED, PROFILE, CONTAINER_MEAN, MISSING = (
     TEMP_SOURCES.index(s)
@@ -27,12 +33,24 @@ def profile_temperature(
 ) -> FloatArray:
     """Planned temperature (degC) on each day number, linear between profile days.
 
-    Flat before the first and after the last profile day; NaN without a profile.
+    Parameters
+    ----------
+    day_number : day numbers (1 = the batch's first day)
+    profile_day_number : day numbers of the profile's points, in any order
+    profile_temp_c : planned temperature (degC) at those points
+
+    Returns
+    -------
+    Temperature (degC) per day number: a profile day gives its own value exactly, days
+    between two profile days lie on the line between them, days before the first and
+    after the last take that day's value. NaN everywhere when the profile is empty.
     """
+    days = np.asarray(day_number)
     if len(profile_day_number) == 0:
-        return np.full(len(day_number), np.nan)
-    order = np.argsort(profile_day_number, kind="stable")
-    return np.interp(day_number, profile_day_number[order], profile_temp_c[order])
+        return np.full(days.shape, np.nan)
+    profile_days = np.asarray(profile_day_number)
+    order = np.argsort(profile_days, kind="stable")
+    return np.interp(days, profile_days[order], np.asarray(profile_temp_c)[order])
 
 
 def interpolation_confidence(gap_days: FloatArray) -> FloatArray:
@@ -93,8 +111,8 @@ def row_temperature(
             ~on_day
             & has_prev
             & has_next
-            & (row_day - a <= MAX_GAP_DAYS)
-            & (b - row_day <= MAX_GAP_DAYS)
+            & (row_day - a <= INTERPOLATION_REACH_DAYS)
+            & (b - row_day <= INTERPOLATION_REACH_DAYS)
         )
         temp[on_day] = m_c[at[on_day]]
         source[on_day] = MEASURED

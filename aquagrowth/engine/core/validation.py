@@ -192,12 +192,14 @@ def report_sensor_faults(inputs: BatchInputs, findings: list[Finding]) -> None:
     if len(temp.rejected) == 0:
         return
     totals = np.bincount(temp.container, weights=temp.rejected, minlength=len(inputs.container_ids))
+    valid = inputs.valid_temp_range_c
+    outside = f"outside {valid[0]:g}..{valid[1]:g} degC" if valid else "outside the valid range"
     for c in np.flatnonzero(totals):
         findings.append(
             Finding(
                 "sensor_fault",
                 f"container {inputs.container_ids[c]}: {int(totals[c])} temperature readings "
-                "outside -2..35 degC ignored",
+                f"{outside} ignored",
             )
         )
 

@@ -5,6 +5,11 @@ from django.db import models
 TEMPERATURE_CODE = "temperature"
 """The stable code by which the engine finds water temperature (never a display name)."""
 
+VALID_TEMPERATURE_C = (-2.0, 35.0)
+"""Water temperature readings (degC) outside this range are sensor faults: the per-day
+table (``farm.daily_temperature``) leaves them out of the day's mean and counts them, and
+the engine reports the count."""
+
 
 class EnvironmentalParameter(models.Model):
     code = models.SlugField(max_length=32, unique=True, help_text="Stable code, e.g. temperature.")

@@ -17,7 +17,9 @@ from aquagrowth.farm.csvio.kinds.base import Bad, Kind, Row, find, today
 
 READING_WINDOW_DAYS = 7
 """Readings this many days either side of a batch's stays go with the batch on export:
-the engine interpolates temperature across gaps of up to 7 days."""
+the engine interpolates temperature from measured days up to this far away. It is the
+engine core's ``INTERPOLATION_REACH_DAYS``, which the farm may not import (the farm knows
+nothing of the engine); ``tests/farm/test_reading_window.py`` holds the two equal."""
 
 
 def _in_batches(queryset, batch_ids: set[int] | None):
