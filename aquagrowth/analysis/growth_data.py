@@ -15,6 +15,7 @@ from django.db.models import Q
 
 from aquagrowth.analysis import performance, projections, series
 from aquagrowth.analysis.state_rows import read_state_rows
+from aquagrowth.engine.core.feed import FCR_WINDOW_DAYS
 from aquagrowth.farm.models import Assignment, Batch, DailyState, GrowthSample
 
 DAILY, WEEKLY = "daily", "weekly"
@@ -212,9 +213,7 @@ def _plan_for_query(
 def growth_data(batch: Batch, query: GrowthQuery) -> dict:
     """The combined growth data of ``batch`` for ``query`` (see the module docstring)."""
     # Six days before the range so the trailing 7-day FCR of its first days is complete.
-    lead = (
-        None if query.start is None else query.start - dt.timedelta(days=series.FCR_WINDOW_DAYS - 1)
-    )
+    lead = None if query.start is None else query.start - dt.timedelta(days=FCR_WINDOW_DAYS - 1)
     rows = read_state_rows(batch.id, lead, query.end, query.assignment_id)
     daily = series.daily(rows, batch.start_date)
     keep = _in_range(daily["date"], query)

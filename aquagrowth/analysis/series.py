@@ -14,9 +14,7 @@ import datetime as dt
 import numpy as np
 
 from aquagrowth.analysis.state_rows import StateRows
-
-FCR_WINDOW_DAYS = 7
-EPOCH = dt.date(1970, 1, 1)
+from aquagrowth.engine.core.feed import trailing_fcr
 
 Series = dict[str, np.ndarray]
 
@@ -74,7 +72,10 @@ def daily(rows: StateRows, start_date: dt.date) -> Series:
         series[name] = np.bincount(index, np.nan_to_num(rows[name]), size)
     for name in ("temp_c", "tgc", "weight_confidence", "temp_confidence"):
         series[name] = _weighted_mean(index, size, rows[name], population)
-    series["fcr"] = trailing_fcr(days, series["feed_kg"], series["growth_kg"])
+    # Over calendar days (a day without rows adds nothing); any positive growth counts.
+    series["fcr"] = trailing_fcr(
+        series["feed_kg"], series["growth_kg"], day=days, growth_above_kg=0.0
+    )
     anchored = rows["anchor_type"] != "none"
     series["anchor_type"] = np.full(size, "none", dtype=object)
     series["anchor_type"][index[anchored]] = rows["anchor_type"][anchored]
@@ -83,28 +84,6 @@ def daily(rows: StateRows, start_date: dt.date) -> Series:
     series["containers"] = np.bincount(index, minlength=size).astype(np.float64)
     series["date"] = day_dates(days, start_date)
     return series
-
-
-def trailing_fcr(day_number: np.ndarray, feed_kg: np.ndarray, growth_kg: np.ndarray):
-    """Feed / growth (kg/kg) summed over each day and the 6 before; NaN if growth <= 0 or no feed.
-
-    Summing before dividing is what keeps one day of little growth from spiking the ratio.
-    """
-    if day_number.size == 0:
-        return np.empty(0)
-    first = int(day_number[0])
-    dense = int(day_number[-1]) - first + 1
-    feed = np.zeros(dense + 1)
-    growth = np.zeros(dense + 1)
-    feed[day_number - first + 1] = feed_kg
-    growth[day_number - first + 1] = growth_kg
-    feed_sum, growth_sum = np.cumsum(feed), np.cumsum(growth)
-    at = day_number - first + 1
-    before = np.maximum(at - FCR_WINDOW_DAYS, 0)
-    feed_window = feed_sum[at] - feed_sum[before]
-    growth_window = growth_sum[at] - growth_sum[before]
-    fcr = _ratio(feed_window, growth_window)
-    return np.where(feed_window > 0, fcr, np.nan)
 
 
 def weekly(day: Series) -> Series:
