@@ -16,6 +16,7 @@ from django.db.models import Q
 from aquagrowth.analysis import performance, projections, series
 from aquagrowth.analysis.state_rows import read_state_rows
 from aquagrowth.engine.core.feed import FCR_WINDOW_DAYS
+from aquagrowth.engine.scenario import ScenarioInForce, read_scenario
 from aquagrowth.farm.models import Assignment, Batch, DailyState, GrowthSample
 
 DAILY, WEEKLY = "daily", "weekly"
@@ -191,7 +192,7 @@ def _in_range(dates: np.ndarray, query: GrowthQuery) -> np.ndarray:
 
 
 def _plan_for_query(
-    plan: dict, batch: Batch, query: GrowthQuery, model, shown_dates: np.ndarray
+    plan: dict, batch: Batch, query: GrowthQuery, planned: ScenarioInForce, shown_dates: np.ndarray
 ) -> dict:
     """The scenario curve clipped to the range, one point per day or per ISO week."""
     plan = dict(plan)
@@ -202,7 +203,7 @@ def _plan_for_query(
         week = series.weekly_points(plan["date"], shown_dates)
         plan = {name: values[week] for name, values in plan.items()}
     out = columns(plan, PLAN_COLUMNS)
-    out["stage"] = [model.stages[i].name for i in plan["stage"]]
+    out["stage"] = [planned.stages.name[i] for i in plan["stage"]]
     if query.assignment_id is not None:
         # The plan counts the whole batch; one container holds only a share of it.
         out["population"] = [None] * len(out["date"])
@@ -223,7 +224,7 @@ def growth_data(batch: Batch, query: GrowthQuery) -> dict:
 
     assignments = _assignments(batch, query)
     names = {a["id"]: a["container"] for a in assignments}
-    scenario = batch.scenario_in_force()
+    planned = read_scenario(batch)
     result: dict = {
         "batch": batch_info(batch),
         "query": {
@@ -248,62 +249,13 @@ def growth_data(batch: Batch, query: GrowthQuery) -> dict:
             f"`{RECOMPUTE_HINT.format(number=batch.number)}`."
         )
     planned_by_stage = None
-    if scenario is None:
+    if planned.scenario is None:
         result["scenario_missing"] = (
             "This batch has no scenario, so there is no plan to compare with and no forward "
             "projection. Pin a scenario to the batch (or create one) to see them."
         )
     else:
-        model = projections.read_scenario(batch, scenario)
-        planned_by_stage = {
-            s.name: {"tgc": _num(model.tgc[i]), "fcr": _num(model.fcr[i])}
-            for i, s in enumerate(model.stages)
-        }
-        result["scenario"] = {
-            "id": scenario.id,
-            "name": scenario.name,
-            "harvest_weight_g": scenario.harvest_weight_g,
-            "stages": [
-                {
-                    "stage": s.name,
-                    "tgc": _num(model.tgc[i]),
-                    "fcr": _num(model.fcr[i]),
-                    "mortality_rate_per_day": _num(model.mortality_rate_per_day[i]),
-                }
-                for i, s in enumerate(model.stages)
-            ],
-            "pinned": batch.pinned_scenario_id == scenario.id,
-        }
-        missing = projections.missing_parts(model)
-        if missing:
-            result["scenario_missing"] = (
-                "The scenario has no "
-                + " and no ".join(m.removeprefix("a ") for m in missing)
-                + "; the projections treat those as no growth."
-            )
-        plan = projections.scenario_projection(batch, model)
-        if plan is not None:
-            result["scenario_projection"] = _plan_for_query(
-                plan, batch, query, model, shown["date"]
-            )
-            plan_dates = series.day_dates(plan["day_number"], batch.start_date)
-            result["variance"] = performance.weight_variance(
-                shown["date"], shown["avg_weight_g"], plan_dates, plan["avg_weight_g"]
-            )
-        forward = projections.forward_projection(batch, model, query.assignment_id)
-        if forward is not None:
-            fseries = forward.pop("series")
-            fseries["date"] = series.day_dates(fseries["day_number"], batch.start_date)
-            if query.end is not None:
-                keep = fseries["date"] <= np.datetime64(query.end, "D")
-                fseries = {name: values[keep] for name, values in fseries.items()}
-            forward.update(
-                columns(
-                    fseries,
-                    ("date", "day_number", "avg_weight_g", "population", "biomass_kg", "temp_c"),
-                )
-            )
-            result["forward_projection"] = forward
+        planned_by_stage = _add_scenario(result, batch, query, planned, shown)
     stages = {a["id"]: a["stage"] for a in assignments}
     per_assignment = performance.periods(rows, names, stages, planned_by_stage)
     result["periods"] = {
@@ -311,6 +263,59 @@ def growth_data(batch: Batch, query: GrowthQuery) -> dict:
         "by_assignment": per_assignment,
     }
     return result
+
+
+def _add_scenario(
+    result: dict, batch: Batch, query: GrowthQuery, planned: ScenarioInForce, shown: dict
+) -> dict:
+    """Put the scenario, its projections and the variance into ``result``; return the
+    scenario's TGC and FCR by stage name (for the periods)."""
+    scenario = planned.scenario
+    per_stage = [
+        {
+            "stage": name,
+            "tgc": _num(scenario.tgc_by_stage[i]),
+            "fcr": _num(scenario.fcr_by_stage[i]),
+            "mortality_rate_per_day": _num(scenario.mortality_rate_by_stage[i]),
+        }
+        for i, name in enumerate(planned.stages.name)
+    ]
+    result["scenario"] = {
+        "id": scenario.id,
+        "name": scenario.name,
+        "harvest_weight_g": scenario.harvest_weight_g,
+        "stages": per_stage,
+        "pinned": batch.pinned_scenario_id == scenario.id,
+    }
+    missing = projections.missing_parts(planned)
+    if missing:
+        result["scenario_missing"] = (
+            "The scenario has no "
+            + " and no ".join(m.removeprefix("a ") for m in missing)
+            + "; the projections treat those as no growth."
+        )
+    plan = projections.scenario_projection(batch, planned)
+    if plan is not None:
+        result["scenario_projection"] = _plan_for_query(plan, batch, query, planned, shown["date"])
+        plan_dates = series.day_dates(plan["day_number"], batch.start_date)
+        result["variance"] = performance.weight_variance(
+            shown["date"], shown["avg_weight_g"], plan_dates, plan["avg_weight_g"]
+        )
+    forward = projections.forward_projection(batch, planned, query.assignment_id)
+    if forward is not None:
+        fseries = forward.pop("series")
+        fseries["date"] = series.day_dates(fseries["day_number"], batch.start_date)
+        if query.end is not None:
+            keep = fseries["date"] <= np.datetime64(query.end, "D")
+            fseries = {name: values[keep] for name, values in fseries.items()}
+        forward.update(
+            columns(
+                fseries,
+                ("date", "day_number", "avg_weight_g", "population", "biomass_kg", "temp_c"),
+            )
+        )
+        result["forward_projection"] = forward
+    return {s["stage"]: {"tgc": s["tgc"], "fcr": s["fcr"]} for s in per_stage}
 
 
 def _num(value: float) -> float | None:

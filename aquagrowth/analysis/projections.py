@@ -1,35 +1,31 @@
 """The scenario projection and the forward projection of a batch, from the database.
 
-The arithmetic lives in ``aquagrowth.engine.core.projection``; this module reads what it
-needs (a constant number of queries) and turns day indices into dates:
-date = batch start + day_number - 1, so a plan is always aligned with the batch's own
-calendar, whatever date another batch started on.
+The arithmetic lives in ``aquagrowth.engine.core.projection`` and the scenario is read by
+``aquagrowth.engine.scenario`` (the reader the engine uses too); this module reads the
+batch's states it starts from (a constant number of queries) and turns day indices into
+dates: date = batch start + day_number - 1, so a plan is always aligned with the batch's
+own calendar, whatever date another batch started on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
+from aquagrowth.engine.core.inputs import FloatArray, IntArray
 from aquagrowth.engine.core.projection import (
     UNKNOWN_DAY,
+    Projection,
     StagePlan,
     pooled_weight,
     project_growth,
     temperature_bias,
 )
 from aquagrowth.engine.core.temperature import profile_temperature
-from aquagrowth.farm.models import (
-    Assignment,
-    Batch,
-    DailyState,
-    LifecycleStage,
-    Scenario,
-    TempSource,
-    TransferStatus,
-)
+from aquagrowth.engine.scenario import ScenarioInForce
+from aquagrowth.farm.models import Assignment, Batch, DailyState, TempSource, TransferStatus
 
 HORIZON_DAYS = 1500
 """Longest projection (days): beyond any salmon's life, so a plan that never reaches the
@@ -38,80 +34,65 @@ harvest weight (a cold profile) still ends."""
 BIAS_WINDOW_DAYS = 30
 
 
-@dataclass(frozen=True)
-class ScenarioModel:
-    """A scenario read into arrays by stage position (the species' stage order)."""
+def stage_plan(planned: ScenarioInForce, start_index: IntArray | None = None) -> StagePlan:
+    """The scenario's per-stage model for :func:`project_growth`.
 
-    scenario: Scenario
-    stages: list[LifecycleStage]
-    tgc: np.ndarray
-    fcr: np.ndarray
-    mortality_rate_per_day: np.ndarray
-    max_weight_g: np.ndarray
-    profile_day_number: np.ndarray
-    profile_temp_c: np.ndarray
-
-    def position(self, stage_id: int) -> int:
-        return next(i for i, stage in enumerate(self.stages) if stage.id == stage_id)
-
-    def plan(self, start_index: np.ndarray | None = None) -> StagePlan:
-        unknown = np.full(len(self.stages), UNKNOWN_DAY, dtype=np.int64)
-        return StagePlan(
-            tgc=self.tgc,
-            mortality_rate_per_day=self.mortality_rate_per_day,
-            max_weight_g=self.max_weight_g,
-            start_index=unknown if start_index is None else start_index,
-        )
-
-    def profile(self, day_number: np.ndarray) -> np.ndarray:
-        return profile_temperature(day_number, self.profile_day_number, self.profile_temp_c)
-
-
-def read_scenario(batch: Batch, scenario: Scenario) -> ScenarioModel:
-    """The scenario's per-stage parameters and temperature profile as arrays."""
-    stages = list(LifecycleStage.objects.filter(species_id=batch.species_id).order_by("order"))
-    by_stage = {s.stage_id: s for s in scenario.stages.all()}
-    nan = float("nan")
-    profile = list(
-        scenario.temperature_profile.order_by("day_number").values_list("day_number", "temp_c")
-    )
-    return ScenarioModel(
-        scenario=scenario,
-        stages=stages,
-        tgc=np.array([by_stage[s.id].tgc if s.id in by_stage else nan for s in stages]),
-        fcr=np.array([by_stage[s.id].fcr if s.id in by_stage else nan for s in stages]),
-        mortality_rate_per_day=np.array(
-            [by_stage[s.id].mortality_rate_per_day if s.id in by_stage else nan for s in stages]
-        ),
-        max_weight_g=np.array([s.max_weight_g for s in stages]),
-        profile_day_number=np.array([d for d, _ in profile], dtype=np.int64),
-        profile_temp_c=np.array([t for _, t in profile], dtype=np.float64),
+    ``start_index`` gives the horizon day each stage begins on (``UNKNOWN_DAY``: when the
+    weight passes the previous stage's upper weight); by default every stage begins by
+    weight.
+    """
+    unknown = np.full(len(planned.stages), UNKNOWN_DAY, dtype=np.int64)
+    return StagePlan(
+        tgc=planned.scenario.tgc_by_stage,
+        mortality_rate_per_day=planned.scenario.mortality_rate_by_stage,
+        max_weight_g=planned.stages.max_weight_g,
+        start_index=unknown if start_index is None else start_index,
     )
 
 
-def missing_parts(model: ScenarioModel) -> list[str]:
+def planned_temperature(planned: ScenarioInForce, day_number: IntArray) -> FloatArray:
+    """The scenario's profile temperature (degC) on each day number (1 = batch start)."""
+    scenario = planned.scenario
+    return profile_temperature(day_number, scenario.profile_day_number, scenario.profile_temp_c)
+
+
+def missing_parts(planned: ScenarioInForce) -> list[str]:
     """What the scenario lacks for a projection, in words a planner can act on."""
+    scenario = planned.scenario
     missing = []
-    if model.profile_day_number.size == 0:
+    if scenario.profile_day_number.size == 0:
         missing.append("a temperature profile")
-    absent = [s.name for s, tgc in zip(model.stages, model.tgc, strict=True) if np.isnan(tgc)]
+    absent = [
+        name
+        for name, tgc in zip(planned.stages.name, scenario.tgc_by_stage, strict=True)
+        if np.isnan(tgc)
+    ]
     if absent:
         missing.append("a TGC for " + ", ".join(absent))
     return missing
 
 
-def scenario_projection(batch: Batch, model: ScenarioModel) -> dict[str, np.ndarray] | None:
-    """The plan's curve from the batch start to the scenario's harvest weight.
+class _Opening(NamedTuple):
+    """Where the plan starts: fish (summed egg inputs), their weight (g), their stage."""
 
-    Opens with the egg inputs (assignments without an incoming completed transfer):
-    their summed population at their population-weighted weight, in the earliest stage
-    among them. A later stage begins on the first day the batch actually has an
-    assignment in it; a stage the batch has not reached yet begins when the projected
-    weight passes the previous stage's upper weight. ``None`` without egg inputs.
+    population: float
+    weight_g: float
+    stage: int
+
+
+def _opening_and_stage_days(
+    batch: Batch, planned: ScenarioInForce
+) -> tuple[_Opening, IntArray] | None:
+    """The plan's opening (its egg inputs) and the known start day of each later stage.
+
+    Egg inputs are the assignments without an incoming completed transfer; they open
+    with their summed population at their population-weighted weight, in the earliest
+    stage among them. A later stage begins on the first day the batch actually has an
+    assignment in it. ``None`` without egg inputs.
     """
-    assignments = list(
+    stays = list(
         Assignment.objects.filter(batch=batch).values_list(
-            "id", "stage_id", "assignment_date", "population_count", "avg_weight_g"
+            "id", "stage_id", "assignment_date", "population_count", "avg_weight_g", named=True
         )
     )
     filled = set(
@@ -119,27 +100,43 @@ def scenario_projection(batch: Batch, model: ScenarioModel) -> dict[str, np.ndar
             "dest_assignment_id", flat=True
         )
     )
-    eggs = [a for a in assignments if a[0] not in filled and a[3] > 0 and a[4]]
+    eggs = [s for s in stays if s.id not in filled and s.population_count > 0 and s.avg_weight_g]
     if not eggs:
         return None
-    population = float(sum(a[3] for a in eggs))
-    weight = sum(a[3] * a[4] for a in eggs) / population
-    first_stage = min(model.position(a[1]) for a in eggs)
-    start_index = np.full(len(model.stages), UNKNOWN_DAY, dtype=np.int64)
-    for _, stage_id, arrival, _, _ in assignments:
-        pos = model.position(stage_id)
-        day = (arrival - batch.start_date).days
-        if pos > first_stage and (start_index[pos] == UNKNOWN_DAY or day < start_index[pos]):
-            start_index[pos] = day
+    position = planned.stages.positions()
+    population = float(sum(s.population_count for s in eggs))
+    weight = sum(s.population_count * s.avg_weight_g for s in eggs) / population
+    first_stage = min(position[s.stage_id] for s in eggs)
+    start_index = np.full(len(planned.stages), UNKNOWN_DAY, dtype=np.int64)
+    for stay in stays:
+        at = position[stay.stage_id]
+        day = (stay.assignment_date - batch.start_date).days
+        if at > first_stage and (start_index[at] == UNKNOWN_DAY or day < start_index[at]):
+            start_index[at] = day
+    return _Opening(population, weight, first_stage), start_index
+
+
+def scenario_projection(batch: Batch, planned: ScenarioInForce) -> dict[str, np.ndarray] | None:
+    """The plan's curve from the batch start to the scenario's harvest weight.
+
+    Opens with the egg inputs (see :func:`_opening_and_stage_days`); a stage the batch
+    has not reached yet begins when the projected weight passes the previous stage's
+    upper weight. ``None`` without egg inputs.
+    """
+    opened = _opening_and_stage_days(batch, planned)
+    if opened is None:
+        return None
+    opening, start_index = opened
+    scenario = planned.scenario
     day_number = np.arange(1, HORIZON_DAYS + 1)
-    temp_c = model.profile(day_number)
+    temp_c = planned_temperature(planned, day_number)
     projection = project_growth(
-        weight,
-        population,
-        first_stage,
-        model.plan(start_index),
+        opening.weight_g,
+        opening.population,
+        opening.stage,
+        stage_plan(planned, start_index),
         temp_c,
-        model.scenario.harvest_weight_g,
+        scenario.harvest_weight_g,
     )
     stop = HORIZON_DAYS if projection.harvest_index is None else projection.harvest_index + 1
     return {
@@ -149,13 +146,73 @@ def scenario_projection(batch: Batch, model: ScenarioModel) -> dict[str, np.ndar
         "biomass_kg": projection.biomass_kg[:stop],
         "temp_c": temp_c[:stop],
         "stage": projection.stage[:stop],
-        "tgc": model.tgc[projection.stage[:stop]],
-        "fcr": model.fcr[projection.stage[:stop]],
+        "tgc": scenario.tgc_by_stage[projection.stage[:stop]],
+        "fcr": scenario.fcr_by_stage[projection.stage[:stop]],
     }
 
 
+class _MeasuredDays(NamedTuple):
+    """Recent daily states with a measured temperature, and the plan's on those days."""
+
+    container_id: IntArray
+    temp_c: FloatArray
+    planned_c: FloatArray
+
+    def bias(self, container_id: int | None = None) -> float:
+        """Mean measured - planned (degC) of one container's days, or of all."""
+        if container_id is None:
+            return temperature_bias(self.temp_c, self.planned_c)
+        mine = self.container_id == container_id
+        return temperature_bias(self.temp_c[mine], self.planned_c[mine])
+
+    def has(self, container_id: int) -> bool:
+        return bool((self.container_id == container_id).any())
+
+
+def _latest_states(batch: Batch, assignment_id: int | None) -> tuple[dt.date, list] | None:
+    """The batch's last state day and that day's occupied rows of known weight (of one
+    assignment when given); ``None`` when there are none."""
+    latest = DailyState.objects.span_of_batch(batch)["last"]
+    if latest is None:
+        return None
+    states = DailyState.objects.of_batch(batch)
+    if assignment_id is not None:
+        states = states.filter(assignment_id=assignment_id)
+    current = list(
+        states.filter(date=latest, population__gt=0, avg_weight_g__isnull=False).values_list(
+            "assignment_id",
+            "container_id",
+            "container__name",
+            "stage_id",
+            "population",
+            "avg_weight_g",
+            "day_number",
+            named=True,
+        )
+    )
+    return (latest, current) if current else None
+
+
+def _measured_days(batch: Batch, planned: ScenarioInForce, latest: dt.date) -> _MeasuredDays:
+    """The batch's states of the last ``BIAS_WINDOW_DAYS`` days with a measured temperature."""
+    rows = list(
+        DailyState.objects.of_batch(batch)
+        .filter(
+            date__gt=latest - dt.timedelta(days=BIAS_WINDOW_DAYS),
+            temp_source=TempSource.MEASURED,
+        )
+        .values_list("container_id", "day_number", "temp_c", named=True)
+    )
+    day_number = np.array([r.day_number for r in rows], dtype=np.int64)
+    return _MeasuredDays(
+        container_id=np.array([r.container_id for r in rows], dtype=np.int64),
+        temp_c=np.array([r.temp_c for r in rows], dtype=np.float64),
+        planned_c=planned_temperature(planned, day_number) if len(rows) else np.empty(0),
+    )
+
+
 def forward_projection(
-    batch: Batch, model: ScenarioModel, assignment_id: int | None = None
+    batch: Batch, planned: ScenarioInForce, assignment_id: int | None = None
 ) -> dict | None:
     """From the latest state of each occupied container to the scenario's harvest weight.
 
@@ -168,83 +225,92 @@ def forward_projection(
     expected harvest date is its first day at or above the harvest weight.
     ``None`` when nothing is left to project.
     """
-    states = DailyState.objects.of_batch(batch)
-    if assignment_id is not None:
-        states = states.filter(assignment_id=assignment_id)
-    latest = DailyState.objects.span_of_batch(batch)["last"]
-    if latest is None:
+    found = _latest_states(batch, assignment_id)
+    if found is None:
         return None
-    current = list(
-        states.filter(date=latest, population__gt=0, avg_weight_g__isnull=False).values_list(
-            "assignment_id",
-            "container_id",
-            "container__name",
-            "stage_id",
-            "population",
-            "avg_weight_g",
-            "day_number",
-        )
+    latest, current = found
+    measured = _measured_days(batch, planned, latest)
+    day_number = current[0].day_number + np.arange(1, HORIZON_DAYS + 1)
+    paths, temps, containers = _project_containers(batch, planned, current, measured, day_number)
+    target = planned.scenario.harvest_weight_g
+    pooled = pooled_weight(
+        np.array([p.population for p in paths]), np.array([p.weight_g for p in paths])
     )
-    if not current:
-        return None
-    recent = np.array(
-        list(
-            DailyState.objects.of_batch(batch)
-            .filter(
-                date__gt=latest - dt.timedelta(days=BIAS_WINDOW_DAYS),
-                temp_source=TempSource.MEASURED,
-            )
-            .values_list("container_id", "day_number", "temp_c")
-        ),
-        dtype=np.float64,
-    ).reshape(-1, 3)
-    planned = model.profile(recent[:, 1].astype(np.int64)) if len(recent) else np.empty(0)
-    batch_bias = temperature_bias(recent[:, 2], planned)
-    day_number = current[0][6] + np.arange(1, HORIZON_DAYS + 1)
-    profile = model.profile(day_number)
-    target = model.scenario.harvest_weight_g
-    weights, populations, temps, containers = [], [], [], []
-    for assignment, container_id, name, stage_id, fish, weight, _ in current:
-        mine = recent[:, 0] == container_id
-        bias = temperature_bias(recent[mine, 2], planned[mine]) if mine.any() else batch_bias
-        temp_c = profile + bias
-        path = project_growth(weight, fish, model.position(stage_id), model.plan(), temp_c, target)
-        weights.append(path.weight_g)
-        populations.append(path.population)
-        temps.append(temp_c)
-        containers.append(
-            {
-                "assignment": assignment,
-                "container": name,
-                "latest_weight_g": weight,
-                "latest_population": fish,
-                "temp_bias_c": round(bias, 3),
-                "harvest_date": _date_of(batch, day_number, path.harvest_index),
-            }
-        )
-    pooled = pooled_weight(np.array(populations), np.array(weights))
     reached = np.flatnonzero(pooled >= target)
     stop = int(reached[0]) + 1 if reached.size else HORIZON_DAYS
-    population = np.sum(populations, axis=0)[:stop]
-    latest_fish = float(sum(c[4] for c in current))
-    latest_weight = sum(c[4] * c[5] for c in current) / latest_fish
     return {
-        "series": {
-            # The latest actual state comes first so the dashed line continues the actual one.
-            "day_number": np.concatenate([[day_number[0] - 1], day_number[:stop]]),
-            "avg_weight_g": np.concatenate([[latest_weight], pooled[:stop]]),
-            "population": np.concatenate([[latest_fish], population]),
-            "biomass_kg": np.concatenate(
-                [[latest_fish * latest_weight / 1000.0], population * pooled[:stop] / 1000.0]
-            ),
-            "temp_c": np.concatenate([[np.nan], np.mean(temps, axis=0)[:stop]]),
-        },
+        "series": _forward_series(current, paths, temps, pooled, day_number, stop),
         "from_date": latest,
         "harvest_weight_g": target,
         "harvest_date": _date_of(batch, day_number, int(reached[0]) if reached.size else None),
         "expected_weight_g": float(pooled[stop - 1]),
-        "temp_bias_c": round(batch_bias, 3),
+        "temp_bias_c": round(measured.bias(), 3),
         "containers": containers,
+    }
+
+
+def _project_containers(
+    batch: Batch,
+    planned: ScenarioInForce,
+    current: list,
+    measured: _MeasuredDays,
+    day_number: IntArray,
+) -> tuple[list[Projection], list[FloatArray], list[dict]]:
+    """Each occupied container's projection, its temperatures (degC) and its summary."""
+    profile = planned_temperature(planned, day_number)
+    batch_bias = measured.bias()
+    plan = stage_plan(planned)
+    paths, temps, containers = [], [], []
+    for state in current:
+        has_days = measured.has(state.container_id)
+        bias = measured.bias(state.container_id) if has_days else batch_bias
+        temp_c = profile + bias
+        path = project_growth(
+            state.avg_weight_g,
+            state.population,
+            planned.stages.position(state.stage_id),
+            plan,
+            temp_c,
+            planned.scenario.harvest_weight_g,
+        )
+        paths.append(path)
+        temps.append(temp_c)
+        containers.append(
+            {
+                "assignment": state.assignment_id,
+                "container": state.container__name,
+                "latest_weight_g": state.avg_weight_g,
+                "latest_population": state.population,
+                "temp_bias_c": round(bias, 3),
+                "harvest_date": _date_of(batch, day_number, path.harvest_index),
+            }
+        )
+    return paths, temps, containers
+
+
+def _forward_series(
+    current: list,
+    paths: list[Projection],
+    temps: list[FloatArray],
+    pooled: FloatArray,
+    day_number: IntArray,
+    stop: int,
+) -> dict[str, np.ndarray]:
+    """The batch's forward curve through day ``stop``, after its latest actual state.
+
+    The latest actual state comes first so the dashed line continues the actual one.
+    """
+    population = np.sum([p.population for p in paths], axis=0)[:stop]
+    latest_fish = float(sum(state.population for state in current))
+    latest_weight = sum(state.population * state.avg_weight_g for state in current) / latest_fish
+    return {
+        "day_number": np.concatenate([[day_number[0] - 1], day_number[:stop]]),
+        "avg_weight_g": np.concatenate([[latest_weight], pooled[:stop]]),
+        "population": np.concatenate([[latest_fish], population]),
+        "biomass_kg": np.concatenate(
+            [[latest_fish * latest_weight / 1000.0], population * pooled[:stop] / 1000.0]
+        ),
+        "temp_c": np.concatenate([[np.nan], np.mean(temps, axis=0)[:stop]]),
     }
 
 

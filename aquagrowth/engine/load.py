@@ -16,8 +16,9 @@ from django.db import connection
 from aquagrowth.engine.core import inputs as core
 from aquagrowth.engine.core.outputs import Finding
 from aquagrowth.engine.core.temperature import INTERPOLATION_REACH_DAYS
+from aquagrowth.engine.scenario import read_scenario
 from aquagrowth.engine.sql import columns, fetch, read_columns
-from aquagrowth.farm.models import Batch, ScenarioStage, TemperatureProfilePoint, TransferStatus
+from aquagrowth.farm.models import Batch, TransferStatus
 from aquagrowth.farm.models.environment import VALID_TEMPERATURE_C
 from aquagrowth.farm.models.events import SelectionMethod
 
@@ -72,8 +73,8 @@ def load_batch(
     start = batch.start_date
     findings: list[Finding] = []
 
-    stages = list(batch.species.stages.order_by("order").values_list("id", "name", "max_weight_g"))
-    stage_pos = {sid: i for i, (sid, _, _) in enumerate(stages)}
+    stages, scenario = read_scenario(batch)
+    stage_pos = stages.positions()
 
     assignments = list(
         batch.assignments.order_by("assignment_date", "id").values_list(
@@ -103,8 +104,6 @@ def load_batch(
     stop = np.array(
         [min((a[4] - start).days, n_days) if a[4] else n_days for a in assignments], dtype=np.int64
     )
-
-    scenario = _load_scenario(batch, stage_pos, len(stages))
 
     assignment_ids = np.array([a[0] for a in assignments], dtype=np.int64)
 
@@ -220,8 +219,8 @@ def load_batch(
         batch_id=batch_id,
         n_days=n_days,
         today_day=(today - start).days,
-        stage_names=tuple(s[1] for s in stages),
-        stage_max_weight_g=np.array([s[2] for s in stages], dtype=np.float64),
+        stage_names=stages.name,
+        stage_max_weight_g=stages.max_weight_g,
         assignment_id=np.array([a[0] for a in assignments], dtype=np.int64),
         assignment_container=np.array([container_pos[a[1]] for a in assignments], dtype=np.int64),
         assignment_stage=np.array([stage_pos[a[2]] for a in assignments], dtype=np.int64),
@@ -247,35 +246,8 @@ def load_batch(
         inputs=loaded_inputs,
         number=batch.number,
         start_date=start,
-        stage_ids=np.array([s[0] for s in stages], dtype=np.int64),
+        stage_ids=stages.id,
         findings=findings,
-    )
-
-
-def _load_scenario(batch: Batch, stage_pos: dict[int, int], n_stages: int) -> core.Scenario | None:
-    scenario = batch.scenario_in_force()
-    if scenario is None:
-        return None
-    tgc, rate, fcr = (np.full(n_stages, np.nan) for _ in range(3))
-    for stage_id, t, r, f in ScenarioStage.objects.filter(scenario=scenario).values_list(
-        "stage_id", "tgc", "mortality_rate_per_day", "fcr"
-    ):
-        if stage_id in stage_pos:
-            i = stage_pos[stage_id]
-            tgc[i], rate[i], fcr[i] = t, r, f
-    profile = list(
-        TemperatureProfilePoint.objects.filter(scenario=scenario)
-        .order_by("day_number")
-        .values_list("day_number", "temp_c")
-    )
-    return core.Scenario(
-        tgc_by_stage=tgc,
-        mortality_rate_by_stage=rate,
-        fcr_by_stage=fcr,
-        profile_day_number=np.array([p[0] for p in profile], dtype=np.int64),
-        profile_temp_c=np.array([p[1] for p in profile], dtype=np.float64),
-        harvest_weight_g=scenario.harvest_weight_g,
-        name=scenario.name,
     )
 
 

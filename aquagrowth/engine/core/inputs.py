@@ -38,6 +38,7 @@ class Scenario:
     fcr_by_stage : planned feed conversion ratio (kg feed / kg growth)
     profile_day_number, profile_temp_c : planned temperature (degC) by day number (1 = start)
     harvest_weight_g : target harvest weight (g)
+    name, id : the scenario's name and database id (for reports and the API)
     """
 
     tgc_by_stage: FloatArray
@@ -47,6 +48,7 @@ class Scenario:
     profile_temp_c: FloatArray = field(default_factory=floats)
     harvest_weight_g: float = float("nan")
     name: str = ""
+    id: int | None = None
 
 
 @dataclass(frozen=True)
