@@ -1,24 +1,28 @@
 """One batch's recorded events in, its actual daily states out.
 
-The orchestration of the core modules, following docs/engine.md: validate the events,
-compute every container's daily temperature, then take the assignments in an order in
-which each transfer's source comes before its destination, walking each one's
-population (day by day, since expected deaths depend on the fish present) and planning
-its weight curve, so that a destination receives the fish its sources really gave at the
-weight they really had. The weight curves' days are filled for the whole batch at once.
+The steps, each reading what the one before produced (docs/engine.md for every rule):
+
+1. validate: the records to use and the findings, once (``validation``);
+2. temperatures: every row's temperature, source and confidence (``temperature``);
+3. the assignments, in an order where each transfer's source comes before its
+   destination: each one's population walked day by day (expected deaths depend on the
+   fish present; ``population``) and its weight curve planned (``weight``), so that a
+   destination receives the fish its sources really gave at the weight they really had;
+4. the weight curves' days filled for the whole batch at once (``weight.fill_curves``);
+5. the rows assembled: biomass, growth, FCR (``feed``), sources, confidences, flags.
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 
 from aquagrowth.engine.core import feed, population, temperature, validation, weight
 from aquagrowth.engine.core.growth import effective_temperature
-from aquagrowth.engine.core.inputs import BatchInputs, IntArray
+from aquagrowth.engine.core.inputs import BatchInputs, FloatArray, IntArray
 from aquagrowth.engine.core.outputs import (
     ANCHOR_TYPES,
     FEED_SOURCES,
@@ -38,216 +42,49 @@ last place, and a weight held at the stage's bound may come back a hair above it
 
 def assimilate(inputs: BatchInputs) -> DailyStates:
     """Compute the daily states of one batch (see docs/engine.md for every rule)."""
-    findings: list[Finding] = []
-    validation.report_scenario(inputs, findings)
-    validation.report_sensor_faults(inputs, findings)
-
-    n_assign = inputs.n_assignments
-    first = inputs.assignment_first_day
-    lengths = np.maximum(inputs.assignment_stop_day - first, 0)
-    offset = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
-    n_rows = int(offset[-1])
-    row_assign = np.repeat(np.arange(n_assign), lengths)
-    row_day = np.arange(n_rows) - offset[row_assign] + first[row_assign]
-
-    def rows_of(assignment: IntArray, day: IntArray) -> IntArray:
-        return offset[assignment] + day - first[assignment]
-
-    deaths_recorded = np.full(n_rows, population.NO_RECORD, dtype=np.int64)
-    keep = validation.check_day_events(
-        inputs, inputs.mortality, "mortality", findings, weighed=False
-    )
-    rows = rows_of(inputs.mortality.assignment[keep], inputs.mortality.day[keep])
-    deaths_recorded[rows] = 0
-    deaths_recorded += _sum_onto(n_rows, rows, inputs.mortality.count[keep])
-
-    harvest_fish, harvest_kg = _per_row(
-        inputs, inputs.harvests, "harvest", findings, rows_of, n_rows, weighed=False
-    )
-    sample_fish, sample_g = _per_row(
-        inputs, inputs.samples, "growth sample", findings, rows_of, n_rows, weighed=True
-    )
-    weighing_fish, weighing_g = _per_row(
-        inputs, inputs.weighings, "weighing", findings, rows_of, n_rows, weighed=True
-    )
-
-    feed_owner, feed_keep = validation.assign_feed(inputs, findings)
-    rows = rows_of(feed_owner[feed_keep], inputs.feed.day[feed_keep])
-    feed_kg = _sum_onto(n_rows, rows, inputs.feed.value[feed_keep])
-    feed_events = _sum_onto(n_rows, rows, np.maximum(inputs.feed.count[feed_keep], 1))
-
-    temp_c, temp_source, temp_conf = _row_temperatures(inputs, row_assign, row_day)
-
-    scenario = inputs.scenario
-    n_stages = len(inputs.stage_names)
-    tgc_by_stage = scenario.tgc_by_stage if scenario else np.full(n_stages, np.nan)
-    rate_by_stage = scenario.mortality_rate_by_stage if scenario else np.full(n_stages, np.nan)
-
-    transfers = inputs.transfers
-    use_transfer = validation.check_transfers(inputs, findings)
-    order = _processing_order(inputs, use_transfer, findings)
-    outgoing_of: dict[int, list[int]] = defaultdict(list)
-    filled_by_transfer = np.zeros(n_assign, dtype=bool)
-    for t in np.flatnonzero(use_transfer):
-        outgoing_of[int(transfers.source[t])].append(int(t))
-    # Any transfer naming an assignment as destination means it opens empty, even one
-    # left out as bad input: a recorded opening population would count fish twice.
-    filled_by_transfer[transfers.dest[transfers.dest >= 0]] = True
-    placements_of: dict[int, dict[int, list[weight.Placement]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-
-    end_anchors_of = _end_anchors(
-        sample_fish, sample_g, weighing_fish, weighing_g, harvest_fish, harvest_kg
-    )
-    pop_end = np.zeros(n_rows, dtype=np.int64)
-    deaths = np.zeros(n_rows, dtype=np.int64)
-    modelled = np.zeros(n_rows, dtype=bool)
-    plans: dict[int, weight.WeightPlan] = {}
-    effective = effective_temperature(temp_c)
-
-    for a in order:
-        n_days = int(lengths[a])
-        if n_days == 0:
-            continue
-        lo, hi = int(offset[a]), int(offset[a + 1])
-        day0 = int(first[a])
-        opening, opening_w = (
-            int(inputs.assignment_opening_population[a]),
-            float(inputs.assignment_opening_weight_g[a]),
-        )
-        if filled_by_transfer[a]:
-            if opening > 0:
-                findings.append(
-                    Finding(
-                        "opening_population_ignored",
-                        f"assignment {inputs.assignment_id[a]} is filled by transfers; its "
-                        f"recorded opening population of {opening} is ignored so no fish are "
-                        "counted twice",
-                        assignment_id=int(inputs.assignment_id[a]),
-                    )
-                )
-            opening, opening_w = 0, math.nan
-
-        placed = np.zeros(n_days, dtype=np.int64)
-        for local_day, group in placements_of[a].items():
-            placed[local_day] = sum(p.fish for p in group)
-        leaving = outgoing_of.get(a, [])
-        walk = population.walk_population(
-            n_days,
-            opening,
-            placed,
-            [(int(transfers.day[t]) - day0, int(transfers.count[t])) for t in leaving],
-            deaths_recorded[lo:hi],
-            harvest_fish[lo:hi],
-            float(rate_by_stage[inputs.assignment_stage[a]]),
-        )
-        for local_day, kind, requested, available in walk.clamped:
-            findings.append(
-                Finding(
-                    "count_clamped",
-                    f"{kind} of {requested} fish from assignment {inputs.assignment_id[a]} on "
-                    f"{inputs.describe_day(day0 + local_day)} exceeds the {available} present; "
-                    f"clamped to {available}",
-                    assignment_id=int(inputs.assignment_id[a]),
-                    day=day0 + local_day,
-                )
-            )
-
-        outgoing: dict[int, list[weight.Outgoing]] = defaultdict(list)
-        for t, fish in zip(leaving, walk.moved, strict=True):
-            outgoing[int(transfers.day[t]) - day0].append(
-                weight.Outgoing(
-                    fish, float(transfers.measured_weight_g[t]), int(transfers.selection[t])
-                )
-            )
-        curve = plans[a] = weight.weight_curve(
-            n_days,
-            np.concatenate(([0.0], np.cumsum(effective[lo:hi]))),
-            opening_w,
-            end_anchors_of(lo, hi),
-            placements_of[a],
-            outgoing,
-            walk.start_before_placement,
-            walk.start_after_placement,
-            int(walk.end[-1]),
-            float(tgc_by_stage[inputs.assignment_stage[a]]),
-        )
-        for local_day in curve.invalid_mass_balance:
-            findings.append(
-                Finding(
-                    "mass_balance_invalid",
-                    f"assignment {inputs.assignment_id[a]} on "
-                    f"{inputs.describe_day(day0 + local_day)}: the fish moved weigh more than "
-                    "all fish present; the weight is kept",
-                    assignment_id=int(inputs.assignment_id[a]),
-                    day=day0 + local_day,
-                )
-            )
-        order_at_day: dict[int, int] = defaultdict(int)
-        for t, fish in zip(leaving, walk.moved, strict=True):
-            local_day = int(transfers.day[t]) - day0
-            measured = float(transfers.measured_weight_g[t])
-            leaving_g = curve.leaving_g.get(local_day)
-            if leaving_g is not None:
-                w = leaving_g[order_at_day[local_day]]
-            else:
-                w = curve.before_out(local_day)
-            order_at_day[local_day] += 1
-            w = measured if not math.isnan(measured) else w
-            dest = int(transfers.dest[t])
-            placements_of[dest][int(transfers.day[t]) - int(first[dest])].append(
-                weight.Placement(fish, w, not math.isnan(measured))
-            )
-
-        pop_end[lo:hi] = walk.end
-        deaths[lo:hi] = walk.deaths
-        modelled[lo:hi] = walk.modelled
-
-    curves = weight.fill_curves(plans, offset, row_assign, row_day - first[row_assign] + 1)
-    w_end, w_start, tgc = curves.end_g, curves.start_g, curves.tgc
-    w_source, anchor, w_conf = curves.source, curves.anchor_type, curves.confidence
-
-    biomass = np.nan_to_num(pop_end * w_end / 1000.0, nan=0.0)
-    growth = feed.growth_kg(pop_end, w_start, w_end)
-    fcr = feed.trailing_fcr(feed_kg, growth, first_row=offset[row_assign])
-
-    m_source = np.where(deaths_recorded >= 0, RECORDED, np.where(modelled, MODEL, MISSING))
-    m_conf = np.select([m_source == RECORDED, m_source == MODEL], [1.0, 0.4], 0.0)
-    stage_max = inputs.stage_max_weight_g[inputs.assignment_stage[row_assign]]
-    flags = _flags(w_end > stage_max * (1 + ROUNDING), tgc < -ROUNDING)
-
-    return DailyStates(
-        assignment=row_assign,
-        day=row_day,
-        population=pop_end,
-        avg_weight_g=w_end,
-        biomass_kg=biomass,
-        temp_c=temp_c,
-        mortality_count=deaths,
-        feed_kg=feed_kg,
-        growth_kg=growth,
-        fcr=fcr,
-        tgc=tgc,
-        anchor_type=anchor,
-        weight_source=w_source,
-        weight_confidence=w_conf,
-        temp_source=temp_source,
-        temp_confidence=temp_conf,
-        mortality_source=m_source,
-        mortality_confidence=m_conf,
-        feed_source=np.where(feed_events > 0, FEED_RECORDED, FEED_NONE),
-        feed_confidence=np.where(feed_events > 0, 1.0, 0.5),
-        flags=flags,
-        findings=findings,
-    )
+    checked = validation.validate(inputs)
+    rows = Rows.of(inputs)
+    events = RowEvents.of(checked, rows)
+    temp = _row_temperatures(inputs, rows)
+    walked = _BatchWalk(checked, rows, events, effective_temperature(temp.temp_c)).run()
+    curves = weight.fill_curves(walked.plans, rows.offset, rows.assignment, rows.point)
+    return _assemble(inputs, rows, events, temp, walked, curves, checked.findings)
 
 
-def _per_row(inputs, events, kind, findings, rows_of, n_rows, *, weighed):
-    """Fish and amount of one event kind summed onto the rows of their assignment-days."""
-    keep = validation.check_day_events(inputs, events, kind, findings, weighed=weighed)
-    rows = rows_of(events.assignment[keep], events.day[keep])
-    return _sum_onto(n_rows, rows, events.count[keep]), _sum_onto(n_rows, rows, events.amount[keep])
+@dataclass(frozen=True)
+class Rows:
+    """The rows of a batch: assignment by assignment (position order), then day by day.
+
+    offset : per assignment, its first row; one more entry at the end, the row count
+    assignment, day : per row, its assignment position and batch day
+    first_day : per assignment, its first day
+    """
+
+    offset: IntArray
+    assignment: IntArray
+    day: IntArray
+    first_day: IntArray
+
+    @classmethod
+    def of(cls, inputs: BatchInputs) -> Rows:
+        first = inputs.assignment_first_day
+        lengths = np.maximum(inputs.assignment_stop_day - first, 0)
+        offset = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        assignment = np.repeat(np.arange(inputs.n_assignments), lengths)
+        day = np.arange(int(offset[-1])) - offset[assignment] + first[assignment]
+        return cls(offset, assignment, day, first)
+
+    def __len__(self) -> int:
+        return int(self.offset[-1])
+
+    def at(self, assignment: IntArray, day: IntArray) -> IntArray:
+        """The rows of (assignment position, batch day) pairs."""
+        return self.offset[assignment] + day - self.first_day[assignment]
+
+    @property
+    def point(self) -> IntArray:
+        """Per row, the point at the end of its day (local day + 1)."""
+        return self.day - self.first_day[self.assignment] + 1
 
 
 def _sum_onto(n_rows: int, rows: IntArray, values: np.ndarray) -> np.ndarray:
@@ -256,30 +93,86 @@ def _sum_onto(n_rows: int, rows: IntArray, values: np.ndarray) -> np.ndarray:
     return total.astype(np.int64) if values.dtype.kind in "iu" else total
 
 
-def _end_anchors(sample_fish, sample_g, weighing_fish, weighing_g, harvest_fish, harvest_kg):
-    """The rows with a measured end-of-day weight, and a function giving those of rows lo..hi.
+@dataclass(frozen=True)
+class RowEvents:
+    """The records to use, summed onto the rows of their assignment and day.
 
-    Samples, weighings and harvests of one day combine into their fish-weighted mean.
-    Computed once for the batch; each assignment then takes its slice by point
-    (local day + 1).
+    Fish in counts, samples' and weighings' weights as sums of the fish weighed (g),
+    harvests in live kg, feed in kg with the number of feeding events behind it.
     """
-    rows = np.flatnonzero((sample_fish > 0) | (weighing_fish > 0) | (harvest_fish > 0))
-    weighed = sample_fish[rows] + weighing_fish[rows]
-    fish = weighed + harvest_fish[rows]
-    grams = sample_g[rows] + weighing_g[rows] + harvest_kg[rows] * 1000.0
-    confidence = np.where(harvest_fish[rows] > 0, 1.0, weight.sample_confidence(weighed))
-    kind = np.where(sample_fish[rows] > 0, GROWTH_SAMPLE, WEIGHING)
-    columns = (rows.tolist(), (grams / fish).tolist(), confidence.tolist(), kind.tolist())
-    anchors = [weight.EndAnchor(w, c, k) for w, c, k in zip(*columns[1:], strict=True)]
 
-    def of_rows(lo: int, hi: int) -> dict[int, weight.EndAnchor]:
-        i, j = np.searchsorted(rows, (lo, hi))
-        return {row - lo + 1: anchors[n] for n, row in enumerate(columns[0][i:j], start=i)}
+    recorded_deaths: IntArray
+    """Deaths recorded, ``population.NO_RECORD`` where nothing was recorded."""
+    harvest_fish: IntArray
+    harvest_kg: FloatArray
+    sample_fish: IntArray
+    sample_g: FloatArray
+    weighing_fish: IntArray
+    weighing_g: FloatArray
+    feed_kg: FloatArray
+    feed_events: IntArray
 
-    return of_rows
+    @classmethod
+    def of(cls, checked: validation.Checked, rows: Rows) -> RowEvents:
+        inputs, n = checked.inputs, len(rows)
+
+        def per_row(events) -> tuple[np.ndarray, np.ndarray]:
+            at = rows.at(events.assignment, events.day)
+            return _sum_onto(n, at, events.count), _sum_onto(n, at, events.amount)
+
+        mortality = inputs.mortality
+        deaths_at = rows.at(mortality.assignment, mortality.day)
+        recorded_deaths = np.full(n, population.NO_RECORD, dtype=np.int64)
+        recorded_deaths[deaths_at] = 0
+        recorded_deaths += _sum_onto(n, deaths_at, mortality.count)
+        harvest_fish, harvest_kg = per_row(inputs.harvests)
+        sample_fish, sample_g = per_row(inputs.samples)
+        weighing_fish, weighing_g = per_row(inputs.weighings)
+        feed_at = rows.at(checked.feed_assignment, inputs.feed.day)
+        return cls(
+            recorded_deaths=recorded_deaths,
+            harvest_fish=harvest_fish,
+            harvest_kg=harvest_kg,
+            sample_fish=sample_fish,
+            sample_g=sample_g,
+            weighing_fish=weighing_fish,
+            weighing_g=weighing_g,
+            feed_kg=_sum_onto(n, feed_at, inputs.feed.value),
+            feed_events=_sum_onto(n, feed_at, np.maximum(inputs.feed.count, 1)),
+        )
+
+    def end_anchors(self):
+        """The rows with a measured end-of-day weight, and a function giving those of rows
+        lo..hi by point (local day + 1).
+
+        Samples, weighings and harvests of one day combine into their fish-weighted mean.
+        Computed once for the batch; each assignment then takes its slice.
+        """
+        rows = np.flatnonzero(
+            (self.sample_fish > 0) | (self.weighing_fish > 0) | (self.harvest_fish > 0)
+        )
+        weighed = self.sample_fish[rows] + self.weighing_fish[rows]
+        fish = weighed + self.harvest_fish[rows]
+        grams = self.sample_g[rows] + self.weighing_g[rows] + self.harvest_kg[rows] * 1000.0
+        harvested = self.harvest_fish[rows] > 0
+        confidence = np.where(harvested, 1.0, weight.sample_confidence(weighed))
+        kind = np.where(self.sample_fish[rows] > 0, GROWTH_SAMPLE, WEIGHING)
+        row_list = rows.tolist()
+        anchors = [
+            weight.EndAnchor(w, c, k)
+            for w, c, k in zip(
+                (grams / fish).tolist(), confidence.tolist(), kind.tolist(), strict=True
+            )
+        ]
+
+        def of_rows(lo: int, hi: int) -> dict[int, weight.EndAnchor]:
+            i, j = np.searchsorted(rows, (lo, hi))
+            return {row - lo + 1: anchors[n] for n, row in enumerate(row_list[i:j], start=i)}
+
+        return of_rows
 
 
-def _row_temperatures(inputs: BatchInputs, row_assign: IntArray, row_day: IntArray):
+def _row_temperatures(inputs: BatchInputs, rows: Rows) -> temperature.RowTemperature:
     """Temperature, its source and confidence on every row (from its container's days)."""
     scenario = inputs.scenario
     if scenario is not None:
@@ -291,8 +184,8 @@ def _row_temperatures(inputs: BatchInputs, row_assign: IntArray, row_day: IntArr
     temp = inputs.temperature
     valid = temp.count > 0 if len(temp.count) else np.ones(len(temp.day), dtype=bool)
     return temperature.row_temperature(
-        inputs.assignment_container[row_assign],
-        row_day,
+        inputs.assignment_container[rows.assignment],
+        rows.day,
         temp.container[valid],
         temp.day[valid],
         temp.value[valid],
@@ -300,53 +193,202 @@ def _row_temperatures(inputs: BatchInputs, row_assign: IntArray, row_day: IntArr
     )
 
 
-def _processing_order(
-    inputs: BatchInputs, use_transfer: np.ndarray, findings: list[Finding]
-) -> list[int]:
-    """Assignment positions with every transfer's source before its destination.
+@dataclass
+class Walked:
+    """What the walk over the assignments found, per row and per assignment.
 
-    Chronological (the input order) wherever the transfers allow. A transfer that would
-    close a cycle is reported and left out.
+    population, deaths : fish at the end of each row's day, and fish that died on it
+    modelled : True where the deaths came from the scenario's rate
+    plans : each assignment's weight plan, by position
+    findings : counts clamped to the fish present, invalid mass balances
     """
-    n = inputs.n_assignments
-    transfers = inputs.transfers
-    edges: dict[int, list[int]] = defaultdict(list)
-    indegree = [0] * n
-    for t in np.flatnonzero(use_transfer):
-        edges[int(transfers.source[t])].append(int(t))
-        indegree[int(transfers.dest[t])] += 1
-    ready = [a for a in range(n) if indegree[a] == 0]
-    heapq.heapify(ready)
-    order: list[int] = []
-    while True:
-        while ready:
-            a = heapq.heappop(ready)
-            order.append(a)
-            for t in edges.get(a, []):
-                d = int(transfers.dest[t])
-                indegree[d] -= 1
-                if indegree[d] == 0:
-                    heapq.heappush(ready, d)
-        if len(order) == n:
-            return order
-        # A cycle: drop the incoming transfers of the earliest blocked assignment.
-        blocked = min(a for a in range(n) if indegree[a] > 0)
-        for t in np.flatnonzero(use_transfer & (transfers.dest == blocked)):
-            if int(transfers.source[t]) not in order:
-                use_transfer[t] = False
-                edges[int(transfers.source[t])].remove(int(t))
-                indegree[blocked] -= 1
-                findings.append(
-                    Finding(
-                        "transfer_cycle",
-                        f"transfer {int(transfers.id[t])} closes a cycle of transfers; ignored",
-                        int(transfers.id[t]),
-                        int(inputs.assignment_id[blocked]),
-                        int(transfers.day[t]),
-                    )
+
+    population: IntArray
+    deaths: IntArray
+    modelled: np.ndarray
+    plans: dict[int, weight.WeightPlan]
+    findings: list[Finding]
+
+
+class _BatchWalk:
+    """The assignments in processing order: each one's population walk and weight plan,
+    then the fish it hands on to its destinations (placements there)."""
+
+    def __init__(
+        self, checked: validation.Checked, rows: Rows, events: RowEvents, effective_c: FloatArray
+    ) -> None:
+        self.inputs = inputs = checked.inputs
+        self.checked, self.rows, self.events, self.effective_c = checked, rows, events, effective_c
+        self.end_anchors = events.end_anchors()
+        n_stages = len(inputs.stage_names)
+        scenario = inputs.scenario
+        self.tgc_by_stage = scenario.tgc_by_stage if scenario else np.full(n_stages, np.nan)
+        self.rate_by_stage = (
+            scenario.mortality_rate_by_stage if scenario else np.full(n_stages, np.nan)
+        )
+        transfers = inputs.transfers
+        self.t_day, self.t_count = transfers.day.tolist(), transfers.count.tolist()
+        self.t_dest, self.t_selection = transfers.dest.tolist(), transfers.selection.tolist()
+        self.t_weight = transfers.measured_weight_g.tolist()
+        self.outgoing_of: dict[int, list[int]] = defaultdict(list)
+        for t, source in enumerate(transfers.source.tolist()):
+            self.outgoing_of[source].append(t)
+        self.placements_of: dict[int, dict[int, list[weight.Placement]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
+        n = len(rows)
+        self.walked = Walked(
+            np.zeros(n, dtype=np.int64),
+            np.zeros(n, dtype=np.int64),
+            np.zeros(n, dtype=bool),
+            {},
+            [],
+        )
+
+    def run(self) -> Walked:
+        offset = self.rows.offset
+        for a in self.checked.order:
+            lo, hi = int(offset[a]), int(offset[a + 1])
+            if hi == lo:
+                continue
+            walk = self.walk_population(a, lo, hi)
+            plan = self.walked.plans[a] = self.plan_weight(a, lo, hi, walk)
+            self.hand_on(a, walk, plan)
+            self.walked.population[lo:hi] = walk.end
+            self.walked.deaths[lo:hi] = walk.deaths
+            self.walked.modelled[lo:hi] = walk.modelled
+        return self.walked
+
+    def walk_population(self, a: int, lo: int, hi: int) -> population.PopulationWalk:
+        """Assignment ``a``'s population through its rows ``lo`` .. ``hi - 1``."""
+        inputs, day0 = self.inputs, int(self.rows.first_day[a])
+        opening = (
+            0 if self.checked.filled_by_transfer[a] else inputs.assignment_opening_population[a]
+        )
+        placed = np.zeros(hi - lo, dtype=np.int64)
+        for local_day, group in self.placements_of[a].items():
+            placed[local_day] = sum(p.fish for p in group)
+        walk = population.walk_population(
+            hi - lo,
+            int(opening),
+            placed,
+            [(self.t_day[t] - day0, self.t_count[t]) for t in self.outgoing_of.get(a, [])],
+            self.events.recorded_deaths[lo:hi],
+            self.events.harvest_fish[lo:hi],
+            float(self.rate_by_stage[inputs.assignment_stage[a]]),
+        )
+        assignment_id = int(inputs.assignment_id[a])
+        for local_day, kind, requested, available in walk.clamped:
+            self.walked.findings.append(
+                Finding(
+                    "count_clamped",
+                    f"{kind} of {requested} fish from assignment {assignment_id} on "
+                    f"{inputs.describe_day(day0 + local_day)} exceeds the {available} present; "
+                    f"clamped to {available}",
+                    assignment_id=assignment_id,
+                    day=day0 + local_day,
                 )
-        if indegree[blocked] == 0:
-            heapq.heappush(ready, blocked)
+            )
+        return walk
+
+    def plan_weight(
+        self, a: int, lo: int, hi: int, walk: population.PopulationWalk
+    ) -> weight.WeightPlan:
+        """Assignment ``a``'s weight plan, given its population walk."""
+        inputs, day0 = self.inputs, int(self.rows.first_day[a])
+        outgoing: dict[int, list[weight.Outgoing]] = defaultdict(list)
+        for t, fish in zip(self.outgoing_of.get(a, []), walk.moved, strict=True):
+            outgoing[self.t_day[t] - day0].append(
+                weight.Outgoing(fish, self.t_weight[t], self.t_selection[t])
+            )
+        opening_g = math.nan
+        if not self.checked.filled_by_transfer[a]:
+            opening_g = float(inputs.assignment_opening_weight_g[a])
+        plan = weight.weight_curve(
+            hi - lo,
+            np.concatenate(([0.0], np.cumsum(self.effective_c[lo:hi]))),
+            opening_g,
+            self.end_anchors(lo, hi),
+            self.placements_of[a],
+            outgoing,
+            walk,
+            float(self.tgc_by_stage[inputs.assignment_stage[a]]),
+        )
+        assignment_id = int(inputs.assignment_id[a])
+        for local_day in plan.invalid_mass_balance:
+            self.walked.findings.append(
+                Finding(
+                    "mass_balance_invalid",
+                    f"assignment {assignment_id} on {inputs.describe_day(day0 + local_day)}: "
+                    "the fish moved weigh more than all fish present; the weight is kept",
+                    assignment_id=assignment_id,
+                    day=day0 + local_day,
+                )
+            )
+        return plan
+
+    def hand_on(self, a: int, walk: population.PopulationWalk, plan: weight.WeightPlan) -> None:
+        """Place the fish each transfer out of ``a`` moved into its destination, at the
+        measured weight, else at the weight they left with."""
+        day0, first_day = int(self.rows.first_day[a]), self.rows.first_day
+        order_at_day: dict[int, int] = defaultdict(int)
+        for t, fish in zip(self.outgoing_of.get(a, []), walk.moved, strict=True):
+            local_day = self.t_day[t] - day0
+            leaving_g = plan.leaving_g.get(local_day)
+            if leaving_g is not None:
+                w = leaving_g[order_at_day[local_day]]
+            else:
+                w = plan.before_out(local_day)
+            order_at_day[local_day] += 1
+            measured = self.t_weight[t]
+            weighed = not math.isnan(measured)
+            dest = self.t_dest[t]
+            self.placements_of[dest][self.t_day[t] - int(first_day[dest])].append(
+                weight.Placement(fish, measured if weighed else w, weighed)
+            )
+
+
+def _assemble(
+    inputs: BatchInputs,
+    rows: Rows,
+    events: RowEvents,
+    temp: temperature.RowTemperature,
+    walked: Walked,
+    curves: weight.FilledCurves,
+    findings: list[Finding],
+) -> DailyStates:
+    """The rows of the batch from the columns the steps made."""
+    fish, w_end = walked.population, curves.end_g
+    growth = feed.growth_kg(fish, curves.start_g, w_end)
+    m_source = np.where(
+        events.recorded_deaths >= 0, RECORDED, np.where(walked.modelled, MODEL, MISSING)
+    )
+    stage_max = inputs.stage_max_weight_g[inputs.assignment_stage[rows.assignment]]
+    fed = events.feed_events > 0
+    return DailyStates(
+        assignment=rows.assignment,
+        day=rows.day,
+        population=fish,
+        avg_weight_g=w_end,
+        biomass_kg=np.nan_to_num(fish * w_end / 1000.0, nan=0.0),
+        temp_c=temp.temp_c,
+        mortality_count=walked.deaths,
+        feed_kg=events.feed_kg,
+        growth_kg=growth,
+        fcr=feed.trailing_fcr(events.feed_kg, growth, first_row=rows.offset[rows.assignment]),
+        tgc=curves.tgc,
+        anchor_type=curves.anchor_type,
+        weight_source=curves.source,
+        weight_confidence=curves.confidence,
+        temp_source=temp.source,
+        temp_confidence=temp.confidence,
+        mortality_source=m_source,
+        mortality_confidence=np.select([m_source == RECORDED, m_source == MODEL], [1.0, 0.4], 0.0),
+        feed_source=np.where(fed, FEED_RECORDED, FEED_NONE),
+        feed_confidence=np.where(fed, 1.0, 0.5),
+        flags=_flags(w_end > stage_max * (1 + ROUNDING), curves.tgc < -ROUNDING),
+        findings=findings + walked.findings,
+    )
 
 
 def _flags(above_max: np.ndarray, negative_tgc: np.ndarray) -> IntArray:

@@ -5,6 +5,12 @@ their position in the assignment arrays (chronological order), containers by the
 position in ``container_ids``. Event arrays are aggregated per day by the loader (sums
 of counts and kilograms; samples as fish weighed and the sum of their weights), and
 keep the smallest record id of each group so reports can name a record.
+
+The loader passes every record of the batch, bad ones included: a record naming an
+assignment of another batch has assignment position ``OTHER`` (-1), a feeding in a
+container the batch never used container position ``OTHER``; they carry the database id
+they name so that the core's validation, the one place that reports bad input, can name
+them.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 SELECTION_AVERAGE, SELECTION_LARGEST, SELECTION_SMALLEST = 0, 1, 2
+OTHER = -1
+"""Position of an assignment or container that is not the batch's (a record to report)."""
 
 
 def ints(values=()) -> IntArray:
@@ -62,6 +70,9 @@ class DayEvents:
     amount: FloatArray = field(default_factory=floats)
     """Sum of weights of the fish weighed (g) for samples and weighings; live kg for harvests."""
     first_id: IntArray = field(default_factory=ints)
+    assignment_id: IntArray = field(default_factory=ints)
+    """Database id of the assignment each record names (empty when not given): names
+    the assignment of a record whose position is ``OTHER``."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +101,9 @@ class ContainerDays:
     """Records behind the value (feeding events, valid readings)."""
     rejected: IntArray = field(default_factory=ints)
     """Readings outside the valid range that day (temperature only)."""
+    container_id: IntArray = field(default_factory=ints)
+    """Database id of each row's container (empty when not given): names the container
+    of a row whose position is ``OTHER``."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +112,7 @@ class BatchInputs:
 
     Attributes
     ----------
-    batch_id : the batch's database id (for reports)
+    batch_id : the batch's database id (for reports; ``batch_number`` when given)
     n_days : days computed, 0 .. n_days - 1
     today_day : the day index of today; events after it are bad input
     stage_names, stage_max_weight_g : per stage position, the stage's name and upper
@@ -134,10 +148,17 @@ class BatchInputs:
     valid_temp_range_c: tuple[float, float] | None = None
     """Readings outside this range (degC) were sensor faults (the farm's rule, applied
     where the daily means are made), so that findings can name it; None when unknown."""
+    batch_number: str = ""
+    """The batch's number, as users name it in findings ("" when not known)."""
 
     @property
     def n_assignments(self) -> int:
         return len(self.assignment_id)
+
+    @property
+    def batch_name(self) -> str:
+        """The batch as findings name it: its number, else its database id."""
+        return self.batch_number or str(self.batch_id)
 
     def describe_day(self, day: int) -> str:
         """A day as a user reads it: the date when known, else the day number."""

@@ -72,19 +72,29 @@ def walk_population(
     )
     if fast is not None:
         return fast
+    return _walk_day_by_day(
+        n_days, opening, placed, outgoing, recorded_deaths, harvested, mortality_rate
+    )
+
+
+def _walk_day_by_day(
+    n_days: int,
+    opening: int,
+    placed: IntArray,
+    outgoing: list[tuple[int, int]],
+    recorded_deaths: IntArray,
+    harvested: IntArray,
+    mortality_rate: float,
+) -> PopulationWalk:
+    """The walk one day at a time, clamping every count to the fish present (and saying so)."""
     out_by_day: dict[int, list[int]] = {}
     for index, (day, _) in enumerate(outgoing):
         out_by_day.setdefault(day, []).append(index)
     moved = [0] * len(outgoing)
     clamped: list[tuple[int, str, int, int]] = []
-    placed_l = placed.tolist()
-    deaths_l = recorded_deaths.tolist()
-    harvest_l = harvested.tolist()
+    placed_l, deaths_l, harvest_l = placed.tolist(), recorded_deaths.tolist(), harvested.tolist()
     use_model = not math.isnan(mortality_rate)
-    before = [0] * n_days
-    after = [0] * n_days
-    end = [0] * n_days
-    died = [0] * n_days
+    before, after, end, died = ([0] * n_days for _ in range(4))
     modelled = [False] * n_days
 
     population = opening
@@ -93,46 +103,28 @@ def walk_population(
         before[day] = population
         population += placed_l[day]
         after[day] = population
-        if day in out_by_day:
-            for index in out_by_day[day]:
-                requested = outgoing[index][1]
-                if requested > population:
-                    clamped.append((day, "transfer", requested, population))
-                    requested = population
-                moved[index] = requested
-                population -= requested
+        for index in out_by_day.get(day, ()):
+            moved[index] = _clamp(day, "transfer", outgoing[index][1], population, clamped)
+            population -= moved[index]
         recorded = deaths_l[day]
         if recorded != NO_RECORD:
-            if recorded > population:
-                clamped.append((day, "mortality", recorded, population))
-                recorded = population
-            died[day] = recorded
-            population -= recorded
+            died[day] = _clamp(day, "mortality", recorded, population, clamped)
         elif use_model:
             carry += population * mortality_rate
             # The tolerance keeps sums such as ten times 0.1 (0.9999999999999999) from
             # postponing a death by a day.
             whole = math.floor(carry + CARRY_TOLERANCE)
             carry -= whole
-            whole = min(whole, population)
-            died[day] = whole
-            population -= whole
+            died[day] = min(whole, population)
             modelled[day] = True
-        harvest = harvest_l[day]
-        if harvest:
-            if harvest > population:
-                clamped.append((day, "harvest", harvest, population))
-                harvest = population
-            population -= harvest
+        population -= died[day]
+        if harvest_l[day]:
+            population -= _clamp(day, "harvest", harvest_l[day], population, clamped)
         end[day] = population
 
-    for index in out_by_day.get(n_days, []):
-        requested = outgoing[index][1]
-        if requested > population:
-            clamped.append((n_days, "transfer", requested, population))
-            requested = population
-        moved[index] = requested
-        population -= requested
+    for index in out_by_day.get(n_days, ()):
+        moved[index] = _clamp(n_days, "transfer", outgoing[index][1], population, clamped)
+        population -= moved[index]
 
     return PopulationWalk(
         start_before_placement=np.asarray(before, dtype=np.int64),
@@ -143,6 +135,14 @@ def walk_population(
         moved=moved,
         clamped=clamped,
     )
+
+
+def _clamp(day: int, kind: str, requested: int, present: int, clamped: list) -> int:
+    """``requested`` fish, or the ``present`` ones when fewer (noted in ``clamped``)."""
+    if requested > present:
+        clamped.append((day, kind, requested, present))
+        return present
+    return requested
 
 
 def _walk_without_clamping(

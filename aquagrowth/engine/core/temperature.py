@@ -13,6 +13,8 @@ the farm's per-day table holds only valid readings' means and counts the others.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from aquagrowth.engine.core.inputs import FloatArray, IntArray
@@ -58,6 +60,14 @@ def interpolation_confidence(gap_days: FloatArray) -> FloatArray:
     return np.maximum(0.4, 0.9 - gap_days / 30.0)
 
 
+class RowTemperature(NamedTuple):
+    """Per row: temperature (degC), its source (index into ``TEMP_SOURCES``), confidence."""
+
+    temp_c: FloatArray
+    source: IntArray
+    confidence: FloatArray
+
+
 def row_temperature(
     row_container: IntArray,
     row_day: IntArray,
@@ -65,7 +75,7 @@ def row_temperature(
     measured_day: IntArray,
     measured_c: FloatArray,
     profile_c: FloatArray,
-) -> tuple[FloatArray, IntArray, FloatArray]:
+) -> RowTemperature:
     """Temperature of each row's container on the row's day, for a whole batch at once.
 
     Parameters
@@ -79,56 +89,18 @@ def row_temperature(
     Returns
     -------
     temp_c, source code (index into ``TEMP_SOURCES``), confidence; per row.
-
-    All containers are looked up in one sorted key space (container, day), so the cost
-    does not grow with the number of containers a batch passes through.
     """
     n = len(row_day)
-    temp = np.full(n, np.nan)
-    source = np.full(n, MISSING, dtype=np.int64)
-    confidence = np.zeros(n)
+    rows = RowTemperature(np.full(n, np.nan), np.full(n, MISSING, dtype=np.int64), np.zeros(n))
     if len(measured_day):
-        low = min(int(measured_day.min()), int(row_day.min()) if n else 0)
-        span = max(int(measured_day.max()), int(row_day.max()) if n else 0) - low + 1
-        keys = measured_container * span + (measured_day - low)
-        order = np.argsort(keys, kind="stable")
-        keys, m_cont, m_day, m_c = (
-            keys[order],
-            measured_container[order],
-            measured_day[order],
-            measured_c[order],
+        _measured_or_interpolated(
+            rows, row_container, row_day, measured_container, measured_day, measured_c
         )
-        last = len(keys) - 1
-        nxt = np.searchsorted(keys, row_container * span + (row_day - low), side="left")
-        at = np.minimum(nxt, last)
-        has_next = (nxt <= last) & (m_cont[at] == row_container)
-        on_day = has_next & (m_day[at] == row_day)
-        prev = np.where(on_day, nxt, nxt - 1)
-        before = np.maximum(prev, 0)
-        has_prev = (prev >= 0) & (m_cont[before] == row_container)
-        a, b = m_day[before], m_day[at]
-        bridged = (
-            ~on_day
-            & has_prev
-            & has_next
-            & (row_day - a <= INTERPOLATION_REACH_DAYS)
-            & (b - row_day <= INTERPOLATION_REACH_DAYS)
-        )
-        temp[on_day] = m_c[at[on_day]]
-        source[on_day] = MEASURED
-        confidence[on_day] = 1.0
-        if bridged.any():
-            ta, tb = m_c[before[bridged]], m_c[at[bridged]]
-            gap = (b - a)[bridged]
-            temp[bridged] = ta + (tb - ta) * (row_day[bridged] - a[bridged]) / gap
-            source[bridged] = INTERPOLATED
-            confidence[bridged] = interpolation_confidence(gap.astype(np.float64))
-
-    open_rows = source == MISSING
+    open_rows = rows.source == MISSING
     planned = open_rows & ~np.isnan(profile_c[row_day])
-    temp[planned] = profile_c[row_day[planned]]
-    source[planned] = PROFILE
-    confidence[planned] = 0.5
+    rows.temp_c[planned] = profile_c[row_day[planned]]
+    rows.source[planned] = PROFILE
+    rows.confidence[planned] = 0.5
 
     open_rows &= ~planned
     if open_rows.any() and len(measured_day):
@@ -138,7 +110,59 @@ def row_temperature(
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = total / days
         known = open_rows & (days[row_container] > 0)
-        temp[known] = mean[row_container[known]]
-        source[known] = CONTAINER_MEAN
-        confidence[known] = 0.3
-    return temp, source, confidence
+        rows.temp_c[known] = mean[row_container[known]]
+        rows.source[known] = CONTAINER_MEAN
+        rows.confidence[known] = 0.3
+    return rows
+
+
+def _measured_or_interpolated(
+    rows: RowTemperature,
+    row_container: IntArray,
+    row_day: IntArray,
+    measured_container: IntArray,
+    measured_day: IntArray,
+    measured_c: FloatArray,
+) -> None:
+    """Fill the rows whose day was measured, or lies between measured days of its
+    container at most ``INTERPOLATION_REACH_DAYS`` away on each side.
+
+    All containers are looked up in one sorted key space (container, day), so the cost
+    does not grow with the number of containers a batch passes through.
+    """
+    n = len(row_day)
+    low = min(int(measured_day.min()), int(row_day.min()) if n else 0)
+    span = max(int(measured_day.max()), int(row_day.max()) if n else 0) - low + 1
+    keys = measured_container * span + (measured_day - low)
+    order = np.argsort(keys, kind="stable")
+    keys, m_cont, m_day, m_c = (
+        keys[order],
+        measured_container[order],
+        measured_day[order],
+        measured_c[order],
+    )
+    last = len(keys) - 1
+    nxt = np.searchsorted(keys, row_container * span + (row_day - low), side="left")
+    at = np.minimum(nxt, last)
+    has_next = (nxt <= last) & (m_cont[at] == row_container)
+    on_day = has_next & (m_day[at] == row_day)
+    prev = np.where(on_day, nxt, nxt - 1)
+    before = np.maximum(prev, 0)
+    has_prev = (prev >= 0) & (m_cont[before] == row_container)
+    a, b = m_day[before], m_day[at]
+    bridged = (
+        ~on_day
+        & has_prev
+        & has_next
+        & (row_day - a <= INTERPOLATION_REACH_DAYS)
+        & (b - row_day <= INTERPOLATION_REACH_DAYS)
+    )
+    rows.temp_c[on_day] = m_c[at[on_day]]
+    rows.source[on_day] = MEASURED
+    rows.confidence[on_day] = 1.0
+    if bridged.any():
+        ta, tb = m_c[before[bridged]], m_c[at[bridged]]
+        gap = (b - a)[bridged]
+        rows.temp_c[bridged] = ta + (tb - ta) * (row_day[bridged] - a[bridged]) / gap
+        rows.source[bridged] = INTERPOLATED
+        rows.confidence[bridged] = interpolation_confidence(gap.astype(np.float64))

@@ -1,15 +1,96 @@
-"""Bad input: find it, name the record, leave it out, and let the rest be computed.
+"""Bad input: found once, up front, named, left out; the rest is computed.
 
-Every function returns a boolean mask of the records to use and appends a
-:class:`~aquagrowth.engine.core.outputs.Finding` for each record left out.
+:func:`validate` takes a batch's inputs as the loader read them (every record, bad ones
+included) and returns, in one pass, the records to use (:class:`Checked`) and a
+:class:`~aquagrowth.engine.core.outputs.Finding` for each record left out, naming the
+record, its batch, assignment or container, and its date (docs/engine.md, "Bad input").
+This is the one place that reports bad input; the loader reports none. Only counts that
+exceed the fish present cannot be known from the records alone: the population walk
+clamps and reports those.
 """
 
 from __future__ import annotations
 
+import heapq
+from collections import defaultdict
+from dataclasses import dataclass, fields, replace
+
 import numpy as np
 
-from aquagrowth.engine.core.inputs import BatchInputs, ContainerDays, DayEvents, Transfers
+from aquagrowth.engine.core.inputs import (
+    OTHER,
+    BatchInputs,
+    ContainerDays,
+    DayEvents,
+    IntArray,
+    Transfers,
+)
 from aquagrowth.engine.core.outputs import Finding
+
+EVENT_KINDS = (
+    ("mortality", "mortality", False),
+    ("harvests", "harvest", False),
+    ("samples", "growth sample", True),
+    ("weighings", "weighing", True),
+)
+"""(inputs field, name in findings, weighed) of each per-day event kind, in checking order."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A batch's inputs reduced to the records to use, and what was left out.
+
+    inputs : events inside their assignment's computed days, transfers to execute (id
+        order, none closing a cycle), feed that belongs to an assignment
+    feed_assignment : assignment position of each row of ``inputs.feed``
+    filled_by_transfer : per assignment, True when any transfer names it as destination,
+        even one left out: it opens empty, so that no fish are counted twice
+    order : assignment positions, every transfer's source before its destination
+    findings : the bad input found, one finding per record (or per container)
+    """
+
+    inputs: BatchInputs
+    feed_assignment: IntArray
+    filled_by_transfer: np.ndarray
+    order: list[int]
+    findings: list[Finding]
+
+
+def validate(inputs: BatchInputs) -> Checked:
+    """Check every record of ``inputs`` once; see the module docstring."""
+    findings: list[Finding] = []
+    report_scenario(inputs, findings)
+    report_sensor_faults(inputs, findings)
+    events = {
+        name: _rows(
+            getattr(inputs, name),
+            check_day_events(inputs, getattr(inputs, name), kind, findings, weighed=weighed),
+        )
+        for name, kind, weighed in EVENT_KINDS
+    }
+    owner, use_feed = assign_feed(inputs, findings)
+    use_transfer = check_transfers(inputs, findings)
+    order = processing_order(inputs, use_transfer, findings)
+    filled = np.zeros(inputs.n_assignments, dtype=bool)
+    filled[inputs.transfers.dest[inputs.transfers.dest >= 0]] = True
+    report_ignored_openings(inputs, filled, findings)
+    cleaned = replace(
+        inputs,
+        **events,
+        feed=_rows(inputs.feed, use_feed),
+        transfers=_rows(inputs.transfers, use_transfer),
+    )
+    return Checked(cleaned, owner[use_feed], filled, order, findings)
+
+
+def _rows(table, keep: np.ndarray):
+    """The rows of a table of equal-length columns where ``keep`` holds (columns not
+    given, left empty, stay empty)."""
+    n = len(keep)
+    picked = {
+        f.name: column[keep] for f in fields(table) if len(column := getattr(table, f.name)) == n
+    }
+    return replace(table, **picked)
 
 
 def _record(kind: str, first_id: int) -> str:
@@ -19,51 +100,63 @@ def _record(kind: str, first_id: int) -> str:
 def check_day_events(
     inputs: BatchInputs, events: DayEvents, kind: str, findings: list[Finding], *, weighed: bool
 ) -> np.ndarray:
-    """Records of ``events`` to use: not in the future, not negative, inside their assignment.
+    """Records of ``events`` to use: of this batch, not in the future, not negative, inside
+    their assignment.
 
     ``weighed`` marks samples and weighings, which need fish and a positive weight.
     Records after the computed range (but not in the future) are left out silently: a
     computation that ends early simply does not reach them.
     """
     n = len(events.day)
-    keep = np.ones(n, dtype=bool)
     if n == 0:
-        return keep
-    a, day = events.assignment, events.day
+        return np.ones(0, dtype=bool)
+    day = events.day
+    other = events.assignment == OTHER
+    own = np.flatnonzero(~other)
+    first, stop = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    first[own] = inputs.assignment_first_day[events.assignment[own]]
+    stop[own] = inputs.assignment_stop_day[events.assignment[own]]
     future = day > inputs.today_day
     if weighed:
         negative = (events.count <= 0) | (events.amount <= 0)
     else:
         negative = (events.count < 0) | (events.amount < 0)
-    first = inputs.assignment_first_day[a]
-    stop = inputs.assignment_stop_day[a]
     beyond = day >= inputs.n_days
     outside = ~beyond & ((day < first) | (day >= stop))
-    for i in np.flatnonzero(future | negative | outside):
-        record_id = int(events.first_id[i]) if len(events.first_id) else None
-        record = _record(kind, record_id or 0)
-        where = f"of assignment {inputs.assignment_id[a[i]]} on {inputs.describe_day(day[i])}"
-        if future[i]:
-            finding, what = "event_in_future", "is dated after today"
-        elif negative[i]:
-            finding, what = "negative_value", "has a negative or zero count or weight"
-        else:
-            finding, what = "event_outside_assignment", "lies outside the assignment's days"
-        findings.append(
-            Finding(
-                finding,
-                f"{record} {where} {what}; ignored",
-                record_id,
-                int(inputs.assignment_id[a[i]]),
-                int(day[i]),
-            )
+    for i in np.flatnonzero(other | future | negative | outside):
+        findings.append(_day_event_finding(inputs, events, kind, i, future[i], negative[i]))
+    return ~(other | future | negative | outside | beyond)
+
+
+def _day_event_finding(
+    inputs: BatchInputs, events: DayEvents, kind: str, i: int, future: bool, negative: bool
+) -> Finding:
+    """The finding of record ``i`` of ``events``, which is left out."""
+    record_id = int(events.first_id[i]) if len(events.first_id) else None
+    record = _record(kind, record_id or 0)
+    day = int(events.day[i])
+    when = inputs.describe_day(day)
+    if events.assignment[i] == OTHER:
+        named = int(events.assignment_id[i]) if len(events.assignment_id) else None
+        assignment = f"assignment {named}" if named is not None else "an assignment"
+        message = (
+            f"{record} of batch {inputs.batch_name} on {when} names {assignment}, which "
+            "belongs to another batch; ignored"
         )
-    keep &= ~(future | negative | outside | beyond)
-    return keep
+        return Finding("event_outside_assignment", message, record_id, named, day)
+    where = f"of assignment {inputs.assignment_id[events.assignment[i]]} on {when}"
+    if future:
+        finding, what = "event_in_future", "is dated after today"
+    elif negative:
+        finding, what = "negative_value", "has a negative or zero count or weight"
+    else:
+        finding, what = "event_outside_assignment", "lies outside the assignment's days"
+    assignment_id = int(inputs.assignment_id[events.assignment[i]])
+    return Finding(finding, f"{record} {where} {what}; ignored", record_id, assignment_id, day)
 
 
-def assign_feed(inputs: BatchInputs, findings: list[Finding]) -> tuple[np.ndarray, np.ndarray]:
-    """The assignment position of each feed record (container, day), and which to use.
+def assign_feed(inputs: BatchInputs, findings: list[Finding]) -> tuple[IntArray, np.ndarray]:
+    """The assignment position of each feed row (container, day), and which to use.
 
     Feed is recorded per container; it belongs to the batch's assignment in that
     container on that day (a batch is never in one container twice at once).
@@ -73,51 +166,54 @@ def assign_feed(inputs: BatchInputs, findings: list[Finding]) -> tuple[np.ndarra
     owner = np.full(n, -1, dtype=np.int64)
     if n == 0:
         return owner, np.ones(0, dtype=bool)
+    other = feed.container == OTHER
     span = np.int64(inputs.n_days + 10_000)
     key_a = inputs.assignment_container * span + inputs.assignment_first_day
     order = np.argsort(key_a, kind="stable")
     key_f = feed.container * span + feed.day
     candidate = np.searchsorted(key_a[order], key_f, side="right") - 1
-    found = candidate >= 0
-    pos = order[np.clip(candidate, 0, None)]
-    found &= (
-        (inputs.assignment_container[pos] == feed.container)
-        & (feed.day < inputs.assignment_stop_day[pos])
-        & (feed.day >= inputs.assignment_first_day[pos])
-    )
+    found = ~other & (candidate >= 0)
+    pos = order[np.clip(candidate, 0, None)] if len(order) else np.zeros(n, dtype=np.int64)
+    if len(order):
+        found &= (
+            (inputs.assignment_container[pos] == feed.container)
+            & (feed.day < inputs.assignment_stop_day[pos])
+            & (feed.day >= inputs.assignment_first_day[pos])
+        )
     owner[found] = pos[found]
     future = feed.day > inputs.today_day
     negative = feed.value < 0
     beyond = feed.day >= inputs.n_days
-    bad = future | negative | (~found & ~beyond)
+    bad = other | future | negative | (~found & ~beyond)
     for i in np.flatnonzero(bad):
-        container = inputs.container_ids[feed.container[i]]
-        where = f"feeding in container {container} on {inputs.describe_day(feed.day[i])}"
-        if future[i]:
-            findings.append(
-                Finding(
-                    "event_in_future",
-                    f"{where} is dated after today; ignored",
-                    day=int(feed.day[i]),
-                )
-            )
-        elif negative[i]:
-            findings.append(
-                Finding(
-                    "negative_value",
-                    f"{where} has a negative amount; ignored",
-                    day=int(feed.day[i]),
-                )
-            )
-        else:
-            findings.append(
-                Finding(
-                    "feed_outside_assignment",
-                    f"{where}: the batch has no assignment there that day; ignored",
-                    day=int(feed.day[i]),
-                )
-            )
+        findings.append(_feed_finding(inputs, feed, i, future[i], negative[i]))
     return owner, ~bad & found
+
+
+def _feed_finding(
+    inputs: BatchInputs, feed: ContainerDays, i: int, future: bool, negative: bool
+) -> Finding:
+    """The finding of feed row ``i`` (a container's feeding of one day), which is left out."""
+    day = int(feed.day[i])
+    when = inputs.describe_day(day)
+    if feed.container[i] == OTHER:
+        container = int(feed.container_id[i]) if len(feed.container_id) else None
+        return Finding(
+            "feed_outside_assignment",
+            f"feeding of batch {inputs.batch_name} in container {container} on {when}: the "
+            "batch was never in that container; ignored",
+            day=day,
+        )
+    where = f"feeding in container {inputs.container_ids[feed.container[i]]} on {when}"
+    if future:
+        return Finding("event_in_future", f"{where} is dated after today; ignored", day=day)
+    if negative:
+        return Finding("negative_value", f"{where} has a negative amount; ignored", day=day)
+    return Finding(
+        "feed_outside_assignment",
+        f"{where}: the batch has no assignment there that day; ignored",
+        day=day,
+    )
 
 
 def check_transfers(inputs: BatchInputs, findings: list[Finding]) -> np.ndarray:
@@ -127,63 +223,103 @@ def check_transfers(inputs: BatchInputs, findings: list[Finding]) -> np.ndarray:
     stage transition; the destination must be present that day.
     """
     t: Transfers = inputs.transfers
-    n = len(t.day)
-    keep = np.ones(n, dtype=bool)
-    for i in range(n):
-        day = int(t.day[i])
-        where = f"transfer {int(t.id[i])} on {inputs.describe_day(day)}"
-        src, dst = int(t.source[i]), int(t.dest[i])
+    keep = np.ones(len(t.day), dtype=bool)
+    for i in range(len(t.day)):
+        day, src, dst = int(t.day[i]), int(t.source[i]), int(t.dest[i])
         if dst < 0:
-            findings.append(
-                Finding(
-                    "transfer_other_batch",
-                    f"{where}: its destination belongs to another batch; ignored",
-                    int(t.id[i]),
-                    int(inputs.assignment_id[src]),
-                    day,
-                )
-            )
+            kind, what = "transfer_other_batch", ": its destination belongs to another batch"
         elif day > inputs.today_day:
-            findings.append(
-                Finding(
-                    "event_in_future",
-                    f"{where} is dated after today; ignored",
-                    int(t.id[i]),
-                    int(inputs.assignment_id[src]),
-                    day,
-                )
-            )
+            kind, what = "event_in_future", " is dated after today"
         elif t.count[i] < 0 or (
             not np.isnan(t.measured_weight_g[i]) and t.measured_weight_g[i] <= 0
         ):
-            findings.append(
-                Finding(
-                    "negative_value",
-                    f"{where} has a negative count or weight; ignored",
-                    int(t.id[i]),
-                    int(inputs.assignment_id[src]),
-                    day,
-                )
-            )
+            kind, what = "negative_value", " has a negative count or weight"
         elif day >= inputs.n_days:
-            pass
+            keep[i] = False
+            continue
         elif not (
             inputs.assignment_first_day[src] <= day <= inputs.assignment_stop_day[src]
             and inputs.assignment_first_day[dst] <= day < inputs.assignment_stop_day[dst]
         ):
-            findings.append(
-                Finding(
-                    "transfer_outside_assignment",
-                    f"{where} lies outside the days of its source or destination; ignored",
-                    int(t.id[i]),
-                    int(inputs.assignment_id[src]),
-                    day,
-                )
-            )
+            kind = "transfer_outside_assignment"
+            what = " lies outside the days of its source or destination"
         else:
             continue
         keep[i] = False
+        where = f"transfer {int(t.id[i])} on {inputs.describe_day(day)}"
+        findings.append(
+            Finding(
+                kind, f"{where}{what}; ignored", int(t.id[i]), int(inputs.assignment_id[src]), day
+            )
+        )
     return keep
+
+
+def processing_order(
+    inputs: BatchInputs, use_transfer: np.ndarray, findings: list[Finding]
+) -> list[int]:
+    """Assignment positions with every transfer's source before its destination.
+
+    Chronological (the input order) wherever the transfers allow. A transfer that would
+    close a cycle is reported and left out (``use_transfer`` is updated).
+    """
+    n = inputs.n_assignments
+    transfers = inputs.transfers
+    edges: dict[int, list[int]] = defaultdict(list)
+    indegree = [0] * n
+    for t in np.flatnonzero(use_transfer):
+        edges[int(transfers.source[t])].append(int(t))
+        indegree[int(transfers.dest[t])] += 1
+    ready = [a for a in range(n) if indegree[a] == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while True:
+        while ready:
+            a = heapq.heappop(ready)
+            order.append(a)
+            for t in edges.get(a, []):
+                d = int(transfers.dest[t])
+                indegree[d] -= 1
+                if indegree[d] == 0:
+                    heapq.heappush(ready, d)
+        if len(order) == n:
+            return order
+        # A cycle: drop the incoming transfers of the earliest blocked assignment.
+        blocked = min(a for a in range(n) if indegree[a] > 0)
+        for t in np.flatnonzero(use_transfer & (transfers.dest == blocked)):
+            if int(transfers.source[t]) not in order:
+                use_transfer[t] = False
+                edges[int(transfers.source[t])].remove(int(t))
+                indegree[blocked] -= 1
+                findings.append(
+                    Finding(
+                        "transfer_cycle",
+                        f"transfer {int(transfers.id[t])} closes a cycle of transfers; ignored",
+                        int(transfers.id[t]),
+                        int(inputs.assignment_id[blocked]),
+                        int(transfers.day[t]),
+                    )
+                )
+        if indegree[blocked] == 0:
+            heapq.heappush(ready, blocked)
+
+
+def report_ignored_openings(
+    inputs: BatchInputs, filled_by_transfer: np.ndarray, findings: list[Finding]
+) -> None:
+    """An assignment filled by transfers opens empty: a recorded opening population on one
+    (with days to compute) is reported and ignored."""
+    has_days = inputs.assignment_stop_day > inputs.assignment_first_day
+    opening = inputs.assignment_opening_population
+    for a in np.flatnonzero(filled_by_transfer & has_days & (opening > 0)):
+        findings.append(
+            Finding(
+                "opening_population_ignored",
+                f"assignment {inputs.assignment_id[a]} is filled by transfers; its recorded "
+                f"opening population of {opening[a]} is ignored so no fish are counted twice",
+                assignment_id=int(inputs.assignment_id[a]),
+            )
+        )
 
 
 def report_sensor_faults(inputs: BatchInputs, findings: list[Finding]) -> None:
@@ -211,7 +347,7 @@ def report_scenario(inputs: BatchInputs, findings: list[Finding]) -> None:
         findings.append(
             Finding(
                 "no_scenario",
-                f"batch {inputs.batch_id} has no scenario: no temperature profile, TGC or "
+                f"batch {inputs.batch_name} has no scenario: no temperature profile, TGC or "
                 "mortality rate; weights are held after the last anchor, gaps in temperature "
                 "use the container's mean, and days without recorded mortality lose no fish",
             )

@@ -4,12 +4,17 @@ A segment runs between two event points (see docs/engine.md). When it ends at an
 anchor, its TGC is re-fitted so that the curve leaves the first weight and arrives
 exactly at the measured one: the line never jumps at a sample, and the fitted TGC is
 the observed growth rate. Otherwise it follows the scenario's TGC (the forward estimate)
-or, with none, holds the weight.
+or, with none, holds the weight. The TGC step and the fit are ``growth``'s.
 
 Everything happens in cube-root space, where the TGC model is linear in the cumulative
 temperature sum ``C``. Each assignment's segments and the weights at its event points
 are planned in a short walk over its events (:func:`weight_curve`); the days of every
 assignment of a batch are then filled in one vectorised step (:func:`fill_curves`).
+
+A weight's confidence is highest where the weight is known: measured (an anchor) or
+carried in with fish of known weight (an egg input's opening, a placement, the fish left
+behind by a weighed LARGEST or SMALLEST transfer). These are the plan's *known points*;
+the confidence of the days between decays with the distance to the nearest one.
 
 References
 ----------
@@ -28,6 +33,7 @@ import numpy as np
 from aquagrowth.engine.core.growth import fitted_tgc, weight_after, weight_between
 from aquagrowth.engine.core.inputs import SELECTION_AVERAGE, FloatArray, IntArray
 from aquagrowth.engine.core.outputs import ANCHOR_TYPES, WEIGHT_SOURCES
+from aquagrowth.engine.core.population import PopulationWalk
 
 REFIT, LINEAR, SCENARIO, HOLD, UNKNOWN = range(5)
 _SOURCE_OF_MODE = np.array(
@@ -42,7 +48,7 @@ ANCHOR_NONE = ANCHOR_TYPES.index("none")
 
 CONFIDENCE_HALF_LIFE_DAYS = 30.0
 FULL_SAMPLE_FISH = 30.0
-CONFIDENCE_WITHOUT_REFERENCE = 0.1
+CONFIDENCE_WITHOUT_KNOWN_POINT = 0.1
 OPENING_CONFIDENCE = 0.9
 MEASURED_PLACEMENT_CONFIDENCE = 0.9
 ESTIMATED_PLACEMENT_CONFIDENCE = 0.7
@@ -86,8 +92,32 @@ class Outgoing(NamedTuple):
     selection: int
 
 
-Segment = tuple[int, int, float, float, int, float]
-"""(start point, end point, start weight g, TGC, mode, end weight g) of one segment."""
+class Segment(NamedTuple):
+    """One segment of a weight curve, from point ``start`` to point ``end``.
+
+    mode : how the days between follow (``REFIT``, ``LINEAR``, ``SCENARIO``, ``HOLD``,
+        ``UNKNOWN``); tgc : its TGC (customary units), NaN where it has none
+    """
+
+    start: int
+    end: int
+    weight_start_g: float
+    tgc: float
+    mode: int
+    weight_end_g: float
+
+
+SEGMENT_COLUMNS = np.dtype(
+    [
+        ("start", np.int64),
+        ("end", np.int64),
+        ("weight_start_g", np.float64),
+        ("tgc", np.float64),
+        ("mode", np.int64),
+        ("weight_end_g", np.float64),
+    ]
+)
+"""Segments as a numpy table with named columns (one row per segment)."""
 
 
 @dataclass
@@ -101,20 +131,24 @@ class WeightPlan:
 
     n_days: int
     cumulative_temp: FloatArray
-    segments: list[Segment]
-    end_at: dict[int, float]
+    segments: list[Segment] = field(default_factory=list)
+    end_at: dict[int, float] = field(default_factory=dict)
     """By point, the weight at the end of day point - 1, where an event fixed it."""
-    start_at: dict[int, float]
+    start_at: dict[int, float] = field(default_factory=dict)
     """By point, the weight at the start of that day after placements and transfers out."""
-    before_out_at: dict[int, float]
+    before_out_at: dict[int, float] = field(default_factory=dict)
     """By point, the weight after placements, before transfers out."""
-    measured_end: dict[int, int]
+    measured_end: dict[int, int] = field(default_factory=dict)
     """By point, the anchor type of a measured end-of-day weight."""
-    references: dict[int, float]
-    """By point, the confidence of a weight known there (the decay's reference)."""
+    known_at: dict[int, float] = field(default_factory=dict)
+    """By point, the confidence of a weight known there (see the module docstring)."""
     invalid_mass_balance: list[int] = field(default_factory=list)
     leaving_g: dict[int, list[float]] = field(default_factory=dict)
     """By point, the weight (g) at which each transfer out there leaves, in order."""
+
+    def know(self, point: int, confidence: float) -> None:
+        """Record that the weight is known at ``point`` with ``confidence`` (the best wins)."""
+        self.known_at[point] = max(self.known_at.get(point, 0.0), confidence)
 
     def before_out(self, p: int) -> float:
         """Weight at point ``p`` after placements, before transfers out (what unweighed
@@ -125,43 +159,30 @@ class WeightPlan:
             return math.nan
         if p in self.end_at:
             return self.end_at[p]
-        for s, e, w_s, tgc, mode, w_e in self.segments:
-            if s < p <= e:
+        for segment in self.segments:
+            if segment.start < p <= segment.end:
                 c = self.cumulative_temp
-                return float(
-                    segment_weights(
-                        np.array([p]),
-                        np.array([s]),
-                        np.array([e]),
-                        np.array([w_s]),
-                        np.array([tgc]),
-                        np.array([mode]),
-                        np.array([w_e]),
-                        np.array([c[p] - c[s]]),
-                    )[0]
-                )
+                table = np.array([segment], dtype=SEGMENT_COLUMNS)
+                degree_days = np.array([c[p] - c[segment.start]])
+                return float(segment_weights(np.array([p]), table, degree_days)[0])
         return math.nan
 
 
-def segment_weights(
-    point: IntArray,
-    start: IntArray,
-    end: IntArray,
-    w_start: FloatArray,
-    tgc: FloatArray,
-    mode: IntArray,
-    w_end: FloatArray,
-    degree_days: FloatArray,
-) -> FloatArray:
-    """Weight at each ``point`` of its segment (``start`` < point <= ``end``), by the
-    segment's mode: TGC growth in cube-root space over the degree-days since the
-    segment's start, a straight line in cube-root space over days where no degree-days
-    accrued, the start weight held, or unknown."""
+def segment_weights(point: IntArray, segment: np.ndarray, degree_days: FloatArray) -> FloatArray:
+    """Weight (g) at each ``point`` of its segment (``segment``, a ``SEGMENT_COLUMNS`` row
+    per point, with start < point <= end), by the segment's mode.
+
+    TGC growth over the ``degree_days`` (degC day) since the segment's start; a straight
+    line in cube-root space over the days where no degree-days accrued between two
+    anchors; the start weight held; or unknown.
+    """
+    mode, tgc, w_start = segment["mode"], segment["tgc"], segment["weight_start_g"]
     weight = weight_after(w_start, np.where(np.isnan(tgc), 0.0, tgc), degree_days)
     linear = mode == LINEAR
     if linear.any():
-        fraction = (point[linear] - start[linear]) / (end[linear] - start[linear])
-        weight[linear] = weight_between(w_start[linear], w_end[linear], fraction)
+        start, end = segment["start"][linear], segment["end"][linear]
+        fraction = (point[linear] - start) / (end - start)
+        weight[linear] = weight_between(w_start[linear], segment["weight_end_g"][linear], fraction)
     weight = np.where(mode == HOLD, w_start, weight)
     weight[mode == UNKNOWN] = np.nan
     return weight
@@ -174,9 +195,7 @@ def weight_curve(
     end_anchors: dict[int, EndAnchor],
     placements: dict[int, list[Placement]],
     outgoing: dict[int, list[Outgoing]],
-    population_before_placement: IntArray,
-    population_after_placement: IntArray,
-    population_at_departure: int,
+    walk: PopulationWalk,
     scenario_tgc: float,
 ) -> WeightPlan:
     """The weight plan of one assignment through its days (see :class:`WeightPlan`).
@@ -190,137 +209,160 @@ def weight_curve(
     end_anchors : by point (end of day p - 1), the measured weight
     placements : by point (< L), fish placed, in id order
     outgoing : by point (<= L), transfers out with the fish really moved, in id order
-    population_before_placement, population_after_placement : fish at each day's start
-    population_at_departure : fish at the end of the last day (for point L)
+    walk : the assignment's population walk (fish at each day's start, at departure)
     scenario_tgc : the scenario's TGC for the assignment's stage, NaN if none
     """
+    planner = _Planner(
+        WeightPlan(n_days, cumulative_temp), end_anchors, placements, outgoing, walk, scenario_tgc
+    )
+    return planner.plan_from(opening_weight_g)
 
-    def population_at(p: int) -> int:
-        if p < n_days:
-            return int(population_after_placement[p])
-        return int(population_at_departure)
 
-    def first_weighing(p: int) -> Outgoing | None:
+class _Planner:
+    """The walk over one assignment's event points that builds its :class:`WeightPlan`.
+
+    At each point, in order: the segment ending there is closed (re-fitted to an anchor,
+    or grown with the scenario's TGC), placements mix in, transfers out leave.
+    """
+
+    def __init__(
+        self,
+        plan: WeightPlan,
+        end_anchors: dict[int, EndAnchor],
+        placements: dict[int, list[Placement]],
+        outgoing: dict[int, list[Outgoing]],
+        walk: PopulationWalk,
+        scenario_tgc: float,
+    ) -> None:
+        self.plan = plan
+        self.end_anchors = end_anchors
+        self.outgoing = outgoing
+        self.walk = walk
+        self.scenario_tgc = scenario_tgc
+        # Placements that bring no fish (an emptied source) change nothing.
+        self.placed_at = {
+            p: group for p, group in placements.items() if sum(g.fish for g in group) > 0
+        }
+
+    def population_at(self, p: int) -> int:
+        """Fish at point ``p`` after placements, before transfers out."""
+        if p < self.plan.n_days:
+            return int(self.walk.start_after_placement[p])
+        return int(self.walk.end[-1])
+
+    def first_weighing(self, p: int) -> Outgoing | None:
         """The first transfer out at ``p`` that tells this assignment's weight.
 
         A weighed AVERAGE share measures it; a weighed LARGEST or SMALLEST share changes
         what stays behind, unless nothing stays. Unweighed transfers change nothing.
         """
-        population = population_at(p)
-        for out in outgoing.get(p, ()):
+        population = self.population_at(p)
+        for out in self.outgoing.get(p, ()):
             weighed = out.fish > 0 and not math.isnan(out.measured_weight_g)
             if weighed and (out.selection == SELECTION_AVERAGE or population > out.fish):
                 return out
             population -= out.fish
         return None
 
-    weighed_out = {p for p in outgoing if first_weighing(p) is not None}
-    # Placements that bring no fish (an emptied source) change nothing either.
-    placed_at = {p: group for p, group in placements.items() if sum(g.fish for g in group) > 0}
-    points = sorted({0, *end_anchors, *placed_at, *weighed_out})
-    segments: list[Segment] = []
-    end_at: dict[int, float] = {}
-    start_at: dict[int, float] = {}
-    before_out_at: dict[int, float] = {}
-    measured_end: dict[int, int] = {}
-    references: dict[int, float] = {}
-    invalid: list[int] = []
-    leaving_g: dict[int, list[float]] = {}
+    def plan_from(self, opening_weight_g: float) -> WeightPlan:
+        """Walk every event point from the opening weight (g) and close the last segment."""
+        plan = self.plan
+        weighed_out = {p for p in self.outgoing if self.first_weighing(p) is not None}
+        points = sorted({0, *self.end_anchors, *self.placed_at, *weighed_out})
+        weight = opening_weight_g
+        if not math.isnan(opening_weight_g):
+            plan.know(0, OPENING_CONFIDENCE)
+        segment_start = 0
+        for p in points:
+            placed = self.placed_at.get(p, ()) if p < plan.n_days else ()
+            if p > 0:
+                weight = plan.end_at[p] = self.arrive(segment_start, p, weight, placed)
+            weight = plan.before_out_at[p] = self.mix(p, weight, placed)
+            weight = plan.start_at[p] = self.send_out(p, weight)
+            segment_start = p
+        self.close(segment_start, plan.n_days, weight, None)
+        return plan
 
-    def reference(point: int, confidence: float) -> None:
-        references[point] = max(references.get(point, 0.0), confidence)
+    def arrive(self, s: int, p: int, weight: float, placed) -> float:
+        """Close the segment from ``s`` at ``p``: at an end-of-day anchor, else (nothing
+        placed at ``p``) at a weighed AVERAGE transfer out, else by the scenario."""
+        anchor = self.end_anchors.get(p)
+        if anchor is not None:
+            self.plan.measured_end[p] = anchor.anchor_type
+            self.plan.know(p, anchor.confidence)
+            return self.close(s, p, weight, anchor.weight_g)
+        first_out = self.first_weighing(p) if not placed else None
+        if first_out is not None and first_out.selection == SELECTION_AVERAGE:
+            self.plan.measured_end[p] = ANCHOR_TRANSFER
+            return self.close(s, p, weight, first_out.measured_weight_g)
+        return self.close(s, p, weight, None)
 
-    def close(s: int, e: int, w_s: float, target: float | None) -> float:
+    def close(self, s: int, e: int, w_s: float, target: float | None) -> float:
+        """End the segment from point ``s`` (weight ``w_s``, g) at point ``e``, arriving at
+        ``target`` (g) when measured; return the weight at ``e``."""
+        segments = self.plan.segments
         if e <= s:
             return w_s if target is None else target
         if math.isnan(w_s):
-            segments.append((s, e, w_s, math.nan, UNKNOWN, math.nan))
+            segments.append(Segment(s, e, w_s, math.nan, UNKNOWN, math.nan))
             return math.nan if target is None else target
-        degree_days = cumulative_temp[e] - cumulative_temp[s]
+        degree_days = self.plan.cumulative_temp[e] - self.plan.cumulative_temp[s]
         if target is not None:
             if degree_days > 0:
-                segments.append((s, e, w_s, fitted_tgc(w_s, target, degree_days), REFIT, target))
+                tgc = fitted_tgc(w_s, target, degree_days)
+                segments.append(Segment(s, e, w_s, tgc, REFIT, target))
             else:
-                segments.append((s, e, w_s, math.nan, LINEAR, target))
+                segments.append(Segment(s, e, w_s, math.nan, LINEAR, target))
             return target
-        if math.isnan(scenario_tgc):
-            segments.append((s, e, w_s, math.nan, HOLD, w_s))
+        if math.isnan(self.scenario_tgc):
+            segments.append(Segment(s, e, w_s, math.nan, HOLD, w_s))
             return w_s
-        projected = float(weight_after(w_s, scenario_tgc, degree_days))
-        segments.append((s, e, w_s, scenario_tgc, SCENARIO, projected))
+        projected = float(weight_after(w_s, self.scenario_tgc, degree_days))
+        segments.append(Segment(s, e, w_s, self.scenario_tgc, SCENARIO, projected))
         return projected
 
-    weight = opening_weight_g
-    if not math.isnan(opening_weight_g):
-        reference(0, OPENING_CONFIDENCE)
-    seg_start = 0
-    for p in points:
-        placed = placed_at.get(p, ()) if p < n_days else ()
-        leaving = outgoing.get(p, ())
-        if p > 0:
-            anchor = end_anchors.get(p)
-            first_out = first_weighing(p) if not placed else None
-            if anchor is not None:
-                weight = close(seg_start, p, weight, anchor.weight_g)
-                measured_end[p] = anchor.anchor_type
-                reference(p, anchor.confidence)
-            elif not placed and first_out is not None and first_out.selection == SELECTION_AVERAGE:
-                weight = close(seg_start, p, weight, first_out.measured_weight_g)
-                measured_end[p] = ANCHOR_TRANSFER
-            else:
-                weight = close(seg_start, p, weight, None)
-            end_at[p] = weight
-
+    def mix(self, p: int, weight: float, placed) -> float:
+        """The weight (g) after the placements at ``p``: the population-weighted mean of
+        the fish present and the fish placed with a known weight."""
         moving = [pl for pl in placed if pl.fish > 0 and not math.isnan(pl.weight_g)]
-        if moving:
-            present = int(population_before_placement[p])
-            fish = sum(pl.fish for pl in moving)
-            mass = sum(pl.fish * pl.weight_g for pl in moving)
-            if present > 0 and not math.isnan(weight):
-                fish, mass = fish + present, mass + present * weight
-            weight = mass / fish
-            all_measured = all(pl.measured for pl in moving)
-            reference(
-                p, MEASURED_PLACEMENT_CONFIDENCE if all_measured else ESTIMATED_PLACEMENT_CONFIDENCE
-            )
-        before_out_at[p] = weight
+        if not moving:
+            return weight
+        present = int(self.walk.start_before_placement[p])
+        fish = sum(pl.fish for pl in moving)
+        mass = sum(pl.fish * pl.weight_g for pl in moving)
+        if present > 0 and not math.isnan(weight):
+            fish, mass = fish + present, mass + present * weight
+        all_measured = all(pl.measured for pl in moving)
+        confidence = (
+            MEASURED_PLACEMENT_CONFIDENCE if all_measured else ESTIMATED_PLACEMENT_CONFIDENCE
+        )
+        self.plan.know(p, confidence)
+        return mass / fish
 
-        population = population_at(p)
-        leaving_g[p] = []
-        for out in leaving:
+    def send_out(self, p: int, weight: float) -> float:
+        """The weight (g) of the fish that stay after the transfers out at ``p``, noting
+        the weight each transfer leaves at."""
+        population = self.population_at(p)
+        leaving_g = self.plan.leaving_g[p] = []
+        for out in self.outgoing.get(p, ()):
             # Unweighed fish leave at the weight of the moment: after the shares moved
             # before them in id order (a LARGEST share leaves the smaller fish behind).
-            leaving_g[p].append(weight)
+            leaving_g.append(weight)
             if out.fish > 0 and not math.isnan(out.measured_weight_g):
                 if out.selection == SELECTION_AVERAGE:
                     weight = out.measured_weight_g
-                    reference(p, TRANSFER_ANCHOR_CONFIDENCE)
+                    self.plan.know(p, TRANSFER_ANCHOR_CONFIDENCE)
                 elif population > out.fish and not math.isnan(weight):
                     rest = (weight * population - out.measured_weight_g * out.fish) / (
                         population - out.fish
                     )
                     if rest > 0:
                         weight = rest
-                        reference(p, MASS_BALANCE_CONFIDENCE)
+                        self.plan.know(p, MASS_BALANCE_CONFIDENCE)
                     else:
-                        invalid.append(p)
+                        self.plan.invalid_mass_balance.append(p)
             population -= out.fish
-        start_at[p] = weight
-        seg_start = p
-    close(seg_start, n_days, weight, None)
-
-    return WeightPlan(
-        n_days=n_days,
-        cumulative_temp=cumulative_temp,
-        segments=segments,
-        end_at=end_at,
-        start_at=start_at,
-        before_out_at=before_out_at,
-        measured_end=measured_end,
-        references=references,
-        invalid_mass_balance=invalid,
-        leaving_g=leaving_g,
-    )
+        return weight
 
 
 @dataclass
@@ -335,6 +377,20 @@ class FilledCurves:
     source: IntArray
     anchor_type: IntArray
     confidence: FloatArray
+
+
+class _PointValues(NamedTuple):
+    """Every entry of one of the plans' point maps: assignment, point, value."""
+
+    assignment: IntArray
+    point: IntArray
+    value: np.ndarray
+
+
+def _at_points(plans: dict[int, WeightPlan], name: str) -> _PointValues:
+    entries = [(a, p, v) for a, plan in plans.items() for p, v in getattr(plan, name).items()]
+    a, p, v = zip(*entries, strict=True) if entries else ((), (), ())
+    return _PointValues(np.array(a, dtype=np.int64), np.array(p, dtype=np.int64), np.array(v))
 
 
 def fill_curves(
@@ -353,68 +409,33 @@ def fill_curves(
     """
     n_rows = len(row_assignment)
     point_offset = row_offset + np.arange(len(row_offset))
-    cumulative = np.zeros(n_rows + len(row_offset))
-    owners, segments = [], []
-    for a, plan in plans.items():
-        cumulative[point_offset[a] : point_offset[a] + plan.n_days + 1] = plan.cumulative_temp
-        owners += [a] * len(plan.segments)
-        segments += plan.segments
-    seg = np.array(segments, dtype=np.float64).reshape(-1, 6)
-    seg_a = np.array(owners, dtype=np.int64)
-    s, e = seg[:, 0].astype(np.int64), seg[:, 1].astype(np.int64)
-    lengths = e - s
-    owner = np.repeat(np.arange(len(seg)), lengths)
-    within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    a_of, s_of = seg_a[owner], s[owner]
-    point = s_of + 1 + within
-    row = row_offset[a_of] + point - 1
-    mode = np.full(n_rows, UNKNOWN, dtype=np.int64)
-    mode[row] = seg[owner, 4].astype(np.int64)
-    end_g = np.full(n_rows, np.nan)
-    end_g[row] = segment_weights(
-        point,
-        s_of,
-        e[owner],
-        seg[owner, 2],
-        seg[owner, 3],
-        mode[row],
-        seg[owner, 5],
-        cumulative[point_offset[a_of] + point] - cumulative[point_offset[a_of] + s_of],
-    )
-    seg_tgc = np.full(n_rows, np.nan)
-    seg_tgc[row] = seg[owner, 3]
-
-    def at_points(name: str) -> tuple[IntArray, IntArray, np.ndarray]:
-        """Assignment, point and value of every entry of one of the plans' point maps."""
-        entries = [(a, p, v) for a, plan in plans.items() for p, v in getattr(plan, name).items()]
-        a, p, v = zip(*entries, strict=True) if entries else ((), (), ())
-        return np.array(a, dtype=np.int64), np.array(p, dtype=np.int64), np.array(v)
-
-    a, p, w = at_points("end_at")
-    end_g[row_offset[a] + p - 1] = w
-    first_rows = row_offset[np.fromiter(plans, dtype=np.int64)]
+    end_g, seg_tgc, mode = _segment_days(plans, row_offset, point_offset, n_rows)
+    ends = _at_points(plans, "end_at")
+    end_rows = row_offset[ends.assignment] + ends.point - 1
+    end_g[end_rows] = ends.value
     start_g = np.full(n_rows, np.nan)
     start_g[1:] = end_g[:-1]
-    start_g[first_rows] = np.nan
-    a, p, w = at_points("start_at")
-    inside = p < np.diff(row_offset)[a]  # the departure point has no day of its own
-    start_g[row_offset[a[inside]] + p[inside]] = w[inside]
+    start_g[row_offset[np.fromiter(plans, dtype=np.int64)]] = np.nan
+    starts = _at_points(plans, "start_at")
+    inside = starts.point < np.diff(row_offset)[starts.assignment]  # departure: no day of its own
+    start_g[row_offset[starts.assignment[inside]] + starts.point[inside]] = starts.value[inside]
 
     day_tgc = np.where((mode == REFIT) | (mode == SCENARIO), seg_tgc, np.nan)
     source = _SOURCE_OF_MODE[mode]
     anchor = np.full(n_rows, ANCHOR_NONE, dtype=np.int64)
-    a, p, code = at_points("measured_end")
-    anchor[row_offset[a] + p - 1] = code
-    source[row_offset[a] + p - 1] = MEASURED_SOURCE
+    measured = _at_points(plans, "measured_end")
+    measured_rows = row_offset[measured.assignment] + measured.point - 1
+    anchor[measured_rows] = measured.value
+    source[measured_rows] = MEASURED_SOURCE
     source = np.where(np.isnan(end_g), _SOURCE_OF_MODE[UNKNOWN], source)
 
-    a, p, conf = at_points("references")
+    known = _at_points(plans, "known_at")
     confidence = _confidence(
         point_offset[row_assignment] + row_point,
         row_assignment,
-        point_offset[a] + p,
-        a,
-        conf.astype(np.float64),
+        point_offset[known.assignment] + known.point,
+        known.assignment,
+        known.value.astype(np.float64),
         len(row_offset),
     )
     confidence[np.isnan(end_g)] = 0.0
@@ -428,39 +449,75 @@ def fill_curves(
     )
 
 
+def _segment_days(
+    plans: dict[int, WeightPlan], row_offset: IntArray, point_offset: IntArray, n_rows: int
+) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Every row's end-of-day weight (g), TGC and mode from the segment it lies in.
+
+    Each assignment's points take ``n_days + 1`` places of one batch-wide array of
+    cumulative temperatures (``point_offset``), so that every segment's degree-days come
+    from one lookup.
+    """
+    cumulative = np.zeros(n_rows + len(row_offset))
+    owners, segments = [], []
+    for a, plan in plans.items():
+        cumulative[point_offset[a] : point_offset[a] + plan.n_days + 1] = plan.cumulative_temp
+        owners += [a] * len(plan.segments)
+        segments += plan.segments
+    table = np.array(segments, dtype=SEGMENT_COLUMNS)
+    seg_assignment = np.array(owners, dtype=np.int64)
+    lengths = table["end"] - table["start"]
+    owner = np.repeat(np.arange(len(table)), lengths)
+    within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    day_segment = table[owner]
+    a_of, start_of = seg_assignment[owner], day_segment["start"]
+    point = start_of + 1 + within
+    row = row_offset[a_of] + point - 1
+    mode = np.full(n_rows, UNKNOWN, dtype=np.int64)
+    mode[row] = day_segment["mode"]
+    end_g = np.full(n_rows, np.nan)
+    degree_days = cumulative[point_offset[a_of] + point] - cumulative[point_offset[a_of] + start_of]
+    end_g[row] = segment_weights(point, day_segment, degree_days)
+    seg_tgc = np.full(n_rows, np.nan)
+    seg_tgc[row] = day_segment["tgc"]
+    return end_g, seg_tgc, mode
+
+
 def _confidence(
     point: IntArray,
     owner: IntArray,
-    ref_point: IntArray,
-    ref_owner: IntArray,
-    ref_conf: FloatArray,
+    known_point: IntArray,
+    known_owner: IntArray,
+    known_confidence: FloatArray,
     n_assignments: int,
 ) -> FloatArray:
     """Confidence of each end-of-day weight: the best decayed confidence of the nearest
-    reference point before and after it in the same assignment (half-life
-    ``CONFIDENCE_HALF_LIFE_DAYS``); ``CONFIDENCE_WITHOUT_REFERENCE`` in an assignment
+    known point before and after it in the same assignment (half-life
+    ``CONFIDENCE_HALF_LIFE_DAYS``); ``CONFIDENCE_WITHOUT_KNOWN_POINT`` in an assignment
     with none. Points of different assignments lie in disjoint ranges, so one sorted
     search serves the whole batch."""
-    order = np.argsort(ref_point, kind="stable")
-    ref_point, ref_owner, ref_conf = ref_point[order], ref_owner[order], ref_conf[order]
+    order = np.argsort(known_point, kind="stable")
+    known_point, known_owner = known_point[order], known_owner[order]
+    known_confidence = known_confidence[order]
     best = np.zeros(len(point))
-    if len(ref_point):
+    if len(known_point):
         decay = np.log(2.0) / CONFIDENCE_HALF_LIFE_DAYS
-        last = len(ref_point) - 1
-        prv = np.searchsorted(ref_point, point, side="right") - 1
+        last = len(known_point) - 1
+        prv = np.searchsorted(known_point, point, side="right") - 1
         i = np.maximum(prv, 0)
-        has_prev = (prv >= 0) & (ref_owner[i] == owner)
-        best[has_prev] = ref_conf[i[has_prev]] * np.exp(
-            -decay * (point[has_prev] - ref_point[i[has_prev]])
+        has_prev = (prv >= 0) & (known_owner[i] == owner)
+        best[has_prev] = known_confidence[i[has_prev]] * np.exp(
+            -decay * (point[has_prev] - known_point[i[has_prev]])
         )
-        nxt = np.searchsorted(ref_point, point, side="left")
+        nxt = np.searchsorted(known_point, point, side="left")
         j = np.minimum(nxt, last)
-        has_next = (nxt <= last) & (ref_owner[j] == owner)
+        has_next = (nxt <= last) & (known_owner[j] == owner)
         best[has_next] = np.maximum(
             best[has_next],
-            ref_conf[j[has_next]] * np.exp(-decay * (ref_point[j[has_next]] - point[has_next])),
+            known_confidence[j[has_next]]
+            * np.exp(-decay * (known_point[j[has_next]] - point[has_next])),
         )
-    referenced = np.zeros(n_assignments, dtype=bool)
-    referenced[ref_owner] = True
-    best[~referenced[owner]] = CONFIDENCE_WITHOUT_REFERENCE
+    known_anywhere = np.zeros(n_assignments, dtype=bool)
+    known_anywhere[known_owner] = True
+    best[~known_anywhere[owner]] = CONFIDENCE_WITHOUT_KNOWN_POINT
     return best
