@@ -3,12 +3,18 @@
 Every event kind is aggregated per day in SQL (one query each, whatever the number of
 days or containers), so a batch of 800 days and 60 assignments costs the same dozen
 queries as a batch of one week. The replaced engine made about 40,000.
+
+The loader judges nothing: every record of the batch goes to the core, whose validation
+is the one place that reports bad input. A record that names an assignment of another
+batch, or a feeding in a container the batch never used, is passed on with position
+``OTHER`` and the database id it names.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from django.db import connection
@@ -16,7 +22,7 @@ from django.db import connection
 from aquagrowth.engine.core import inputs as core
 from aquagrowth.engine.core.outputs import Finding
 from aquagrowth.engine.core.temperature import INTERPOLATION_REACH_DAYS
-from aquagrowth.engine.scenario import read_scenario
+from aquagrowth.engine.scenario import StageTable, read_scenario
 from aquagrowth.engine.sql import columns, fetch, read_columns
 from aquagrowth.farm.models import Batch, TransferStatus
 from aquagrowth.farm.models.environment import VALID_TEMPERATURE_C
@@ -28,6 +34,32 @@ _SELECTION = {
     SelectionMethod.SMALLEST: core.SELECTION_SMALLEST,
 }
 
+_DAY_EVENTS = {
+    "mortality": (
+        "SELECT assignment_id, {day}, SUM(count), CAST(0 AS DOUBLE PRECISION), MIN(id) "
+        "FROM farm_mortalityevent WHERE batch_id = %s GROUP BY 1, 2",
+        "event_date",
+    ),
+    "samples": (
+        "SELECT assignment_id, {day}, SUM(sample_size), SUM(sample_size * avg_weight_g), "
+        "MIN(id) FROM farm_growthsample WHERE batch_id = %s GROUP BY 1, 2",
+        "sample_date",
+    ),
+    "weighings": (
+        "SELECT assignment_id, {day}, SUM(fish_weighed), SUM(fish_weighed * avg_weight_g), "
+        "MIN(id) FROM farm_weighing WHERE batch_id = %s GROUP BY 1, 2",
+        "weighing_date",
+    ),
+    "harvests": (
+        "SELECT assignment_id, {day}, SUM(count), SUM(live_weight_kg), MIN(id) "
+        "FROM farm_harvest WHERE batch_id = %s GROUP BY 1, 2",
+        "harvest_date",
+    ),
+}
+"""Per-day sums of each event kind, by the ``BatchInputs`` field they fill: (SQL with
+``{day}`` for the day index, the event's date column). Columns: assignment, day, fish,
+amount (g weighed, or live kg), smallest record id."""
+
 
 @dataclass
 class LoadedBatch:
@@ -37,11 +69,35 @@ class LoadedBatch:
     number: str
     start_date: dt.date
     stage_ids: np.ndarray
-    findings: list[Finding]
 
     @property
     def batch_id(self) -> int:
         return self.inputs.batch_id
+
+    @property
+    def findings(self) -> list[Finding]:
+        """None: bad input is the core's to report (the states' findings name it all)."""
+        return []
+
+
+class Stay(NamedTuple):
+    """One assignment of the batch as stored (its opening state is an egg input's)."""
+
+    id: int
+    container_id: int
+    stage_id: int
+    assignment_date: dt.date
+    departure_date: dt.date | None
+    population_count: int
+    avg_weight_g: float | None
+
+
+class _Span(NamedTuple):
+    """The days computed: ``n_days`` from the start, each stay's first and stop day."""
+
+    n_days: int
+    first: np.ndarray
+    stop: np.ndarray
 
 
 def _days(column: str) -> str:
@@ -51,13 +107,13 @@ def _days(column: str) -> str:
     return f"CAST(julianday({column}) - julianday(%s) AS INTEGER)"
 
 
-def _positions(ids: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Position of each of ``wanted`` in the sorted-or-not ``ids``, and which were found."""
+def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Position of each of ``wanted`` in the sorted-or-not ``ids``; ``OTHER`` if absent."""
+    if len(ids) == 0:
+        return np.full(len(wanted), core.OTHER, dtype=np.int64)
     order = np.argsort(ids, kind="stable")
-    at = np.searchsorted(ids[order], wanted)
-    at = np.clip(at, 0, max(len(ids) - 1, 0))
-    found = (ids[order][at] == wanted) if len(ids) else np.zeros(len(wanted), dtype=bool)
-    return (order[at] if len(ids) else at), found
+    at = np.clip(np.searchsorted(ids[order], wanted), 0, len(ids) - 1)
+    return np.where(ids[order][at] == wanted, order[at], core.OTHER).astype(np.int64)
 
 
 def load_batch(
@@ -71,90 +127,102 @@ def load_batch(
     today = today or dt.date.today()
     batch = Batch.objects.select_related("species").get(pk=batch_id)
     start = batch.start_date
-    findings: list[Finding] = []
-
+    stays = [
+        Stay(*row)
+        for row in batch.assignments.order_by("assignment_date", "id").values_list(*Stay._fields)
+    ]
     stages, scenario = read_scenario(batch)
-    stage_pos = stages.positions()
-
-    assignments = list(
-        batch.assignments.order_by("assignment_date", "id").values_list(
-            "id",
-            "container_id",
-            "stage_id",
-            "assignment_date",
-            "departure_date",
-            "population_count",
-            "avg_weight_g",
-        )
+    stage_of = _stage_positions(batch, stays, stages)
+    span = _span(start, stays, end or today)
+    assignment_ids = np.array([s.id for s in stays], dtype=np.int64)
+    container_ids = np.array(sorted({s.container_id for s in stays}), dtype=np.int64)
+    events = {
+        name: _day_events(sql.format(day=_days(column)), start, batch_id, assignment_ids)
+        for name, (sql, column) in _DAY_EVENTS.items()
+    }
+    inputs = core.BatchInputs(
+        batch_id=batch_id,
+        n_days=span.n_days,
+        today_day=(today - start).days,
+        stage_names=stages.name,
+        stage_max_weight_g=stages.max_weight_g,
+        assignment_id=assignment_ids,
+        assignment_container=_positions(container_ids, _column(stays, "container_id")),
+        assignment_stage=stage_of,
+        assignment_first_day=span.first,
+        assignment_stop_day=span.stop,
+        assignment_opening_population=_column(stays, "population_count"),
+        assignment_opening_weight_g=np.array(
+            [np.nan if s.avg_weight_g is None else s.avg_weight_g for s in stays],
+            dtype=np.float64,
+        ),
+        container_ids=container_ids,
+        scenario=scenario,
+        transfers=_transfers(start, batch_id, assignment_ids),
+        **events,
+        feed=_feed(start, batch_id, container_ids),
+        temperature=_temperature(start, span, stays, container_ids),
+        start_date=start,
+        valid_temp_range_c=VALID_TEMPERATURE_C,
+        batch_number=batch.number,
     )
-    last_day = end or today
-    if assignments and all(a[4] is not None for a in assignments):
-        last_day = min(last_day, max(a[4] for a in assignments) - dt.timedelta(days=1))
-    n_days = max((last_day - start).days + 1, 0)
+    return LoadedBatch(inputs=inputs, number=batch.number, start_date=start, stage_ids=stages.id)
 
-    foreign = [a[0] for a in assignments if a[2] not in stage_pos]
+
+def _column(stays: list[Stay], name: str) -> np.ndarray:
+    return np.array([getattr(s, name) for s in stays], dtype=np.int64)
+
+
+def _stage_positions(batch: Batch, stays: list[Stay], stages: StageTable) -> np.ndarray:
+    """Each stay's stage position; a stage of another species cannot be computed at all."""
+    position = stages.positions()
+    foreign = [s.id for s in stays if s.stage_id not in position]
     if foreign:
         raise ValueError(
             f"batch {batch.number}: assignment(s) {', '.join(map(str, foreign))} name a "
             f"lifecycle stage that is not one of {batch.species}'s stages"
         )
-    container_ids = np.array(sorted({a[1] for a in assignments}), dtype=np.int64)
-    container_pos = {int(c): i for i, c in enumerate(container_ids)}
-    first = np.array([(a[3] - start).days for a in assignments], dtype=np.int64)
+    return np.array([position[s.stage_id] for s in stays], dtype=np.int64)
+
+
+def _span(start: dt.date, stays: list[Stay], last_day: dt.date) -> _Span:
+    """Days from ``start`` through ``last_day``, never past the batch's last day."""
+    if stays and all(s.departure_date is not None for s in stays):
+        last_day = min(last_day, max(s.departure_date for s in stays) - dt.timedelta(days=1))
+    n_days = max((last_day - start).days + 1, 0)
+    first = np.array([(s.assignment_date - start).days for s in stays], dtype=np.int64)
     stop = np.array(
-        [min((a[4] - start).days, n_days) if a[4] else n_days for a in assignments], dtype=np.int64
+        [
+            min((s.departure_date - start).days, n_days) if s.departure_date else n_days
+            for s in stays
+        ],
+        dtype=np.int64,
+    )
+    return _Span(n_days, first, stop)
+
+
+def _day_events(
+    sql: str, start: dt.date, batch_id: int, assignment_ids: np.ndarray
+) -> core.DayEvents:
+    """One event kind's per-day sums; a record naming another batch's assignment keeps
+    that id, with position ``OTHER``."""
+    owner, day, count, amount, first_id = read_columns(
+        sql, [start, batch_id], np.int64, np.int64, np.int64, np.float64, np.int64
+    )
+    return core.DayEvents(
+        assignment=_positions(assignment_ids, owner),
+        day=day,
+        count=count,
+        amount=amount,
+        first_id=first_id,
+        assignment_id=owner,
     )
 
-    assignment_ids = np.array([a[0] for a in assignments], dtype=np.int64)
 
-    def day_events(sql: str, kind: str) -> core.DayEvents:
-        owner, day, count, amount, first_id = read_columns(
-            sql, [start, batch_id], np.int64, np.int64, np.int64, np.float64, np.int64
-        )
-        position, known = _positions(assignment_ids, owner)
-        for i in np.flatnonzero(~known):
-            findings.append(
-                Finding(
-                    "event_outside_assignment",
-                    f"{kind} record {first_id[i]} of batch {batch.number} names assignment "
-                    f"{owner[i]}, which belongs to another batch; ignored",
-                    record_id=int(first_id[i]),
-                    assignment_id=int(owner[i]),
-                )
-            )
-        return core.DayEvents(
-            assignment=position[known],
-            day=day[known],
-            count=count[known],
-            amount=amount[known],
-            first_id=first_id[known],
-        )
-
-    mortality = day_events(
-        f"SELECT assignment_id, {_days('event_date')}, SUM(count), "
-        "CAST(0 AS DOUBLE PRECISION), MIN(id) "
-        "FROM farm_mortalityevent WHERE batch_id = %s GROUP BY 1, 2",
-        "mortality",
-    )
-    samples = day_events(
-        f"SELECT assignment_id, {_days('sample_date')}, SUM(sample_size), "
-        "SUM(sample_size * avg_weight_g), MIN(id) FROM farm_growthsample WHERE batch_id = %s "
-        "GROUP BY 1, 2",
-        "growth sample",
-    )
-    weighings = day_events(
-        f"SELECT assignment_id, {_days('weighing_date')}, SUM(fish_weighed), "
-        "SUM(fish_weighed * avg_weight_g), MIN(id) FROM farm_weighing WHERE batch_id = %s "
-        "GROUP BY 1, 2",
-        "weighing",
-    )
-    harvests = day_events(
-        f"SELECT assignment_id, {_days('harvest_date')}, SUM(count), SUM(live_weight_kg), MIN(id) "
-        "FROM farm_harvest WHERE batch_id = %s GROUP BY 1, 2",
-        "harvest",
-    )
-
-    feed_container, feed_day, feed_kg, feed_n = read_columns(
+def _feed(start: dt.date, batch_id: int, container_ids: np.ndarray) -> core.ContainerDays:
+    """Feed (kg) per container and day; a container the batch never used has position
+    ``OTHER``."""
+    container, day, feed_kg, events = read_columns(
         f"SELECT container_id, {_days('feeding_date')}, SUM(amount_kg), COUNT(*) "
         "FROM farm_feedingevent WHERE batch_id = %s GROUP BY 1, 2",
         [start, batch_id],
@@ -163,127 +231,57 @@ def load_batch(
         np.float64,
         np.int64,
     )
-    feed_pos, in_batch = _positions(container_ids, feed_container)
-    for i in np.flatnonzero(~in_batch):
-        findings.append(
-            Finding(
-                "feed_outside_assignment",
-                f"feeding of batch {batch.number} in container {feed_container[i]} on "
-                f"{start + dt.timedelta(days=int(feed_day[i]))}: the batch was never in that "
-                "container; ignored",
-                day=int(feed_day[i]),
-            )
-        )
-    feed = core.ContainerDays(
-        container=feed_pos[in_batch],
-        day=feed_day[in_batch],
-        value=feed_kg[in_batch],
-        count=feed_n[in_batch],
+    return core.ContainerDays(
+        container=_positions(container_ids, container),
+        day=day,
+        value=feed_kg,
+        count=events,
+        container_id=container,
     )
 
+
+def _transfers(start: dt.date, batch_id: int, assignment_ids: np.ndarray) -> core.Transfers:
+    """The completed transfers out of the batch's assignments, in id order."""
     if connection.vendor == "postgresql":
         # An index probe per assignment, where a join reads every transfer of the farm.
         ours, ours_param = "t.source_assignment_id = ANY(%s)", assignment_ids.tolist()
     else:
         ours = "t.source_assignment_id IN (SELECT id FROM farm_assignment WHERE batch_id = %s)"
         ours_param = batch_id
-    transfer_rows = fetch(
+    rows = fetch(
         f"SELECT t.id, t.source_assignment_id, t.dest_assignment_id, {_days('t.execution_date')}, "
         "t.transferred_count, t.measured_avg_weight_g, t.selection_method "
         f"FROM farm_transferaction t WHERE {ours} AND t.status = %s ORDER BY t.id",
         [start, ours_param, TransferStatus.COMPLETED],
     )
-    t_id, t_source, t_dest, t_day, t_count, t_weight = columns(
-        [r[:6] for r in transfer_rows],
-        np.int64,
-        np.int64,
-        np.int64,
-        np.int64,
-        np.int64,
-        np.float64,
+    ids, source, dest, day, count, weight_g, method = columns(
+        rows, np.int64, np.int64, np.int64, np.int64, np.int64, np.float64, object
     )
-    dest_pos, dest_ours = _positions(assignment_ids, t_dest)
-    transfers = core.Transfers(
-        id=t_id,
-        source=_positions(assignment_ids, t_source)[0],
-        dest=np.where(dest_ours, dest_pos, -1),
-        day=t_day,
-        count=t_count,
-        measured_weight_g=t_weight,
-        selection=np.array([_SELECTION.get(r[6], 0) for r in transfer_rows], dtype=np.int64),
-    )
-
-    temperature = _load_temperature(start, first, stop, assignments, container_pos, n_days)
-
-    loaded_inputs = core.BatchInputs(
-        batch_id=batch_id,
-        n_days=n_days,
-        today_day=(today - start).days,
-        stage_names=stages.name,
-        stage_max_weight_g=stages.max_weight_g,
-        assignment_id=np.array([a[0] for a in assignments], dtype=np.int64),
-        assignment_container=np.array([container_pos[a[1]] for a in assignments], dtype=np.int64),
-        assignment_stage=np.array([stage_pos[a[2]] for a in assignments], dtype=np.int64),
-        assignment_first_day=first,
-        assignment_stop_day=stop,
-        assignment_opening_population=np.array([a[5] for a in assignments], dtype=np.int64),
-        assignment_opening_weight_g=np.array(
-            [np.nan if a[6] is None else a[6] for a in assignments], dtype=np.float64
-        ),
-        container_ids=container_ids,
-        scenario=scenario,
-        transfers=transfers,
-        mortality=mortality,
-        samples=samples,
-        weighings=weighings,
-        harvests=harvests,
-        feed=feed,
-        temperature=temperature,
-        start_date=start,
-        valid_temp_range_c=VALID_TEMPERATURE_C,
-    )
-    return LoadedBatch(
-        inputs=loaded_inputs,
-        number=batch.number,
-        start_date=start,
-        stage_ids=stages.id,
-        findings=findings,
+    return core.Transfers(
+        id=ids,
+        source=_positions(assignment_ids, source),
+        dest=_positions(assignment_ids, dest),
+        day=day,
+        count=count,
+        measured_weight_g=weight_g,
+        selection=np.array([_SELECTION.get(m, 0) for m in method], dtype=np.int64),
     )
 
 
-def _load_temperature(
-    start: dt.date,
-    first: np.ndarray,
-    stop: np.ndarray,
-    assignments: list[tuple],
-    container_pos: dict[int, int],
-    n_days: int,
+def _temperature(
+    start: dt.date, span: _Span, stays: list[Stay], container_ids: np.ndarray
 ) -> core.ContainerDays:
     """Daily mean temperatures of the batch's containers during its stays.
 
     One query on the per-day table (``farm.daily_temperature`` keeps it in step with the
-    readings): the stays, widened by a week each side for interpolation and merged per
+    readings): the stays, widened by the interpolation's reach each side and merged per
     container, are joined as a VALUES list, so other batches' days are never read.
     """
-    windows: dict[int, list[list[int]]] = {}
-    for (_, container, *_), lo, hi in zip(assignments, first, stop, strict=True):
-        if hi <= lo:
-            continue
-        spans = windows.setdefault(container, [])
-        spans.append([int(lo) - INTERPOLATION_REACH_DAYS, int(hi) + INTERPOLATION_REACH_DAYS])
     values: list = []
     params: list = []
-    for container, spans in windows.items():
-        spans.sort()
-        merged = [spans[0]]
-        for lo, hi in spans[1:]:
-            if lo <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], hi)
-            else:
-                merged.append([lo, hi])
-        for lo, hi in merged:
-            values.append("(%s, %s, %s)")
-            params += [container, _day_text(start, lo), _day_text(start, hi)]
+    for container, (lo, hi) in _reading_windows(stays, span):
+        values.append("(%s, %s, %s)")
+        params += [container, _day_text(start, lo), _day_text(start, hi)]
     if not values:
         return core.ContainerDays()
     if connection.vendor == "postgresql":
@@ -297,21 +295,37 @@ def _load_temperature(
         f"AND t.date >= {window_cast[0]} AND t.date < {window_cast[1]}"
     )
     container, day, mean_c, valid_n, rejected_n = read_columns(
-        sql,
-        [*params, start],
-        np.int64,
-        np.int64,
-        np.float64,
-        np.int64,
-        np.int64,
+        sql, [*params, start], np.int64, np.int64, np.float64, np.int64, np.int64
     )
     return core.ContainerDays(
-        container=_positions(np.array(sorted(container_pos), dtype=np.int64), container)[0],
+        container=_positions(container_ids, container),
         day=day,
         value=mean_c,
         count=valid_n,
         rejected=rejected_n,
     )
+
+
+def _reading_windows(stays: list[Stay], span: _Span) -> list[tuple[int, tuple[int, int]]]:
+    """(container, (first day, stop day)) of the readings to load: every stay with days,
+    widened by ``INTERPOLATION_REACH_DAYS`` each side, overlapping ones merged."""
+    windows: dict[int, list[list[int]]] = {}
+    for stay, lo, hi in zip(stays, span.first, span.stop, strict=True):
+        if hi <= lo:
+            continue
+        spans = windows.setdefault(stay.container_id, [])
+        spans.append([int(lo) - INTERPOLATION_REACH_DAYS, int(hi) + INTERPOLATION_REACH_DAYS])
+    merged_windows = []
+    for container, spans in windows.items():
+        spans.sort()
+        merged = [spans[0]]
+        for lo, hi in spans[1:]:
+            if lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        merged_windows += [(container, (lo, hi)) for lo, hi in merged]
+    return merged_windows
 
 
 def _day_text(start: dt.date, day: int) -> str:
