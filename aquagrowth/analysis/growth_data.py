@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db.models import Q
 
-from aquagrowth.analysis import performance, projections, series
+from aquagrowth.analysis import periods, projections, series
 from aquagrowth.analysis.state_rows import read_state_rows
 from aquagrowth.engine.core.feed import FCR_WINDOW_DAYS
 from aquagrowth.engine.scenario import ScenarioInForce, read_scenario
@@ -257,9 +257,9 @@ def growth_data(batch: Batch, query: GrowthQuery) -> dict:
     else:
         planned_by_stage = _add_scenario(result, batch, query, planned, shown)
     stages = {a["id"]: a["stage"] for a in assignments}
-    per_assignment = performance.periods(rows, names, stages, planned_by_stage)
+    per_assignment = periods.by_assignment(rows, names, stages, planned_by_stage)
     result["periods"] = {
-        "by_stage": performance.stage_periods(per_assignment),
+        "by_stage": periods.by_stage(per_assignment),
         "by_assignment": per_assignment,
     }
     return result
@@ -298,7 +298,7 @@ def _add_scenario(
     if plan is not None:
         result["scenario_projection"] = _plan_for_query(plan, batch, query, planned, shown["date"])
         plan_dates = series.day_dates(plan["day_number"], batch.start_date)
-        result["variance"] = performance.weight_variance(
+        result["variance"] = periods.weight_variance(
             shown["date"], shown["avg_weight_g"], plan_dates, plan["avg_weight_g"]
         )
     forward = projections.forward_projection(batch, planned, query.assignment_id)

@@ -1,8 +1,10 @@
-"""How the fish did against the plan: weight variance and observed TGC and FCR per period.
+"""Observed growth per period against the plan: TGC and FCR per container stay and per
+stage, and the weight's variance from the scenario's curve.
 
-Observed TGC of a period (Iwama and Tautz 1981) comes from its end weights and the
-degree-days between them; observed FCR is the period's feed sum over its growth sum,
-the same ratio of sums as the engine's FCR.
+A period is an assignment (one container stay) or a stage (its stays together). Its
+observed TGC is the segment fit of ``engine.core.growth`` (Iwama and Tautz 1981) from its
+first and last weight over the degree-days between them; its observed FCR is its feed
+sum over its growth sum, the same ratio of sums as the engine's FCR (``engine.core.feed``).
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def _observed(weight_g: np.ndarray, temp_c: np.ndarray, feed_kg: float, growth_k
     return tgc, ratio_of_sums(feed_kg, growth_kg)
 
 
-def periods(rows: StateRows, names: dict, stages: dict, scenario: dict | None) -> list[dict]:
+def by_assignment(rows: StateRows, names: dict, stages: dict, scenario: dict | None) -> list[dict]:
     """Observed TGC and FCR per assignment (one container stay), beside the scenario's.
 
     Parameters
@@ -102,7 +104,7 @@ def periods(rows: StateRows, names: dict, stages: dict, scenario: dict | None) -
     return result
 
 
-def stage_periods(per_assignment: list[dict]) -> list[dict]:
+def by_stage(per_assignment: list[dict]) -> list[dict]:
     """Observed TGC and FCR per stage: FCR from the stage's sums; TGC the mean of its
     containers' observed TGC weighted by their days (a stage's containers grow in parallel,
     so one end-to-end fit over the batch curve would mix fish of two stages)."""
@@ -123,7 +125,7 @@ def stage_periods(per_assignment: list[dict]) -> list[dict]:
                 "feed_kg": feed,
                 "growth_kg": growth,
                 "observed_tgc": _rounded(tgc, 3),
-                "observed_fcr": _rounded(feed / growth if growth > 0 and feed > 0 else np.nan, 3),
+                "observed_fcr": _rounded(ratio_of_sums(feed, growth), 3),
                 "scenario_tgc": mine[0]["scenario_tgc"],
                 "scenario_fcr": mine[0]["scenario_fcr"],
             }
