@@ -285,14 +285,14 @@ def _temperature(
     if not values:
         return core.ContainerDays()
     if connection.vendor == "postgresql":
-        window_cast = "w.lo::date", "w.hi::date", "w.c::bigint"
+        lo_sql, hi_sql, container_sql = "w.lo::date", "w.hi::date", "w.c::bigint"
     else:
-        window_cast = "w.lo", "w.hi", "w.c"
+        lo_sql, hi_sql, container_sql = "w.lo", "w.hi", "w.c"
     sql = (
         f"WITH w(c, lo, hi) AS (VALUES {', '.join(values)}) "
         f"SELECT t.container_id, {_days('t.date')}, t.mean_c, t.readings, t.rejected "
-        f"FROM farm_containerdaytemperature t JOIN w ON t.container_id = {window_cast[2]} "
-        f"AND t.date >= {window_cast[0]} AND t.date < {window_cast[1]}"
+        f"FROM farm_containerdaytemperature t JOIN w ON t.container_id = {container_sql} "
+        f"AND t.date >= {lo_sql} AND t.date < {hi_sql}"
     )
     container, day, mean_c, valid_n, rejected_n = read_columns(
         sql, [*params, start], np.int64, np.int64, np.float64, np.int64, np.int64
@@ -309,23 +309,24 @@ def _temperature(
 def _reading_windows(stays: list[Stay], span: _Span) -> list[tuple[int, tuple[int, int]]]:
     """(container, (first day, stop day)) of the readings to load: every stay with days,
     widened by ``INTERPOLATION_REACH_DAYS`` each side, overlapping ones merged."""
-    windows: dict[int, list[list[int]]] = {}
-    for stay, lo, hi in zip(stays, span.first, span.stop, strict=True):
-        if hi <= lo:
-            continue
-        spans = windows.setdefault(stay.container_id, [])
-        spans.append([int(lo) - INTERPOLATION_REACH_DAYS, int(hi) + INTERPOLATION_REACH_DAYS])
-    merged_windows = []
+    windows: dict[int, list[tuple[int, int]]] = {}
+    for stay, first, stop in zip(stays, span.first.tolist(), span.stop.tolist(), strict=True):
+        if stop > first:
+            windows.setdefault(stay.container_id, []).append(
+                (first - INTERPOLATION_REACH_DAYS, stop + INTERPOLATION_REACH_DAYS)
+            )
+    merged: list[tuple[int, tuple[int, int]]] = []
     for container, spans in windows.items():
         spans.sort()
-        merged = [spans[0]]
-        for lo, hi in spans[1:]:
-            if lo <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], hi)
+        lo, hi = spans[0]
+        for next_lo, next_hi in spans[1:]:
+            if next_lo <= hi:
+                hi = max(hi, next_hi)
             else:
-                merged.append([lo, hi])
-        merged_windows += [(container, (lo, hi)) for lo, hi in merged]
-    return merged_windows
+                merged.append((container, (lo, hi)))
+                lo, hi = next_lo, next_hi
+        merged.append((container, (lo, hi)))
+    return merged
 
 
 def _day_text(start: dt.date, day: int) -> str:

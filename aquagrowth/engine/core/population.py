@@ -90,6 +90,7 @@ def _walk_day_by_day(
     out_by_day: dict[int, list[int]] = {}
     for index, (day, _) in enumerate(outgoing):
         out_by_day.setdefault(day, []).append(index)
+    requested = [fish for _, fish in outgoing]
     moved = [0] * len(outgoing)
     clamped: list[tuple[int, str, int, int]] = []
     placed_l, deaths_l, harvest_l = placed.tolist(), recorded_deaths.tolist(), harvested.tolist()
@@ -104,7 +105,7 @@ def _walk_day_by_day(
         population += placed_l[day]
         after[day] = population
         for index in out_by_day.get(day, ()):
-            moved[index] = _clamp(day, "transfer", outgoing[index][1], population, clamped)
+            moved[index] = _clamp(day, "transfer", requested[index], population, clamped)
             population -= moved[index]
         recorded = deaths_l[day]
         if recorded != NO_RECORD:
@@ -123,7 +124,7 @@ def _walk_day_by_day(
         end[day] = population
 
     for index in out_by_day.get(n_days, ()):
-        moved[index] = _clamp(n_days, "transfer", outgoing[index][1], population, clamped)
+        moved[index] = _clamp(n_days, "transfer", requested[index], population, clamped)
         population -= moved[index]
 
     return PopulationWalk(

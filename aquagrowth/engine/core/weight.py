@@ -164,7 +164,7 @@ class WeightPlan:
                 c = self.cumulative_temp
                 table = np.array([segment], dtype=SEGMENT_COLUMNS)
                 degree_days = np.array([c[p] - c[segment.start]])
-                return float(segment_weights(np.array([p]), table, degree_days)[0])
+                return segment_weights(np.array([p]), table, degree_days).item()
         return math.nan
 
 
