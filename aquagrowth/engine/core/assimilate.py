@@ -238,11 +238,11 @@ class _BatchWalk:
         )
         n = len(rows)
         self.walked = Walked(
-            np.zeros(n, dtype=np.int64),
-            np.zeros(n, dtype=np.int64),
-            np.zeros(n, dtype=bool),
-            {},
-            [],
+            population=np.zeros(n, dtype=np.int64),
+            deaths=np.zeros(n, dtype=np.int64),
+            modelled=np.zeros(n, dtype=bool),
+            plans={},
+            findings=[],
         )
 
     def run(self) -> Walked:

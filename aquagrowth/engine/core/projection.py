@@ -13,7 +13,8 @@ its expected daily mortality (fraction per day). Mortality compounds daily on an
 A stage ends either on a known day (the batch's actual stage dates, when the fish have
 already been moved) or, when no such day is known, as soon as the projected weight
 passes the stage's upper weight. A stage without a TGC in the scenario holds the weight:
-the plan says nothing about growth there and inventing a rate would mislead.
+the plan says nothing about growth there and inventing a rate would mislead. The TGC
+step is ``growth.root_after``, the one the engine's weight curves take.
 
 References
 ----------
