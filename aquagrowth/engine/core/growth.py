@@ -62,7 +62,7 @@ def root_after(root_start: FloatArray, tgc: FloatArray, degree_days: FloatArray)
 
 def weight_after(weight_g: FloatArray, tgc: FloatArray, degree_days: FloatArray) -> FloatArray:
     """Weight (g) after ``degree_days`` (degC day) at ``tgc``, from ``weight_g`` (g)."""
-    return root_after(cube_root(weight_g), tgc, degree_days) ** 3
+    return root_after(np.cbrt(weight_g), tgc, degree_days) ** 3
 
 
 def weight_between(
@@ -73,8 +73,8 @@ def weight_between(
     The curve of a segment whose two measured ends have no degree-days between them (the
     TGC is undefined there): linear in days instead of in the temperature sum.
     """
-    root_start = cube_root(weight_start_g)
-    return (root_start + fraction * (cube_root(weight_end_g) - root_start)) ** 3
+    root_start = np.cbrt(weight_start_g)
+    return (root_start + fraction * (np.cbrt(weight_end_g) - root_start)) ** 3
 
 
 def fitted_tgc(weight_start_g: float, weight_end_g: float, degree_days: float) -> float:
@@ -87,7 +87,7 @@ def fitted_tgc(weight_start_g: float, weight_end_g: float, degree_days: float) -
     """
     if degree_days <= 0:
         return float("nan")
-    return 1000.0 * (cube_root(weight_end_g) - cube_root(weight_start_g)) / degree_days
+    return 1000.0 * (np.cbrt(weight_end_g) - np.cbrt(weight_start_g)) / degree_days
 
 
 def grow(weight_g: float, tgc: float, temp_c: FloatArray) -> FloatArray:
@@ -104,4 +104,4 @@ def grow(weight_g: float, tgc: float, temp_c: FloatArray) -> FloatArray:
     Average weight (g) at the end of each day, same length as ``temp_c``.
     """
     degree_days = np.cumsum(effective_temperature(temp_c))
-    return np.maximum(root_after(cube_root(weight_g), tgc, degree_days), 0.0) ** 3
+    return np.maximum(root_after(np.cbrt(weight_g), tgc, degree_days), 0.0) ** 3

@@ -97,6 +97,10 @@ class Segment(NamedTuple):
 
     mode : how the days between follow (``REFIT``, ``LINEAR``, ``SCENARIO``, ``HOLD``,
         ``UNKNOWN``); tgc : its TGC (customary units), NaN where it has none
+
+    A plan keeps its segments as plain tuples in this field order (a batch makes a
+    thousand of them, and a named tuple costs five times as much to make); they are read
+    by name, as ``Segment(*row)`` or through the table ``SEGMENT_COLUMNS``.
     """
 
     start: int
@@ -131,7 +135,8 @@ class WeightPlan:
 
     n_days: int
     cumulative_temp: FloatArray
-    segments: list[Segment] = field(default_factory=list)
+    segments: list[tuple] = field(default_factory=list)
+    """Rows in :class:`Segment`'s field order."""
     end_at: dict[int, float] = field(default_factory=dict)
     """By point, the weight at the end of day point - 1, where an event fixed it."""
     start_at: dict[int, float] = field(default_factory=dict)
@@ -159,7 +164,8 @@ class WeightPlan:
             return math.nan
         if p in self.end_at:
             return self.end_at[p]
-        for segment in self.segments:
+        for row in self.segments:
+            segment = Segment(*row)
             if segment.start < p <= segment.end:
                 c = self.cumulative_temp
                 table = np.array([segment], dtype=SEGMENT_COLUMNS)
@@ -300,25 +306,25 @@ class _Planner:
     def close(self, s: int, e: int, w_s: float, target: float | None) -> float:
         """End the segment from point ``s`` (weight ``w_s``, g) at point ``e``, arriving at
         ``target`` (g) when measured; return the weight at ``e``."""
+        # Rows in Segment's field order: start, end, weight_start_g, tgc, mode, weight_end_g.
         segments = self.plan.segments
         if e <= s:
             return w_s if target is None else target
         if math.isnan(w_s):
-            segments.append(Segment(s, e, w_s, math.nan, UNKNOWN, math.nan))
+            segments.append((s, e, w_s, math.nan, UNKNOWN, math.nan))
             return math.nan if target is None else target
         degree_days = self.plan.cumulative_temp[e] - self.plan.cumulative_temp[s]
         if target is not None:
             if degree_days > 0:
-                tgc = fitted_tgc(w_s, target, degree_days)
-                segments.append(Segment(s, e, w_s, tgc, REFIT, target))
+                segments.append((s, e, w_s, fitted_tgc(w_s, target, degree_days), REFIT, target))
             else:
-                segments.append(Segment(s, e, w_s, math.nan, LINEAR, target))
+                segments.append((s, e, w_s, math.nan, LINEAR, target))
             return target
         if math.isnan(self.scenario_tgc):
-            segments.append(Segment(s, e, w_s, math.nan, HOLD, w_s))
+            segments.append((s, e, w_s, math.nan, HOLD, w_s))
             return w_s
         projected = float(weight_after(w_s, self.scenario_tgc, degree_days))
-        segments.append(Segment(s, e, w_s, self.scenario_tgc, SCENARIO, projected))
+        segments.append((s, e, w_s, self.scenario_tgc, SCENARIO, projected))
         return projected
 
     def mix(self, p: int, weight: float, placed) -> float:
