@@ -21,6 +21,11 @@ import numpy as np
 
 from aquagrowth.engine.core.inputs import FloatArray
 
+MIN_DEGREE_DAYS = 1e-6
+"""A temperature sum (degC day) at or below this is rounding, not warmth: no TGC can be
+fitted over it. Sums of daily temperatures near 0 degC land a few units in the last
+place either side of 0 depending on the order they were added in."""
+
 
 def effective_temperature(temp_c: FloatArray) -> FloatArray:
     """Temperature that drives growth (degC): negative or unknown (NaN) counts as 0.
@@ -52,9 +57,9 @@ def grow(weight_g: float, tgc: float, temp_c: FloatArray) -> FloatArray:
 def fitted_tgc(weight_start_g: float, weight_end_g: float, degree_days: float) -> float:
     """The TGC that takes ``weight_start_g`` to ``weight_end_g`` over ``degree_days`` (degC day).
 
-    NaN when the degree-days are not positive (the TGC is then undefined).
+    NaN when the degree-days are not above ``MIN_DEGREE_DAYS`` (the TGC is then undefined).
     """
-    if degree_days <= 0:
+    if degree_days <= MIN_DEGREE_DAYS:
         return float("nan")
     return 1000.0 * (np.cbrt(weight_end_g) - np.cbrt(weight_start_g)) / degree_days
 

@@ -25,6 +25,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from aquagrowth.engine.core.growth import MIN_DEGREE_DAYS
 from aquagrowth.engine.core.inputs import SELECTION_AVERAGE, FloatArray, IntArray
 from aquagrowth.engine.core.outputs import ANCHOR_TYPES, WEIGHT_SOURCES
 
@@ -237,7 +238,7 @@ def weight_curve(
             return math.nan if target is None else target
         degree_days = cumulative_temp[e] - cumulative_temp[s]
         if target is not None:
-            if degree_days > 0:
+            if degree_days > MIN_DEGREE_DAYS:
                 tgc = 1000.0 * (np.cbrt(target) - np.cbrt(w_s)) / degree_days
                 segments.append((s, e, w_s, tgc, REFIT, target))
             else:
