@@ -117,8 +117,9 @@ def main() -> int:
 
     from aquagrowth.celery import app
     from aquagrowth.distributed.dispatch import recompute_farm_via_celery
+    from aquagrowth.engine.models import DailyState
     from aquagrowth.engine.runner import recompute_batches
-    from aquagrowth.farm.models import Batch, DailyState
+    from aquagrowth.farm.models import Batch
 
     console = Console()
     app.conf.task_default_queue = QUEUE

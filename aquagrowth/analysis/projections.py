@@ -21,15 +21,8 @@ from aquagrowth.engine.core.projection import (
     project_growth,
     temperature_bias,
 )
-from aquagrowth.farm.models import (
-    Assignment,
-    Batch,
-    DailyState,
-    LifecycleStage,
-    Scenario,
-    TempSource,
-    TransferStatus,
-)
+from aquagrowth.engine.models import DailyState, TempSource
+from aquagrowth.farm.models import Assignment, Batch, LifecycleStage, Scenario, TransferStatus
 
 HORIZON_DAYS = 1500
 """Longest projection (days): beyond any salmon's life, so a plan that never reaches the

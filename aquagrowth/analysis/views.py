@@ -15,7 +15,8 @@ from aquagrowth.analysis import serializers as s
 from aquagrowth.analysis.growth_data import GrowthQuery, growth_data
 from aquagrowth.analysis.permissions import IsStaffOrManager
 from aquagrowth.analysis.recompute import DispatchUnavailable, queue_recompute
-from aquagrowth.farm.models import Batch, DailyState
+from aquagrowth.engine.models import DailyState
+from aquagrowth.farm.models import Batch
 
 
 class BatchViewSet(viewsets.ReadOnlyModelViewSet):

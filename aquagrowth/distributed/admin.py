@@ -12,8 +12,9 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from aquagrowth.distributed.dispatch import enqueue_recompute
+from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
 from aquagrowth.farm.admin import BatchAdmin
-from aquagrowth.farm.models import Batch, RecomputeRun, RecomputeStatus
+from aquagrowth.farm.models import Batch
 
 RECENT_RUNS_SHOWN = 10
 

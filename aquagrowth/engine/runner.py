@@ -25,9 +25,10 @@ from aquagrowth.engine import store
 from aquagrowth.engine.core.assimilate import assimilate
 from aquagrowth.engine.core.outputs import DailyStates
 from aquagrowth.engine.load import LoadedBatch, load_batch
+from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
 from aquagrowth.engine.window import window
 from aquagrowth.farm.maintenance import analyze, planner_rows
-from aquagrowth.farm.models import Batch, RecomputeRun, RecomputeStatus
+from aquagrowth.farm.models import Batch
 
 log = logging.getLogger("aquagrowth.engine")
 

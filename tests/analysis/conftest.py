@@ -13,6 +13,14 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from aquagrowth.engine.models import (
+    AnchorType,
+    DailyState,
+    FeedSource,
+    MortalitySource,
+    TempSource,
+    WeightSource,
+)
 from aquagrowth.farm import models as m
 from aquagrowth.farm.signals import bulk_load
 
@@ -38,18 +46,18 @@ def state(assignment: m.Assignment, date: dt.date, population: int, weight_g: fl
         "growth_kg": population * 0.01 / 1000.0,
         "fcr": None,
         "tgc": 2.5,
-        "anchor_type": m.AnchorType.NONE,
-        "weight_source": m.WeightSource.SCENARIO_TGC,
+        "anchor_type": AnchorType.NONE,
+        "weight_source": WeightSource.SCENARIO_TGC,
         "weight_confidence": 0.5,
-        "temp_source": m.TempSource.PROFILE,
+        "temp_source": TempSource.PROFILE,
         "temp_confidence": 0.5,
-        "mortality_source": m.MortalitySource.RECORDED,
+        "mortality_source": MortalitySource.RECORDED,
         "mortality_confidence": 1.0,
-        "feed_source": m.FeedSource.RECORDED,
+        "feed_source": FeedSource.RECORDED,
         "feed_confidence": 1.0,
     }
     values.update(extra)
-    return m.DailyState(
+    return DailyState(
         assignment=assignment,
         batch_id=assignment.batch_id,
         container_id=assignment.container_id,
@@ -120,7 +128,7 @@ def _build_batch(number, start, species, stages, containers, with_scenario):
                     date,
                     opening - d,
                     0.2 + 0.01 * d,
-                    temp_source=m.TempSource.MEASURED,
+                    temp_source=TempSource.MEASURED,
                     temp_c=9.0,
                 )
             )
@@ -157,9 +165,9 @@ def _build_batch(number, start, species, stages, containers, with_scenario):
     )
     for row in rows:
         if row.assignment_id == tray1.id and row.date == sample_day:
-            row.anchor_type = m.AnchorType.GROWTH_SAMPLE
-            row.weight_source = m.WeightSource.MEASURED
-    m.DailyState.objects.bulk_create(rows)
+            row.anchor_type = AnchorType.GROWTH_SAMPLE
+            row.weight_source = WeightSource.MEASURED
+    DailyState.objects.bulk_create(rows)
     if with_scenario:
         scenario = m.Scenario.objects.create(batch=batch, name="Plan A", harvest_weight_g=5000)
         for i, stage in enumerate(stages.values()):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from aquagrowth.engine.models import DailyState
 from aquagrowth.farm import models as m
 
 START = dt.date(2024, 1, 1)
@@ -60,10 +61,10 @@ def build_transfer_batch(
 def state_rows(batch_id: int) -> list[tuple]:
     """A batch's daily states without their computation time, in a stable order."""
     fields = [
-        f.attname for f in m.DailyState._meta.concrete_fields if f.name not in ("id", "computed_at")
+        f.attname for f in DailyState._meta.concrete_fields if f.name not in ("id", "computed_at")
     ]
     return list(
-        m.DailyState.objects.filter(batch_id=batch_id)
+        DailyState.objects.filter(batch_id=batch_id)
         .order_by("assignment_id", "date")
         .values_list(*fields)
     )

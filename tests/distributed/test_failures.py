@@ -6,7 +6,7 @@ import pytest
 
 from aquagrowth.distributed.locks import LOCK_NAMESPACE, batch_lock_key
 from aquagrowth.distributed.tasks import MAX_RETRIES, recompute_batch
-from aquagrowth.farm import models as m
+from aquagrowth.engine.models import DailyState, RecomputeRun, RecomputeStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,15 +22,15 @@ def test_a_batch_locked_too_long_is_retried_and_each_failure_is_stored(
     )
     outcome = recompute_batch.apply(kwargs={"batch_id": batch.pk})
     assert outcome.failed()
-    failed = m.RecomputeRun.objects.filter(batch=batch, status=m.RecomputeStatus.FAILED)
+    failed = RecomputeRun.objects.filter(batch=batch, status=RecomputeStatus.FAILED)
     assert failed.count() == MAX_RETRIES + 1, "one stored failure per attempt"
     assert all("lock timeout" in run.error for run in failed)
     assert sum("(retrying)" in run.error for run in failed) == MAX_RETRIES
-    assert not m.DailyState.objects.filter(batch=batch).exists()
+    assert not DailyState.objects.filter(batch=batch).exists()
 
     side_connection.execute("SELECT pg_advisory_unlock_all()")
     assert recompute_batch.apply(kwargs={"batch_id": batch.pk}).get()["status"] == "ok"
-    assert m.DailyState.objects.filter(batch=batch).count() > 100
+    assert DailyState.objects.filter(batch=batch).count() > 100
 
 
 def test_a_batch_deleted_before_its_task_ran_is_skipped(farm_batch):
@@ -38,4 +38,4 @@ def test_a_batch_deleted_before_its_task_ran_is_skipped(farm_batch):
     batch_id = batch.pk
     batch.delete()
     assert recompute_batch.apply(kwargs={"batch_id": batch_id}).get()["status"] == "skipped"
-    assert not m.RecomputeRun.objects.filter(batch_id=batch_id).exists()
+    assert not RecomputeRun.objects.filter(batch_id=batch_id).exists()

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.db.models import Model
 
+from aquagrowth.engine.models import DailyState, RecomputeRun, StateDigest
 from aquagrowth.farm import models as m
 
 UTC = dt.UTC
@@ -327,11 +328,11 @@ def wipe_farm() -> None:
 
     m.Batch.objects.update(pinned_scenario=None)
     children_first = (
-        m.DailyState,
-        m.StateDigest,
+        DailyState,
+        StateDigest,
         m.ContainerDayTemperature,
         TrueDailyState,
-        m.RecomputeRun,
+        RecomputeRun,
         m.FishObservation,
         m.EnvironmentalReading,
         m.FeedingEvent,

@@ -9,20 +9,26 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from aquagrowth.engine import runner
+from aquagrowth.engine.models import AnchorType, DailyState, RecomputeRun
 from aquagrowth.engine.runner import recompute_batch
 from aquagrowth.farm import models as m
 from tests.recompute.conftest import START, TODAY, build_batch
 
 STATE_FIELDS = [
-    f.name
-    for f in m.DailyState._meta.get_fields()
-    if f.concrete and f.name not in ("id", "computed_at")
+    "assignment",
+    "date",
+    *(
+        f.name
+        for f in DailyState._meta.get_fields()
+        if f.concrete and f.name not in ("id", "assignment", "date", "computed_at")
+    ),
 ]
+"""Every stored column but the row's id and time, the key (assignment, date) first."""
 
 
 def stored(batch) -> list[tuple]:
     return list(
-        m.DailyState.objects.filter(batch=batch)
+        DailyState.objects.filter(batch=batch)
         .order_by("assignment_id", "date")
         .values_list(*STATE_FIELDS)
     )
@@ -34,20 +40,20 @@ def test_rows_cover_every_assignment_day_and_fish_are_never_doubled(small_batch)
     egg, *fry = small_batch.assignments.order_by("assignment_date", "id")
     for a in [egg, *fry]:
         days = (a.departure_date - a.assignment_date).days
-        assert m.DailyState.objects.filter(assignment=a).count() == days
+        assert DailyState.objects.filter(assignment=a).count() == days
     move = fry[0].assignment_date
-    last_egg = m.DailyState.objects.get(assignment=egg, date=move - dt.timedelta(days=1))
-    first_fry = m.DailyState.objects.filter(assignment__in=fry, date=move)
+    last_egg = DailyState.objects.get(assignment=egg, date=move - dt.timedelta(days=1))
+    first_fry = DailyState.objects.filter(assignment__in=fry, date=move)
     # Every fish of the egg tray went on, none was counted twice (the replaced engine
     # doubled the population here: pre-filled destination plus placements).
     moved = sum(s.population + s.mortality_count for s in first_fry)
     assert moved == last_egg.population
     # The weighed transfer anchors the egg curve: its last day ends at the measured weight.
     assert last_egg.avg_weight_g == 0.35
-    assert last_egg.anchor_type == m.AnchorType.TRANSFER
-    assert result.rows == m.DailyState.objects.filter(batch=small_batch).count()
+    assert last_egg.anchor_type == AnchorType.TRANSFER
+    assert result.rows == DailyState.objects.filter(batch=small_batch).count()
     assert any("temperature readings outside" in f for f in result.findings)
-    run = m.RecomputeRun.objects.get(batch=small_batch)
+    run = RecomputeRun.objects.get(batch=small_batch)
     assert run.status == "ok" and run.rows == result.rows
 
 
@@ -113,7 +119,7 @@ def test_a_failing_batch_is_named_and_stored_and_the_others_go_on(small_batch, s
     results = {r.number: r for r in recompute_batches([broken.id, small_batch.id])}
     assert results["SC-2024-01"].ok and results["SC-2024-01"].rows > 0
     assert "not one of Atlantic salmon's stages" in results["BROKEN"].error
-    run = m.RecomputeRun.objects.get(batch=broken)
+    run = RecomputeRun.objects.get(batch=broken)
     assert run.status == "failed" and "BROKEN" in run.error
 
 
@@ -133,7 +139,7 @@ def test_an_unchanged_batch_writes_nothing_and_a_change_rewrites_only_what_it_mo
         batch=small_batch, assignment=fry_b, event_date=fry_b.assignment_date, count=500
     )
     changed = recompute_batch(small_batch.id, today=TODAY)
-    rows_b = m.DailyState.objects.filter(assignment=fry_b).count()
+    rows_b = DailyState.objects.filter(assignment=fry_b).count()
     # Only the tank that lost fish is rewritten; the egg tray and the other tank are not.
     assert changed.written == rows_b
     after = stored(small_batch)
@@ -144,7 +150,7 @@ def test_an_unchanged_batch_writes_nothing_and_a_change_rewrites_only_what_it_mo
     assert stored(small_batch) == after
 
     # Rows removed behind the engine's back come back, fingerprint or not.
-    m.DailyState.objects.filter(assignment=fry_b).delete()
+    DailyState.objects.filter(assignment=fry_b).delete()
     restored = recompute_batch(small_batch.id, today=TODAY)
     assert restored.written == rows_b
     assert stored(small_batch) == after
@@ -155,12 +161,12 @@ def test_verify_names_missing_days_and_finds_no_doubling(small_batch):
 
     recompute_batch(small_batch.id, today=TODAY)
     clean = verify([small_batch.id], end=TODAY)
-    assert clean.ok and clean.states == m.DailyState.objects.filter(batch=small_batch).count()
+    assert clean.ok and clean.states == DailyState.objects.filter(batch=small_batch).count()
     assert not clean.population_increases and not clean.weight_spikes
     assert clean.accuracy == []  # no ground truth for a farm built by hand
 
     fry = small_batch.assignments.order_by("assignment_date", "id")[1]
-    m.DailyState.objects.filter(assignment=fry, date=fry.assignment_date).delete()
+    DailyState.objects.filter(assignment=fry, date=fry.assignment_date).delete()
     broken = verify([small_batch.id], end=TODAY)
     assert not broken.ok
     assert broken.missing_days == [
@@ -177,7 +183,7 @@ def test_a_large_recompute_leaves_the_planner_knowing_the_table_size(small_batch
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'farm_dailystate'")
         known = cursor.fetchone()[0]
-    assert known == results[0].written == m.DailyState.objects.count() > 0
+    assert known == results[0].written == DailyState.objects.count() > 0
 
 
 def test_a_small_farm_first_computation_also_leaves_the_planner_knowing_it(small_batch):
@@ -196,7 +202,7 @@ def test_a_small_farm_first_computation_also_leaves_the_planner_knowing_it(small
 def test_rows_of_days_an_assignment_no_longer_covers_are_deleted(small_batch):
     def days_of(assignment) -> list[dt.date]:
         return list(
-            m.DailyState.objects.filter(assignment=assignment)
+            DailyState.objects.filter(assignment=assignment)
             .order_by("date")
             .values_list("date", flat=True)
         )
