@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aquagrowth.generator.events import Feedings, Readings, Samples
-from aquagrowth.generator.reference import Reference
+from aquagrowth.generator.fixed_records import FixedRecordIds
 from aquagrowth.generator.scenario import ScenarioPlan
 from aquagrowth.generator.simulate import CAUSES, BatchTruth
 from aquagrowth.generator.tables import Column, Table
@@ -73,7 +73,7 @@ def batch_tables(
     feedings: Feedings,
     samples: Samples,
     readings: Readings,
-    ref: Reference,
+    fixed: FixedRecordIds,
     ids: IdRanges,
     with_truth: bool,
 ) -> list[Table]:
@@ -94,8 +94,8 @@ def batch_tables(
             (
                 Column("id", "int8", np.array([batch_id])),
                 Column("number", "text", np.array([record.number])),
-                Column("species_id", "int8", np.array([ref.species_id])),
-                Column("geography_id", "int8", np.array([ref.geography_id[record.geography]])),
+                Column("species_id", "int8", np.array([fixed.species_id])),
+                Column("geography_id", "int8", np.array([fixed.geography_id[record.geography]])),
                 Column("start_date", "date", np.array([start])),
                 Column("status", "text", np.array(["harvested" if truth.finished else "active"])),
                 Column("pinned_scenario_id", "int8", np.array([scenario_id])),
@@ -122,7 +122,7 @@ def batch_tables(
             (
                 Column("id", "int8", ids.take("farm_scenariostage", n_stage)),
                 Column("scenario_id", "int8", _full(n_stage, scenario_id)),
-                Column("stage_id", "int8", ref.stage_id[:n_stage]),
+                Column("stage_id", "int8", fixed.stage_id[:n_stage]),
                 Column("tgc", "float8", scenario.tgc),
                 Column("fcr", "float8", scenario.fcr),
                 Column("mortality_rate_per_day", "float8", scenario.mortality_rate_per_day),
@@ -148,8 +148,8 @@ def batch_tables(
             (
                 Column("id", "int8", a_ids),
                 batch_col(n_assign),
-                Column("container_id", "int8", ref.container_id[truth.a_container]),
-                Column("stage_id", "int8", ref.stage_id[truth.a_stage]),
+                Column("container_id", "int8", fixed.container_id[truth.a_container]),
+                Column("stage_id", "int8", fixed.stage_id[truth.a_stage]),
                 Column("assignment_date", "date", start + truth.a_first),
                 Column("departure_date", "date", start + truth.a_stop, null=~truth.a_departed),
                 Column("population_count", "int4", truth.a_pop0),
@@ -216,7 +216,7 @@ def batch_tables(
             (
                 Column("id", "int8", ids.take("farm_feedingevent", n_f)),
                 batch_col(n_f),
-                Column("container_id", "int8", ref.container_id[truth.a_container[fed_assign]]),
+                Column("container_id", "int8", fixed.container_id[truth.a_container[fed_assign]]),
                 Column("feeding_date", "date", start + truth.r_day[feedings.row]),
                 Column("feeding_time", "time", feedings.seconds * 1_000_000),
                 Column("amount_kg", "float8", feedings.amount_kg),
@@ -247,9 +247,9 @@ def batch_tables(
             "farm_environmentalreading",
             (
                 Column("id", "int8", ids.take("farm_environmentalreading", n_r)),
-                Column("container_id", "int8", ref.container_id[container]),
-                Column("parameter_id", "int8", ref.parameter_id[readings.parameter]),
-                Column("sensor_id", "int8", ref.sensor_id[container, readings.parameter]),
+                Column("container_id", "int8", fixed.container_id[container]),
+                Column("parameter_id", "int8", fixed.parameter_id[readings.parameter]),
+                Column("sensor_id", "int8", fixed.sensor_id[container, readings.parameter]),
                 Column(
                     "reading_time",
                     "timestamptz",

@@ -1,10 +1,10 @@
 """Build a synthetic farm into the database: the generator's entry point.
 
-``build_farm("demo")`` plans (or reads) a schedule, creates the reference records,
-then simulates batch by batch and writes each batch's rows at once, all in one
-transaction. A database that already holds batches is refused (:class:`FarmNotEmpty`)
-unless ``replace=True``, which first deletes every batch with its events and the
-environmental readings.
+``build_farm("demo")`` plans (or reads) a schedule, creates the fixed records (species,
+stages, parameters, infrastructure, sensors), then simulates batch by batch and writes
+each batch's rows at once, all in one transaction. A database that already holds batches
+is refused (:class:`FarmNotEmpty`) unless ``replace=True``, which first deletes every
+batch with its events and the environmental readings.
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from aquagrowth.farm import daily_temperature
 from aquagrowth.farm import models as m
 from aquagrowth.farm.maintenance import analyze
 from aquagrowth.generator import events
+from aquagrowth.generator.fixed_records import ensure_fixed_records
 from aquagrowth.generator.layout import build_layout
 from aquagrowth.generator.planner import plan_schedule
 from aquagrowth.generator.profile import GEOGRAPHIES, Profile, from_settings, load_profile
-from aquagrowth.generator.reference import ensure_reference
 from aquagrowth.generator.rows import TABLES, BatchRecord, IdRanges, batch_tables
 from aquagrowth.generator.scenario import plan_scenario
 from aquagrowth.generator.schedule import Schedule, from_yaml
@@ -175,7 +175,7 @@ def build_farm(
                 )
             logger.info("replacing the existing batches")
             clear_farm()
-        ref = ensure_reference(layout)
+        fixed = ensure_fixed_records(layout)
         with foreign_keys_checked_after(HEAVY_TABLES):
             t0 = time.perf_counter()
             grid = true_temperature_grid(layout, origin, (last - origin).days + 1, settings, seed)
@@ -201,7 +201,7 @@ def build_farm(
                         plan,
                         settings,
                         seed,
-                        ref,
+                        fixed,
                         ids,
                         truth,
                         geo_index,
@@ -232,7 +232,7 @@ def build_farm(
     return summary
 
 
-def _batch_rows(batch, index, origin, layout, grid, plan, settings, seed, ref, ids, truth, geo):
+def _batch_rows(batch, index, origin, layout, grid, plan, settings, seed, fixed, ids, truth, geo):
     resolved = resolve_batch(batch, index, origin, layout)
     as_of_day = (plan.as_of - batch.start_date).days
     sim = simulate_batch(resolved, grid, as_of_day, settings, seed)
@@ -254,7 +254,7 @@ def _batch_rows(batch, index, origin, layout, grid, plan, settings, seed, ref, i
         events.feedings(sim, settings, rng),
         events.growth_samples(sim, settings, rng),
         events.readings(sim, layout.is_sea, settings, rng),
-        ref,
+        fixed,
         ids,
         truth,
     )

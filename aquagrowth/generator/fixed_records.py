@@ -24,7 +24,7 @@ SPECIES = ("Atlantic salmon", "Salmo salar")
 
 
 @dataclass(frozen=True)
-class Reference:
+class FixedRecordIds:
     """Database ids by the generator's positions (stage, geography, container, parameter).
 
     ``sensor_id[container, parameter]`` is -1 where the container has no such sensor.
@@ -38,8 +38,8 @@ class Reference:
     sensor_id: np.ndarray
 
 
-def ensure_reference(layout: Layout) -> Reference:
-    """Create what is missing of the reference records and return their ids."""
+def ensure_fixed_records(layout: Layout) -> FixedRecordIds:
+    """Create what is missing of the fixed records and return their ids."""
     species, _ = m.Species.objects.get_or_create(
         name=SPECIES[0], defaults={"scientific_name": SPECIES[1]}
     )
@@ -120,7 +120,7 @@ def ensure_reference(layout: Layout) -> Reference:
     for serial, sid in m.Sensor.objects.filter(serial__in=list(wanted)).values_list("serial", "id"):
         i, p = wanted[serial]
         sensor_id[i, p] = sid
-    return Reference(
+    return FixedRecordIds(
         species_id=species.id,
         stage_id=np.array([s.id for s in stages], dtype=np.int64),
         geography_id=np.array([g.id for g in geographies], dtype=np.int64),
