@@ -57,6 +57,8 @@ def plan_scenario(
     """
     targets = [float(settings["egg_weight_g"]), *settings["stage_end_weight_g"], harvest_weight_g]
     tgc = truth.stage_tgc.copy()
+    # The generator keeps its own TGC arithmetic on purpose (not engine/core/growth.py): the
+    # engine is scored against the generator, so one bug must not sit on both sides.
     for s in range(len(STAGES)):
         if np.isnan(tgc[s]):
             degree_days = stage_days[s] * nominal_temperature_c(s, geography, settings)
