@@ -174,6 +174,62 @@ def test_verify_names_missing_days_and_finds_no_doubling(small_batch):
     ]
 
 
+def test_verify_scores_the_states_against_the_truth_of_the_batches_asked_for(
+    stages, fry_containers
+):
+    """verify's accuracy: each stage's error is the one built into the truth, days without
+    truth or without fish in it do not count, and other batches stay out."""
+    from aquagrowth.engine.verify import verify
+    from aquagrowth.generator.models import TrueDailyState
+
+    scored = build_batch("SC-SCORED", stages, fry_containers[:3])
+    other = build_batch("SC-OTHER", stages, fry_containers[3:])
+    for batch in (scored, other):
+        recompute_batch(batch.id, today=TODAY)
+    # Estimate / truth per stage: the egg tray weighs 2 % more than its truth, the fry
+    # 5 % less; the other batch is 50 % off.
+    off = {
+        (scored.id, "Egg&Alevin"): 1.02,
+        (scored.id, "Fry"): 0.95,
+        (other.id, "Egg&Alevin"): 1.5,
+        (other.id, "Fry"): 1.5,
+    }
+    states = DailyState.objects.filter(avg_weight_g__isnull=False).order_by("assignment_id", "date")
+    truth = [
+        TrueDailyState(
+            batch_id=s.batch_id,
+            assignment_id=s.assignment_id,
+            date=s.date,
+            population=s.population,
+            avg_weight_g=s.avg_weight_g / off[s.batch_id, s.stage.name],
+        )
+        for s in states.select_related("stage")
+    ]
+    egg, fry, *_ = scored.assignments.order_by("assignment_date", "id")
+    no_truth = (egg.id, egg.departure_date - dt.timedelta(days=1))
+    truth = [t for t in truth if (t.assignment_id, t.date) != no_truth]
+    no_fish = next(t for t in truth if t.assignment_id == fry.id)
+    no_fish.population = 0
+    TrueDailyState.objects.bulk_create(truth)
+
+    result = verify([scored.id], end=TODAY)
+    assert [s.stage for s in result.accuracy] == ["Egg&Alevin", "Fry"]
+    egg_error, fry_error = result.accuracy
+    assert egg_error.rows == states.filter(assignment=egg).count() - 1
+    assert fry_error.rows == states.filter(batch=scored, stage__name="Fry").count() - 1
+    for error, pct in ((egg_error, 2.0), (fry_error, 5.0)):
+        assert error.weight_median_pct == pytest.approx(pct)
+        assert error.weight_p95_pct == pytest.approx(pct)
+        assert error.population_p95_pct == 0.0
+        assert error.biomass_median_pct == pytest.approx(pct)
+    assert result.overall.rows == egg_error.rows + fry_error.rows
+    assert result.overall.weight_p95_pct == pytest.approx(5.0)
+
+    everything = verify(end=TODAY)
+    assert everything.overall.rows == result.overall.rows + states.filter(batch=other).count()
+    assert everything.overall.weight_p95_pct == pytest.approx(50.0)
+
+
 def test_a_large_recompute_leaves_the_planner_knowing_the_table_size(small_batch, monkeypatch):
     """Without fresh statistics PostgreSQL plans the next reads for an empty table."""
     if connection.vendor != "postgresql":
