@@ -33,6 +33,8 @@ class ScenarioPlan:
 
 
 def nominal_temperature_c(stage: int, geography: int, settings: dict[str, Any]) -> float:
+    """The temperature (degC) a planner expects in a stage: the egg water, the mean of
+    the fresh-water range, or the geography's mean sea temperature."""
     if stage == 0:
         return float(settings["egg_water_c"])
     if stage < len(STAGES) - 1:
