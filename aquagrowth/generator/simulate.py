@@ -102,6 +102,9 @@ class BatchTruth:
     as-of (else the assignment is still open). Rows (``r_*``) are end-of-day states,
     grouped by assignment in day order: population (fish), weight (g), true daily mean
     temperature (degC), recorded deaths (fish) and their cause (index into ``CAUSES``).
+    Harvests (``h_*``): assignment, day, fish and live weight (kg). Transfers (``t_*``):
+    source and destination assignment, execution day, fish, measured weight (g; NaN
+    where not weighed). Assignments are numbered by position; days count from the start.
     """
 
     a_stage: np.ndarray = field(default_factory=_i)
