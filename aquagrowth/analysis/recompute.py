@@ -6,6 +6,7 @@ import datetime as dt
 import importlib
 from dataclasses import dataclass
 
+from aquagrowth.engine.runner import RecomputeOptions
 from aquagrowth.farm.models import Assignment, Batch
 
 TRIGGER = "api"
@@ -48,4 +49,5 @@ def queue_recompute(
         since = max(start or assignment.assignment_date, assignment.assignment_date)
     if batch is None:
         raise ValueError("A batch or an assignment is needed.")
-    return QueuedRecompute(batch.id, since, [enqueue(batch.id, since, TRIGGER)])
+    options = RecomputeOptions(since=since, trigger=TRIGGER)
+    return QueuedRecompute(batch.id, since, [enqueue(batch.id, options)])

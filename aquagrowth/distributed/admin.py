@@ -13,6 +13,7 @@ from django.utils.html import format_html
 
 from aquagrowth.distributed.dispatch import enqueue_recompute
 from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
+from aquagrowth.engine.runner import RecomputeOptions
 from aquagrowth.farm.admin import BatchAdmin
 from aquagrowth.farm.models import Batch
 
@@ -88,5 +89,6 @@ class BatchOperationsAdmin(BatchAdmin):
 
     @admin.action(description="Recompute selected batches (all days)")
     def recompute_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        task_ids = [enqueue_recompute(batch.pk, None, "admin") for batch in queryset]
+        options = RecomputeOptions(trigger="admin")
+        task_ids = [enqueue_recompute(batch.pk, options) for batch in queryset]
         self.message_user(request, f"{len(task_ids)} recomputes enqueued.", level=messages.SUCCESS)

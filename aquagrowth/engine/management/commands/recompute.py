@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from aquagrowth.engine.runner import recompute_batches, refresh_statistics
+from aquagrowth.engine.runner import RecomputeOptions, recompute_batches, refresh_statistics
 from aquagrowth.farm.models import Batch
 
 
@@ -73,17 +73,22 @@ class Command(BaseCommand):
             raise CommandError("no batches to recompute (build a farm with `aquagrowth generate`)")
         console = Console(stderr=True)
         started = time.perf_counter()
-        if options["via"] == "celery":
+        via_celery = options["via"] == "celery"
+        wanted = RecomputeOptions(
+            since=options["since"],
+            end=options["end"],
+            force=options["force"],
+            trigger="celery" if via_celery else "cli",
+        )
+        if via_celery:
             from aquagrowth.distributed.dispatch import recompute_farm_via_celery
 
-            results = recompute_farm_via_celery(
-                ids, options["since"], progress=not options["no_progress"], end=options["end"]
-            )
-            failed = [r for r in results if r.get("error")]
-            rows = sum(r.get("rows", 0) for r in results)
-            written = sum(r.get("written", r.get("rows", 0)) for r in results)
+            results = recompute_farm_via_celery(ids, wanted, progress=not options["no_progress"])
+            failed = [r for r in results if not r.ok]
+            rows = sum(r.rows for r in results)
+            written = sum(r.written for r in results)
             for r in failed:
-                console.print(f"[red]batch {r.get('batch_id')} failed:[/] {r['error']}")
+                console.print(f"[red]batch {r.batch_id} failed:[/] {r.error}")
             refresh_statistics(written)
         else:
             failed, rows, written = [], 0, 0
@@ -97,13 +102,7 @@ class Command(BaseCommand):
             )
             with progress:
                 task = progress.add_task("batches", total=len(ids))
-                for result in recompute_batches(
-                    ids,
-                    since=options["since"],
-                    end=options["end"],
-                    workers=options["workers"],
-                    force=options["force"],
-                ):
+                for result in recompute_batches(ids, wanted, workers=options["workers"]):
                     rows += result.rows
                     written += result.written
                     if not result.ok:
