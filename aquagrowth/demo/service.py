@@ -54,6 +54,7 @@ class Recompute:
 
     @property
     def failed(self) -> list[BatchResult]:
+        """The batches that failed: each is named to the user, and the demo fails."""
         return [result for result in self.results if not result.ok]
 
     def summary(self) -> str:

@@ -69,6 +69,7 @@ class _Unsent(threading.local):
     """Windows noted in this thread's open transaction and not yet handed on."""
 
     def __init__(self) -> None:
+        """Each thread starts with nothing unsent."""
         self.windows: dict[int, dt.date | None] = {}
 
 
@@ -76,6 +77,8 @@ _unsent = _Unsent()
 
 
 def _flush(batch_id: int, trigger: str) -> None:
+    """At commit: hand the batch's window on to the coalescing store (once per batch and
+    commit). A broker outage is logged, not raised: the caller's data is committed."""
     if batch_id not in _unsent.windows:
         # An earlier callback of the same commit already handed this batch on.
         return

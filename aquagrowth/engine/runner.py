@@ -18,7 +18,7 @@ import logging
 import multiprocessing
 import time
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +53,7 @@ for every other error, so only these are retried."""
 
 
 def _iso(day: dt.date | None) -> str | None:
+    """A day in its JSON form (ISO string): Celery's JSON serializer takes no dates."""
     return day.isoformat() if day else None
 
 
@@ -148,6 +149,7 @@ class BatchResult:
 
     @property
     def ok(self) -> bool:
+        """No error: the batch's rows are stored (or were already right)."""
         return self.error is None
 
     @property
@@ -182,9 +184,18 @@ class _QueryCounter:
     constant number of them whatever the batch's size, and a benchmark holds it to that."""
 
     def __init__(self) -> None:
+        """Start at zero: one counter per run."""
         self.count = 0
 
-    def __call__(self, execute, sql, params, many, context):
+    def __call__(
+        self,
+        execute: Callable[..., Any],
+        sql: str,
+        params: Any,
+        many: bool,
+        context: dict[str, Any],
+    ) -> Any:
+        """Count the query, then run it (the signature Django's wrappers are called with)."""
         self.count += 1
         return execute(sql, params, many, context)
 
@@ -315,13 +326,15 @@ def _finish_run(run: RecomputeRun, result: BatchResult) -> None:
 
 
 def _worker_init() -> None:
+    """Set Django up in a pool process: a no-op after fork, needed if it ever spawns."""
     import django
 
     django.setup()
 
 
 def _run_one(batch_id: int, options: RecomputeOptions) -> BatchResult:
-    # The worker keeps its connection from batch to batch; it closes when the pool ends.
+    """One batch in a pool process: a module-level function, as the pool pickles it by
+    name. The process keeps its connection from batch to batch; it closes with the pool."""
     return recompute_batch(batch_id, options)
 
 

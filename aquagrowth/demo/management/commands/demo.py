@@ -21,6 +21,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        """Profile and seed of the farm built when the database is empty; processes."""
         parser.add_argument("--profile", default="demo", help="Generator profile (default demo).")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
@@ -31,6 +32,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        """Run the demo; exit 1 when the farm cannot be built, a batch fails or a check
+        fails (``bin/demo`` is also a smoke test of a fresh machine)."""
         console = Console(width=120)
         try:
             outcome = run_demo(
@@ -53,13 +56,16 @@ class _Printed:
     build's table through the command's stdout, as ``aquagrowth generate`` prints it."""
 
     def __init__(self, command: BaseCommand, console: Console) -> None:
+        """Print through ``command``'s stdout and style, and through ``console``."""
         self.command = command
         self.console = console
 
     def building(self, profile: str, seed: int) -> None:
+        """Say why the next seconds pass: a farm is being built."""
         self.console.print(f"building the {profile} farm (seed {seed})")
 
     def built(self, summary: FarmSummary) -> None:
+        """Rows per table and the build's time, as ``aquagrowth generate`` prints them."""
         for table, count in summary.rows.items():
             self.command.stdout.write(f"{table:32} {count:>12,}")
         self.command.stdout.write(
@@ -71,9 +77,11 @@ class _Printed:
         )
 
     def recomputed(self, recompute: Recompute) -> None:
+        """The summary line, then each failed batch by number with its error."""
         self.console.print(recompute.summary())
         for result in recompute.failed:
             self.console.print(f"[red]batch {result.number} failed:[/] {result.error}")
 
     def verified(self, verification: Verification) -> None:
+        """The checks and the accuracy tables."""
         print_verification(verification, self.console)

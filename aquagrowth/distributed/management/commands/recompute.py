@@ -36,6 +36,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
+        """The options of both paths; --workers applies to local processes only (Celery
+        runs as many at once as the workers have processes)."""
         parser.add_argument(
             "--batch",
             action="append",
@@ -75,6 +77,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        """Recompute by the path asked, print one summary line; exit 1 if a batch failed,
+        so that scripts and cron notice."""
         ids = _batch_ids(options["batch"])
         via_celery = options["via"] == "celery"
         wanted = RecomputeOptions(
