@@ -13,7 +13,7 @@ import pytest
 from django.db import transaction
 
 from aquagrowth.distributed.dispatch import enqueue_recompute, recompute_farm_via_celery
-from aquagrowth.distributed.tasks import recompute_recent
+from aquagrowth.distributed.tasks import recompute_batch_task, recompute_recent
 from aquagrowth.engine.models import AnchorType, DailyState, RecomputeRun, RecomputeStatus
 from aquagrowth.engine.runner import RecomputeOptions
 from aquagrowth.farm import models as m
@@ -204,3 +204,16 @@ def test_the_nightly_sweep_recomputes_the_last_two_weeks_of_active_batches(farm_
     assert run.trigger == "beat"
     assert run.since == dt.date.today() - dt.timedelta(days=14)
     assert runs(closed) == []
+
+
+def test_a_message_queued_by_the_previous_release_still_runs(farm_batch):
+    """Messages already in the queue carry since, trigger and end only (ISO dates)."""
+    batch, _, _ = farm_batch
+    queued = {"batch_id": batch.pk, "since": "2024-02-01", "trigger": "event", "end": None}
+    assert recompute_batch_task.apply(kwargs=queued).get()["status"] == "ok"
+    [run] = runs(batch)
+    assert (run.since, run.trigger, run.status) == (
+        dt.date(2024, 2, 1),
+        "event",
+        RecomputeStatus.OK,
+    )
