@@ -163,8 +163,8 @@ def main() -> int:
                 f"celery, {count} worker{'s' if count > 1 else ''}",
                 seconds,
                 len(outcomes),
-                sum(o.get("rows") or 0 for o in outcomes),
-                sum(1 for o in outcomes if o.get("status") != "ok"),
+                sum(o.rows for o in outcomes),
+                sum(1 for o in outcomes if o.status != "ok"),
             )
         )
 

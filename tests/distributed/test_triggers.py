@@ -13,8 +13,9 @@ import pytest
 from django.db import transaction
 
 from aquagrowth.distributed.dispatch import enqueue_recompute, recompute_farm_via_celery
-from aquagrowth.distributed.tasks import recompute_recent
+from aquagrowth.distributed.tasks import recompute_batch_task, recompute_recent
 from aquagrowth.engine.models import AnchorType, DailyState, RecomputeRun, RecomputeStatus
+from aquagrowth.engine.runner import RecomputeOptions
 from aquagrowth.farm import models as m
 from aquagrowth.farm.signals import bulk_load
 from tests.distributed.farm import START, TRANSFER_DAY
@@ -174,7 +175,8 @@ def test_bulk_load_and_the_environment_switch_turn_triggers_off(farm_batch, monk
     sample(batch, parr, dt.date(2024, 2, 2))
     assert runs(batch) == []
     # Bulk paths recompute explicitly once they are done.
-    task_id = enqueue_recompute(batch.pk, dt.date(2024, 2, 1), "api")
+    options = RecomputeOptions(since=dt.date(2024, 2, 1), trigger="api")
+    task_id = enqueue_recompute(batch.pk, options)
     [run] = runs(batch)
     assert (run.task_id, run.trigger, run.status) == (task_id, "api", RecomputeStatus.OK)
     assert weight_on(parr, dt.date(2024, 2, 2)) == pytest.approx(25.0)
@@ -185,10 +187,10 @@ def test_a_farm_fanned_out_returns_each_batch_outcome_in_order(farm_batch, speci
     with bulk_load():
         empty = m.Batch.objects.create(number="FO-EMPTY", species=species, start_date=START)
     outcomes = recompute_farm_via_celery([empty.pk, batch.pk], None, progress=False)
-    assert [o["batch_id"] for o in outcomes] == [empty.pk, batch.pk]
-    assert outcomes[1]["status"] == "ok"
-    assert outcomes[1]["rows"] == DailyState.objects.filter(batch=batch).count() > 100
-    assert outcomes[1]["task_id"] == runs(batch)[-1].task_id
+    assert [o.batch_id for o in outcomes] == [empty.pk, batch.pk]
+    assert outcomes[1].status == "ok"
+    assert outcomes[1].rows == DailyState.objects.filter(batch=batch).count() > 100
+    assert outcomes[1].task_id == runs(batch)[-1].task_id
 
 
 def test_the_nightly_sweep_recomputes_the_last_two_weeks_of_active_batches(farm_batch, species):
@@ -202,3 +204,16 @@ def test_the_nightly_sweep_recomputes_the_last_two_weeks_of_active_batches(farm_
     assert run.trigger == "beat"
     assert run.since == dt.date.today() - dt.timedelta(days=14)
     assert runs(closed) == []
+
+
+def test_a_message_queued_by_the_previous_release_still_runs(farm_batch):
+    """Messages already in the queue carry since, trigger and end only (ISO dates)."""
+    batch, _, _ = farm_batch
+    queued = {"batch_id": batch.pk, "since": "2024-02-01", "trigger": "event", "end": None}
+    assert recompute_batch_task.apply(kwargs=queued).get()["status"] == "ok"
+    [run] = runs(batch)
+    assert (run.since, run.trigger, run.status) == (
+        dt.date(2024, 2, 1),
+        "event",
+        RecomputeStatus.OK,
+    )

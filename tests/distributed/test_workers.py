@@ -8,17 +8,19 @@ daily states and the RecomputeRun rows.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import time
 
 import pytest
 from celery.result import AsyncResult
+from django.core.management import call_command
 from django.db import connection
 
 from aquagrowth.distributed.dispatch import enqueue_recompute, recompute_farm_via_celery
 from aquagrowth.distributed.locks import LOCK_NAMESPACE, batch_lock_key
 from aquagrowth.distributed.pending import RedisPendingStore
 from aquagrowth.engine.models import DailyState, RecomputeRun, RecomputeStatus
-from aquagrowth.engine.runner import recompute_batch
+from aquagrowth.engine.runner import RecomputeOptions, recompute_batch
 from aquagrowth.farm import models as m
 from aquagrowth.farm.signals import bulk_load
 from tests.distributed.conftest import REDIS_URL, wait_until
@@ -141,7 +143,7 @@ def test_two_workers_given_one_batch_at_once_store_the_rows_of_one_recompute(
     # Hold the batch so that both tasks are inside their workers before either may start.
     key = (LOCK_NAMESPACE, batch_lock_key(batch.pk))
     side_connection.execute("SELECT pg_advisory_lock(%s, %s)", key)
-    task_ids = [enqueue_recompute(batch.pk, None, "celery") for _ in range(2)]
+    task_ids = [enqueue_recompute(batch.pk, RecomputeOptions(trigger="celery")) for _ in range(2)]
     wait_until(lambda: advisory_waiters(side_connection, batch.pk) == 2, 30, "both waiting")
     side_connection.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 
@@ -159,12 +161,30 @@ def test_a_farm_recompute_on_the_workers_stops_at_the_end_day_asked(start_worker
     start_worker("w1")
     end = TRANSFER_DAY + dt.timedelta(days=10)
 
-    outcomes = recompute_farm_via_celery([batch.pk], None, progress=False, end=end)
+    outcomes = recompute_farm_via_celery([batch.pk], RecomputeOptions(end=end), progress=False)
 
-    assert [o["status"] for o in outcomes] == ["ok"]
+    assert [o.status for o in outcomes] == ["ok"]
     last = DailyState.objects.filter(batch=batch).order_by("-date").values_list("date", flat=True)
     assert last.first() == end
-    assert outcomes[0]["rows"] == DailyState.objects.filter(batch=batch).count()
+    assert outcomes[0].rows == DailyState.objects.filter(batch=batch).count()
+
+
+def test_the_recompute_command_on_the_workers_honours_force(start_worker, farm_batch):
+    batch, _, _ = farm_batch
+    recompute_batch(batch.pk)
+    rows = DailyState.objects.filter(batch=batch).count()
+    start_worker("w1")
+
+    def recompute_via_celery(*flags: str) -> str:
+        out = io.StringIO()
+        call_command("recompute", "--via", "celery", "--no-progress", *flags, stdout=out)
+        return out.getvalue()
+
+    # Nothing changed since the last recompute: only --force rewrites the rows.
+    assert f"{rows:,} daily states (0 rows written)" in recompute_via_celery()
+    assert f"{rows:,} daily states ({rows:,} rows written)" in recompute_via_celery("--force")
+    triggers = RecomputeRun.objects.filter(batch=batch).values_list("trigger", "status")
+    assert list(triggers.order_by("started_at"))[1:] == [("celery", RecomputeStatus.OK)] * 2
 
 
 def test_a_worker_killed_mid_batch_leaves_the_old_rows_and_another_worker_redoes_it(
@@ -190,7 +210,7 @@ def test_a_worker_killed_mid_batch_leaves_the_old_rows_and_another_worker_redoes
         (parr.pk, dt.date(2024, 2, 15)),
     )
     doomed = start_worker("doomed")
-    task_id = enqueue_recompute(batch.pk, None, "celery")
+    task_id = enqueue_recompute(batch.pk, RecomputeOptions(trigger="celery"))
 
     def blocked_writer() -> bool:
         # Asked outside the side transaction, whose view of pg_stat_activity is frozen.
