@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "aquagrowth.engine",
     "aquagrowth.distributed",
     "aquagrowth.analysis",
+    "aquagrowth.demo",
 ]
 
 MIDDLEWARE = [

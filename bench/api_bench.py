@@ -47,7 +47,8 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Max, Min  # noqa: E402
 
-from aquagrowth.farm.models import Batch, DailyState  # noqa: E402
+from aquagrowth.engine.models import DailyState  # noqa: E402
+from aquagrowth.farm.models import Batch  # noqa: E402
 
 DAYS, STAYS = 800, 60
 AS_OF = dt.date(2026, 3, 10)

@@ -117,8 +117,9 @@ def main() -> int:
 
     from aquagrowth.celery import app
     from aquagrowth.distributed.dispatch import recompute_farm_via_celery
+    from aquagrowth.engine.models import DailyState
     from aquagrowth.engine.runner import recompute_batches
-    from aquagrowth.farm.models import Batch, DailyState
+    from aquagrowth.farm.models import Batch
 
     console = Console()
     app.conf.task_default_queue = QUEUE
@@ -162,8 +163,8 @@ def main() -> int:
                 f"celery, {count} worker{'s' if count > 1 else ''}",
                 seconds,
                 len(outcomes),
-                sum(o.get("rows") or 0 for o in outcomes),
-                sum(1 for o in outcomes if o.get("status") != "ok"),
+                sum(o.rows for o in outcomes),
+                sum(1 for o in outcomes if o.status != "ok"),
             )
         )
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: a small farm built through the ORM, valid on SQLite and PostgreSQL."""
+"""Shared fixtures: a small farm built through the ORM (``tests/farm_builder.py``), valid on
+SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,21 +11,13 @@ from django.db import connection
 from hypothesis import settings
 
 from aquagrowth.farm import models as m
+from tests import farm_builder
 
 # CI explores the same examples on every run, so that a red build always reproduces;
 # developers' runs explore new ones (and keep any failure in .hypothesis/).
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
-
-STAGES = [
-    ("Egg&Alevin", 0.05, 0.5),
-    ("Fry", 0.2, 6.0),
-    ("Parr", 5.0, 60.0),
-    ("Smolt", 50.0, 180.0),
-    ("Post-Smolt", 150.0, 500.0),
-    ("Adult", 400.0, 7000.0),
-]
 
 
 def on_postgres() -> bool:
@@ -33,12 +26,7 @@ def on_postgres() -> bool:
 
 @pytest.fixture
 def species(db) -> m.Species:
-    salmon = m.Species.objects.create(name="Atlantic salmon", scientific_name="Salmo salar")
-    for order, (name, lo, hi) in enumerate(STAGES, start=1):
-        m.LifecycleStage.objects.create(
-            species=salmon, name=name, order=order, min_weight_g=lo, max_weight_g=hi
-        )
-    return salmon
+    return farm_builder.salmon()
 
 
 @pytest.fixture
@@ -48,13 +36,8 @@ def stages(species) -> dict[str, m.LifecycleStage]:
 
 @pytest.fixture
 def hall_containers(species, stages) -> list[m.Container]:
-    geo = m.Geography.objects.create(name="Faroe Islands")
-    station = m.FreshwaterStation.objects.create(geography=geo, name="S01")
-    hall = m.Hall.objects.create(station=station, name="A", stage=stages["Egg&Alevin"])
-    return [
-        m.Container.objects.create(name=f"S01-A-{i:02d}", kind="tray", volume_m3=10, hall=hall)
-        for i in range(1, 4)
-    ]
+    trays = [(f"S01-A-{i:02d}", "tray", 10) for i in range(1, 4)]
+    return farm_builder.hall("S01", "A", trays, stage=stages["Egg&Alevin"])
 
 
 @pytest.fixture

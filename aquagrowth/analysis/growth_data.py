@@ -16,25 +16,16 @@ from django.db.models import Q
 from aquagrowth.analysis import periods, projections, series
 from aquagrowth.analysis.state_rows import read_state_rows
 from aquagrowth.engine.core.feed import FCR_WINDOW_DAYS
+from aquagrowth.engine.core.outputs import STATE_COLUMNS
+from aquagrowth.engine.models import DailyState
 from aquagrowth.engine.scenario import ScenarioInForce, read_scenario
-from aquagrowth.farm.models import Assignment, Batch, DailyState, GrowthSample
+from aquagrowth.farm.models import Assignment, Batch, GrowthSample
 
 DAILY, WEEKLY = "daily", "weekly"
 RECOMPUTE_HINT = "aquagrowth recompute --batch {number}"
 
 # Decimals sent per quantity: the engine keeps full precision, the page needs less.
-DECIMALS = {
-    "avg_weight_g": 4,
-    "biomass_kg": 2,
-    "population": 0,
-    "feed_kg": 3,
-    "growth_kg": 3,
-    "mortality_count": 1,
-    "temp_c": 2,
-    "fcr": 3,
-    "tgc": 3,
-    "weight_confidence": 2,
-    "temp_confidence": 2,
+DECIMALS = {c.name: c.decimals for c in STATE_COLUMNS if c.decimals is not None} | {
     "days": 0,
     "containers": 0,
     "stage": 0,
@@ -72,7 +63,7 @@ def columns(data: dict[str, np.ndarray], names: tuple[str, ...]) -> dict[str, li
     return {name: column(data[name], DECIMALS.get(name)) for name in names if name in data}
 
 
-STATE_COLUMNS = (
+ACTUAL_SERIES = (
     "date",
     "day_number",
     "week",
@@ -238,7 +229,7 @@ def growth_data(batch: Batch, query: GrowthQuery) -> dict:
         "states_missing": None,
         "assignments": assignments,
         "samples": _samples(batch, query, names),
-        "actual": columns(shown, STATE_COLUMNS),
+        "actual": columns(shown, ACTUAL_SERIES),
         "scenario_projection": None,
         "forward_projection": None,
         "variance": None,

@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from aquagrowth.analysis.growth_data import RECOMPUTE_HINT
+from aquagrowth.engine.models import with_state_days
 from aquagrowth.farm.models import Assignment, Batch
-from aquagrowth.farm.models.states import with_state_days
 
 
 @login_required

@@ -24,8 +24,9 @@ from aquagrowth.engine.core.projection import (
     temperature_bias,
 )
 from aquagrowth.engine.core.temperature import profile_temperature
+from aquagrowth.engine.models import DailyState, TempSource
 from aquagrowth.engine.scenario import ScenarioInForce
-from aquagrowth.farm.models import Assignment, Batch, DailyState, TempSource, TransferStatus
+from aquagrowth.farm.models import Assignment, Batch, TransferStatus
 
 HORIZON_DAYS = 1500
 """Longest projection (days): beyond any salmon's life, so a plan that never reaches the

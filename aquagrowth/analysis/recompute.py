@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass
 
+from aquagrowth.distributed.dispatch import enqueue_recompute
+from aquagrowth.engine.runner import RecomputeOptions
 from aquagrowth.farm.models import Assignment, Batch
 
 TRIGGER = "api"
@@ -13,21 +14,11 @@ TRIGGER = "api"
 
 @dataclass(frozen=True)
 class QueuedRecompute:
+    """What the API answers: the batch, the first day recomputed and the task ids."""
+
     batch: int
     since: dt.date | None
     task_ids: list[str]
-
-
-class DispatchUnavailable(RuntimeError):
-    """The task queue's dispatcher is not installed in this deployment."""
-
-
-def _enqueue():
-    try:
-        dispatch = importlib.import_module("aquagrowth.distributed.dispatch")
-    except ImportError as error:
-        raise DispatchUnavailable("The recompute task queue is not available.") from error
-    return dispatch.enqueue_recompute
 
 
 def queue_recompute(
@@ -41,11 +32,11 @@ def queue_recompute(
     so its batch is recomputed from the later of ``start`` and the assignment's first
     day: the engine then recomputes exactly the window that can change.
     """
-    enqueue = _enqueue()
     since = start
     if assignment is not None:
         batch = assignment.batch
         since = max(start or assignment.assignment_date, assignment.assignment_date)
     if batch is None:
         raise ValueError("A batch or an assignment is needed.")
-    return QueuedRecompute(batch.id, since, [enqueue(batch.id, since, TRIGGER)])
+    task_id = enqueue_recompute(batch.id, RecomputeOptions(since=since, trigger=TRIGGER))
+    return QueuedRecompute(batch.id, since, [task_id])

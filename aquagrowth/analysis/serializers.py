@@ -5,15 +5,9 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from aquagrowth.analysis.growth_data import DAILY, WEEKLY
-from aquagrowth.engine.core.outputs import (
-    ANCHOR_TYPES,
-    FEED_SOURCES,
-    FLAGS,
-    MORTALITY_SOURCES,
-    TEMP_SOURCES,
-    WEIGHT_SOURCES,
-)
-from aquagrowth.farm.models import Assignment, Batch, DailyState
+from aquagrowth.engine.core.outputs import STATE_COLUMNS
+from aquagrowth.engine.models import DailyState
+from aquagrowth.farm.models import Assignment, Batch
 
 
 class BatchSerializer(serializers.ModelSerializer):
@@ -68,15 +62,11 @@ class CodeNameField(serializers.ChoiceField):
         return self.names[value]
 
 
+_CODE_COLUMNS = {c.name: c for c in STATE_COLUMNS if c.kind == "code"}
+
+
 class DailyStateSerializer(serializers.ModelSerializer):
-    anchor_type = CodeNameField(ANCHOR_TYPES, help_text="What fixed this day's weight, if any.")
-    weight_source = CodeNameField(WEIGHT_SOURCES)
-    temp_source = CodeNameField(TEMP_SOURCES)
-    mortality_source = CodeNameField(MORTALITY_SOURCES)
-    feed_source = CodeNameField(FEED_SOURCES)
-    flags = CodeNameField(
-        FLAGS, help_text="Comma-separated findings of the day, e.g. negative_tgc; empty: none."
-    )
+    """A daily state with every declared column; codes shown by their names."""
 
     class Meta:
         model = DailyState
@@ -88,27 +78,15 @@ class DailyStateSerializer(serializers.ModelSerializer):
             "stage",
             "date",
             "day_number",
-            "population",
-            "avg_weight_g",
-            "biomass_kg",
-            "temp_c",
-            "mortality_count",
-            "feed_kg",
-            "growth_kg",
-            "fcr",
-            "tgc",
-            "anchor_type",
-            "weight_source",
-            "weight_confidence",
-            "temp_source",
-            "temp_confidence",
-            "mortality_source",
-            "mortality_confidence",
-            "feed_source",
-            "feed_confidence",
-            "flags",
+            *(c.name for c in STATE_COLUMNS),
             "computed_at",
         ]
+
+    def build_field(self, field_name, info, model_class, nested_depth):
+        column = _CODE_COLUMNS.get(field_name)
+        if column is not None:
+            return CodeNameField, {"names": column.codes, "help_text": column.doc}
+        return super().build_field(field_name, info, model_class, nested_depth)
 
 
 class RecomputeRequestSerializer(DateRangeSerializer):

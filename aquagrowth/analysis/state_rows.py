@@ -12,30 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connections
 
-from aquagrowth.engine.core.outputs import ANCHOR_TYPES, TEMP_SOURCES, WEIGHT_SOURCES
-from aquagrowth.farm.models import DailyState
+from aquagrowth.engine.core.outputs import STATE_COLUMNS
+from aquagrowth.engine.models import DailyState
 
-NUMERIC_FIELDS = (
-    "day_number",
-    "assignment_id",
-    "population",
-    "avg_weight_g",
-    "biomass_kg",
-    "temp_c",
-    "mortality_count",
-    "feed_kg",
-    "growth_kg",
-    "tgc",
-    "weight_confidence",
-    "temp_confidence",
-)
-CODE_NAMES = {
-    "anchor_type": ANCHOR_TYPES,
-    "weight_source": WEIGHT_SOURCES,
-    "temp_source": TEMP_SOURCES,
-}
-"""Code columns read here, each shown by the engine's name for its code (as the API is)."""
-TEXT_FIELDS = tuple(CODE_NAMES)
+KEY_FIELDS = ("day_number", "assignment_id")
+_COLUMNS = {c.name: c for c in STATE_COLUMNS}
 
 
 @dataclass(frozen=True)
@@ -72,7 +53,7 @@ def read_state_rows(
         query = query.filter(date__gte=start)
     if end is not None:
         query = query.filter(date__lte=end)
-    fields = NUMERIC_FIELDS + TEXT_FIELDS
+    fields = KEY_FIELDS + tuple(_COLUMNS)
     # Ordered by date only: a batch's few thousand rows sort in a few milliseconds.
     query = query.order_by("date").values_list(*fields)
     sql, params = query.query.sql_with_params()
@@ -81,14 +62,17 @@ def read_state_rows(
     with connections[query.db].cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    # One transposition in C, then one conversion per column (None becomes NaN).
+    # One transposition in C, then one conversion per column (None becomes NaN); a code
+    # column is shown by the engine's name for its code, as the API shows it.
     by_column = list(zip(*rows, strict=True)) if rows else [()] * len(fields)
     columns: dict[str, np.ndarray] = {}
-    for name, values in zip(NUMERIC_FIELDS, by_column, strict=False):
-        columns[name] = np.array(values, dtype=np.float64)
-    for name, values in zip(TEXT_FIELDS, by_column[len(NUMERIC_FIELDS) :], strict=True):
-        names = np.array(CODE_NAMES[name], dtype=object)
-        columns[name] = names[np.array(values, dtype=np.int64)]
-    columns["day_number"] = columns["day_number"].astype(np.int64)
-    columns["assignment_id"] = columns["assignment_id"].astype(np.int64)
+    for name, values in zip(fields, by_column, strict=True):
+        column = _COLUMNS.get(name)
+        if column is None:
+            columns[name] = np.array(values, dtype=np.int64)
+        elif column.kind == "code":
+            names = np.array(column.codes, dtype=object)
+            columns[name] = names[np.array(values, dtype=np.int64)]
+        else:
+            columns[name] = np.array(values, dtype=np.float64)
     return StateRows(columns)

@@ -14,8 +14,9 @@ from rest_framework.views import APIView
 from aquagrowth.analysis import serializers as s
 from aquagrowth.analysis.growth_data import GrowthQuery, growth_data
 from aquagrowth.analysis.permissions import IsStaffOrManager
-from aquagrowth.analysis.recompute import DispatchUnavailable, queue_recompute
-from aquagrowth.farm.models import Batch, DailyState
+from aquagrowth.analysis.recompute import queue_recompute
+from aquagrowth.engine.models import DailyState
+from aquagrowth.farm.models import Batch
 
 
 class BatchViewSet(viewsets.ReadOnlyModelViewSet):
@@ -104,9 +105,6 @@ class RecomputeView(APIView):
         batch = body.validated_data.get("batch")
         assignment = body.validated_data.get("assignment")
         start = body.validated_data.get("start")
-        try:
-            queued = queue_recompute(batch=batch, assignment=assignment, start=start)
-        except DispatchUnavailable as error:
-            return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        queued = queue_recompute(batch=batch, assignment=assignment, start=start)
         answer = {"batch": queued.batch, "since": queued.since, "task_ids": queued.task_ids}
         return Response(answer, status=status.HTTP_202_ACCEPTED)

@@ -7,13 +7,15 @@ the farm's admin stays usable without the distributed app.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from aquagrowth.distributed.dispatch import enqueue_recompute
+from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
+from aquagrowth.engine.runner import RecomputeOptions
 from aquagrowth.farm.admin import BatchAdmin
-from aquagrowth.farm.models import Batch, RecomputeRun, RecomputeStatus
+from aquagrowth.farm.models import Batch
 
 RECENT_RUNS_SHOWN = 10
 
@@ -30,17 +32,21 @@ class RecentRecomputeInline(admin.TabularInline):
     can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        """Runs are records of recomputes; nobody writes one by hand."""
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        # A busy batch has thousands of runs; the inline's formset cannot take a slice.
+        """The batch's last runs only: a busy batch has thousands, and the inline's
+        formset cannot take a slice, so the latest are picked by a subquery."""
         runs = super().get_queryset(request)
         latest = RecomputeRun.objects.filter(batch=OuterRef("batch")).order_by("-started_at")
         return runs.filter(pk__in=Subquery(latest.values("pk")[:RECENT_RUNS_SHOWN]))
 
 
 def _last_run(field: str) -> Subquery:
+    """``field`` of the batch's latest run, as a subquery: the batch list annotates it in
+    its one query instead of one query per batch."""
     latest = RecomputeRun.objects.filter(batch=OuterRef("pk")).order_by("-started_at", "-pk")
     return Subquery(latest.values(field)[:1])
 
@@ -55,6 +61,7 @@ class BatchOperationsAdmin(BatchAdmin):
     actions = ["recompute_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
+        """The farm's batch list, each with its last run (see :func:`_last_run`)."""
         return (
             super()
             .get_queryset(request)
@@ -69,6 +76,8 @@ class BatchOperationsAdmin(BatchAdmin):
 
     @admin.display(description="last recompute", ordering="last_run_started")
     def last_recompute(self, batch: Batch) -> str:
+        """When, how long and how many rows, or the error: a failing batch shows in the
+        list, where operators look first, without opening it."""
         started = getattr(batch, "last_run_started", None)
         if started is None:
             return "never"
@@ -87,5 +96,8 @@ class BatchOperationsAdmin(BatchAdmin):
 
     @admin.action(description="Recompute selected batches (all days)")
     def recompute_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        task_ids = [enqueue_recompute(batch.pk, None, "admin") for batch in queryset]
+        """Enqueue a full recompute of each selected batch, e.g. after a correction made
+        in bulk (which triggers nothing)."""
+        options = RecomputeOptions(trigger="admin")
+        task_ids = [enqueue_recompute(batch.pk, options) for batch in queryset]
         self.message_user(request, f"{len(task_ids)} recomputes enqueued.", level=messages.SUCCESS)

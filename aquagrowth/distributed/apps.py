@@ -8,6 +8,8 @@ class DistributedConfig(AppConfig):
     verbose_name = "Distributed recompute"
 
     def ready(self) -> None:
+        """Connect the event triggers: the receivers need the farm's model classes, which
+        exist only once every app is loaded."""
         from aquagrowth.distributed import triggers
 
         triggers.connect()

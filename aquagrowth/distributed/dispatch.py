@@ -1,13 +1,14 @@
 """How recompute work reaches the workers.
 
 - :func:`enqueue_recompute`: one task for one batch, sent once the caller's transaction
-  commits (the API, bulk loaders, the nightly sweep).
+  commits (the API, the admin, bulk loaders).
 - :func:`recompute_after_commit`: the coalescing path the event triggers use; a burst of
   events for a batch becomes one task (see :mod:`aquagrowth.distributed.pending`).
 - :func:`recompute_farm_via_celery`: fan a farm out over the workers and wait for it.
 
 Tasks are sent only after commit so that a worker never computes from data it cannot
-see yet (or from an event that was rolled back).
+see yet (or from an event that was rolled back). Every message is made by
+:func:`aquagrowth.distributed.tasks.send_recompute`.
 """
 
 from __future__ import annotations
@@ -28,40 +29,21 @@ from kombu.utils.uuid import uuid
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from aquagrowth.distributed.pending import earliest, pending_store
-from aquagrowth.distributed.tasks import recompute_batch
+from aquagrowth.distributed.tasks import send_recompute
+from aquagrowth.engine.runner import BatchResult, RecomputeOptions
 
 log = logging.getLogger("aquagrowth.distributed.dispatch")
 
 
-def _send(
-    batch_id: int,
-    since: dt.date | None,
-    trigger: str,
-    task_id: str,
-    countdown: float = 0,
-    end: dt.date | None = None,
-) -> AsyncResult:
-    return recompute_batch.apply_async(
-        kwargs={
-            "batch_id": batch_id,
-            "since": since.isoformat() if since else None,
-            "trigger": trigger,
-            "end": end.isoformat() if end else None,
-        },
-        task_id=task_id,
-        countdown=countdown or None,
-    )
-
-
-def enqueue_recompute(batch_id: int, since: dt.date | None, trigger: str) -> str:
-    """Recompute ``batch_id`` from ``since`` (None: every day) on a worker; the task id.
+def enqueue_recompute(batch_id: int, options: RecomputeOptions) -> str:
+    """Recompute ``batch_id`` with ``options`` on a worker; the task id.
 
     The task is sent when the current transaction commits (at once in autocommit). Any
     pending event window of the batch joins the run. Without a broker the recompute runs
     in this process before the call returns.
     """
     task_id = uuid()
-    transaction.on_commit(partial(_send, batch_id, since, trigger, task_id))
+    transaction.on_commit(partial(send_recompute, batch_id, options, task_id=task_id))
     return task_id
 
 
@@ -73,8 +55,9 @@ def request_recompute(batch_id: int, since: dt.date | None, trigger: str = "even
     store = pending_store()
     if not store.mark(batch_id, since):
         return False
+    options = RecomputeOptions(since=since, trigger=trigger)
     try:
-        _send(batch_id, since, trigger, uuid(), countdown=settings.AQUAGROWTH_COALESCE_SECONDS)
+        send_recompute(batch_id, options, countdown=settings.AQUAGROWTH_COALESCE_SECONDS)
     except Exception:
         # Without its task a pending mark would swallow the batch's next events.
         store.clear(batch_id)
@@ -86,6 +69,7 @@ class _Unsent(threading.local):
     """Windows noted in this thread's open transaction and not yet handed on."""
 
     def __init__(self) -> None:
+        """Each thread starts with nothing unsent."""
         self.windows: dict[int, dt.date | None] = {}
 
 
@@ -93,6 +77,8 @@ _unsent = _Unsent()
 
 
 def _flush(batch_id: int, trigger: str) -> None:
+    """At commit: hand the batch's window on to the coalescing store (once per batch and
+    commit). A broker outage is logged, not raised: the caller's data is committed."""
     if batch_id not in _unsent.windows:
         # An earlier callback of the same commit already handed this batch on.
         return
@@ -119,13 +105,15 @@ def recompute_after_commit(batch_id: int, since: dt.date | None, trigger: str = 
     transaction.on_commit(partial(_flush, batch_id, trigger))
 
 
-def _outcome(batch_id: int, task_id: str, succeeded: bool, value: object) -> dict:
+def _outcome(batch_id: int, task_id: str, succeeded: bool, value: object) -> BatchResult:
+    """A finished task's :class:`BatchResult`: the one it returned, or, when it raised
+    (retries exhausted, worker lost for good), a failed one carrying the exception."""
     if succeeded and isinstance(value, dict):
-        summary = dict(value)
+        result = BatchResult.from_json(value)
     else:
-        summary = {"batch_id": batch_id, "status": "failed", "error": repr(value)}
-    summary.setdefault("task_id", task_id)
-    return summary
+        result = BatchResult(batch_id=batch_id, error=repr(value))
+    result.task_id = result.task_id or task_id
+    return result
 
 
 Finished = tuple[int, tuple[str, bool, object]]
@@ -164,21 +152,21 @@ def _finished(results: list[AsyncResult], timeout_s: float | None) -> Iterator[F
 
 def recompute_farm_via_celery(
     batch_ids: list[int],
-    since: dt.date | None,
+    options: RecomputeOptions | None = None,
+    *,
     progress: bool = True,
     timeout_s: float | None = None,
-    end: dt.date | None = None,
-) -> list[dict]:
-    """Recompute the batches on the workers, one task each, from ``since`` to ``end``
-    (default today); wait and return the outcomes.
+) -> list[BatchResult]:
+    """Recompute the batches on the workers, one task each, with ``options`` (default:
+    every day to today, trigger ``celery``); wait and return their results.
 
-    Outcomes come in the order of ``batch_ids``: ``batch_id``, ``status`` (ok, failed,
-    skipped), ``rows``, ``assignments``, ``seconds``, ``error``, ``task_id``. Needs a
-    result backend (the Redis broker's own database by default, ``rpc://`` with
-    RabbitMQ). Raises ``TimeoutError`` after ``timeout_s`` seconds.
+    Results come in the order of ``batch_ids``, with ``status`` ok, failed or skipped
+    (the batch was deleted). Needs a result backend (the Redis broker's own database by
+    default, ``rpc://`` with RabbitMQ). Raises ``TimeoutError`` after ``timeout_s`` seconds.
     """
-    results = [_send(batch_id, since, "celery", uuid(), end=end) for batch_id in batch_ids]
-    outcomes: dict[int, dict] = {}
+    options = options or RecomputeOptions(trigger="celery")
+    results = [send_recompute(batch_id, options) for batch_id in batch_ids]
+    outcomes: dict[int, BatchResult] = {}
     columns = (
         TextColumn("recompute via celery"),
         BarColumn(),
@@ -190,7 +178,7 @@ def recompute_farm_via_celery(
         for index, (task_id, succeeded, value) in _finished(results, timeout_s):
             outcomes[index] = _outcome(batch_ids[index], task_id, succeeded, value)
             bar.advance(task)
-    failed = [o for o in outcomes.values() if o.get("status") == "failed"]
+    failed = [o for o in outcomes.values() if o.status == "failed"]
     if failed:
         log.warning("%d of %d batches failed", len(failed), len(results))
     return [outcomes[index] for index in range(len(results))]

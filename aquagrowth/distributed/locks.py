@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db import DatabaseError, connection
+from django.db.backends.utils import CursorWrapper
 
 log = logging.getLogger("aquagrowth.distributed.locks")
 
@@ -37,7 +38,9 @@ def batch_lock_key(batch_id: int) -> int:
     return low - (1 << 32) if low >= (1 << 31) else low
 
 
-def _reset_lock_timeout(cursor) -> None:
+def _reset_lock_timeout(cursor: CursorWrapper) -> None:
+    """Give the session back the server's ``lock_timeout``: the batch lock's own must not
+    cut short the recompute's statements that follow on the same connection."""
     try:
         cursor.execute("RESET lock_timeout")
     except DatabaseError:

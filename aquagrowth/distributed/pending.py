@@ -34,10 +34,13 @@ PENDING_TTL_S = 6 * 3600
 
 
 def encode_since(since: dt.date | None) -> str:
+    """A window as stored: ISO text sorts as the dates do, so the smaller string is the
+    earlier day (and :data:`FULL` the widest window), in Lua as in Python."""
     return FULL if since is None else since.isoformat()
 
 
 def decode_since(value: str) -> dt.date | None:
+    """A stored window back as a day (``None``: every day)."""
     return None if value == FULL else dt.date.fromisoformat(value)
 
 
@@ -66,11 +69,13 @@ class LocalPendingStore:
     """One process's pending days: coalesces when tasks run in-process."""
 
     def __init__(self) -> None:
+        """Empty; one lock guards both maps, as the web server's threads share them."""
         self._lock = threading.Lock()
         self._pending: dict[int, str] = {}
         self._inflight: dict[str, str] = {}
 
     def mark(self, batch_id: int, since: dt.date | None) -> bool:
+        """See :meth:`PendingStore.mark`."""
         value = encode_since(since)
         with self._lock:
             current = self._pending.get(batch_id)
@@ -81,6 +86,8 @@ class LocalPendingStore:
             return False
 
     def take(self, batch_id: int, task_id: str) -> tuple[bool, dt.date | None]:
+        """See :meth:`PendingStore.take`; the day already in flight for ``task_id`` (an
+        earlier attempt's) counts too."""
         with self._lock:
             held = (self._pending.pop(batch_id, None), self._inflight.get(task_id))
             values = [v for v in held if v is not None]
@@ -90,10 +97,12 @@ class LocalPendingStore:
             return True, decode_since(min(values))
 
     def done(self, task_id: str) -> None:
+        """See :meth:`PendingStore.done`."""
         with self._lock:
             self._inflight.pop(task_id, None)
 
     def clear(self, batch_id: int) -> None:
+        """See :meth:`PendingStore.clear`."""
         with self._lock:
             self._pending.pop(batch_id, None)
 
@@ -134,25 +143,33 @@ class RedisPendingStore:
     """
 
     def __init__(self, url: str) -> None:
+        """Connect to ``url`` and load the scripts (Redis caches them by their hash)."""
         self.client = redis.Redis.from_url(url)
         self._mark = self.client.register_script(_MARK)
         self._take = self.client.register_script(_TAKE)
 
     @staticmethod
     def _prefix() -> str:
+        """The keys' prefix: the database name keeps farms sharing one Redis apart."""
         return f"aquagrowth:{connection.settings_dict['NAME']}"
 
     def _pending_key(self, batch_id: int) -> str:
+        """Where the batch's pending day is kept."""
         return f"{self._prefix()}:pending:{batch_id}"
 
     def _inflight_key(self, task_id: str) -> str:
+        """Where the day a task took is kept until it is done (for a redelivery or retry)."""
         return f"{self._prefix()}:inflight:{task_id}"
 
     def mark(self, batch_id: int, since: dt.date | None) -> bool:
+        """See :meth:`PendingStore.mark`; one script, so two processes marking the same
+        batch at once cannot both send a task."""
         keys = [self._pending_key(batch_id)]
         return bool(self._mark(keys=keys, args=[encode_since(since), PENDING_TTL_S]))
 
     def take(self, batch_id: int, task_id: str) -> tuple[bool, dt.date | None]:
+        """See :meth:`PendingStore.take`; one script, so an event marked meanwhile is
+        either taken now or left pending for the next task, never lost."""
         keys = [self._pending_key(batch_id), self._inflight_key(task_id)]
         value = self._take(keys=keys, args=[INFLIGHT_TTL_S])
         if value is None:
@@ -160,9 +177,11 @@ class RedisPendingStore:
         return True, decode_since(value.decode())
 
     def done(self, task_id: str) -> None:
+        """See :meth:`PendingStore.done`."""
         self.client.delete(self._inflight_key(task_id))
 
     def clear(self, batch_id: int) -> None:
+        """See :meth:`PendingStore.clear`."""
         self.client.delete(self._pending_key(batch_id))
 
 
@@ -171,6 +190,7 @@ _local_store = LocalPendingStore()
 
 @cache
 def _redis_store(url: str) -> RedisPendingStore:
+    """One store per URL and process, so that its connection pool is reused."""
     return RedisPendingStore(url)
 
 
@@ -188,5 +208,7 @@ def pending_store_url() -> str:
 
 
 def pending_store() -> PendingStore:
+    """The store every process of the deployment shares (Redis), or, with tasks run
+    in-process, this process's own."""
     url = pending_store_url()
     return _redis_store(url) if url else _local_store

@@ -15,7 +15,7 @@ import traceback
 from django.db import DatabaseError
 from django.utils import timezone
 
-from aquagrowth.farm.models import RecomputeRun, RecomputeStatus
+from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
 
 log = logging.getLogger("aquagrowth.distributed.runs")
 

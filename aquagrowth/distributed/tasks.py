@@ -1,62 +1,90 @@
 """Celery tasks: recompute one batch, and the nightly refresh of recent days.
 
-``recompute_batch`` is safe to run twice and to be redelivered: it is acknowledged only
-when done (``acks_late``), requeued if its worker process dies
+:func:`recompute_batch_task` (registered as ``aquagrowth.recompute_batch``, the name the
+queued messages carry) is safe to run twice and to be redelivered: it is acknowledged
+only when done (``acks_late``), requeued if its worker process dies
 (``reject_on_worker_lost``), serialised per batch by an advisory lock, and the runner
 replaces the batch's rows in one transaction, so a run cut short leaves the previous
 rows in place and the redelivered run writes the same rows a single run would.
+
+Transient failures are retried by Celery itself (``autoretry_for`` with exponential
+backoff and jitter); every failed attempt is stored as a failed ``RecomputeRun`` first.
+
+:func:`send_recompute` is the one place where :class:`RecomputeOptions` become a message,
+beside the task that reads them back. ``dispatch`` builds on it (this module never
+imports ``dispatch``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
-import random
+from functools import partial
+from typing import Any
 
-from celery import shared_task
+from celery import Task, shared_task
+from celery.result import AsyncResult
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import connection, transaction
 from django.utils import timezone
+from kombu.utils.uuid import uuid
 
 from aquagrowth.distributed.locks import batch_lock
-from aquagrowth.distributed.pending import earliest, pending_store
+from aquagrowth.distributed.pending import PendingStore, earliest, pending_store
 from aquagrowth.distributed.runs import record_failure, record_lost_delivery
 from aquagrowth.engine import runner
+from aquagrowth.engine.runner import BatchResult, RecomputeOptions
 from aquagrowth.farm.models import Batch, BatchStatus
 
 log = logging.getLogger("aquagrowth.distributed.tasks")
 
 MAX_RETRIES = 6
-"""How the runner's error text begins for database errors that a retry may cure."""
+"""Retries of a transiently failed recompute (7 attempts in all). With the backoff below
+they wait at most 5 + 10 + 20 + 40 + 80 + 160 = 315 s in all: long enough for a database
+restart or a failover, short enough that an outage shows as failed runs within minutes."""
+RETRY_BACKOFF_S = 5
+"""The first retry waits up to this long, each next one up to twice as long as the last.
+Celery draws each wait at random between 0 and that bound (full jitter), so that the
+workers that lost the database together do not all come back in the same second."""
+RETRY_BACKOFF_MAX_S = 300
+"""No retry waits longer than this (5 min)."""
 NIGHTLY_DAYS = 14
 """The nightly run recomputes this many recent days: late readings and corrections."""
 
 
-def retry_countdown_s(retries: int) -> float:
-    """Exponential backoff (5 s, 10 s, 20 s ... at most 5 min) with jitter.
+class TransientFailure(Exception):
+    """The runner stored a failure that another attempt may cure (its error text inside).
 
-    Jitter keeps the workers that lost the database together from all coming back in the
-    same second.
+    The runner catches every error, so that one bad batch never stops a farm; the task
+    raises this for the transient ones (:data:`runner.TRANSIENT_ERRORS`) so that Celery
+    retries them.
     """
-    return min(300.0, 5.0 * 2**retries) * random.uniform(0.8, 1.2)
 
 
-def _parse(day: str | None) -> dt.date | None:
-    """An ISO date from a task's arguments (None stays None)."""
-    return dt.date.fromisoformat(day) if day else None
+RETRY_ON: tuple[type[Exception], ...] = (*runner.TRANSIENT_ERRORS, TransientFailure)
+"""What the task retries: the database's errors (lost connection, lock wait past
+``AQUAGROWTH_BATCH_LOCK_TIMEOUT_S``) raised around the runner, and those the runner
+stored. Any other error (bad input) would fail the same way again."""
 
 
-def result_summary(result) -> dict:
-    """A runner's BatchResult as the JSON a task returns."""
-    return {
-        "batch_id": result.batch_id,
-        "status": "failed" if result.error else "ok",
-        "rows": result.rows,
-        "written": result.written,
-        "assignments": result.assignments,
-        "seconds": result.seconds,
-        "error": result.error,
-    }
+def send_recompute(
+    batch_id: int,
+    options: RecomputeOptions,
+    *,
+    task_id: str | None = None,
+    countdown: float = 0,
+) -> AsyncResult:
+    """Send the recompute of one batch to the workers (without a broker: run it here, now).
+
+    The message's keyword arguments are ``batch_id`` and the options' JSON form
+    (:meth:`RecomputeOptions.to_json`), carrying the task id they will run under.
+    """
+    task_id = task_id or uuid()
+    message = dataclasses.replace(options, task_id=task_id).to_json()
+    return recompute_batch_task.apply_async(
+        kwargs={"batch_id": batch_id, **message}, task_id=task_id, countdown=countdown or None
+    )
 
 
 @shared_task(
@@ -64,81 +92,91 @@ def result_summary(result) -> dict:
     name="aquagrowth.recompute_batch",
     acks_late=True,
     reject_on_worker_lost=True,
+    autoretry_for=RETRY_ON,
+    retry_backoff=RETRY_BACKOFF_S,
+    retry_backoff_max=RETRY_BACKOFF_MAX_S,
+    retry_jitter=True,
     max_retries=MAX_RETRIES,
 )
-def recompute_batch(
-    self,
-    batch_id: int,
-    since: str | None = None,
-    trigger: str = "celery",
-    end: str | None = None,
-):
-    """Recompute one batch from ``since`` (ISO date; none: every day) to ``end`` (ISO
-    date; none: today), merged with the batch's pending day, under the batch lock.
-    Returns the run's summary."""
-    task_id = self.request.id or ""
+def recompute_batch_task(self: Task, batch_id: int, **options: Any) -> dict[str, Any]:
+    """Recompute one batch under its lock; return the :class:`BatchResult`'s JSON form.
+
+    ``options`` are :meth:`RecomputeOptions.to_json`'s keys (``since``, ``end``,
+    ``force``, ``trigger`` ...; messages of older releases carry only some of them); the
+    trigger defaults to ``celery`` and the task id is the task's own. The batch's
+    pending day joins ``since``. A retried attempt recomputes the same window: the window
+    taken from the pending store stays in flight under the task id until the task is done.
+    """
+    wanted = RecomputeOptions.from_json(
+        {"trigger": "celery", **options, "task_id": self.request.id or ""}
+    )
     started_at = timezone.now()
-    store = pending_store()
-    window = _parse(since)
+    pending = pending_store()
     try:
         if not Batch.objects.filter(pk=batch_id).exists():
             # Deleting a batch deletes its events, whose triggers land here.
-            store.clear(batch_id)
-            store.done(task_id)
-            return {"batch_id": batch_id, "status": "skipped", "error": "batch does not exist"}
+            return _skip(batch_id, wanted.task_id, pending).to_json()
         if (self.request.delivery_info or {}).get("redelivered"):
-            record_lost_delivery(batch_id=batch_id, task_id=task_id, trigger=trigger, since=window)
+            record_lost_delivery(
+                batch_id=batch_id,
+                task_id=wanted.task_id,
+                trigger=wanted.trigger,
+                since=wanted.since,
+            )
         with batch_lock(batch_id, settings.AQUAGROWTH_BATCH_LOCK_TIMEOUT_S):
             # Taken under the lock: events that arrive while this task waits join its run.
-            found, pending_since = store.take(batch_id, task_id)
+            found, pending_since = pending.take(batch_id, wanted.task_id)
             if found:
-                window = earliest(window, pending_since)
-            result = runner.recompute_batch(
-                batch_id, since=window, end=_parse(end), trigger=trigger, task_id=task_id
-            )
+                wanted = dataclasses.replace(wanted, since=earliest(wanted.since, pending_since))
+            result = runner.recompute_batch(batch_id, wanted)
         if result.error and result.transient:
-            # The runner stores every failure and returns it; a lost connection or a
-            # busy database is worth another attempt, a bad batch is not.
-            raise OperationalError(result.error)
-        store.done(task_id)
-    except (OperationalError, InterfaceError) as exc:
-        retrying = self.request.retries < self.max_retries
-        if not connection.in_atomic_block:
-            # A dead connection must not be handed to the retry or the failure record.
-            connection.close()
-        record_failure(
-            batch_id=batch_id,
-            task_id=task_id,
-            trigger=trigger,
-            since=window,
-            started_at=started_at,
-            exc=exc,
-            retrying=retrying,
-        )
-        log.warning("batch %s: database error, retry %s: %s", batch_id, retrying, exc)
-        since_kwarg = window.isoformat() if window else None
-        raise self.retry(
-            exc=exc,
-            countdown=retry_countdown_s(self.request.retries),
-            kwargs={"batch_id": batch_id, "since": since_kwarg, "trigger": trigger, "end": end},
-        ) from exc
+            # The runner stored the failure and returned it; a lost connection or a busy
+            # database is worth another attempt, a bad batch is not.
+            raise TransientFailure(result.error)
+        pending.done(wanted.task_id)
     except Exception as exc:
-        record_failure(
-            batch_id=batch_id,
-            task_id=task_id,
-            trigger=trigger,
-            since=window,
-            started_at=started_at,
-            exc=exc,
-            retrying=False,
-        )
-        log.exception("batch %s: recompute failed", batch_id)
+        _failed_attempt(self, batch_id, wanted, started_at, exc)
         raise
-    summary = result_summary(result)
-    summary["task_id"] = task_id
     if result.error:
         log.warning("batch %s: recompute failed: %s", batch_id, result.error)
-    return summary
+    return result.to_json()
+
+
+def _skip(batch_id: int, task_id: str, pending: PendingStore) -> BatchResult:
+    """A batch deleted before its task ran: forget its pending day, compute nothing."""
+    pending.clear(batch_id)
+    pending.done(task_id)
+    return BatchResult(
+        batch_id=batch_id, error="batch does not exist", skipped=True, task_id=task_id
+    )
+
+
+def _failed_attempt(
+    task: Task, batch_id: int, options: RecomputeOptions, started_at: dt.datetime, exc: Exception
+) -> None:
+    """Store a failed attempt as a failed run (operators read runs, not worker logs),
+    marked "(retrying)" when Celery will retry it.
+
+    A transient error may have killed the connection: it is closed first, so that
+    neither the failure record nor the retry inherits a dead one.
+    """
+    transient = isinstance(exc, RETRY_ON)
+    retrying = transient and task.request.retries < task.max_retries
+    if transient and not connection.in_atomic_block:
+        connection.close()
+    record_failure(
+        batch_id=batch_id,
+        task_id=options.task_id,
+        trigger=options.trigger,
+        since=options.since,
+        started_at=started_at,
+        exc=exc,
+        retrying=retrying,
+    )
+    if transient:
+        log.warning("batch %s: database error, retry %s: %s", batch_id, retrying, exc)
+    else:
+        log.exception("batch %s: recompute failed", batch_id)
 
 
 @shared_task(name="aquagrowth.recompute_recent")
@@ -148,11 +186,12 @@ def recompute_recent(days: int = NIGHTLY_DAYS) -> int:
     Late sensor readings and corrections keyed in after the fact change recent days;
     this sweep catches any whose trigger was switched off (bulk loads) or lost.
     """
-    from aquagrowth.distributed.dispatch import enqueue_recompute
-
     since = timezone.now().date() - dt.timedelta(days=days)
+    options = RecomputeOptions(since=since, trigger="beat")
     batch_ids = list(Batch.objects.filter(status=BatchStatus.ACTIVE).values_list("id", flat=True))
     for batch_id in batch_ids:
-        enqueue_recompute(batch_id, since, "beat")
-    log.info("nightly: %d active batches enqueued from %s", len(batch_ids), since)
+        # After commit, like every enqueue (dispatch.enqueue_recompute): a worker must see
+        # what this process sees.
+        transaction.on_commit(partial(send_recompute, batch_id, options))
+    log.info("nightly: %d active batches enqueued from %s", len(batch_ids), options.since)
     return len(batch_ids)

@@ -13,10 +13,19 @@ name the batches and the first day to recompute (docs/engine.md):
 - a changed record: both its old and its new place, so moving a sample from May to March
   recomputes from March, and moving it to another batch recomputes both batches.
 
-``QuerySet.bulk_create``, ``QuerySet.update`` and raw fixture loads send no such
-signals: bulk paths call :func:`aquagrowth.distributed.dispatch.enqueue_recompute`
-themselves once they are done. Triggers are off inside
-:func:`aquagrowth.farm.signals.bulk_load` and when ``AQUAGROWTH_TRIGGERS=0``.
+Bulk paths trigger nothing: ``QuerySet.bulk_create``, ``QuerySet.update``, raw SQL and
+binary COPY send no such signals, and ``loaddata`` sends them with ``raw=True``, which
+the receivers skip. Nor does any bulk path recompute by itself today: the CSV import
+(``bulk_create``, inside :func:`aquagrowth.farm.signals.bulk_load`) returns each touched
+batch with its first day to recompute, and the ``import`` command prints them as
+``aquagrowth recompute --batch NUMBER --since DATE`` lines to run; a generated farm
+(COPY) is computed by ``aquagrowth demo`` or ``aquagrowth recompute``. Code that writes
+in bulk and wants the states to follow calls
+:func:`aquagrowth.distributed.dispatch.enqueue_recompute` once per touched batch when it
+is done. The nightly sweep (``aquagrowth.recompute_recent``) recomputes the last 14 days
+of every active batch, whatever wrote them. Triggers are also off inside
+:func:`~aquagrowth.farm.signals.bulk_load` for one-row-at-a-time loads, and in a whole
+process with ``AQUAGROWTH_TRIGGERS=0``.
 """
 
 from __future__ import annotations
@@ -52,10 +61,13 @@ _PREVIOUS = "_aquagrowth_previous"
 
 
 def triggers_on() -> bool:
+    """Whether saves trigger here and now: not in a process started with
+    ``AQUAGROWTH_TRIGGERS=0``, nor in a thread inside ``bulk_load``."""
     return os.environ.get("AQUAGROWTH_TRIGGERS", "1") != "0" and triggers_enabled()
 
 
 def _merge(windows: Windows, batch_id: int, since: dt.date) -> None:
+    """Widen the batch's window to ``since``: one recompute covers both changes."""
     windows[batch_id] = earliest(windows[batch_id], since) if batch_id in windows else since
 
 
@@ -91,20 +103,24 @@ def reading_windows(places: Iterable[tuple[int, int, dt.datetime]]) -> Windows:
 
 
 def _event_place(model: type[Model], instance: Model) -> tuple[int, dt.date]:
+    """An event's (batch id, day): what decides the days it can change."""
     return instance.batch_id, getattr(instance, EVENT_DAY_FIELDS[model])
 
 
 def _reading_place(instance: m.EnvironmentalReading) -> tuple[int, int, dt.datetime]:
+    """A reading's (container, parameter, time): it belongs to no batch, so the batches
+    are found from the container's assignments around that time."""
     return instance.container_id, instance.parameter_id, instance.reading_time
 
 
 def _place(model: type[Model], instance: Model) -> tuple:
+    """The record's place as its kind names it (reading or event)."""
     if model is m.EnvironmentalReading:
         return _reading_place(instance)
     return _event_place(model, instance)
 
 
-def _stored_place(model: type[Model], pk) -> tuple | None:
+def _stored_place(model: type[Model], pk: object) -> tuple | None:
     """Where the record is in the database now (before this save)."""
     if model is m.EnvironmentalReading:
         fields = ("container_id", "parameter_id", "reading_time")
@@ -114,23 +130,33 @@ def _stored_place(model: type[Model], pk) -> tuple | None:
 
 
 def _windows(model: type[Model], places: list[tuple]) -> Windows:
+    """The windows of a record of ``model`` that was or is at ``places``."""
     if model is m.EnvironmentalReading:
         return reading_windows(places)
     return event_windows(model, places)
 
 
 def _hand_on(windows: Windows) -> None:
+    """Recompute each window once the saving transaction commits (coalesced per batch)."""
     for batch_id, since in windows.items():
         recompute_after_commit(batch_id, since, "event")
 
 
-def remember_previous_place(sender: type[Model], instance: Model, raw: bool = False, **_) -> None:
+def remember_previous_place(
+    sender: type[Model], instance: Model, raw: bool = False, **_: object
+) -> None:
+    """``pre_save``: note where a changed record was, so that its old place is recomputed
+    too (a sample moved from May to March changes the states from March; one moved to
+    another batch changes both batches)."""
     if raw or not triggers_on() or instance._state.adding or instance.pk is None:
         return
     setattr(instance, _PREVIOUS, _stored_place(sender, instance.pk))
 
 
-def on_saved(sender: type[Model], instance: Model, raw: bool = False, **_) -> None:
+def on_saved(sender: type[Model], instance: Model, raw: bool = False, **_: object) -> None:
+    """``post_save``: recompute from the record's new place and its old one, if it moved.
+    Fixture loads (``raw``) are skipped, as Django advises (their related rows may not
+    be loaded yet): whoever loads fixtures recomputes afterwards."""
     if raw or not triggers_on():
         return
     places = [_place(sender, instance)]
@@ -140,7 +166,8 @@ def on_saved(sender: type[Model], instance: Model, raw: bool = False, **_) -> No
     _hand_on(_windows(sender, places))
 
 
-def on_deleted(sender: type[Model], instance: Model, **_) -> None:
+def on_deleted(sender: type[Model], instance: Model, **_: object) -> None:
+    """``post_delete``: the days the record changed must be recomputed without it."""
     if not triggers_on():
         return
     _hand_on(_windows(sender, [_place(sender, instance)]))

@@ -1,21 +1,27 @@
 """Recompute batches: load -> compute -> store, one batch per transaction.
 
-The command line, the Celery tasks and the API all come through :func:`recompute_batch`
-so that every path computes the same rows. Each run is recorded (``RecomputeRun``) with
-its duration, rows and, when it failed, the error, and one failing batch never stops
-the others.
+Every path comes through :func:`recompute_batch` so that every path computes the same
+rows: the ``recompute`` command (local processes, :func:`recompute_batches`), the Celery
+task (``aquagrowth.distributed.tasks``), and through it the API, the admin and the event
+triggers. They all say what to do with one :class:`RecomputeOptions` and get one
+:class:`BatchResult` back; both have a JSON form for Celery messages and results.
+
+Each run is recorded (``RecomputeRun``) with its duration, rows and, when it failed, the
+error, and one failing batch never stops the others.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import multiprocessing
 import time
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from django.db import InterfaceError, OperationalError, connection, connections
@@ -25,22 +31,105 @@ from aquagrowth.engine import store
 from aquagrowth.engine.core.assimilate import assimilate
 from aquagrowth.engine.core.outputs import DailyStates
 from aquagrowth.engine.load import LoadedBatch, load_batch
+from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
 from aquagrowth.engine.window import window
 from aquagrowth.farm.maintenance import analyze, planner_rows
-from aquagrowth.farm.models import Batch, RecomputeRun, RecomputeStatus
+from aquagrowth.farm.models import Batch
 
 log = logging.getLogger("aquagrowth.engine")
 
 ANALYZE_AFTER_ROWS = 100_000
 """Rows written by one run above which the daily states' statistics are refreshed."""
 
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    store.AssignmentsGone,
+)
+"""Failures another attempt may cure: a lost connection, a busy database or a lock wait
+that timed out (``OperationalError``, ``InterfaceError``), assignments deleted while the
+batch was computed (the next run leaves them out). The same input fails the same way
+for every other error, so only these are retried."""
+
+
+def _iso(day: dt.date | None) -> str | None:
+    """A day in its JSON form (ISO string): Celery's JSON serializer takes no dates."""
+    return day.isoformat() if day else None
+
+
+def _day(value: object) -> dt.date | None:
+    """A day from its JSON form (ISO string) or as it is; ``None`` or '' stays ``None``."""
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True)
+class RecomputeOptions:
+    """What to recompute of a batch, and on whose behalf: the same on every path.
+
+    Attributes
+    ----------
+    since : first day that changed; only the rows a change on that day can alter are
+        rewritten (from the anchor before it, downstream through transfers). ``None``:
+        every day.
+    end : last day computed for open assignments. ``None``: today.
+    today : the day taken as today (``None``: the clock's); tests and benchmarks pin it so
+        that their rows do not move with the calendar.
+    force : rewrite every row, even of assignments whose computed rows did not change
+        (restores rows changed or deleted behind the engine's back).
+    trigger : who asked (``cli``, ``celery``, ``event``, ``beat``, ``api``, ``admin``),
+        stored on the run so that operators can filter by it.
+    task_id : the Celery task that runs the recompute ('' outside Celery), stored on the
+        run so that a task's attempts can be found.
+    """
+
+    since: dt.date | None = None
+    end: dt.date | None = None
+    today: dt.date | None = None
+    force: bool = False
+    trigger: str = "cli"
+    task_id: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The options as plain JSON values (dates as ISO strings): a Celery message's
+        keyword arguments must survive the JSON serializer."""
+        return {
+            "since": _iso(self.since),
+            "end": _iso(self.end),
+            "today": _iso(self.today),
+            "force": self.force,
+            "trigger": self.trigger,
+            "task_id": self.task_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RecomputeOptions:
+        """Options from :meth:`to_json`'s form; missing keys take their defaults, so that
+        messages queued by an older release (``since``, ``trigger``, ``end``) still run.
+
+        Raises ``TypeError`` for an unknown key: a message meant for another version of
+        the task must fail loudly, not recompute something else.
+        """
+        unknown = set(data) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise TypeError(f"unknown recompute options: {', '.join(sorted(unknown))}")
+        values = dict(data)
+        for name in ("since", "end", "today"):
+            if name in values:
+                values[name] = _day(values[name])
+        return cls(**values)
+
 
 @dataclass
 class BatchResult:
-    """What one batch's recompute did."""
+    """What one batch's recompute did, on any path (process pool or Celery worker)."""
 
     batch_id: int
     number: str = ""
+    since: dt.date | None = None
+    """First day recomputed (``None``: every day); on a worker, merged with the batch's
+    pending events."""
     assignments: int = 0
     rows: int = 0
     """Daily states computed for the recomputed days."""
@@ -51,18 +140,62 @@ class BatchResult:
     error: str | None = None
     transient: bool = False
     """The error was the database's (connection lost, lock timeout): worth retrying."""
+    skipped: bool = False
+    """The batch no longer existed when its task ran (deleting a batch deletes its events,
+    whose triggers still send tasks): nothing to compute, and ``error`` says so."""
     findings: list[str] = field(default_factory=list)
+    task_id: str = ""
+    """The Celery task that ran it ('' in a local process)."""
 
     @property
     def ok(self) -> bool:
+        """No error: the batch's rows are stored (or were already right)."""
         return self.error is None
+
+    @property
+    def status(self) -> str:
+        """``ok``, ``failed`` or ``skipped``: what a task's JSON result calls it."""
+        if self.skipped:
+            return "skipped"
+        return "ok" if self.ok else "failed"
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as plain JSON values (a date as an ISO string) plus its ``status``:
+        what a Celery task returns through the result backend."""
+        values = dataclasses.asdict(self)
+        values["since"] = _iso(self.since)
+        values["status"] = self.status
+        return values
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BatchResult:
+        """A result from :meth:`to_json`'s form. Keys it does not know are ignored and
+        missing ones take their defaults, so a result stored by another release of the
+        worker still reads."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {key: value for key, value in data.items() if key in names}
+        values["since"] = _day(values.get("since"))
+        values["skipped"] = bool(values.get("skipped")) or data.get("status") == "skipped"
+        return cls(**values)
 
 
 class _QueryCounter:
+    """Counts the queries of a run (``connection.execute_wrapper``): a recompute costs a
+    constant number of them whatever the batch's size, and a benchmark holds it to that."""
+
     def __init__(self) -> None:
+        """Start at zero: one counter per run."""
         self.count = 0
 
-    def __call__(self, execute, sql, params, many, context):
+    def __call__(
+        self,
+        execute: Callable[..., Any],
+        sql: str,
+        params: Any,
+        many: bool,
+        context: dict[str, Any],
+    ) -> Any:
+        """Count the query, then run it (the signature Django's wrappers are called with)."""
         self.count += 1
         return execute(sql, params, many, context)
 
@@ -115,50 +248,37 @@ def compute_batch(
 
 
 def recompute_batch(
-    batch_id: int,
-    *,
-    since: dt.date | None = None,
-    end: dt.date | None = None,
-    today: dt.date | None = None,
-    trigger: str = "cli",
-    task_id: str = "",
-    force: bool = False,
+    batch_id: int, options: RecomputeOptions | None = None, **fields: Any
 ) -> BatchResult:
-    """Recompute one batch (from ``since`` when given) and store its rows atomically.
+    """Recompute one batch (from ``options.since`` when given) and store its rows atomically.
 
-    Only assignments whose rows changed are written, unless ``force``.
+    Only assignments whose rows changed are written, unless ``options.force``. ``fields``
+    are :class:`RecomputeOptions` fields given one by one, a shorthand for tests,
+    benchmarks and the shell: ``recompute_batch(7, since=day)`` is
+    ``recompute_batch(7, RecomputeOptions(since=day))``.
 
     Never raises for a bad batch: the error is logged, stored on the batch's
-    ``RecomputeRun`` and returned in :attr:`BatchResult.error`.
+    ``RecomputeRun`` and returned in :attr:`BatchResult.error`, so that one bad batch does
+    not stop the others of a farm.
     """
+    options = dataclasses.replace(options or RecomputeOptions(), **fields)
     started = time.perf_counter()
-    result = BatchResult(batch_id=batch_id)
+    result = BatchResult(batch_id=batch_id, since=options.since, task_id=options.task_id)
     run = RecomputeRun.objects.create(
         batch_id=batch_id,
-        trigger=trigger,
-        task_id=task_id,
-        since=since,
+        trigger=options.trigger,
+        task_id=options.task_id,
+        since=options.since,
         started_at=timezone.now(),
         status=RecomputeStatus.RUNNING,
     )
     counter = _QueryCounter()
     try:
         with connection.execute_wrapper(counter):
-            computed = compute_batch(batch_id, since=since, end=end, today=today)
-            stored = store.store_batch(
-                batch_id, computed.columns, computed.window, computed.starts, force=force
-            )
-        result.rows = int(computed.window.sum())
-        result.written = stored.rows
-        result.assignments = computed.loaded.inputs.n_assignments
-        result.number = computed.loaded.number
-        result.findings = [str(f) for f in computed.loaded.findings + computed.states.findings]
+            _compute_and_store(batch_id, options, result)
     except Exception as exc:  # one bad batch must not stop the others
         result.error = f"{type(exc).__name__}: {exc}"
-        # Lost connections and assignments deleted mid-run pass with a new attempt.
-        result.transient = isinstance(
-            exc, (OperationalError, InterfaceError, store.AssignmentsGone)
-        )
+        result.transient = isinstance(exc, TRANSIENT_ERRORS)
         log.error("batch %s failed: %s\n%s", batch_id, result.error, traceback.format_exc())
     result.seconds = time.perf_counter() - started
     result.queries = counter.count
@@ -166,6 +286,25 @@ def recompute_batch(
         result.number = (
             Batch.objects.filter(pk=batch_id).values_list("number", flat=True).first() or ""
         )
+    _finish_run(run, result)
+    return result
+
+
+def _compute_and_store(batch_id: int, options: RecomputeOptions, result: BatchResult) -> None:
+    """The run proper: compute, store, and fill in ``result`` (raises on any failure)."""
+    computed = compute_batch(batch_id, since=options.since, end=options.end, today=options.today)
+    stored = store.store_batch(
+        batch_id, computed.columns, computed.window, computed.starts, force=options.force
+    )
+    result.rows = int(computed.window.sum())
+    result.written = stored.rows
+    result.assignments = computed.loaded.inputs.n_assignments
+    result.number = computed.loaded.number
+    result.findings = [str(f) for f in computed.loaded.findings + computed.states.findings]
+
+
+def _finish_run(run: RecomputeRun, result: BatchResult) -> None:
+    """Close the run's record with the result: operators read runs, not worker logs."""
     run.finished_at = timezone.now()
     run.seconds = result.seconds
     run.rows = result.rows
@@ -184,37 +323,37 @@ def recompute_batch(
             result.seconds,
             len(result.findings),
         )
-    return result
 
 
 def _worker_init() -> None:
+    """Set Django up in a pool process: a no-op after fork, needed if it ever spawns."""
     import django
 
     django.setup()
 
 
-def _run_one(args: tuple[int, dt.date | None, dt.date | None, str, bool]) -> BatchResult:
-    batch_id, since, end, trigger, force = args
-    # The worker keeps its connection from batch to batch; it closes when the pool ends.
-    return recompute_batch(batch_id, since=since, end=end, trigger=trigger, force=force)
+def _run_one(batch_id: int, options: RecomputeOptions) -> BatchResult:
+    """One batch in a pool process: a module-level function, as the pool pickles it by
+    name. The process keeps its connection from batch to batch; it closes with the pool."""
+    return recompute_batch(batch_id, options)
 
 
 def recompute_batches(
     batch_ids: Iterable[int],
+    options: RecomputeOptions | None = None,
     *,
-    since: dt.date | None = None,
-    end: dt.date | None = None,
     workers: int = 1,
-    trigger: str = "cli",
-    force: bool = False,
+    **fields: Any,
 ) -> Iterator[BatchResult]:
     """Recompute many batches, in ``workers`` processes (each with its own connection).
 
-    Yields each batch's result as it finishes, then refreshes the planner's statistics
-    if the run wrote many rows (:func:`refresh_statistics`).
+    ``options`` (or its ``fields`` one by one, as for :func:`recompute_batch`) apply to
+    every batch. Yields each batch's result as it finishes, then refreshes the planner's
+    statistics if the run wrote many rows (:func:`refresh_statistics`).
     """
+    options = dataclasses.replace(options or RecomputeOptions(), **fields)
     written = 0
-    for result in _recompute_each(list(batch_ids), since, end, workers, trigger, force):
+    for result in _recompute_each(list(batch_ids), options, workers):
         written += result.written
         yield result
     refresh_statistics(written)
@@ -234,15 +373,19 @@ def refresh_statistics(written: int) -> None:
         )
 
 
-def _recompute_each(batch_ids, since, end, workers, trigger, force) -> Iterator[BatchResult]:
+def _recompute_each(
+    batch_ids: list[int], options: RecomputeOptions, workers: int
+) -> Iterator[BatchResult]:
+    """Each batch's result as it finishes: in this process, or in a pool of ``workers``
+    forked processes (a recompute is CPU-bound numpy between one read and one write)."""
     if workers <= 1:
         for batch_id in batch_ids:
-            yield recompute_batch(batch_id, since=since, end=end, trigger=trigger, force=force)
+            yield recompute_batch(batch_id, options)
         return
     # Connections must not be shared with forked children.
     connections.close_all()
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init) as pool:
-        futures = [pool.submit(_run_one, (b, since, end, trigger, force)) for b in batch_ids]
+        futures = [pool.submit(_run_one, batch_id, options) for batch_id in batch_ids]
         for future in as_completed(futures):
             yield future.result()

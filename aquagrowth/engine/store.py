@@ -17,41 +17,27 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection, transaction
 
-from aquagrowth.engine.core.outputs import DailyStates
+from aquagrowth.engine.core.outputs import STATE_COLUMNS, DailyStates
+from aquagrowth.engine.models import StateDigest
 from aquagrowth.engine.sql import run_counted
-from aquagrowth.farm.models import StateDigest
 
 PG_EPOCH = dt.date(2000, 1, 1)
 PG_EPOCH_DATETIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
-# (column, binary type); "?" marks a float column where NaN is stored as NULL. Codes
-# (anchor type, sources, flags) are the engine's own small integers.
-COLUMNS: tuple[tuple[str, str], ...] = (
+_BINARY_TYPE = {"count": ">i4", "quantity": ">f8", "code": ">i2"}
+KEY_COLUMNS: tuple[tuple[str, str], ...] = (
     ("assignment_id", ">i8"),
     ("batch_id", ">i8"),
     ("container_id", ">i8"),
     ("stage_id", ">i8"),
     ("date", ">i4"),
     ("day_number", ">i4"),
-    ("population", ">i4"),
-    ("avg_weight_g", ">f8?"),
-    ("biomass_kg", ">f8"),
-    ("temp_c", ">f8?"),
-    ("mortality_count", ">i4"),
-    ("feed_kg", ">f8"),
-    ("growth_kg", ">f8"),
-    ("fcr", ">f8?"),
-    ("tgc", ">f8?"),
-    ("anchor_type", ">i2"),
-    ("weight_source", ">i2"),
-    ("weight_confidence", ">f8"),
-    ("temp_source", ">i2"),
-    ("temp_confidence", ">f8"),
-    ("mortality_source", ">i2"),
-    ("mortality_confidence", ">f8"),
-    ("feed_source", ">i2"),
-    ("feed_confidence", ">f8"),
-    ("flags", ">i2"),
+)
+# (column, binary type); "?" marks a float column where NaN is stored as NULL. Codes
+# (anchor type, sources, flags) are the engine's own small integers.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    *KEY_COLUMNS,
+    *((c.name, _BINARY_TYPE[c.kind] + ("?" if c.nullable else "")) for c in STATE_COLUMNS),
     ("computed_at", ">i8"),
 )
 
@@ -69,33 +55,15 @@ def row_columns(
 ) -> dict[str, np.ndarray]:
     """The table's columns as arrays (codes still as integers, days as batch day indices)."""
     a = states.assignment
-    return {
+    keys = {
         "assignment_id": assignment_ids[a],
         "batch_id": np.full(len(a), batch_id, dtype=np.int64),
         "container_id": container_ids[assignment_container[a]],
         "stage_id": stage_ids[assignment_stage[a]],
         "date": states.day + (start_date - PG_EPOCH).days,
         "day_number": states.day + 1,
-        "population": states.population,
-        "avg_weight_g": states.avg_weight_g,
-        "biomass_kg": states.biomass_kg,
-        "temp_c": states.temp_c,
-        "mortality_count": states.mortality_count,
-        "feed_kg": states.feed_kg,
-        "growth_kg": states.growth_kg,
-        "fcr": states.fcr,
-        "tgc": states.tgc,
-        "anchor_type": states.anchor_type,
-        "weight_source": states.weight_source,
-        "weight_confidence": states.weight_confidence,
-        "temp_source": states.temp_source,
-        "temp_confidence": states.temp_confidence,
-        "mortality_source": states.mortality_source,
-        "mortality_confidence": states.mortality_confidence,
-        "feed_source": states.feed_source,
-        "feed_confidence": states.feed_confidence,
-        "flags": states.flags,
     }
+    return keys | {c.name: getattr(states, c.name) for c in STATE_COLUMNS}
 
 
 def replace_states(

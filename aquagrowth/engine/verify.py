@@ -2,6 +2,8 @@
 
 Where the generator's ground truth exists, the engine's error is a number: the median
 and 95th percentile of the relative error of weight, population and biomass, per stage.
+The generator scores it (:mod:`aquagrowth.generator.accuracy`, beside its truth); this
+module reads the engine's own states and hands them over.
 """
 
 from __future__ import annotations
@@ -11,24 +13,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from aquagrowth.engine.models import AnchorType
 from aquagrowth.engine.sql import columns, fetch
-from aquagrowth.farm.models import AnchorType
+from aquagrowth.generator import accuracy
+from aquagrowth.generator.accuracy import StageAccuracy
 
 SPIKE_CUBE_ROOT_G = 0.1
 """A day's change of the cube root of a batch's mean weight (g^(1/3)) beyond which it is a
 spike: TGC 5 at 20 degC, more than any salmon grows, yet small fry may gain 15 % a day."""
-
-
-@dataclass
-class StageAccuracy:
-    stage: str
-    rows: int
-    weight_median_pct: float
-    weight_p95_pct: float
-    population_median_pct: float
-    population_p95_pct: float
-    biomass_median_pct: float
-    biomass_p95_pct: float
 
 
 @dataclass
@@ -123,36 +115,25 @@ def _check_batch_series(result: Verification, where: str, params: list) -> None:
 
 
 def _accuracy(result: Verification, where: str, params: list) -> None:
+    """The states' error against the generator's truth, where the farm has one."""
+    if not accuracy.has_truth():
+        return
     rows = fetch(
-        'SELECT st.name, st."order", s.avg_weight_g, t.avg_weight_g, s.population, t.population '
-        "FROM farm_dailystate s "
-        "JOIN generator_truedailystate t ON t.assignment_id = s.assignment_id AND t.date = s.date "
-        "JOIN farm_lifecyclestage st ON st.id = s.stage_id "
-        f"{where} {'AND' if where else 'WHERE'} s.avg_weight_g IS NOT NULL AND t.population > 0",
+        'SELECT s.assignment_id, s.date, st.name, st."order", s.avg_weight_g, s.population '
+        "FROM farm_dailystate s JOIN farm_lifecyclestage st ON st.id = s.stage_id " + where,
         params,
     )
-    if not rows:
-        return
-    stage, order, est_w, true_w, est_n, true_n = columns(
-        rows, str, np.int64, np.float64, np.float64, np.float64, np.float64
+    assignment_id, date, stage, order, weight_g, population = columns(
+        rows, np.int64, object, str, np.int64, np.float64, np.int64
     )
-    err_w = np.abs(est_w / true_w - 1) * 100
-    err_n = np.abs(est_n / true_n - 1) * 100
-    err_b = np.abs(est_w * est_n / (true_w * true_n) - 1) * 100
-
-    def summary(name: str, mask: np.ndarray) -> StageAccuracy:
-        pct = lambda e, q: float(np.percentile(e[mask], q))  # noqa: E731
-        return StageAccuracy(
-            name,
-            int(mask.sum()),
-            pct(err_w, 50),
-            pct(err_w, 95),
-            pct(err_n, 50),
-            pct(err_n, 95),
-            pct(err_b, 50),
-            pct(err_b, 95),
+    scored = accuracy.score(
+        accuracy.Estimates(
+            assignment_id=assignment_id,
+            date=accuracy.as_days(date),
+            stage=stage,
+            stage_order=order,
+            weight_g=weight_g,
+            population=population,
         )
-
-    for name in sorted(set(stage.tolist()), key=lambda n: order[stage == n][0]):
-        result.accuracy.append(summary(name, stage == name))
-    result.overall = summary("all", np.ones(len(rows), dtype=bool))
+    )
+    result.accuracy, result.overall = scored.stages, scored.overall

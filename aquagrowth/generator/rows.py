@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from aquagrowth.generator.events import Feedings, Readings, Samples
-from aquagrowth.generator.reference import Reference
+from aquagrowth.generator.fixed_records import FixedRecordIds
 from aquagrowth.generator.scenario import ScenarioPlan
 from aquagrowth.generator.simulate import CAUSES, BatchTruth
 from aquagrowth.generator.tables import Column, Table
@@ -58,6 +58,24 @@ class BatchRecord:
     start_date: dt.date
 
 
+@dataclass(frozen=True)
+class _BatchKeys:
+    """The ids one batch's rows refer to each other by, and the day its days count from.
+
+    ``assignment_id`` is the database id of each of the truth's assignments (by position).
+    """
+
+    batch_id: int
+    scenario_id: int
+    assignment_id: np.ndarray
+    start: np.datetime64
+    fixed: FixedRecordIds
+
+    def batch_column(self, n: int) -> Column:
+        """The ``batch_id`` column of ``n`` rows."""
+        return Column("batch_id", "int8", _full(n, self.batch_id))
+
+
 def _full(n: int, value) -> np.ndarray:
     return np.full(n, value)
 
@@ -73,205 +91,241 @@ def batch_tables(
     feedings: Feedings,
     samples: Samples,
     readings: Readings,
-    ref: Reference,
+    fixed: FixedRecordIds,
     ids: IdRanges,
     with_truth: bool,
 ) -> list[Table]:
-    """All rows of one batch, one :class:`Table` per database table."""
-    start = np.datetime64(record.start_date, "D")
-    batch_id = int(ids.take("farm_batch", 1)[0])
-    scenario_id = int(ids.take("farm_scenario", 1)[0])
-    n_assign = truth.a_stage.size
-    a_ids = ids.take("farm_assignment", n_assign)
-    tables: list[Table] = []
+    """All rows of one batch, one :class:`Table` per database table, in ``TABLES`` order.
 
-    def batch_col(n: int) -> Column:
-        return Column("batch_id", "int8", _full(n, batch_id))
-
-    tables.append(
-        Table(
-            "farm_batch",
-            (
-                Column("id", "int8", np.array([batch_id])),
-                Column("number", "text", np.array([record.number])),
-                Column("species_id", "int8", np.array([ref.species_id])),
-                Column("geography_id", "int8", np.array([ref.geography_id[record.geography]])),
-                Column("start_date", "date", np.array([start])),
-                Column("status", "text", np.array(["harvested" if truth.finished else "active"])),
-                Column("pinned_scenario_id", "int8", np.array([scenario_id])),
-            ),
-        )
+    ``with_truth`` adds the true daily states (``generator_truedailystate``).
+    """
+    keys = _BatchKeys(
+        batch_id=int(ids.take("farm_batch", 1)[0]),
+        scenario_id=int(ids.take("farm_scenario", 1)[0]),
+        assignment_id=ids.take("farm_assignment", truth.a_stage.size),
+        start=np.datetime64(record.start_date, "D"),
+        fixed=fixed,
     )
-    created = np.datetime64(record.start_date, "us")
-    tables.append(
-        Table(
-            "farm_scenario",
-            (
-                Column("id", "int8", np.array([scenario_id])),
-                Column("batch_id", "int8", np.array([batch_id])),
-                Column("name", "text", np.array([f"Plan {record.number}"])),
-                Column("created_at", "timestamptz", np.array([created])),
-                Column("harvest_weight_g", "float8", np.array([scenario.harvest_weight_g])),
-            ),
-        )
-    )
-    n_stage = scenario.tgc.size
-    tables.append(
-        Table(
-            "farm_scenariostage",
-            (
-                Column("id", "int8", ids.take("farm_scenariostage", n_stage)),
-                Column("scenario_id", "int8", _full(n_stage, scenario_id)),
-                Column("stage_id", "int8", ref.stage_id[:n_stage]),
-                Column("tgc", "float8", scenario.tgc),
-                Column("fcr", "float8", scenario.fcr),
-                Column("mortality_rate_per_day", "float8", scenario.mortality_rate_per_day),
-            ),
-        )
-    )
-    n_prof = scenario.profile_day_number.size
-    tables.append(
-        Table(
-            "farm_temperatureprofilepoint",
-            (
-                Column("id", "int8", ids.take("farm_temperatureprofilepoint", n_prof)),
-                Column("scenario_id", "int8", _full(n_prof, scenario_id)),
-                Column("day_number", "int4", scenario.profile_day_number),
-                Column("temp_c", "float8", scenario.profile_temp_c),
-            ),
-        )
-    )
-    egg_input = ~np.isnan(truth.a_w0)
-    tables.append(
-        Table(
-            "farm_assignment",
-            (
-                Column("id", "int8", a_ids),
-                batch_col(n_assign),
-                Column("container_id", "int8", ref.container_id[truth.a_container]),
-                Column("stage_id", "int8", ref.stage_id[truth.a_stage]),
-                Column("assignment_date", "date", start + truth.a_first),
-                Column("departure_date", "date", start + truth.a_stop, null=~truth.a_departed),
-                Column("population_count", "int4", truth.a_pop0),
-                Column("avg_weight_g", "float8", np.where(egg_input, truth.a_w0, 1.0), ~egg_input),
-            ),
-        )
-    )
-    n_t = truth.t_src.size
-    unweighed = np.isnan(truth.t_measured_g)
-    tables.append(
-        Table(
-            "farm_transferaction",
-            (
-                Column("id", "int8", ids.take("farm_transferaction", n_t)),
-                batch_col(n_t),
-                Column("source_assignment_id", "int8", a_ids[truth.t_src]),
-                Column("dest_assignment_id", "int8", a_ids[truth.t_dst]),
-                Column("execution_date", "date", start + truth.t_day),
-                Column("transferred_count", "int4", truth.t_count),
-                Column(
-                    "measured_avg_weight_g",
-                    "float8",
-                    np.where(unweighed, 1.0, truth.t_measured_g),
-                    unweighed,
-                ),
-                Column("selection_method", "text", _text(n_t, "AVERAGE")),
-                Column("status", "text", _text(n_t, "COMPLETED")),
-            ),
-        )
-    )
-    dead = np.flatnonzero(truth.r_mort > 0)
-    tables.append(
-        Table(
-            "farm_mortalityevent",
-            (
-                Column("id", "int8", ids.take("farm_mortalityevent", dead.size)),
-                batch_col(dead.size),
-                Column("assignment_id", "int8", a_ids[truth.r_assign[dead]]),
-                Column("event_date", "date", start + truth.r_day[dead]),
-                Column("count", "int4", truth.r_mort[dead]),
-                Column("cause", "text", np.asarray(CAUSES)[truth.r_cause[dead]]),
-            ),
-        )
-    )
-    n_h = truth.h_assign.size
-    tables.append(
-        Table(
-            "farm_harvest",
-            (
-                Column("id", "int8", ids.take("farm_harvest", n_h)),
-                batch_col(n_h),
-                Column("assignment_id", "int8", a_ids[truth.h_assign]),
-                Column("harvest_date", "date", start + truth.h_day),
-                Column("count", "int4", truth.h_count),
-                Column("live_weight_kg", "float8", truth.h_live_kg),
-            ),
-        )
-    )
-    fed_assign = truth.r_assign[feedings.row]
-    n_f = feedings.row.size
-    tables.append(
-        Table(
-            "farm_feedingevent",
-            (
-                Column("id", "int8", ids.take("farm_feedingevent", n_f)),
-                batch_col(n_f),
-                Column("container_id", "int8", ref.container_id[truth.a_container[fed_assign]]),
-                Column("feeding_date", "date", start + truth.r_day[feedings.row]),
-                Column("feeding_time", "time", feedings.seconds * 1_000_000),
-                Column("amount_kg", "float8", feedings.amount_kg),
-                Column("feed_type", "text", np.asarray(FEED_TYPES)[truth.a_stage[fed_assign]]),
-            ),
-        )
-    )
-    n_s = samples.row.size
-    tables.append(
-        Table(
-            "farm_growthsample",
-            (
-                Column("id", "int8", ids.take("farm_growthsample", n_s)),
-                batch_col(n_s),
-                Column("assignment_id", "int8", a_ids[truth.r_assign[samples.row]]),
-                Column("sample_date", "date", start + truth.r_day[samples.row]),
-                Column("sample_size", "int4", samples.fish),
-                Column("avg_weight_g", "float8", samples.mean_g),
-                Column("std_weight_g", "float8", samples.std_g),
-            ),
-        )
-    )
-    n_r = readings.row.size
-    container = truth.a_container[truth.r_assign[readings.row]]
-    day_start = (start + truth.r_day[readings.row]).astype("datetime64[us]")
-    tables.append(
-        Table(
-            "farm_environmentalreading",
-            (
-                Column("id", "int8", ids.take("farm_environmentalreading", n_r)),
-                Column("container_id", "int8", ref.container_id[container]),
-                Column("parameter_id", "int8", ref.parameter_id[readings.parameter]),
-                Column("sensor_id", "int8", ref.sensor_id[container, readings.parameter]),
-                Column(
-                    "reading_time",
-                    "timestamptz",
-                    day_start + (readings.minute * 60_000_000).astype("timedelta64[us]"),
-                ),
-                Column("value", "float8", readings.value),
-            ),
-        )
-    )
+    tables = [
+        _batch_table(keys, record, truth),
+        _scenario_table(keys, record, scenario),
+        _scenario_stage_table(keys, scenario, ids),
+        _profile_point_table(keys, scenario, ids),
+        _assignment_table(keys, truth),
+        _transfer_table(keys, truth, ids),
+        _mortality_table(keys, truth, ids),
+        _harvest_table(keys, truth, ids),
+        _feeding_table(keys, truth, feedings, ids),
+        _sample_table(keys, truth, samples, ids),
+        _reading_table(keys, truth, readings, ids),
+    ]
     if with_truth:
-        n_d = truth.r_day.size
-        tables.append(
-            Table(
-                "generator_truedailystate",
-                (
-                    Column("id", "int8", ids.take("generator_truedailystate", n_d)),
-                    batch_col(n_d),
-                    Column("assignment_id", "int8", a_ids[truth.r_assign]),
-                    Column("date", "date", start + truth.r_day),
-                    Column("population", "int4", truth.r_pop),
-                    Column("avg_weight_g", "float8", truth.r_weight),
-                ),
-            )
-        )
+        tables.append(_true_state_table(keys, truth, ids))
     return tables
+
+
+def _batch_table(keys: _BatchKeys, record: BatchRecord, truth: BatchTruth) -> Table:
+    """The batch: harvested when its truth ran to the end, else active."""
+    return Table(
+        "farm_batch",
+        (
+            Column("id", "int8", np.array([keys.batch_id])),
+            Column("number", "text", np.array([record.number])),
+            Column("species_id", "int8", np.array([keys.fixed.species_id])),
+            Column("geography_id", "int8", np.array([keys.fixed.geography_id[record.geography]])),
+            Column("start_date", "date", np.array([keys.start])),
+            Column("status", "text", np.array(["harvested" if truth.finished else "active"])),
+            Column("pinned_scenario_id", "int8", np.array([keys.scenario_id])),
+        ),
+    )
+
+
+def _scenario_table(keys: _BatchKeys, record: BatchRecord, scenario: ScenarioPlan) -> Table:
+    """The batch's planning scenario, created on its start day."""
+    return Table(
+        "farm_scenario",
+        (
+            Column("id", "int8", np.array([keys.scenario_id])),
+            Column("batch_id", "int8", np.array([keys.batch_id])),
+            Column("name", "text", np.array([f"Plan {record.number}"])),
+            Column("created_at", "timestamptz", np.array([np.datetime64(record.start_date, "us")])),
+            Column("harvest_weight_g", "float8", np.array([scenario.harvest_weight_g])),
+        ),
+    )
+
+
+def _scenario_stage_table(keys: _BatchKeys, scenario: ScenarioPlan, ids: IdRanges) -> Table:
+    """The scenario's TGC, FCR and mortality (fraction per day) per stage."""
+    n = scenario.tgc.size
+    return Table(
+        "farm_scenariostage",
+        (
+            Column("id", "int8", ids.take("farm_scenariostage", n)),
+            Column("scenario_id", "int8", _full(n, keys.scenario_id)),
+            Column("stage_id", "int8", keys.fixed.stage_id[:n]),
+            Column("tgc", "float8", scenario.tgc),
+            Column("fcr", "float8", scenario.fcr),
+            Column("mortality_rate_per_day", "float8", scenario.mortality_rate_per_day),
+        ),
+    )
+
+
+def _profile_point_table(keys: _BatchKeys, scenario: ScenarioPlan, ids: IdRanges) -> Table:
+    """The scenario's temperature profile (day number from 1, degC)."""
+    n = scenario.profile_day_number.size
+    return Table(
+        "farm_temperatureprofilepoint",
+        (
+            Column("id", "int8", ids.take("farm_temperatureprofilepoint", n)),
+            Column("scenario_id", "int8", _full(n, keys.scenario_id)),
+            Column("day_number", "int4", scenario.profile_day_number),
+            Column("temp_c", "float8", scenario.profile_temp_c),
+        ),
+    )
+
+
+def _assignment_table(keys: _BatchKeys, truth: BatchTruth) -> Table:
+    """Every stay of the batch in a container; open stays have no departure date.
+
+    Only the egg input opens with fish and a weight (g); a transfer's destination opens
+    empty (population 0, no weight) and receives its fish by the transfer.
+    """
+    n = truth.a_stage.size
+    egg_input = ~np.isnan(truth.a_w0)
+    return Table(
+        "farm_assignment",
+        (
+            Column("id", "int8", keys.assignment_id),
+            keys.batch_column(n),
+            Column("container_id", "int8", keys.fixed.container_id[truth.a_container]),
+            Column("stage_id", "int8", keys.fixed.stage_id[truth.a_stage]),
+            Column("assignment_date", "date", keys.start + truth.a_first),
+            Column("departure_date", "date", keys.start + truth.a_stop, null=~truth.a_departed),
+            Column("population_count", "int4", truth.a_pop0),
+            Column("avg_weight_g", "float8", np.where(egg_input, truth.a_w0, 1.0), ~egg_input),
+        ),
+    )
+
+
+def _transfer_table(keys: _BatchKeys, truth: BatchTruth, ids: IdRanges) -> Table:
+    """Completed transfers; an unweighed one has no measured weight (g)."""
+    n = truth.t_src.size
+    unweighed = np.isnan(truth.t_measured_g)
+    measured_g = np.where(unweighed, 1.0, truth.t_measured_g)
+    return Table(
+        "farm_transferaction",
+        (
+            Column("id", "int8", ids.take("farm_transferaction", n)),
+            keys.batch_column(n),
+            Column("source_assignment_id", "int8", keys.assignment_id[truth.t_src]),
+            Column("dest_assignment_id", "int8", keys.assignment_id[truth.t_dst]),
+            Column("execution_date", "date", keys.start + truth.t_day),
+            Column("transferred_count", "int4", truth.t_count),
+            Column("measured_avg_weight_g", "float8", measured_g, unweighed),
+            Column("selection_method", "text", _text(n, "AVERAGE")),
+            Column("status", "text", _text(n, "COMPLETED")),
+        ),
+    )
+
+
+def _mortality_table(keys: _BatchKeys, truth: BatchTruth, ids: IdRanges) -> Table:
+    """One mortality event per assignment day with deaths, with their cause."""
+    dead = np.flatnonzero(truth.r_mort > 0)
+    return Table(
+        "farm_mortalityevent",
+        (
+            Column("id", "int8", ids.take("farm_mortalityevent", dead.size)),
+            keys.batch_column(dead.size),
+            Column("assignment_id", "int8", keys.assignment_id[truth.r_assign[dead]]),
+            Column("event_date", "date", keys.start + truth.r_day[dead]),
+            Column("count", "int4", truth.r_mort[dead]),
+            Column("cause", "text", np.asarray(CAUSES)[truth.r_cause[dead]]),
+        ),
+    )
+
+
+def _harvest_table(keys: _BatchKeys, truth: BatchTruth, ids: IdRanges) -> Table:
+    """Harvests: fish and live weight (kg) of each emptied ring."""
+    n = truth.h_assign.size
+    return Table(
+        "farm_harvest",
+        (
+            Column("id", "int8", ids.take("farm_harvest", n)),
+            keys.batch_column(n),
+            Column("assignment_id", "int8", keys.assignment_id[truth.h_assign]),
+            Column("harvest_date", "date", keys.start + truth.h_day),
+            Column("count", "int4", truth.h_count),
+            Column("live_weight_kg", "float8", truth.h_live_kg),
+        ),
+    )
+
+
+def _feeding_table(keys: _BatchKeys, truth: BatchTruth, feedings: Feedings, ids: IdRanges) -> Table:
+    """Feedings (kg) per container, with the feed type of the fish's stage."""
+    n = feedings.row.size
+    assignment = truth.r_assign[feedings.row]
+    stage = truth.a_stage[assignment]
+    return Table(
+        "farm_feedingevent",
+        (
+            Column("id", "int8", ids.take("farm_feedingevent", n)),
+            keys.batch_column(n),
+            Column("container_id", "int8", keys.fixed.container_id[truth.a_container[assignment]]),
+            Column("feeding_date", "date", keys.start + truth.r_day[feedings.row]),
+            Column("feeding_time", "time", feedings.seconds * 1_000_000),
+            Column("amount_kg", "float8", feedings.amount_kg),
+            Column("feed_type", "text", np.asarray(FEED_TYPES)[stage]),
+        ),
+    )
+
+
+def _sample_table(keys: _BatchKeys, truth: BatchTruth, samples: Samples, ids: IdRanges) -> Table:
+    """Growth samples: fish weighed, their mean and standard deviation (g)."""
+    n = samples.row.size
+    return Table(
+        "farm_growthsample",
+        (
+            Column("id", "int8", ids.take("farm_growthsample", n)),
+            keys.batch_column(n),
+            Column("assignment_id", "int8", keys.assignment_id[truth.r_assign[samples.row]]),
+            Column("sample_date", "date", keys.start + truth.r_day[samples.row]),
+            Column("sample_size", "int4", samples.fish),
+            Column("avg_weight_g", "float8", samples.mean_g),
+            Column("std_weight_g", "float8", samples.std_g),
+        ),
+    )
+
+
+def _reading_table(keys: _BatchKeys, truth: BatchTruth, readings: Readings, ids: IdRanges) -> Table:
+    """Sensor readings of the containers the batch occupies, at their minute of the day."""
+    n = readings.row.size
+    container = truth.a_container[truth.r_assign[readings.row]]
+    day_start = (keys.start + truth.r_day[readings.row]).astype("datetime64[us]")
+    at = day_start + (readings.minute * 60_000_000).astype("timedelta64[us]")
+    return Table(
+        "farm_environmentalreading",
+        (
+            Column("id", "int8", ids.take("farm_environmentalreading", n)),
+            Column("container_id", "int8", keys.fixed.container_id[container]),
+            Column("parameter_id", "int8", keys.fixed.parameter_id[readings.parameter]),
+            Column("sensor_id", "int8", keys.fixed.sensor_id[container, readings.parameter]),
+            Column("reading_time", "timestamptz", at),
+            Column("value", "float8", readings.value),
+        ),
+    )
+
+
+def _true_state_table(keys: _BatchKeys, truth: BatchTruth, ids: IdRanges) -> Table:
+    """The ground truth: population and weight (g) of each assignment at the END of a day."""
+    n = truth.r_day.size
+    return Table(
+        "generator_truedailystate",
+        (
+            Column("id", "int8", ids.take("generator_truedailystate", n)),
+            keys.batch_column(n),
+            Column("assignment_id", "int8", keys.assignment_id[truth.r_assign]),
+            Column("date", "date", keys.start + truth.r_day),
+            Column("population", "int4", truth.r_pop),
+            Column("avg_weight_g", "float8", truth.r_weight),
+        ),
+    )

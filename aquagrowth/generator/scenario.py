@@ -33,6 +33,8 @@ class ScenarioPlan:
 
 
 def nominal_temperature_c(stage: int, geography: int, settings: dict[str, Any]) -> float:
+    """The temperature (degC) a planner expects in a stage: the egg water, the mean of
+    the fresh-water range, or the geography's mean sea temperature."""
     if stage == 0:
         return float(settings["egg_water_c"])
     if stage < len(STAGES) - 1:
@@ -57,6 +59,8 @@ def plan_scenario(
     """
     targets = [float(settings["egg_weight_g"]), *settings["stage_end_weight_g"], harvest_weight_g]
     tgc = truth.stage_tgc.copy()
+    # The generator keeps its own TGC arithmetic on purpose (not engine/core/growth.py): the
+    # engine is scored against the generator, so one bug must not sit on both sides.
     for s in range(len(STAGES)):
         if np.isnan(tgc[s]):
             degree_days = stage_days[s] * nominal_temperature_c(s, geography, settings)

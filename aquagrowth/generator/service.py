@@ -1,19 +1,21 @@
 """Build a synthetic farm into the database: the generator's entry point.
 
-``build_farm("demo")`` plans (or reads) a schedule, creates the reference records,
-then simulates batch by batch and writes each batch's rows at once, all in one
-transaction. A database that already holds batches is refused (:class:`FarmNotEmpty`)
-unless ``replace=True``, which first deletes every batch with its events and the
-environmental readings.
+``build_farm("demo")`` plans (or reads) a schedule, creates the fixed records (species,
+stages, parameters, infrastructure, sensors), then simulates batch by batch and writes
+each batch's rows at once, all in one transaction. A database that already holds batches
+is refused (:class:`FarmNotEmpty`) unless ``replace=True``, which first deletes every
+batch with its events and the environmental readings.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.db import connection, transaction
@@ -23,14 +25,15 @@ from aquagrowth.farm import daily_temperature
 from aquagrowth.farm import models as m
 from aquagrowth.farm.maintenance import analyze
 from aquagrowth.generator import events
-from aquagrowth.generator.layout import build_layout
+from aquagrowth.generator.fixed_records import FixedRecordIds, ensure_fixed_records
+from aquagrowth.generator.layout import Layout, build_layout
 from aquagrowth.generator.planner import plan_schedule
 from aquagrowth.generator.profile import GEOGRAPHIES, Profile, from_settings, load_profile
-from aquagrowth.generator.reference import ensure_reference
 from aquagrowth.generator.rows import TABLES, BatchRecord, IdRanges, batch_tables
 from aquagrowth.generator.scenario import plan_scenario
-from aquagrowth.generator.schedule import Schedule, from_yaml
+from aquagrowth.generator.schedule import BatchPlan, Schedule, from_yaml
 from aquagrowth.generator.simulate import resolve_batch, simulate_batch
+from aquagrowth.generator.tables import Table
 from aquagrowth.generator.temperature import true_temperature_grid
 from aquagrowth.generator.writer import (
     foreign_keys_checked_after,
@@ -130,6 +133,39 @@ def _schedule_and_profile(
     return plan, from_settings(settings)
 
 
+@dataclass(frozen=True)
+class _Farm:
+    """What every batch of one build shares.
+
+    ``grid`` is the farm's true daily mean temperature (degC) per container position and
+    day from ``origin``; ``geography`` numbers the geographies by name.
+    """
+
+    plan: Schedule
+    settings: dict[str, Any]
+    layout: Layout
+    origin: dt.date
+    grid: np.ndarray
+    seed: int
+    geography: dict[str, int]
+
+    @classmethod
+    def of(cls, plan: Schedule, settings: dict[str, Any], layout: Layout, seed: int) -> _Farm:
+        """The farm of ``plan``, its temperature grid spanning every batch's days."""
+        origin = min(b.start_date for b in plan.batches)
+        last = max(b.stages[-1].end for b in plan.batches)
+        days = (last - origin).days + 1
+        return cls(
+            plan=plan,
+            settings=settings,
+            layout=layout,
+            origin=origin,
+            grid=true_temperature_grid(layout, origin, days, settings, seed),
+            seed=seed,
+            geography={g["name"]: i for i, g in enumerate(GEOGRAPHIES)},
+        )
+
+
 def build_farm(
     profile: str | Path = "demo",
     seed: int = 1,
@@ -158,58 +194,18 @@ def build_farm(
     began = time.perf_counter()
     plan, prof = _schedule_and_profile(profile, seed, schedule)
     layout = build_layout(plan.layout)
-    origin = min(b.start_date for b in plan.batches)
-    last = max(b.stages[-1].end for b in plan.batches)
     summary = FarmSummary(
         profile=prof.name, seed=seed, as_of=plan.as_of.isoformat(), batches=len(plan.batches)
     )
     summary.rows = dict.fromkeys(TABLES, 0)
-    geo_index = {g["name"]: i for i, g in enumerate(GEOGRAPHIES)}
-    settings = prof.settings
     with transaction.atomic(), indexes_built_after(HEAVY_TABLES):
-        if m.Batch.objects.exists():
-            if not replace:
-                raise FarmNotEmpty(
-                    f"the database already holds {m.Batch.objects.count()} batches; "
-                    "build into an empty database or replace them"
-                )
-            logger.info("replacing the existing batches")
-            clear_farm()
-        ref = ensure_reference(layout)
+        _refuse_or_clear(replace)
+        fixed = ensure_fixed_records(layout)
         with foreign_keys_checked_after(HEAVY_TABLES):
             t0 = time.perf_counter()
-            grid = true_temperature_grid(layout, origin, (last - origin).days + 1, settings, seed)
+            farm = _Farm.of(plan, prof.settings, layout, seed)
             summary.seconds_simulate += time.perf_counter() - t0
-            ids = IdRanges(next_ids(TABLES))
-            bar = Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                disable=not progress,
-            )
-            with bar:
-                task = bar.add_task(f"building {prof.name}", total=len(plan.batches))
-                for index, batch in enumerate(plan.batches):
-                    t0 = time.perf_counter()
-                    tables = _batch_rows(
-                        batch,
-                        index,
-                        origin,
-                        layout,
-                        grid,
-                        plan,
-                        settings,
-                        seed,
-                        ref,
-                        ids,
-                        truth,
-                        geo_index,
-                    )
-                    summary.seconds_simulate += time.perf_counter() - t0
-                    for table in tables:
-                        summary.rows[table.name] += write_table(table)
-                    bar.advance(task)
+            _write_batches(farm, fixed, truth, progress, summary)
             reset_sequences(TABLES)
             # Bulk writes send no signals: the daily temperatures are summed once here.
             daily_temperature.refresh()
@@ -232,29 +228,80 @@ def build_farm(
     return summary
 
 
-def _batch_rows(batch, index, origin, layout, grid, plan, settings, seed, ref, ids, truth, geo):
-    resolved = resolve_batch(batch, index, origin, layout)
-    as_of_day = (plan.as_of - batch.start_date).days
-    sim = simulate_batch(resolved, grid, as_of_day, settings, seed)
-    rng = np.random.default_rng([seed, index, 7004])
+def _refuse_or_clear(replace: bool) -> None:
+    """An empty farm to build into: refused if it holds batches, unless ``replace``."""
+    if not m.Batch.objects.exists():
+        return
+    if not replace:
+        raise FarmNotEmpty(
+            f"the database already holds {m.Batch.objects.count()} batches; "
+            "build into an empty database or replace them"
+        )
+    logger.info("replacing the existing batches")
+    clear_farm()
+
+
+def _write_batches(
+    farm: _Farm, fixed: FixedRecordIds, truth: bool, progress: bool, summary: FarmSummary
+) -> None:
+    """Simulate the batches one by one and write each one's rows at once.
+
+    Adds the rows written per table and the seconds spent simulating to ``summary``.
+    """
+    ids = IdRanges(next_ids(TABLES))
+    bar = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        disable=not progress,
+    )
+    with bar:
+        task = bar.add_task(f"building {summary.profile}", total=len(farm.plan.batches))
+        for index, batch in enumerate(farm.plan.batches):
+            t0 = time.perf_counter()
+            tables = _batch_rows(farm, index, batch, fixed, ids, truth)
+            summary.seconds_simulate += time.perf_counter() - t0
+            for table in tables:
+                summary.rows[table.name] += write_table(table)
+            bar.advance(task)
+
+
+def _batch_rows(
+    farm: _Farm,
+    index: int,
+    batch: BatchPlan,
+    fixed: FixedRecordIds,
+    ids: IdRanges,
+    truth: bool,
+) -> list[Table]:
+    """The rows of the ``index``-th batch of the schedule: its truth, scenario and events.
+
+    The events and scenario draw from the batch's own stream ``(seed, index, 7004)``.
+    """
+    resolved = resolve_batch(batch, index, farm.origin, farm.layout)
+    as_of_day = (farm.plan.as_of - batch.start_date).days
+    sim = simulate_batch(resolved, farm.grid, as_of_day, farm.settings, farm.seed)
+    rng = np.random.default_rng([farm.seed, index, 7004])
+    geography = farm.geography[batch.geography]
     scenario = plan_scenario(
         sim,
         batch.start_date,
         [s.first_day for s in resolved.stays],
         [s.days for s in resolved.stays],
-        geo[batch.geography],
+        geography,
         batch.harvest_weight_g,
-        settings,
+        farm.settings,
         rng,
     )
     return batch_tables(
-        BatchRecord(batch.number, geo[batch.geography], batch.start_date),
+        BatchRecord(batch.number, geography, batch.start_date),
         sim,
         scenario,
-        events.feedings(sim, settings, rng),
-        events.growth_samples(sim, settings, rng),
-        events.readings(sim, layout.is_sea, settings, rng),
-        ref,
+        events.feedings(sim, farm.settings, rng),
+        events.growth_samples(sim, farm.settings, rng),
+        events.readings(sim, farm.layout.is_sea, farm.settings, rng),
+        fixed,
         ids,
         truth,
     )

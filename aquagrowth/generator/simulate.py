@@ -23,7 +23,7 @@ Canadian Journal of Fisheries and Aquatic Sciences 38(6), 649-656.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -102,6 +102,9 @@ class BatchTruth:
     as-of (else the assignment is still open). Rows (``r_*``) are end-of-day states,
     grouped by assignment in day order: population (fish), weight (g), true daily mean
     temperature (degC), recorded deaths (fish) and their cause (index into ``CAUSES``).
+    Harvests (``h_*``): assignment, day, fish and live weight (kg). Transfers (``t_*``):
+    source and destination assignment, execution day, fish, measured weight (g; NaN
+    where not weighed). Assignments are numbered by position; days count from the start.
     """
 
     a_stage: np.ndarray = field(default_factory=_i)
@@ -167,6 +170,86 @@ def _split(population: int, shares: np.ndarray) -> np.ndarray:
     return np.diff(np.concatenate([[0], cuts, [population]]))
 
 
+@dataclass(frozen=True)
+class _Opening:
+    """What a stay's containers open with, per container: fish, their mean weight (g),
+    and the fish lost in handling on the first day (the transfer's mortality)."""
+
+    population: np.ndarray
+    weight_g: np.ndarray
+    handling_loss: np.ndarray
+
+
+@dataclass(frozen=True)
+class _StayLife:
+    """One stay lived, per container (rows) and day of the stay (columns), end of day.
+
+    ``planned_stop`` is each container's first day (batch days) no longer in it;
+    ``stop`` the same, cut at the day after as-of; ``lived`` marks the days before
+    ``stop``. ``tgc`` is the stage's true TGC, before each container's own jitter.
+    """
+
+    planned_stop: np.ndarray
+    stop: np.ndarray
+    lived: np.ndarray
+    tgc: float
+    temp_c: np.ndarray
+    weight_g: np.ndarray
+    deaths: np.ndarray
+    population: np.ndarray
+    cause: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Moves:
+    """The transfers of one move between stages, in source order: source and destination
+    container positions, fish moved, measured weight (g; NaN where not weighed)."""
+
+    source: np.ndarray
+    destination: np.ndarray
+    fish: np.ndarray
+    measured_g: np.ndarray
+
+
+@dataclass
+class _TruthParts:
+    """:class:`BatchTruth`'s columns in pieces (one per stay, or per move between stages
+    for the transfers), joined once at the end."""
+
+    a_stage: list[np.ndarray] = field(default_factory=list)
+    a_container: list[np.ndarray] = field(default_factory=list)
+    a_first: list[np.ndarray] = field(default_factory=list)
+    a_stop: list[np.ndarray] = field(default_factory=list)
+    a_departed: list[np.ndarray] = field(default_factory=list)
+    a_pop0: list[np.ndarray] = field(default_factory=list)
+    a_w0: list[np.ndarray] = field(default_factory=list)
+    r_assign: list[np.ndarray] = field(default_factory=list)
+    r_day: list[np.ndarray] = field(default_factory=list)
+    r_pop: list[np.ndarray] = field(default_factory=list)
+    r_weight: list[np.ndarray] = field(default_factory=list)
+    r_temp: list[np.ndarray] = field(default_factory=list)
+    r_mort: list[np.ndarray] = field(default_factory=list)
+    r_cause: list[np.ndarray] = field(default_factory=list)
+    h_assign: list[np.ndarray] = field(default_factory=list)
+    h_day: list[np.ndarray] = field(default_factory=list)
+    h_count: list[np.ndarray] = field(default_factory=list)
+    h_live_kg: list[np.ndarray] = field(default_factory=list)
+    t_src: list[np.ndarray] = field(default_factory=list)
+    t_dst: list[np.ndarray] = field(default_factory=list)
+    t_day: list[np.ndarray] = field(default_factory=list)
+    t_count: list[np.ndarray] = field(default_factory=list)
+    t_measured_g: list[np.ndarray] = field(default_factory=list)
+
+    def join_into(self, truth: BatchTruth) -> None:
+        """Each column's pieces as one array of the dtype :class:`BatchTruth` declares."""
+        declared = BatchTruth()
+        for column in fields(self):
+            dtype = getattr(declared, column.name).dtype
+            pieces = getattr(self, column.name)
+            joined = np.concatenate(pieces).astype(dtype) if pieces else np.zeros(0, dtype)
+            setattr(truth, column.name, joined)
+
+
 def _stage_tgc(w_start_g: np.ndarray, p_start: np.ndarray, target_g: float, degree_days: float):
     """TGC that brings the population-weighted start weight to ``target_g``."""
     w_mean = float(np.sum(w_start_g * p_start) / max(np.sum(p_start), 1))
@@ -209,9 +292,9 @@ def _move_all_fish(
     n_dst: int,
     settings: dict[str, Any],
     rng: np.random.Generator,
-) -> list[tuple[int, int, int, float]]:
-    """Every fish of the sources to the destinations: (source, destination, fish,
-    measured weight g or NaN) per transfer, in source order.
+) -> _Moves:
+    """Every fish of the sources to the destinations, one transfer per (source,
+    destination) pair that receives fish, in source order.
 
     A weighed transfer records the true weight of the moved fish (the source's end of
     the previous day) with a relative error of ``transfer_weight_noise``.
@@ -221,7 +304,7 @@ def _move_all_fish(
         by_source.setdefault(i, []).append((j, share))
     measure = float(settings["measured_transfer_share"])
     noise = float(settings["transfer_weight_noise"])
-    moves: list[tuple[int, int, int, float]] = []
+    source, destination, fish, measured_g = [], [], [], []
     for i, dests in sorted(by_source.items()):
         moved = _split(int(src_pop[i]), _f([share for _, share in dests]))
         for (j, _), n in zip(dests, moved, strict=True):
@@ -229,8 +312,11 @@ def _move_all_fish(
                 continue
             weighed = rng.random() < measure
             measured = src_weight_g[i] * (1 + rng.normal(0, noise)) if weighed else np.nan
-            moves.append((i, j, int(n), float(measured)))
-    return moves
+            source.append(i)
+            destination.append(j)
+            fish.append(int(n))
+            measured_g.append(float(measured))
+    return _Moves(_i(source), _i(destination), _i(fish), _f(measured_g))
 
 
 def simulate_batch(
@@ -242,6 +328,9 @@ def simulate_batch(
 ) -> BatchTruth:
     """Simulate one batch from egg input to harvest or to ``as_of_day`` (batch days).
 
+    Stage by stage: the stay's growth and deaths, the harvest of the rings at sea, then
+    the move of every fish into the next stage's containers, which open with them.
+
     Parameters
     ----------
     batch : the plan, days from the batch start, container positions
@@ -251,121 +340,199 @@ def simulate_batch(
     seed : the farm seed; the batch's random stream is ``(seed, batch.index)``
     """
     rng = np.random.default_rng([seed, batch.index, 7003])
-    rates = _f(settings["mortality_rate_per_day"])
-    targets = [*settings["stage_end_weight_g"], batch.harvest_weight_g]
-    truth = BatchTruth(stage_mortality_rate=rates.copy())
-    a_parts: dict[str, list] = {
-        k: [] for k in ("stage", "cont", "first", "stop", "dep", "p0", "w0")
-    }
-    r_parts: dict[str, list] = {k: [] for k in ("a", "day", "pop", "w", "t", "m", "c")}
-    h_parts: dict[str, list] = {k: [] for k in ("a", "day", "n", "kg")}
-    t_parts: dict[str, list] = {k: [] for k in ("s", "d", "day", "n", "w")}
-    n_assign = 0
-
-    containers0 = batch.stays[0].containers
-    p_open = _split(batch.eggs, rng.uniform(0.9, 1.1, size=len(containers0)))
-    w_open = np.full(len(containers0), batch.egg_weight_g)
-    handling_loss = np.zeros(len(containers0), dtype=np.int64)
+    truth = BatchTruth(stage_mortality_rate=_f(settings["mortality_rate_per_day"]))
+    parts = _TruthParts()
+    opening = _egg_input(batch, rng)
+    first_id = 0
     for position, stay in enumerate(batch.stays):
         if stay.first_day > as_of_day:
             break
-        s, k = stay.stage, len(stay.containers)
-        planned_stop = np.full(k, stay.first_day + stay.days, dtype=np.int64)
-        if s == ADULT:
-            # Rings are emptied one a day over the last k days of the stay.
-            planned_stop = stay.first_day + stay.days - k + 1 + np.arange(k)
-        stop = np.minimum(planned_stop, as_of_day + 1)
-        n_days = stop - stay.first_day
-        length = int(planned_stop.max() - stay.first_day)
-        grid_days = batch.start_offset + stay.first_day + np.arange(length)
-        temps = temperature_c[stay.containers][:, grid_days]
-        in_stay = np.arange(length)[None, :] < (planned_stop - stay.first_day)[:, None]
-        warm = np.where(in_stay, np.maximum(temps, 0.0), 0.0)
-        degree_days = float(np.mean(warm.sum(axis=1)))
-        tgc = _stage_tgc(w_open, p_open, targets[s], degree_days)
-        jitter = rng.normal(0.0, float(settings["tgc_jitter"]))
-        if s != ADULT:
-            # At sea the farm harvests when the fish reach the target, so only the
-            # freshwater stages end away from their nominal weights.
-            tgc *= 1.0 + jitter
-        truth.stage_tgc[s] = tgc
-        tgc_c = tgc * (1.0 + rng.normal(0.0, float(settings["container_tgc_jitter"]), size=k))
-        cube = np.cbrt(w_open)[:, None] + np.cumsum(tgc_c[:, None] / 1000.0 * warm, axis=1)
-        weight = cube**3
-
-        valid = np.arange(length)[None, :] < n_days[:, None]
-        deaths, episode = _daily_deaths(p_open, rates[s], handling_loss, valid, settings, rng)
-        population = p_open[:, None] - np.cumsum(deaths, axis=1)
-
-        cause = np.where(episode, CAUSE_EPISODE, CAUSE_NATURAL)
-        cause[:, 0] = np.where(handling_loss > 0, CAUSE_TRANSFER, cause[:, 0])
-        ids = n_assign + np.arange(k)
-        if s == ADULT:
-            harvested = stop == planned_stop
-            for c in np.flatnonzero(harvested):
-                last = int(n_days[c] - 1)
-                count = int(population[c, last])
-                h_parts["a"].append(ids[c])
-                h_parts["day"].append(stay.first_day + last)
-                h_parts["n"].append(count)
-                h_parts["kg"].append(count * weight[c, last] / 1000.0)
-                population[c, last] = 0
-        departed = planned_stop <= as_of_day if s != ADULT else planned_stop <= as_of_day + 1
-        a_parts["stage"].append(np.full(k, s))
-        a_parts["cont"].append(stay.containers)
-        a_parts["first"].append(np.full(k, stay.first_day))
-        a_parts["stop"].append(planned_stop)
-        a_parts["dep"].append(departed)
-        a_parts["p0"].append(p_open if position == 0 else np.zeros(k, dtype=np.int64))
-        a_parts["w0"].append(w_open if position == 0 else np.full(k, np.nan))
-        rows_c, rows_d = np.nonzero(valid)
-        r_parts["a"].append(ids[rows_c])
-        r_parts["day"].append(stay.first_day + rows_d)
-        r_parts["pop"].append(population[rows_c, rows_d])
-        r_parts["w"].append(weight[rows_c, rows_d])
-        r_parts["t"].append(temps[rows_c, rows_d])
-        r_parts["m"].append(deaths[rows_c, rows_d])
-        r_parts["c"].append(cause[rows_c, rows_d])
-        truth.last_day = max(truth.last_day, int(stop.max()) - 1)
-
+        life = _live_stay(batch, stay, opening, temperature_c, as_of_day, settings, rng)
+        truth.stage_tgc[stay.stage] = life.tgc
+        ids = first_id + np.arange(len(stay.containers))
+        if stay.stage == ADULT:
+            _harvest(life, stay.first_day, ids, parts)
+        _record_stay(parts, stay, life, ids, opening if position == 0 else None, as_of_day)
+        truth.last_day = max(truth.last_day, int(life.stop.max()) - 1)
         nxt = batch.stays[position + 1] if position + 1 < len(batch.stays) else None
         if nxt is None or nxt.first_day > as_of_day:
-            truth.finished = nxt is None and bool(np.all(stop == planned_stop))
+            truth.finished = nxt is None and bool(np.all(life.stop == life.planned_stop))
             break
-        moves = _move_all_fish(population[:, -1], weight[:, -1], len(nxt.containers), settings, rng)
-        for i, j, n, measured in moves:
-            t_parts["s"].append(ids[i])
-            t_parts["d"].append(n_assign + k + j)
-            t_parts["day"].append(nxt.first_day)
-            t_parts["n"].append(n)
-            t_parts["w"].append(measured)
-        p_next = np.zeros(len(nxt.containers), dtype=np.int64)
-        mass = np.zeros(len(nxt.containers))
-        for i, j, n, _ in moves:
-            p_next[j] += n
-            mass[j] += n * weight[i, -1]
-        w_open = mass / np.maximum(p_next, 1)
-        p_open = p_next
-        loss_rate = rng.uniform(*settings["transfer_mortality"], size=len(nxt.containers))
-        handling_loss = rng.binomial(p_open, loss_rate)
-        n_assign += k
-
-    truth.a_stage = np.concatenate(a_parts["stage"]).astype(np.int64)
-    truth.a_container = np.concatenate(a_parts["cont"]).astype(np.int64)
-    truth.a_first = np.concatenate(a_parts["first"]).astype(np.int64)
-    truth.a_stop = np.concatenate(a_parts["stop"]).astype(np.int64)
-    truth.a_departed = np.concatenate(a_parts["dep"]).astype(bool)
-    truth.a_pop0 = np.concatenate(a_parts["p0"]).astype(np.int64)
-    truth.a_w0 = np.concatenate(a_parts["w0"]).astype(np.float64)
-    truth.r_assign = np.concatenate(r_parts["a"]).astype(np.int64)
-    truth.r_day = np.concatenate(r_parts["day"]).astype(np.int64)
-    truth.r_pop = np.concatenate(r_parts["pop"]).astype(np.int64)
-    truth.r_weight = np.concatenate(r_parts["w"]).astype(np.float64)
-    truth.r_temp = np.concatenate(r_parts["t"]).astype(np.float64)
-    truth.r_mort = np.concatenate(r_parts["m"]).astype(np.int64)
-    truth.r_cause = np.concatenate(r_parts["c"]).astype(np.int64)
-    truth.h_assign, truth.h_day = _i(h_parts["a"]), _i(h_parts["day"])
-    truth.h_count, truth.h_live_kg = _i(h_parts["n"]), _f(h_parts["kg"])
-    truth.t_src, truth.t_dst, truth.t_day = _i(t_parts["s"]), _i(t_parts["d"]), _i(t_parts["day"])
-    truth.t_count, truth.t_measured_g = _i(t_parts["n"]), _f(t_parts["w"])
+        first_id += len(stay.containers)
+        opening = _transfer(life, ids, first_id, nxt, parts, settings, rng)
+    parts.join_into(truth)
     return truth
+
+
+def _egg_input(batch: ResolvedBatch, rng: np.random.Generator) -> _Opening:
+    """The eggs shared out over the first stage's containers (0.9..1.1 of an even share
+    each), at the egg weight (g)."""
+    k = len(batch.stays[0].containers)
+    return _Opening(
+        population=_split(batch.eggs, rng.uniform(0.9, 1.1, size=k)),
+        weight_g=np.full(k, batch.egg_weight_g),
+        handling_loss=np.zeros(k, dtype=np.int64),
+    )
+
+
+def _live_stay(
+    batch: ResolvedBatch,
+    stay: StageStay,
+    opening: _Opening,
+    temperature_c: np.ndarray,
+    as_of_day: int,
+    settings: dict[str, Any],
+    rng: np.random.Generator,
+) -> _StayLife:
+    """Growth and deaths of one stay of ``batch``, from its opening to its stop or as-of.
+
+    The stage ends at its ``stage_end_weight_g`` (the last at the batch's harvest
+    weight) and loses its ``mortality_rate_per_day``.
+    """
+    k = len(stay.containers)
+    planned_stop = np.full(k, stay.first_day + stay.days, dtype=np.int64)
+    if stay.stage == ADULT:
+        # Rings are emptied one a day over the last k days of the stay.
+        planned_stop = stay.first_day + stay.days - k + 1 + np.arange(k)
+    stop = np.minimum(planned_stop, as_of_day + 1)
+    length = int(planned_stop.max() - stay.first_day)
+    grid_days = batch.start_offset + stay.first_day + np.arange(length)
+    temp_c = temperature_c[stay.containers][:, grid_days]
+    in_stay = np.arange(length)[None, :] < (planned_stop - stay.first_day)[:, None]
+    target_g = [*settings["stage_end_weight_g"], batch.harvest_weight_g][stay.stage]
+    tgc, weight_g = _grow(stay.stage, opening, temp_c, in_stay, target_g, settings, rng)
+
+    lived = np.arange(length)[None, :] < (stop - stay.first_day)[:, None]
+    rate = _f(settings["mortality_rate_per_day"])[stay.stage]
+    deaths, episode = _daily_deaths(
+        opening.population, rate, opening.handling_loss, lived, settings, rng
+    )
+    cause = np.where(episode, CAUSE_EPISODE, CAUSE_NATURAL)
+    cause[:, 0] = np.where(opening.handling_loss > 0, CAUSE_TRANSFER, cause[:, 0])
+    return _StayLife(
+        planned_stop=planned_stop,
+        stop=stop,
+        lived=lived,
+        tgc=tgc,
+        temp_c=temp_c,
+        weight_g=weight_g,
+        deaths=deaths,
+        population=opening.population[:, None] - np.cumsum(deaths, axis=1),
+        cause=cause,
+    )
+
+
+def _grow(
+    stage: int,
+    opening: _Opening,
+    temp_c: np.ndarray,
+    in_stay: np.ndarray,
+    target_g: float,
+    settings: dict[str, Any],
+    rng: np.random.Generator,
+) -> tuple[float, np.ndarray]:
+    """The stage's true TGC and each container's end-of-day weight (g) over the stay.
+
+    The TGC takes the opening weight to ``target_g`` over the stay's mean degree-days
+    (``in_stay`` marks each container's days), then varies by ``tgc_jitter`` per batch
+    and ``container_tgc_jitter`` per container.
+    """
+    # The truth keeps its own TGC arithmetic on purpose (not engine/core/growth.py): the
+    # engine is scored against it, and one bug on both sides would hide in the comparison.
+    warm = np.where(in_stay, np.maximum(temp_c, 0.0), 0.0)
+    degree_days = float(np.mean(warm.sum(axis=1)))
+    tgc = _stage_tgc(opening.weight_g, opening.population, target_g, degree_days)
+    jitter = rng.normal(0.0, float(settings["tgc_jitter"]))
+    if stage != ADULT:
+        # At sea the farm harvests when the fish reach the target, so only the
+        # freshwater stages end away from their nominal weights.
+        tgc *= 1.0 + jitter
+    k = len(opening.population)
+    tgc_c = tgc * (1.0 + rng.normal(0.0, float(settings["container_tgc_jitter"]), size=k))
+    cube = np.cbrt(opening.weight_g)[:, None] + np.cumsum(tgc_c[:, None] / 1000.0 * warm, axis=1)
+    return tgc, cube**3
+
+
+def _harvest(life: _StayLife, first_day: int, ids: np.ndarray, parts: _TruthParts) -> None:
+    """Empty every ring whose harvest day is on or before as-of: its fish and live weight
+    (kg) on that day go to the harvest, and the day ends with none."""
+    rings = np.flatnonzero(life.stop == life.planned_stop)
+    last = life.stop[rings] - first_day - 1
+    count = life.population[rings, last]
+    parts.h_assign.append(ids[rings])
+    parts.h_day.append(first_day + last)
+    parts.h_count.append(count)
+    parts.h_live_kg.append(count * life.weight_g[rings, last] / 1000.0)
+    life.population[rings, last] = 0
+
+
+def _record_stay(
+    parts: _TruthParts,
+    stay: StageStay,
+    life: _StayLife,
+    ids: np.ndarray,
+    egg_input: _Opening | None,
+    as_of_day: int,
+) -> None:
+    """The stay's assignments and their lived days as truth columns.
+
+    Only the egg input (``egg_input``) opens with fish and a weight; the other stages'
+    assignments open empty and receive their fish by transfer.
+    """
+    k = len(stay.containers)
+    if stay.stage == ADULT:
+        # A ring is emptied on its last day in the stay, so by as-of when that day is.
+        departed = life.planned_stop <= as_of_day + 1
+    else:
+        departed = life.planned_stop <= as_of_day
+    parts.a_stage.append(np.full(k, stay.stage))
+    parts.a_container.append(stay.containers)
+    parts.a_first.append(np.full(k, stay.first_day))
+    parts.a_stop.append(life.planned_stop)
+    parts.a_departed.append(departed)
+    parts.a_pop0.append(egg_input.population if egg_input else np.zeros(k, dtype=np.int64))
+    parts.a_w0.append(egg_input.weight_g if egg_input else np.full(k, np.nan))
+    container, day = np.nonzero(life.lived)
+    parts.r_assign.append(ids[container])
+    parts.r_day.append(stay.first_day + day)
+    parts.r_pop.append(life.population[container, day])
+    parts.r_weight.append(life.weight_g[container, day])
+    parts.r_temp.append(life.temp_c[container, day])
+    parts.r_mort.append(life.deaths[container, day])
+    parts.r_cause.append(life.cause[container, day])
+
+
+def _transfer(
+    life: _StayLife,
+    ids: np.ndarray,
+    next_first_id: int,
+    nxt: StageStay,
+    parts: _TruthParts,
+    settings: dict[str, Any],
+    rng: np.random.Generator,
+) -> _Opening:
+    """Move every fish at the end of the stay into the next stage's containers.
+
+    A destination opens with the fish it received at their population-weighted mean
+    weight (g) and loses a ``transfer_mortality`` share of them in handling on day one.
+    ``next_first_id`` numbers the next stage's first assignment.
+    """
+    src_weight_g = life.weight_g[:, -1]
+    moves = _move_all_fish(life.population[:, -1], src_weight_g, len(nxt.containers), settings, rng)
+    parts.t_src.append(ids[moves.source])
+    parts.t_dst.append(next_first_id + moves.destination)
+    parts.t_day.append(np.full(moves.fish.size, nxt.first_day))
+    parts.t_count.append(moves.fish)
+    parts.t_measured_g.append(moves.measured_g)
+    population = np.zeros(len(nxt.containers), dtype=np.int64)
+    mass = np.zeros(len(nxt.containers))
+    pairs = zip(moves.source.tolist(), moves.destination.tolist(), moves.fish.tolist(), strict=True)
+    for i, j, n in pairs:
+        population[j] += n
+        mass[j] += n * src_weight_g[i]
+    loss_rate = rng.uniform(*settings["transfer_mortality"], size=len(nxt.containers))
+    return _Opening(
+        population=population,
+        weight_g=mass / np.maximum(population, 1),
+        handling_loss=rng.binomial(population, loss_rate),
+    )

@@ -13,8 +13,17 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.utils import timezone
 
+from aquagrowth.engine.models import (
+    AnchorType,
+    DailyState,
+    FeedSource,
+    MortalitySource,
+    TempSource,
+    WeightSource,
+)
 from aquagrowth.farm import models as m
 from aquagrowth.farm.signals import bulk_load
+from tests import farm_builder
 
 START = dt.date(2024, 1, 1)
 TRANSFER = dt.date(2024, 1, 21)
@@ -38,18 +47,18 @@ def state(assignment: m.Assignment, date: dt.date, population: int, weight_g: fl
         "growth_kg": population * 0.01 / 1000.0,
         "fcr": None,
         "tgc": 2.5,
-        "anchor_type": m.AnchorType.NONE,
-        "weight_source": m.WeightSource.SCENARIO_TGC,
+        "anchor_type": AnchorType.NONE,
+        "weight_source": WeightSource.SCENARIO_TGC,
         "weight_confidence": 0.5,
-        "temp_source": m.TempSource.PROFILE,
+        "temp_source": TempSource.PROFILE,
         "temp_confidence": 0.5,
-        "mortality_source": m.MortalitySource.RECORDED,
+        "mortality_source": MortalitySource.RECORDED,
         "mortality_confidence": 1.0,
-        "feed_source": m.FeedSource.RECORDED,
+        "feed_source": FeedSource.RECORDED,
         "feed_confidence": 1.0,
     }
     values.update(extra)
-    return m.DailyState(
+    return DailyState(
         assignment=assignment,
         batch_id=assignment.batch_id,
         container_id=assignment.container_id,
@@ -66,13 +75,8 @@ def state(assignment: m.Assignment, date: dt.date, population: int, weight_g: fl
 
 @pytest.fixture
 def containers(species, stages) -> list[m.Container]:
-    geo = m.Geography.objects.create(name="Faroe Islands")
-    station = m.FreshwaterStation.objects.create(geography=geo, name="S01")
-    hall = m.Hall.objects.create(station=station, name="A", stage=stages["Egg&Alevin"])
-    return [
-        m.Container.objects.create(name=name, kind=kind, volume_m3=10, hall=hall)
-        for name, kind in (("S01-A-01", "tray"), ("S01-A-02", "tray"), ("S01-B-01", "tank"))
-    ]
+    tanks = [("S01-A-01", "tray", 10), ("S01-A-02", "tray", 10), ("S01-B-01", "tank", 10)]
+    return farm_builder.hall("S01", "A", tanks, stage=stages["Egg&Alevin"])
 
 
 def build_batch(number: str, start: dt.date, species, stages, containers, with_scenario=True):
@@ -89,27 +93,9 @@ def _build_batch(number, start, species, stages, containers, with_scenario):
     transfer, last = TRANSFER + shift, LAST + shift
     batch = m.Batch.objects.create(number=number, species=species, start_date=start)
     egg = stages["Egg&Alevin"]
-    tray1 = m.Assignment.objects.create(
-        batch=batch,
-        container=containers[0],
-        stage=egg,
-        assignment_date=start,
-        departure_date=transfer,
-        population_count=1000,
-        avg_weight_g=0.2,
-    )
-    tray2 = m.Assignment.objects.create(
-        batch=batch,
-        container=containers[1],
-        stage=egg,
-        assignment_date=start,
-        departure_date=transfer,
-        population_count=500,
-        avg_weight_g=0.2,
-    )
-    tank = m.Assignment.objects.create(
-        batch=batch, container=containers[2], stage=stages["Fry"], assignment_date=transfer
-    )
+    tray1 = farm_builder.stay(batch, containers[0], egg, start, transfer, fish=1000, weight_g=0.2)
+    tray2 = farm_builder.stay(batch, containers[1], egg, start, transfer, fish=500, weight_g=0.2)
+    tank = farm_builder.stay(batch, containers[2], stages["Fry"], transfer)
     rows = []
     for tray, opening in ((tray1, 1000), (tray2, 500)):
         for date in dates(start, transfer - dt.timedelta(days=1)):
@@ -120,17 +106,11 @@ def _build_batch(number, start, species, stages, containers, with_scenario):
                     date,
                     opening - d,
                     0.2 + 0.01 * d,
-                    temp_source=m.TempSource.MEASURED,
+                    temp_source=TempSource.MEASURED,
                     temp_c=9.0,
                 )
             )
-        m.TransferAction.objects.create(
-            batch=batch,
-            source_assignment=tray,
-            dest_assignment=tank,
-            execution_date=transfer,
-            transferred_count=opening - 20,
-        )
+        farm_builder.transfer(tray, tank, transfer, opening - 20)
     for date in dates(transfer, last):
         d = (date - transfer).days + 1
         rows.append(
@@ -157,22 +137,15 @@ def _build_batch(number, start, species, stages, containers, with_scenario):
     )
     for row in rows:
         if row.assignment_id == tray1.id and row.date == sample_day:
-            row.anchor_type = m.AnchorType.GROWTH_SAMPLE
-            row.weight_source = m.WeightSource.MEASURED
-    m.DailyState.objects.bulk_create(rows)
+            row.anchor_type = AnchorType.GROWTH_SAMPLE
+            row.weight_source = WeightSource.MEASURED
+    DailyState.objects.bulk_create(rows)
     if with_scenario:
-        scenario = m.Scenario.objects.create(batch=batch, name="Plan A", harvest_weight_g=5000)
-        for i, stage in enumerate(stages.values()):
-            m.ScenarioStage.objects.create(
-                scenario=scenario,
-                stage=stage,
-                tgc=2.0 + 0.1 * i,
-                fcr=1.0 + 0.05 * i,
-                mortality_rate_per_day=0.001,
-            )
-        m.TemperatureProfilePoint.objects.create(scenario=scenario, day_number=1, temp_c=8.0)
-        m.TemperatureProfilePoint.objects.create(scenario=scenario, day_number=101, temp_c=12.0)
-        m.TemperatureProfilePoint.objects.create(scenario=scenario, day_number=400, temp_c=10.0)
+        per_stage = {
+            stage: (2.0 + 0.1 * i, 1.0 + 0.05 * i, 0.001) for i, stage in enumerate(stages)
+        }
+        profile = [(1, 8.0), (101, 12.0), (400, 10.0)]
+        farm_builder.scenario(batch, stages, per_stage, profile, name="Plan A")
     return batch
 
 

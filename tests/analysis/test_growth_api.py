@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from aquagrowth.engine.models import DailyState, TempSource
 from aquagrowth.farm import models as m
 from tests.analysis.conftest import START, TRANSFER, build_batch
 
@@ -21,8 +22,8 @@ def by_date(columns: dict, date: dt.date) -> dict:
     return {name: values[i] for name, values in columns.items()}
 
 
-def hand_rows(batch) -> list[m.DailyState]:
-    return list(m.DailyState.objects.filter(batch=batch).order_by("date", "assignment_id"))
+def hand_rows(batch) -> list[DailyState]:
+    return list(DailyState.objects.filter(batch=batch).order_by("date", "assignment_id"))
 
 
 def test_anonymous_is_refused(client, growth_batch):
@@ -230,7 +231,7 @@ def test_forward_projection_reaches_harvest_weight(api, growth_batch):
 def test_forward_projection_is_later_for_colder_water(api, species, stages, containers):
     warm = build_batch("WARM", START, species, stages, containers)
     cold = build_batch("COLD", START, species, stages, containers)
-    m.DailyState.objects.filter(batch=cold, temp_source=m.TempSource.MEASURED).update(temp_c=6.0)
+    DailyState.objects.filter(batch=cold, temp_source=TempSource.MEASURED).update(temp_c=6.0)
     warm_date = growth(api, warm)["forward_projection"]["harvest_date"]
     cold_date = growth(api, cold)["forward_projection"]["harvest_date"]
     assert cold_date > warm_date

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
+from aquagrowth.engine.models import DailyState
 from aquagrowth.farm import models as m
 from tests.analysis.conftest import START, build_batch
 
@@ -83,7 +84,7 @@ def test_growth_page(transactional_db, page, live_server, growth_batch, api):
     assert lengths == {
         "samples": 2,
         "scenario": len(expected["scenario_projection"]["date"]),
-        "actual": m.DailyState.objects.filter(batch=growth_batch).dates("date", "day").count(),
+        "actual": DailyState.objects.filter(batch=growth_batch).dates("date", "day").count(),
         "forward": len(expected["forward_projection"]["date"]),
     }
     assert lengths["actual"] == 40

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 
 import pytest
 from django.contrib.auth.models import User
 
 URL = "/api/v1/recompute/"
-
-needs_dispatch = pytest.mark.skipif(
-    importlib.util.find_spec("aquagrowth.distributed.dispatch") is None,
-    reason="aquagrowth.distributed.dispatch.enqueue_recompute is not in this tree yet",
-)
 
 
 def test_anonymous_is_refused(client, growth_batch):
@@ -26,7 +20,6 @@ def test_plain_user_is_forbidden(api, growth_batch):
     assert response.status_code == 403
 
 
-@needs_dispatch
 def test_manager_queues_a_batch(client, manager, growth_batch):
     client.force_login(manager)
     response = client.post(
@@ -39,7 +32,6 @@ def test_manager_queues_a_batch(client, manager, growth_batch):
     assert len(body["task_ids"]) == 1 and body["task_ids"][0]
 
 
-@needs_dispatch
 def test_staff_queues_an_assignment_from_its_first_day(client, growth_batch):
     staff = User.objects.create_user("ops", password="x", is_staff=True)
     client.force_login(staff)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from aquagrowth.farm import models as m
+from aquagrowth.engine.models import DailyState
 from tests.analysis.conftest import build_batch
 
 URL = "/api/v1/daily-states/"
@@ -17,7 +17,7 @@ def test_anonymous_is_refused(client, growth_batch):
 def test_filter_by_batch(api, growth_batch, species, stages, containers):
     other = build_batch("FO-2024-02", dt.date(2024, 5, 1), species, stages, containers)
     body = api.get(URL, {"batch": growth_batch.id}).json()
-    assert body["count"] == m.DailyState.objects.filter(batch=growth_batch).count() == 60
+    assert body["count"] == DailyState.objects.filter(batch=growth_batch).count() == 60
     assert {row["batch"] for row in body["results"]} == {growth_batch.id}
     assert api.get(URL, {"batch": other.id}).json()["count"] == 60
 
@@ -60,7 +60,7 @@ def test_bad_filter_is_400(api, growth_batch):
 
 
 def test_one_state(api, growth_batch):
-    state = m.DailyState.objects.filter(batch=growth_batch).first()
+    state = DailyState.objects.filter(batch=growth_batch).first()
     body = api.get(f"{URL}{state.id}/").json()
     assert body["date"] == state.date.isoformat()
     assert body["avg_weight_g"] == state.avg_weight_g

@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
 from aquagrowth.farm import models as m
 
 pytestmark = pytest.mark.django_db
@@ -20,16 +21,16 @@ def operator_client(client):
     return client
 
 
-def run(batch, status, minutes_ago, **fields) -> m.RecomputeRun:
+def run(batch, status, minutes_ago, **fields) -> RecomputeRun:
     started = timezone.now() - dt.timedelta(minutes=minutes_ago)
-    return m.RecomputeRun.objects.create(
+    return RecomputeRun.objects.create(
         batch=batch, trigger="event", started_at=started, status=status, **fields
     )
 
 
 def test_the_batch_list_shows_the_last_recompute_of_each_batch(operator_client, batch, species):
-    run(batch, m.RecomputeStatus.OK, 60, seconds=3.0, rows=999)
-    run(batch, m.RecomputeStatus.OK, 5, seconds=1.25, rows=4321)
+    run(batch, RecomputeStatus.OK, 60, seconds=3.0, rows=999)
+    run(batch, RecomputeStatus.OK, 5, seconds=1.25, rows=4321)
     never = m.Batch.objects.create(number="FO-NEVER", species=species, start_date=batch.start_date)
     page = operator_client.get("/admin/farm/batch/").content.decode()
     assert "1.2 s, 4,321 rows" in page
@@ -40,9 +41,9 @@ def test_the_batch_list_shows_the_last_recompute_of_each_batch(operator_client, 
 def test_a_failed_last_recompute_shows_its_error_in_the_list_and_on_the_batch(
     operator_client, batch
 ):
-    run(batch, m.RecomputeStatus.OK, 60, seconds=3.0, rows=999)
+    run(batch, RecomputeStatus.OK, 60, seconds=3.0, rows=999)
     error = "Traceback ...\nOperationalError: canceling statement due to lock timeout"
-    run(batch, m.RecomputeStatus.FAILED, 1, error=error)
+    run(batch, RecomputeStatus.FAILED, 1, error=error)
     listing = operator_client.get("/admin/farm/batch/").content.decode()
     assert "failed" in listing and "canceling statement due to lock timeout" in listing
     detail = operator_client.get(f"/admin/farm/batch/{batch.pk}/change/").content.decode()
@@ -58,5 +59,5 @@ def test_the_admin_action_recomputes_the_selected_batches(
             "/admin/farm/batch/",
             {"action": "recompute_selected", "_selected_action": [batch.pk]},
         )
-    [recorded] = m.RecomputeRun.objects.filter(batch=batch)
+    [recorded] = RecomputeRun.objects.filter(batch=batch)
     assert recorded.trigger == "admin"

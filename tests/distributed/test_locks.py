@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 
 from aquagrowth.distributed.locks import LOCK_NAMESPACE, batch_lock, batch_lock_key
-from tests.conftest import on_postgres
+from aquagrowth.engine.models import DailyState
+from aquagrowth.engine.runner import BatchResult, recompute_batch
+from tests.distributed.farm import state_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,8 +55,30 @@ def test_waiting_for_a_busy_batch_gives_up_after_the_timeout(side_connection):
     assert 0.25 < time.monotonic() - started < 5
 
 
-def test_sqlite_needs_no_lock():
-    if on_postgres():
-        pytest.skip("SQLite only: PostgreSQL takes a real lock (tests above)")
-    with batch_lock(7), batch_lock(7):
-        pass
+def test_two_recomputes_of_one_batch_at_once_both_succeed_and_store_one_recompute(farm_batch):
+    """What the lock is for, on either database: two sessions recomputing one batch at
+    once (an event's task and the nightly one) both succeed, and the rows are those of
+    one recompute. On PostgreSQL the advisory lock puts them one after the other; on
+    SQLite the lock is a no-op and SQLite's single writer does it."""
+    batch, _, _ = farm_batch
+    assert recompute_batch(batch.pk).ok
+    expected = state_rows(batch.pk)
+    DailyState.objects.filter(batch=batch).delete()
+    results: list[BatchResult] = []
+    start = threading.Barrier(2)
+
+    def recompute_under_the_lock() -> None:
+        try:
+            start.wait(10)
+            with batch_lock(batch.pk, timeout_s=30):
+                results.append(recompute_batch(batch.pk))
+        finally:
+            connection.close()  # each thread has its own connection
+
+    threads = [threading.Thread(target=recompute_under_the_lock) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert [result.error for result in results] == [None, None]
+    assert state_rows(batch.pk) == expected

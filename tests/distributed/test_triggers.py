@@ -13,7 +13,9 @@ import pytest
 from django.db import transaction
 
 from aquagrowth.distributed.dispatch import enqueue_recompute, recompute_farm_via_celery
-from aquagrowth.distributed.tasks import recompute_recent
+from aquagrowth.distributed.tasks import recompute_batch_task, recompute_recent
+from aquagrowth.engine.models import AnchorType, DailyState, RecomputeRun, RecomputeStatus
+from aquagrowth.engine.runner import RecomputeOptions
 from aquagrowth.farm import models as m
 from aquagrowth.farm.signals import bulk_load
 from tests.distributed.farm import START, TRANSFER_DAY
@@ -21,8 +23,8 @@ from tests.distributed.farm import START, TRANSFER_DAY
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def runs(batch: m.Batch) -> list[m.RecomputeRun]:
-    return list(m.RecomputeRun.objects.filter(batch=batch).order_by("started_at", "id"))
+def runs(batch: m.Batch) -> list[RecomputeRun]:
+    return list(RecomputeRun.objects.filter(batch=batch).order_by("started_at", "id"))
 
 
 def sample(batch, assignment, day: dt.date, weight_g: float = 25.0) -> m.GrowthSample:
@@ -32,7 +34,7 @@ def sample(batch, assignment, day: dt.date, weight_g: float = 25.0) -> m.GrowthS
 
 
 def weight_on(assignment: m.Assignment, day: dt.date) -> float:
-    return m.DailyState.objects.get(assignment=assignment, date=day).avg_weight_g
+    return DailyState.objects.get(assignment=assignment, date=day).avg_weight_g
 
 
 def test_a_saved_growth_sample_recomputes_its_batch_from_the_sample_day(farm_batch):
@@ -40,7 +42,7 @@ def test_a_saved_growth_sample_recomputes_its_batch_from_the_sample_day(farm_bat
     day = dt.date(2024, 2, 1)
     sample(batch, parr, day, weight_g=31.5)
     [run] = runs(batch)
-    assert (run.trigger, run.since, run.status) == ("event", day, m.RecomputeStatus.OK)
+    assert (run.trigger, run.since, run.status) == ("event", day, RecomputeStatus.OK)
     assert weight_on(parr, day) == pytest.approx(31.5)
 
 
@@ -53,9 +55,9 @@ def test_a_moved_event_recomputes_from_the_earlier_of_its_old_and_new_day(farm_b
     event.sample_date = feb_20
     event.save()
     assert [r.since for r in runs(batch)] == [feb_10, jan_20, jan_20]
-    anchor = m.DailyState.objects.filter(assignment=parr).values_list("anchor_type", flat=True)
-    assert anchor.get(date=feb_20) == m.AnchorType.GROWTH_SAMPLE
-    assert anchor.get(date=jan_20) == m.AnchorType.NONE
+    anchor = DailyState.objects.filter(assignment=parr).values_list("anchor_type", flat=True)
+    assert anchor.get(date=feb_20) == AnchorType.GROWTH_SAMPLE
+    assert anchor.get(date=jan_20) == AnchorType.NONE
 
 
 def test_a_deleted_event_recomputes_from_its_day(farm_batch):
@@ -87,14 +89,14 @@ def test_every_kind_of_event_triggers(farm_batch, make_event):
     batch, parr, _ = farm_batch
     day = dt.date(2024, 1, 15)
     make_event(batch, parr, day).save()
-    assert [(r.since, r.status) for r in runs(batch)] == [(day, m.RecomputeStatus.OK)]
+    assert [(r.since, r.status) for r in runs(batch)] == [(day, RecomputeStatus.OK)]
 
 
 def test_a_transfer_recomputes_the_source_and_the_destination(farm_batch):
     batch, parr, smolt = farm_batch
     with bulk_load():
         m.TransferAction.objects.filter(batch=batch).delete()
-    assert not m.DailyState.objects.filter(assignment=smolt).exists()
+    assert not DailyState.objects.filter(assignment=smolt).exists()
     m.TransferAction.objects.create(
         batch=batch,
         source_assignment=parr,
@@ -103,7 +105,7 @@ def test_a_transfer_recomputes_the_source_and_the_destination(farm_batch):
         transferred_count=4000,
     )
     assert [r.since for r in runs(batch)] == [TRANSFER_DAY]
-    assert m.DailyState.objects.get(assignment=smolt, date=TRANSFER_DAY).population == 4000
+    assert DailyState.objects.get(assignment=smolt, date=TRANSFER_DAY).population == 4000
 
 
 def test_many_events_in_one_transaction_recompute_once_from_the_earliest(farm_batch):
@@ -114,9 +116,7 @@ def test_many_events_in_one_transaction_recompute_once_from_the_earliest(farm_ba
             m.MortalityEvent.objects.create(batch=batch, assignment=parr, event_date=day, count=2)
     [run] = runs(batch)
     assert run.since == min(days)
-    dead = sum(
-        m.DailyState.objects.filter(assignment=parr).values_list("mortality_count", flat=True)
-    )
+    dead = sum(DailyState.objects.filter(assignment=parr).values_list("mortality_count", flat=True))
     assert dead == 2 * len(days)
 
 
@@ -157,14 +157,14 @@ def test_a_temperature_reading_recomputes_every_batch_in_its_container(
     m.EnvironmentalReading.objects.create(
         container=hall_containers[2], parameter=temperature, reading_time=when, value=9.0
     )
-    assert m.RecomputeRun.objects.count() == 0, "oxygen, or an empty tray, changes no state"
+    assert RecomputeRun.objects.count() == 0, "oxygen, or an empty tray, changes no state"
 
     m.EnvironmentalReading.objects.create(
         container=tray, parameter=temperature, reading_time=when, value=9.0
     )
     assert [(r.since, r.trigger) for r in runs(batch)] == [(week_before, "event")]
     assert [r.since for r in runs(other)] == [week_before]
-    assert m.DailyState.objects.get(assignment__batch=other, date=when.date()).temp_c == 9.0
+    assert DailyState.objects.get(assignment__batch=other, date=when.date()).temp_c == 9.0
 
 
 def test_bulk_load_and_the_environment_switch_turn_triggers_off(farm_batch, monkeypatch):
@@ -175,9 +175,10 @@ def test_bulk_load_and_the_environment_switch_turn_triggers_off(farm_batch, monk
     sample(batch, parr, dt.date(2024, 2, 2))
     assert runs(batch) == []
     # Bulk paths recompute explicitly once they are done.
-    task_id = enqueue_recompute(batch.pk, dt.date(2024, 2, 1), "api")
+    options = RecomputeOptions(since=dt.date(2024, 2, 1), trigger="api")
+    task_id = enqueue_recompute(batch.pk, options)
     [run] = runs(batch)
-    assert (run.task_id, run.trigger, run.status) == (task_id, "api", m.RecomputeStatus.OK)
+    assert (run.task_id, run.trigger, run.status) == (task_id, "api", RecomputeStatus.OK)
     assert weight_on(parr, dt.date(2024, 2, 2)) == pytest.approx(25.0)
 
 
@@ -186,10 +187,10 @@ def test_a_farm_fanned_out_returns_each_batch_outcome_in_order(farm_batch, speci
     with bulk_load():
         empty = m.Batch.objects.create(number="FO-EMPTY", species=species, start_date=START)
     outcomes = recompute_farm_via_celery([empty.pk, batch.pk], None, progress=False)
-    assert [o["batch_id"] for o in outcomes] == [empty.pk, batch.pk]
-    assert outcomes[1]["status"] == "ok"
-    assert outcomes[1]["rows"] == m.DailyState.objects.filter(batch=batch).count() > 100
-    assert outcomes[1]["task_id"] == runs(batch)[-1].task_id
+    assert [o.batch_id for o in outcomes] == [empty.pk, batch.pk]
+    assert outcomes[1].status == "ok"
+    assert outcomes[1].rows == DailyState.objects.filter(batch=batch).count() > 100
+    assert outcomes[1].task_id == runs(batch)[-1].task_id
 
 
 def test_the_nightly_sweep_recomputes_the_last_two_weeks_of_active_batches(farm_batch, species):
@@ -203,3 +204,16 @@ def test_the_nightly_sweep_recomputes_the_last_two_weeks_of_active_batches(farm_
     assert run.trigger == "beat"
     assert run.since == dt.date.today() - dt.timedelta(days=14)
     assert runs(closed) == []
+
+
+def test_a_message_queued_by_the_previous_release_still_runs(farm_batch):
+    """Messages already in the queue carry since, trigger and end only (ISO dates)."""
+    batch, _, _ = farm_batch
+    queued = {"batch_id": batch.pk, "since": "2024-02-01", "trigger": "event", "end": None}
+    assert recompute_batch_task.apply(kwargs=queued).get()["status"] == "ok"
+    [run] = runs(batch)
+    assert (run.since, run.trigger, run.status) == (
+        dt.date(2024, 2, 1),
+        "event",
+        RecomputeStatus.OK,
+    )

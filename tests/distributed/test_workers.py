@@ -8,16 +8,19 @@ daily states and the RecomputeRun rows.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import time
 
 import pytest
 from celery.result import AsyncResult
+from django.core.management import call_command
 from django.db import connection
 
 from aquagrowth.distributed.dispatch import enqueue_recompute, recompute_farm_via_celery
 from aquagrowth.distributed.locks import LOCK_NAMESPACE, batch_lock_key
 from aquagrowth.distributed.pending import RedisPendingStore
-from aquagrowth.engine.runner import recompute_batch
+from aquagrowth.engine.models import DailyState, RecomputeRun, RecomputeStatus
+from aquagrowth.engine.runner import RecomputeOptions, recompute_batch
 from aquagrowth.farm import models as m
 from aquagrowth.farm.signals import bulk_load
 from tests.distributed.conftest import REDIS_URL, wait_until
@@ -28,7 +31,7 @@ pytestmark = [pytest.mark.celery, pytest.mark.django_db(transaction=True)]
 
 def weights(assignment: m.Assignment) -> dict[dt.date, float]:
     return dict(
-        m.DailyState.objects.filter(assignment=assignment).values_list("date", "avg_weight_g")
+        DailyState.objects.filter(assignment=assignment).values_list("date", "avg_weight_g")
     )
 
 
@@ -82,8 +85,8 @@ def test_a_saved_growth_sample_reaches_its_assignment_and_downstream_within_seco
     assert all(parr_after[d] > parr_before[d] for d in parr_before)
     # Downstream: the smolt received heavier fish, every day of its stay.
     assert all(smolt_after[d] > smolt_before[d] for d in smolt_before)
-    run = m.RecomputeRun.objects.get(batch=batch, trigger="event")
-    assert (run.since, run.status) == (day, m.RecomputeStatus.OK)
+    run = RecomputeRun.objects.get(batch=batch, trigger="event")
+    assert (run.since, run.status) == (day, RecomputeStatus.OK)
 
 
 def test_a_burst_of_1000_events_costs_a_handful_of_recomputes_and_loses_none(
@@ -108,7 +111,7 @@ def test_a_burst_of_1000_events_costs_a_handful_of_recomputes_and_loses_none(
     burst_s = time.monotonic() - saved
 
     def stored_feed_kg() -> float:
-        return sum(m.DailyState.objects.filter(batch=batch).values_list("feed_kg", flat=True))
+        return sum(DailyState.objects.filter(batch=batch).values_list("feed_kg", flat=True))
 
     wait_until(
         lambda: stored_feed_kg() == pytest.approx(expected_feed_kg), 60, "all feed in the states"
@@ -116,14 +119,14 @@ def test_a_burst_of_1000_events_costs_a_handful_of_recomputes_and_loses_none(
     store = RedisPendingStore(REDIS_URL)
     wait_until(lambda: not store.client.keys("*pending*"), 20, "no batch left pending")
     wait_until(
-        lambda: not m.RecomputeRun.objects.filter(status=m.RecomputeStatus.RUNNING).exists(),
+        lambda: not RecomputeRun.objects.filter(status=RecomputeStatus.RUNNING).exists(),
         20,
         "no recompute still running",
     )
-    statuses = list(m.RecomputeRun.objects.filter(batch=batch).values_list("status", flat=True))
+    statuses = list(RecomputeRun.objects.filter(batch=batch).values_list("status", flat=True))
     print(f"1000 events saved in {burst_s:.2f} s -> {len(statuses)} recomputes")
     assert 1 <= len(statuses) <= 5
-    assert set(statuses) == {m.RecomputeStatus.OK}
+    assert set(statuses) == {RecomputeStatus.OK}
 
 
 def test_two_workers_given_one_batch_at_once_store_the_rows_of_one_recompute(
@@ -132,15 +135,15 @@ def test_two_workers_given_one_batch_at_once_store_the_rows_of_one_recompute(
     batch, _, _ = farm_batch
     recompute_batch(batch.pk)
     expected = state_rows(batch.pk)
-    m.DailyState.objects.filter(batch=batch).delete()
-    m.RecomputeRun.objects.all().delete()
+    DailyState.objects.filter(batch=batch).delete()
+    RecomputeRun.objects.all().delete()
     start_worker("w1")
     start_worker("w2")
 
     # Hold the batch so that both tasks are inside their workers before either may start.
     key = (LOCK_NAMESPACE, batch_lock_key(batch.pk))
     side_connection.execute("SELECT pg_advisory_lock(%s, %s)", key)
-    task_ids = [enqueue_recompute(batch.pk, None, "celery") for _ in range(2)]
+    task_ids = [enqueue_recompute(batch.pk, RecomputeOptions(trigger="celery")) for _ in range(2)]
     wait_until(lambda: advisory_waiters(side_connection, batch.pk) == 2, 30, "both waiting")
     side_connection.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 
@@ -148,7 +151,7 @@ def test_two_workers_given_one_batch_at_once_store_the_rows_of_one_recompute(
     assert [o["status"] for o in outcomes] == ["ok", "ok"]
     got = state_rows(batch.pk)
     assert got == expected, first_difference(got, expected)
-    first, second = m.RecomputeRun.objects.filter(batch=batch).order_by("started_at")
+    first, second = RecomputeRun.objects.filter(batch=batch).order_by("started_at")
     assert {first.task_id, second.task_id} == set(task_ids)
     assert first.finished_at <= second.started_at, "the two runs did not overlap"
 
@@ -158,12 +161,30 @@ def test_a_farm_recompute_on_the_workers_stops_at_the_end_day_asked(start_worker
     start_worker("w1")
     end = TRANSFER_DAY + dt.timedelta(days=10)
 
-    outcomes = recompute_farm_via_celery([batch.pk], None, progress=False, end=end)
+    outcomes = recompute_farm_via_celery([batch.pk], RecomputeOptions(end=end), progress=False)
 
-    assert [o["status"] for o in outcomes] == ["ok"]
-    last = m.DailyState.objects.filter(batch=batch).order_by("-date").values_list("date", flat=True)
+    assert [o.status for o in outcomes] == ["ok"]
+    last = DailyState.objects.filter(batch=batch).order_by("-date").values_list("date", flat=True)
     assert last.first() == end
-    assert outcomes[0]["rows"] == m.DailyState.objects.filter(batch=batch).count()
+    assert outcomes[0].rows == DailyState.objects.filter(batch=batch).count()
+
+
+def test_the_recompute_command_on_the_workers_honours_force(start_worker, farm_batch):
+    batch, _, _ = farm_batch
+    recompute_batch(batch.pk)
+    rows = DailyState.objects.filter(batch=batch).count()
+    start_worker("w1")
+
+    def recompute_via_celery(*flags: str) -> str:
+        out = io.StringIO()
+        call_command("recompute", "--via", "celery", "--no-progress", *flags, stdout=out)
+        return out.getvalue()
+
+    # Nothing changed since the last recompute: only --force rewrites the rows.
+    assert f"{rows:,} daily states (0 rows written)" in recompute_via_celery()
+    assert f"{rows:,} daily states ({rows:,} rows written)" in recompute_via_celery("--force")
+    triggers = RecomputeRun.objects.filter(batch=batch).values_list("trigger", "status")
+    assert list(triggers.order_by("started_at"))[1:] == [("celery", RecomputeStatus.OK)] * 2
 
 
 def test_a_worker_killed_mid_batch_leaves_the_old_rows_and_another_worker_redoes_it(
@@ -189,7 +210,7 @@ def test_a_worker_killed_mid_batch_leaves_the_old_rows_and_another_worker_redoes
         (parr.pk, dt.date(2024, 2, 15)),
     )
     doomed = start_worker("doomed")
-    task_id = enqueue_recompute(batch.pk, None, "celery")
+    task_id = enqueue_recompute(batch.pk, RecomputeOptions(trigger="celery"))
 
     def blocked_writer() -> bool:
         # Asked outside the side transaction, whose view of pg_stat_activity is frozen.
@@ -203,7 +224,7 @@ def test_a_worker_killed_mid_batch_leaves_the_old_rows_and_another_worker_redoes
     wait_until(blocked_writer, 30, "the worker inside its replacing transaction")
     doomed.kill()
     assert state_rows(batch.pk) == old_rows, "the killed run changed stored rows"
-    assert m.DailyState.objects.filter(batch=batch).count() == len(old_rows)
+    assert DailyState.objects.filter(batch=batch).count() == len(old_rows)
 
     side_connection.execute("COMMIT")
     start_worker("rescuer")
@@ -213,6 +234,6 @@ def test_a_worker_killed_mid_batch_leaves_the_old_rows_and_another_worker_redoes
     assert redone != old_rows, "the redone run stored the new sample"
     recompute_batch(batch.pk)
     assert state_rows(batch.pk) == redone, "the redone run equals a plain recompute"
-    attempts = dict(m.RecomputeRun.objects.filter(task_id=task_id).values_list("status", "error"))
-    assert attempts.keys() == {m.RecomputeStatus.OK, m.RecomputeStatus.FAILED}
-    assert "redelivered" in attempts[m.RecomputeStatus.FAILED]
+    attempts = dict(RecomputeRun.objects.filter(task_id=task_id).values_list("status", "error"))
+    assert attempts.keys() == {RecomputeStatus.OK, RecomputeStatus.FAILED}
+    assert "redelivered" in attempts[RecomputeStatus.FAILED]

@@ -55,6 +55,8 @@ INTERPOLATION_REACH_DAYS = 7
 HALF_LIFE_DAYS = 30.0
 FCR_WINDOW_DAYS = 7
 CARRY_TOLERANCE = 1e-9
+MIN_DEGREE_DAYS = 1e-6
+"""The rule's bound below which a temperature sum is rounding, not warmth (docs/engine.md)."""
 """Choice: ``floor(carry + 1e-9)``. In binary floating point ten days of 100 * 0.001
 add up to 0.9999999999999999, and a plain floor would delay the death by a day."""
 
@@ -560,7 +562,7 @@ def _weigh(
             root = math.cbrt(ws)
             if anchor_weight is not None:
                 degree_days = sum(t_eff[d] for d in range(s, end))
-                if degree_days > 0:
+                if degree_days > MIN_DEGREE_DAYS:
                     tgc = 1000.0 * (math.cbrt(anchor_weight) - root) / degree_days
                     steps = [tgc / 1000.0 * t_eff[d] for d in range(s, end)]
                 else:

@@ -446,6 +446,24 @@ def test_a_profile_day_of_0_degc_grows_nothing_between_equal_samples(engine):
     assert col(s, "avg_weight_g")[2:] == approx([8.0, 8.0])
 
 
+def test_a_temperature_sum_of_rounding_fits_no_tgc(engine):
+    inputs = build(
+        5,
+        [Stay(0, 5, 1000, 8.0)],
+        scenario=scenario(tgc=[2.5], profile=()),
+        temperature=[(0, 1, -0.2), (0, 7, 0.4)],
+        samples=[(0, 2, 30, 30 * 8.0), (0, 3, 30, 30 * 1.9**3)],
+    )
+    s = engine(inputs)
+    # day 3 is interpolated: -0.2 + (0.4 - -0.2) * 2 / 6 = 2.8e-17 degC, rounding of 0;
+    # no TGC is fitted over it (it would be -3.6e15): the weight goes straight to the
+    # sample, the day has no TGC and no negative-TGC flag
+    assert 0 < col(s, "temp_c")[3] < 1e-15
+    assert col(s, "avg_weight_g")[2:4] == approx([8.0, 1.9**3])
+    assert math.isnan(col(s, "tgc")[3])
+    assert col(s, "flags")[3] == ""
+
+
 def test_no_temperature_at_all_is_missing_and_grows_nothing(engine):
     inputs = build(3, [Stay(0, 3, 1000, 8.0)], scenario=scenario(tgc=[2.5], profile=()))
     s = engine(inputs)

@@ -10,9 +10,13 @@ import pytest
 from django.db import connection
 from django.db.models import Model
 
+from aquagrowth.engine.models import DailyState, RecomputeRun, StateDigest
 from aquagrowth.farm import models as m
+from tests import farm_builder
 
 UTC = dt.UTC
+DAYS = dt.date(2024, 1, 1), dt.date(2024, 3, 31), dt.date(2024, 4, 1)
+"""The egg input, the move to the fry tank, and the trays' departure."""
 
 
 @pytest.fixture
@@ -40,43 +44,12 @@ def farm(stages) -> dict[str, Model]:
     batch = m.Batch.objects.create(
         number="FO-2024-01", species=salmon, geography=faroe, start_date=dt.date(2024, 1, 1)
     )
-    a1 = m.Assignment.objects.create(
-        batch=batch,
-        container=tray1,
-        stage=stages["Egg&Alevin"],
-        assignment_date=dt.date(2024, 1, 1),
-        departure_date=dt.date(2024, 4, 1),
-        population_count=100_000,
-        avg_weight_g=0.1,
-    )
-    a2 = m.Assignment.objects.create(
-        batch=batch,
-        container=tray2,
-        stage=stages["Egg&Alevin"],
-        assignment_date=dt.date(2024, 1, 1),
-        departure_date=dt.date(2024, 4, 1),
-        population_count=90_000,
-        avg_weight_g=0.12,
-    )
-    b1 = m.Assignment.objects.create(
-        batch=batch, container=tank, stage=stages["Fry"], assignment_date=dt.date(2024, 3, 31)
-    )
-    m.TransferAction.objects.create(
-        batch=batch,
-        source_assignment=a1,
-        dest_assignment=b1,
-        execution_date=dt.date(2024, 3, 31),
-        transferred_count=98_000,
-        measured_avg_weight_g=0.45,
-    )
-    m.TransferAction.objects.create(
-        batch=batch,
-        source_assignment=a2,
-        dest_assignment=b1,
-        execution_date=dt.date(2024, 3, 31),
-        transferred_count=88_000,
-        selection_method=m.SelectionMethod.LARGEST,
-    )
+    egg, start, moved, left = stages["Egg&Alevin"], *DAYS
+    a1 = farm_builder.stay(batch, tray1, egg, start, left, fish=100_000, weight_g=0.1)
+    a2 = farm_builder.stay(batch, tray2, egg, start, left, fish=90_000, weight_g=0.12)
+    b1 = farm_builder.stay(batch, tank, stages["Fry"], moved)
+    farm_builder.transfer(a1, b1, moved, 98_000, weight_g=0.45)
+    farm_builder.transfer(a2, b1, moved, 88_000, selection=m.SelectionMethod.LARGEST)
     m.FeedingEvent.objects.create(
         batch=batch,
         container=tank,
@@ -163,14 +136,14 @@ def farm(stages) -> dict[str, Model]:
         start_date=dt.date(2023, 7, 1),
         status=m.BatchStatus.HARVESTED,
     )
-    in_pen = m.Assignment.objects.create(
-        batch=sea_batch,
-        container=pen,
-        stage=stages["Adult"],
-        assignment_date=dt.date(2024, 2, 1),
-        departure_date=dt.date(2024, 6, 2),
-        population_count=5000,
-        avg_weight_g=500,
+    in_pen = farm_builder.stay(
+        sea_batch,
+        pen,
+        stages["Adult"],
+        dt.date(2024, 2, 1),
+        dt.date(2024, 6, 2),
+        fish=5000,
+        weight_g=500,
     )
     m.Harvest.objects.create(
         batch=sea_batch,
@@ -327,11 +300,11 @@ def wipe_farm() -> None:
 
     m.Batch.objects.update(pinned_scenario=None)
     children_first = (
-        m.DailyState,
-        m.StateDigest,
+        DailyState,
+        StateDigest,
         m.ContainerDayTemperature,
         TrueDailyState,
-        m.RecomputeRun,
+        RecomputeRun,
         m.FishObservation,
         m.EnvironmentalReading,
         m.FeedingEvent,

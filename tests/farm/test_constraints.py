@@ -6,6 +6,14 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 
+from aquagrowth.engine.models import (
+    AnchorType,
+    DailyState,
+    FeedSource,
+    MortalitySource,
+    TempSource,
+    WeightSource,
+)
 from aquagrowth.farm import models as m
 
 D = dt.date(2024, 1, 1)
@@ -167,21 +175,21 @@ def test_one_daily_state_per_assignment_and_day(batch, hall_containers, stages):
         mortality_count=0,
         feed_kg=0,
         growth_kg=0,
-        anchor_type=m.AnchorType.NONE,
-        weight_source=m.WeightSource.MEASURED,
+        anchor_type=AnchorType.NONE,
+        weight_source=WeightSource.MEASURED,
         weight_confidence=0.9,
-        temp_source=m.TempSource.MEASURED,
+        temp_source=TempSource.MEASURED,
         temp_confidence=1.0,
-        mortality_source=m.MortalitySource.MODEL,
+        mortality_source=MortalitySource.MODEL,
         mortality_confidence=0.4,
-        feed_source=m.FeedSource.NONE,
+        feed_source=FeedSource.NONE,
         feed_confidence=0.5,
         computed_at=timezone.now(),
     )
-    m.DailyState.objects.create(**row)
-    assert refused(lambda: m.DailyState.objects.create(**row))
+    DailyState.objects.create(**row)
+    assert refused(lambda: DailyState.objects.create(**row))
     assert refused(
-        lambda: m.DailyState.objects.create(
+        lambda: DailyState.objects.create(
             **{**row, "date": D + dt.timedelta(days=1), "population": -1}
         )
     )

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 from django.db import connection
 
+from aquagrowth.engine.models import DailyState
 from aquagrowth.engine.runner import recompute_batch
 from aquagrowth.farm import models as m
 from tests.recompute.conftest import server_dsn
@@ -34,7 +35,7 @@ pytestmark = [
 def test_killed_recompute_leaves_previous_rows(small_batch, tmp_path):
     assert recompute_batch(small_batch.id, today=TODAY).ok
     before = stored(small_batch)
-    last = m.DailyState.objects.filter(batch=small_batch).order_by("-id").first()
+    last = DailyState.objects.filter(batch=small_batch).order_by("-id").first()
     # Fish died on the batch's first day that nobody had recorded: every later row of
     # every stay changes, so the recompute must rewrite them, the held one too.
     first_deaths = m.MortalityEvent.objects.filter(batch=small_batch).order_by("event_date")[0]

@@ -9,20 +9,26 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from aquagrowth.engine import runner
+from aquagrowth.engine.models import AnchorType, DailyState, RecomputeRun
 from aquagrowth.engine.runner import recompute_batch
 from aquagrowth.farm import models as m
 from tests.recompute.conftest import START, TODAY, build_batch
 
 STATE_FIELDS = [
-    f.name
-    for f in m.DailyState._meta.get_fields()
-    if f.concrete and f.name not in ("id", "computed_at")
+    "assignment",
+    "date",
+    *(
+        f.name
+        for f in DailyState._meta.get_fields()
+        if f.concrete and f.name not in ("id", "assignment", "date", "computed_at")
+    ),
 ]
+"""Every stored column but the row's id and time, the key (assignment, date) first."""
 
 
 def stored(batch) -> list[tuple]:
     return list(
-        m.DailyState.objects.filter(batch=batch)
+        DailyState.objects.filter(batch=batch)
         .order_by("assignment_id", "date")
         .values_list(*STATE_FIELDS)
     )
@@ -34,20 +40,20 @@ def test_rows_cover_every_assignment_day_and_fish_are_never_doubled(small_batch)
     egg, *fry = small_batch.assignments.order_by("assignment_date", "id")
     for a in [egg, *fry]:
         days = (a.departure_date - a.assignment_date).days
-        assert m.DailyState.objects.filter(assignment=a).count() == days
+        assert DailyState.objects.filter(assignment=a).count() == days
     move = fry[0].assignment_date
-    last_egg = m.DailyState.objects.get(assignment=egg, date=move - dt.timedelta(days=1))
-    first_fry = m.DailyState.objects.filter(assignment__in=fry, date=move)
+    last_egg = DailyState.objects.get(assignment=egg, date=move - dt.timedelta(days=1))
+    first_fry = DailyState.objects.filter(assignment__in=fry, date=move)
     # Every fish of the egg tray went on, none was counted twice (the replaced engine
     # doubled the population here: pre-filled destination plus placements).
     moved = sum(s.population + s.mortality_count for s in first_fry)
     assert moved == last_egg.population
     # The weighed transfer anchors the egg curve: its last day ends at the measured weight.
     assert last_egg.avg_weight_g == 0.35
-    assert last_egg.anchor_type == m.AnchorType.TRANSFER
-    assert result.rows == m.DailyState.objects.filter(batch=small_batch).count()
+    assert last_egg.anchor_type == AnchorType.TRANSFER
+    assert result.rows == DailyState.objects.filter(batch=small_batch).count()
     assert any("temperature readings outside" in f for f in result.findings)
-    run = m.RecomputeRun.objects.get(batch=small_batch)
+    run = RecomputeRun.objects.get(batch=small_batch)
     assert run.status == "ok" and run.rows == result.rows
 
 
@@ -113,7 +119,7 @@ def test_a_failing_batch_is_named_and_stored_and_the_others_go_on(small_batch, s
     results = {r.number: r for r in recompute_batches([broken.id, small_batch.id])}
     assert results["SC-2024-01"].ok and results["SC-2024-01"].rows > 0
     assert "not one of Atlantic salmon's stages" in results["BROKEN"].error
-    run = m.RecomputeRun.objects.get(batch=broken)
+    run = RecomputeRun.objects.get(batch=broken)
     assert run.status == "failed" and "BROKEN" in run.error
 
 
@@ -133,7 +139,7 @@ def test_an_unchanged_batch_writes_nothing_and_a_change_rewrites_only_what_it_mo
         batch=small_batch, assignment=fry_b, event_date=fry_b.assignment_date, count=500
     )
     changed = recompute_batch(small_batch.id, today=TODAY)
-    rows_b = m.DailyState.objects.filter(assignment=fry_b).count()
+    rows_b = DailyState.objects.filter(assignment=fry_b).count()
     # Only the tank that lost fish is rewritten; the egg tray and the other tank are not.
     assert changed.written == rows_b
     after = stored(small_batch)
@@ -144,7 +150,7 @@ def test_an_unchanged_batch_writes_nothing_and_a_change_rewrites_only_what_it_mo
     assert stored(small_batch) == after
 
     # Rows removed behind the engine's back come back, fingerprint or not.
-    m.DailyState.objects.filter(assignment=fry_b).delete()
+    DailyState.objects.filter(assignment=fry_b).delete()
     restored = recompute_batch(small_batch.id, today=TODAY)
     assert restored.written == rows_b
     assert stored(small_batch) == after
@@ -155,17 +161,73 @@ def test_verify_names_missing_days_and_finds_no_doubling(small_batch):
 
     recompute_batch(small_batch.id, today=TODAY)
     clean = verify([small_batch.id], end=TODAY)
-    assert clean.ok and clean.states == m.DailyState.objects.filter(batch=small_batch).count()
+    assert clean.ok and clean.states == DailyState.objects.filter(batch=small_batch).count()
     assert not clean.population_increases and not clean.weight_spikes
     assert clean.accuracy == []  # no ground truth for a farm built by hand
 
     fry = small_batch.assignments.order_by("assignment_date", "id")[1]
-    m.DailyState.objects.filter(assignment=fry, date=fry.assignment_date).delete()
+    DailyState.objects.filter(assignment=fry, date=fry.assignment_date).delete()
     broken = verify([small_batch.id], end=TODAY)
     assert not broken.ok
     assert broken.missing_days == [
         f"batch {small_batch.number} assignment {fry.id}: 59 rows for 60 days"
     ]
+
+
+def test_verify_scores_the_states_against_the_truth_of_the_batches_asked_for(
+    stages, fry_containers
+):
+    """verify's accuracy: each stage's error is the one built into the truth, days without
+    truth or without fish in it do not count, and other batches stay out."""
+    from aquagrowth.engine.verify import verify
+    from aquagrowth.generator.models import TrueDailyState
+
+    scored = build_batch("SC-SCORED", stages, fry_containers[:3])
+    other = build_batch("SC-OTHER", stages, fry_containers[3:])
+    for batch in (scored, other):
+        recompute_batch(batch.id, today=TODAY)
+    # Estimate / truth per stage: the egg tray weighs 2 % more than its truth, the fry
+    # 5 % less; the other batch is 50 % off.
+    off = {
+        (scored.id, "Egg&Alevin"): 1.02,
+        (scored.id, "Fry"): 0.95,
+        (other.id, "Egg&Alevin"): 1.5,
+        (other.id, "Fry"): 1.5,
+    }
+    states = DailyState.objects.filter(avg_weight_g__isnull=False).order_by("assignment_id", "date")
+    truth = [
+        TrueDailyState(
+            batch_id=s.batch_id,
+            assignment_id=s.assignment_id,
+            date=s.date,
+            population=s.population,
+            avg_weight_g=s.avg_weight_g / off[s.batch_id, s.stage.name],
+        )
+        for s in states.select_related("stage")
+    ]
+    egg, fry, *_ = scored.assignments.order_by("assignment_date", "id")
+    no_truth = (egg.id, egg.departure_date - dt.timedelta(days=1))
+    truth = [t for t in truth if (t.assignment_id, t.date) != no_truth]
+    no_fish = next(t for t in truth if t.assignment_id == fry.id)
+    no_fish.population = 0
+    TrueDailyState.objects.bulk_create(truth)
+
+    result = verify([scored.id], end=TODAY)
+    assert [s.stage for s in result.accuracy] == ["Egg&Alevin", "Fry"]
+    egg_error, fry_error = result.accuracy
+    assert egg_error.rows == states.filter(assignment=egg).count() - 1
+    assert fry_error.rows == states.filter(batch=scored, stage__name="Fry").count() - 1
+    for error, pct in ((egg_error, 2.0), (fry_error, 5.0)):
+        assert error.weight_median_pct == pytest.approx(pct)
+        assert error.weight_p95_pct == pytest.approx(pct)
+        assert error.population_p95_pct == 0.0
+        assert error.biomass_median_pct == pytest.approx(pct)
+    assert result.overall.rows == egg_error.rows + fry_error.rows
+    assert result.overall.weight_p95_pct == pytest.approx(5.0)
+
+    everything = verify(end=TODAY)
+    assert everything.overall.rows == result.overall.rows + states.filter(batch=other).count()
+    assert everything.overall.weight_p95_pct == pytest.approx(50.0)
 
 
 def test_a_large_recompute_leaves_the_planner_knowing_the_table_size(small_batch, monkeypatch):
@@ -177,7 +239,7 @@ def test_a_large_recompute_leaves_the_planner_knowing_the_table_size(small_batch
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'farm_dailystate'")
         known = cursor.fetchone()[0]
-    assert known == results[0].written == m.DailyState.objects.count() > 0
+    assert known == results[0].written == DailyState.objects.count() > 0
 
 
 def test_a_small_farm_first_computation_also_leaves_the_planner_knowing_it(small_batch):
@@ -196,7 +258,7 @@ def test_a_small_farm_first_computation_also_leaves_the_planner_knowing_it(small
 def test_rows_of_days_an_assignment_no_longer_covers_are_deleted(small_batch):
     def days_of(assignment) -> list[dt.date]:
         return list(
-            m.DailyState.objects.filter(assignment=assignment)
+            DailyState.objects.filter(assignment=assignment)
             .order_by("date")
             .values_list("date", flat=True)
         )

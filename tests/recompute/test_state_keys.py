@@ -18,6 +18,7 @@ import pytest
 from django.db import connection
 
 from aquagrowth.engine import runner, store
+from aquagrowth.engine.models import DailyState
 from aquagrowth.engine.runner import compute_batch, recompute_batch
 from aquagrowth.farm import models as m
 from tests.recompute.conftest import server_dsn
@@ -47,7 +48,7 @@ def delete_by_sql(cursor, assignment_id: int) -> None:
     itself. Nothing here names the daily states (they have no key to be found by)."""
     for relation in m.Assignment._meta.get_fields(include_hidden=True):
         referring = relation.auto_created and not relation.concrete
-        if referring and relation.related_model is not m.DailyState:
+        if referring and relation.related_model is not DailyState:
             table, column = relation.related_model._meta.db_table, relation.field.column
             cursor.execute(f"DELETE FROM {table} WHERE {column} = %s", [assignment_id])
     cursor.execute("DELETE FROM farm_assignment WHERE id = %s", [assignment_id])
@@ -57,17 +58,17 @@ def delete_by_sql(cursor, assignment_id: int) -> None:
 def test_states_go_with_an_assignment_deleted_by_the_orm_or_by_plain_sql(small_batch):
     assert recompute_batch(small_batch.id, today=TODAY).ok
     egg, first_fry, second_fry = small_batch.assignments.order_by("assignment_date", "id")
-    assert m.DailyState.objects.filter(assignment=first_fry).exists()
+    assert DailyState.objects.filter(assignment=first_fry).exists()
     first_fry.delete()
-    assert not m.DailyState.objects.filter(assignment_id=first_fry.id).exists()
+    assert not DailyState.objects.filter(assignment_id=first_fry.id).exists()
 
-    kept = m.DailyState.objects.filter(assignment=egg).count()
-    assert m.DailyState.objects.filter(assignment=second_fry).exists()
+    kept = DailyState.objects.filter(assignment=egg).count()
+    assert DailyState.objects.filter(assignment=second_fry).exists()
     with connection.cursor() as cursor:
         # Plain SQL, not the ORM: only the trigger can remove the states here.
         delete_by_sql(cursor, second_fry.id)
-    assert not m.DailyState.objects.filter(assignment_id=second_fry.id).exists()
-    assert m.DailyState.objects.filter(assignment=egg).count() == kept
+    assert not DailyState.objects.filter(assignment_id=second_fry.id).exists()
+    assert DailyState.objects.filter(assignment=egg).count() == kept
     assert orphans() == 0
 
 
@@ -77,7 +78,7 @@ def test_an_assignment_deleted_while_its_batch_computes_stores_nothing(small_bat
     before = stored(small_batch)
     gone = last_assignment(small_batch)
     computed = compute_batch(small_batch.id, today=TODAY)
-    gone_id, gone_rows = gone.id, m.DailyState.objects.filter(assignment=gone).count()
+    gone_id, gone_rows = gone.id, DailyState.objects.filter(assignment=gone).count()
     gone.delete()
 
     with pytest.raises(store.AssignmentsGone, match=rf"assignments {gone_id} of batch"):
@@ -100,7 +101,7 @@ def test_the_runner_names_the_deleted_assignment_and_a_retry_succeeds(small_batc
     result = recompute_batch(small_batch.id, today=TODAY)
     assert not result.ok and result.transient
     assert f"assignments {gone.id} of batch" in result.error
-    assert not m.DailyState.objects.filter(batch=small_batch).exists()
+    assert not DailyState.objects.filter(batch=small_batch).exists()
 
     monkeypatch.undo()
     retried = recompute_batch(small_batch.id, today=TODAY)
@@ -165,7 +166,7 @@ def test_a_delete_during_a_recompute_waits_and_takes_the_new_rows_with_it(small_
     delete waits for the store's commit, then its trigger removes the rows just written."""
     assert recompute_batch(small_batch.id, today=TODAY).ok
     gone = last_assignment(small_batch)
-    last_row = m.DailyState.objects.filter(assignment=gone).order_by("-date").first()
+    last_row = DailyState.objects.filter(assignment=gone).order_by("-date").first()
     # Deaths on the first day change every later row: the recompute must rewrite them.
     first_deaths = m.MortalityEvent.objects.filter(batch=small_batch).order_by("event_date")[0]
     m.MortalityEvent.objects.filter(pk=first_deaths.pk).update(count=first_deaths.count + 500)

@@ -28,6 +28,11 @@ import numpy as np
 
 from aquagrowth.engine.core.inputs import FloatArray
 
+MIN_DEGREE_DAYS = 1e-6
+"""A temperature sum (degC day) at or below this is rounding, not warmth: no TGC can be
+fitted over it. Sums of daily temperatures near 0 degC land a few units in the last
+place either side of 0 depending on the order they were added in."""
+
 
 def effective_temperature(temp_c: FloatArray) -> FloatArray:
     """Temperature that drives growth (degC): negative or unknown (NaN) counts as 0.
@@ -82,10 +87,10 @@ def fitted_tgc(weight_start_g: float, weight_end_g: float, degree_days: float) -
 
     The segment fit: the growth rate a curve must have to leave one measured weight and
     arrive exactly at the next. ``degree_days`` is the effective temperature sum (degC
-    day) between them. NaN when the degree-days are not positive (the TGC is then
-    undefined). A lighter end weight fits a negative TGC, which is kept.
+    day) between them. NaN when the degree-days are not above ``MIN_DEGREE_DAYS`` (the
+    TGC is then undefined). A lighter end weight fits a negative TGC, which is kept.
     """
-    if degree_days <= 0:
+    if degree_days <= MIN_DEGREE_DAYS:
         return float("nan")
     return 1000.0 * (np.cbrt(weight_end_g) - np.cbrt(weight_start_g)) / degree_days
 

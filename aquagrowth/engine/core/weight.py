@@ -30,7 +30,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from aquagrowth.engine.core.growth import fitted_tgc, weight_after, weight_between
+from aquagrowth.engine.core.growth import (
+    MIN_DEGREE_DAYS,
+    fitted_tgc,
+    weight_after,
+    weight_between,
+)
 from aquagrowth.engine.core.inputs import SELECTION_AVERAGE, FloatArray, IntArray
 from aquagrowth.engine.core.outputs import ANCHOR_TYPES, WEIGHT_SOURCES
 from aquagrowth.engine.core.population import PopulationWalk
@@ -315,7 +320,7 @@ class _Planner:
             return math.nan if target is None else target
         degree_days = self.plan.cumulative_temp[e] - self.plan.cumulative_temp[s]
         if target is not None:
-            if degree_days > 0:
+            if degree_days > MIN_DEGREE_DAYS:
                 segments.append((s, e, w_s, fitted_tgc(w_s, target, degree_days), REFIT, target))
             else:
                 segments.append((s, e, w_s, math.nan, LINEAR, target))

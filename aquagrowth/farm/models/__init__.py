@@ -26,32 +26,18 @@ from aquagrowth.farm.models.infrastructure import (
     Hall,
     SeaArea,
 )
-from aquagrowth.farm.models.operations import RecomputeRun, RecomputeStatus
 from aquagrowth.farm.models.scenario import Scenario, ScenarioStage, TemperatureProfilePoint
 from aquagrowth.farm.models.species import LifecycleStage, Species
-from aquagrowth.farm.models.states import (
-    AnchorType,
-    DailyState,
-    FeedSource,
-    MortalitySource,
-    StateDigest,
-    StateFlags,
-    TempSource,
-    WeightSource,
-)
 
 __all__ = [
-    "AnchorType",
     "Assignment",
     "Batch",
     "BatchStatus",
     "Container",
     "ContainerDayTemperature",
     "ContainerKind",
-    "DailyState",
     "EnvironmentalParameter",
     "EnvironmentalReading",
-    "FeedSource",
     "FeedingEvent",
     "FishObservation",
     "FreshwaterStation",
@@ -61,21 +47,14 @@ __all__ = [
     "Harvest",
     "LifecycleStage",
     "MortalityEvent",
-    "MortalitySource",
-    "RecomputeRun",
-    "RecomputeStatus",
     "Scenario",
     "ScenarioStage",
     "SeaArea",
     "SelectionMethod",
     "Sensor",
     "Species",
-    "StateDigest",
-    "StateFlags",
-    "TempSource",
     "TemperatureProfilePoint",
     "TransferAction",
     "TransferStatus",
     "Weighing",
-    "WeightSource",
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 
 from aquagrowth.engine.report import print_verification
@@ -20,7 +21,8 @@ class Command(BaseCommand):
         "and biomass (median and 95th percentile, per stage). Exits 1 when a check fails."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
+        """Which batches, and the day the states were computed to."""
         parser.add_argument("--batch", action="append", default=[], metavar="NUMBER")
         parser.add_argument(
             "--end",
@@ -29,7 +31,8 @@ class Command(BaseCommand):
             help="The day the states were computed to (recompute --end; default today).",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Print the checks and the accuracy; exit 1 when a check fails."""
         ids = None
         if options["batch"]:
             ids = list(

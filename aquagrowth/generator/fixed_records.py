@@ -24,7 +24,7 @@ SPECIES = ("Atlantic salmon", "Salmo salar")
 
 
 @dataclass(frozen=True)
-class Reference:
+class FixedRecordIds:
     """Database ids by the generator's positions (stage, geography, container, parameter).
 
     ``sensor_id[container, parameter]`` is -1 where the container has no such sensor.
@@ -38,11 +38,44 @@ class Reference:
     sensor_id: np.ndarray
 
 
-def ensure_reference(layout: Layout) -> Reference:
-    """Create what is missing of the reference records and return their ids."""
+def ensure_fixed_records(layout: Layout) -> FixedRecordIds:
+    """Create what is missing of the fixed records and return their ids.
+
+    Parameters
+    ----------
+    layout : the farm's infrastructure as arrays (container positions and names)
+
+    Returns
+    -------
+    FixedRecordIds
+        The database id of every stage, geography, container, parameter and sensor, at
+        the generator's position of each.
+    """
     species, _ = m.Species.objects.get_or_create(
         name=SPECIES[0], defaults={"scientific_name": SPECIES[1]}
     )
+    stages = _stages(species)
+    parameters = [
+        m.EnvironmentalParameter.objects.get_or_create(
+            code=p["code"], defaults={"name": p["name"], "unit": p["unit"]}
+        )[0]
+        for p in PARAMETERS
+    ]
+    geographies = [m.Geography.objects.get_or_create(name=g["name"])[0] for g in GEOGRAPHIES]
+    container_id = _containers(layout, geographies, stages)
+    parameter_id = np.array([p.id for p in parameters], dtype=np.int64)
+    return FixedRecordIds(
+        species_id=species.id,
+        stage_id=np.array([s.id for s in stages], dtype=np.int64),
+        geography_id=np.array([g.id for g in geographies], dtype=np.int64),
+        container_id=container_id,
+        parameter_id=parameter_id,
+        sensor_id=_sensors(layout, container_id, parameter_id),
+    )
+
+
+def _stages(species: m.Species) -> list[m.LifecycleStage]:
+    """The species' lifecycle stages in ``STAGES`` order, with their weight ranges (g)."""
     stages = []
     for order, name in enumerate(STAGES, start=1):
         low, high = STAGE_WEIGHT_RANGES_G[name]
@@ -52,14 +85,14 @@ def ensure_reference(layout: Layout) -> Reference:
             defaults={"order": order, "min_weight_g": low, "max_weight_g": high},
         )
         stages.append(stage)
-    parameters = [
-        m.EnvironmentalParameter.objects.get_or_create(
-            code=p["code"], defaults={"name": p["name"], "unit": p["unit"]}
-        )[0]
-        for p in PARAMETERS
-    ]
-    geographies = [m.Geography.objects.get_or_create(name=g["name"])[0] for g in GEOGRAPHIES]
+    return stages
 
+
+def _sites(
+    layout: Layout, geographies: list[m.Geography], stages: list[m.LifecycleStage]
+) -> tuple[dict[tuple[int, int, int], m.Hall], dict[tuple[int, int], m.SeaArea]]:
+    """Halls by (geography, station, hall) and sea areas by (geography, area) position;
+    each hall holds the stage of its position in ``HALL_NAMES``."""
     halls: dict[tuple[int, int, int], m.Hall] = {}
     areas: dict[tuple[int, int], m.SeaArea] = {}
     for g, geography in enumerate(geographies):
@@ -75,7 +108,15 @@ def ensure_reference(layout: Layout) -> Reference:
             areas[g, a] = m.SeaArea.objects.get_or_create(
                 geography=geography, name=sea_area_name(g, a)
             )[0]
+    return halls, areas
 
+
+def _containers(
+    layout: Layout, geographies: list[m.Geography], stages: list[m.LifecycleStage]
+) -> np.ndarray:
+    """Database id of every container of ``layout`` (by position), creating the missing
+    ones in their hall or sea area."""
+    halls, areas = _sites(layout, geographies, stages)
     existing = dict(m.Container.objects.filter(name__in=layout.names).values_list("name", "id"))
     missing = []
     for i, name in enumerate(layout.names):
@@ -95,9 +136,15 @@ def ensure_reference(layout: Layout) -> Reference:
         )
     m.Container.objects.bulk_create(missing, batch_size=2000)
     by_name = dict(m.Container.objects.filter(name__in=layout.names).values_list("name", "id"))
-    container_id = np.array([by_name[n] for n in layout.names], dtype=np.int64)
+    return np.array([by_name[n] for n in layout.names], dtype=np.int64)
 
-    parameter_id = np.array([p.id for p in parameters], dtype=np.int64)
+
+def _sensors(layout: Layout, container_id: np.ndarray, parameter_id: np.ndarray) -> np.ndarray:
+    """Sensor id by (container position, parameter position), -1 where there is none.
+
+    A hall's container measures the fresh-water parameters, a ring the sea ones; the
+    serial ``<container>-<parameter code>`` names each sensor, so existing ones are kept.
+    """
     wanted: dict[str, tuple[int, int]] = {}
     for i, name in enumerate(layout.names):
         codes = SEA_PARAMETERS if layout.sea_area[i] >= 0 else FRESH_PARAMETERS
@@ -120,11 +167,4 @@ def ensure_reference(layout: Layout) -> Reference:
     for serial, sid in m.Sensor.objects.filter(serial__in=list(wanted)).values_list("serial", "id"):
         i, p = wanted[serial]
         sensor_id[i, p] = sid
-    return Reference(
-        species_id=species.id,
-        stage_id=np.array([s.id for s in stages], dtype=np.int64),
-        geography_id=np.array([g.id for g in geographies], dtype=np.int64),
-        container_id=container_id,
-        parameter_id=parameter_id,
-        sensor_id=sensor_id,
-    )
+    return sensor_id

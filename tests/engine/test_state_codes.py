@@ -1,8 +1,8 @@
 """The daily states' code columns: small integers whose meaning never drifts.
 
 The engine writes its own codes (positions in the core's name tuples) and the API shows
-the names; the model's choices must say the same, and the migration that turned a farm's
-stored names into codes must keep every row's meaning, both ways.
+the names; a code, once stored, must keep its meaning, and the migration that turned a
+farm's stored names into codes must keep every row's meaning, both ways.
 """
 
 from __future__ import annotations
@@ -12,27 +12,35 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from aquagrowth.engine.core import outputs
-from aquagrowth.farm import models as m
+from aquagrowth.engine.models import DailyState
 
-CODE_COLUMNS = {
-    "anchor_type": (m.AnchorType, outputs.ANCHOR_TYPES),
-    "weight_source": (m.WeightSource, outputs.WEIGHT_SOURCES),
-    "temp_source": (m.TempSource, outputs.TEMP_SOURCES),
-    "mortality_source": (m.MortalitySource, outputs.MORTALITY_SOURCES),
-    "feed_source": (m.FeedSource, outputs.FEED_SOURCES),
-    "flags": (m.StateFlags, outputs.FLAGS),
+STORED_MEANING = {
+    "anchor_type": {"none": 0, "growth_sample": 1, "transfer": 2, "weighing": 3},
+    "weight_source": {"measured": 0, "assimilated": 1, "scenario_tgc": 2, "held": 3, "missing": 4},
+    "temp_source": {
+        "measured": 0,
+        "interpolated": 1,
+        "profile": 2,
+        "container_mean": 3,
+        "missing": 4,
+    },
+    "mortality_source": {"recorded": 0, "model": 1, "missing": 2},
+    "feed_source": {"recorded": 0, "none": 1},
+    "flags": {"": 0, "above_stage_max": 1, "negative_tgc": 2, "above_stage_max,negative_tgc": 3},
 }
+"""What each stored code means, as written into farms' tables: a code may be added, never
+renumbered (the rows already stored would change meaning)."""
+CODES = {c.name: c.codes for c in outputs.STATE_COLUMNS if c.kind == "code"}
 
 
-def test_model_codes_are_the_engine_codes():
-    # The members' names for the two flag values that are not one name.
-    spelled = {"": "none", "above_stage_max,negative_tgc": "both"}
-    for column, (choices, names) in CODE_COLUMNS.items():
-        assert m.DailyState._meta.get_field(column).choices == choices.choices
-        # Code i is the engine's name i: same count, same order, same meaning.
-        assert {member.value: member.name.lower() for member in choices} == {
-            code: spelled.get(name, name) for code, name in enumerate(names)
-        }, column
+def test_stored_codes_keep_their_meaning():
+    assert set(CODES) == set(STORED_MEANING)
+    for column, meaning in STORED_MEANING.items():
+        names = CODES[column]
+        assert {name: names.index(name) for name in meaning} == meaning, column
+        # The table's choices are the engine's codes, labelled for the admin.
+        choices = DailyState._meta.get_field(column).choices
+        assert [value for value, _ in choices] == list(range(len(names))), column
 
 
 BEFORE, AFTER = ("farm", "0008_daily_state_one_index"), ("farm", "0009_daily_state_codes")
@@ -50,6 +58,11 @@ def _migrate(target) -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate([target])
+
+
+def _migrate_to_latest() -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def _stored_codes() -> dict[str, object]:
@@ -74,9 +87,9 @@ def test_the_migration_turns_stored_names_into_codes_and_back():
             )
         _migrate(AFTER)
         assert _stored_codes() == {
-            column: CODE_COLUMNS[column][1].index(name) for column, name in STORED.items()
+            column: STORED_MEANING[column][name] for column, name in STORED.items()
         }
         _migrate(BEFORE)
         assert _stored_codes() == STORED
     finally:
-        _migrate(max(MigrationExecutor(connection).loader.graph.leaf_nodes("farm")))
+        _migrate_to_latest()
