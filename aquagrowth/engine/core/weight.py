@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -288,8 +289,15 @@ class _Planner:
             placed = self.placed_at.get(p, ()) if p < plan.n_days else ()
             if p > 0:
                 weight = plan.end_at[p] = self.arrive(segment_start, p, weight, placed)
-            weight = plan.before_out_at[p] = self.mix(p, weight, placed)
-            weight = plan.start_at[p] = self.send_out(p, weight)
+            if placed:
+                weight = self.mix(p, weight, placed)
+            plan.before_out_at[p] = weight
+            leaving = self.outgoing.get(p)
+            if leaving:
+                weight = self.send_out(p, weight, leaving)
+            else:
+                plan.leaving_g[p] = []
+            plan.start_at[p] = weight
             segment_start = p
         self.close(segment_start, plan.n_days, weight, None)
         return plan
@@ -350,12 +358,12 @@ class _Planner:
         self.plan.know(p, confidence)
         return mass / fish
 
-    def send_out(self, p: int, weight: float) -> float:
-        """The weight (g) of the fish that stay after the transfers out at ``p``, noting
-        the weight each transfer leaves at."""
+    def send_out(self, p: int, weight: float, leaving: list[Outgoing]) -> float:
+        """The weight (g) of the fish that stay after the transfers out at ``p``
+        (``leaving``, in id order), noting the weight each transfer leaves at."""
         population = self.population_at(p)
         leaving_g = self.plan.leaving_g[p] = []
-        for out in self.outgoing.get(p, ()):
+        for out in leaving:
             # Unweighed fish leave at the weight of the moment: after the shares moved
             # before them in id order (a LARGEST share leaves the smaller fish behind).
             leaving_g.append(weight)
@@ -398,10 +406,16 @@ class _PointValues(NamedTuple):
     value: np.ndarray
 
 
-def _at_points(plans: dict[int, WeightPlan], name: str) -> _PointValues:
-    entries = [(a, p, v) for a, plan in plans.items() for p, v in getattr(plan, name).items()]
-    a, p, v = zip(*entries, strict=True) if entries else ((), (), ())
-    return _PointValues(np.array(a, dtype=np.int64), np.array(p, dtype=np.int64), np.array(v))
+def _at_points(plans: dict[int, WeightPlan], name: str, dtype: type = np.float64) -> _PointValues:
+    """The entries of every plan's point map ``name`` (values of ``dtype``), as columns."""
+    maps = [getattr(plan, name) for plan in plans.values()]
+    sizes = np.fromiter(map(len, maps), dtype=np.int64, count=len(maps))
+    n = int(sizes.sum())
+    return _PointValues(
+        assignment=np.repeat(np.fromiter(plans, dtype=np.int64, count=len(plans)), sizes),
+        point=np.fromiter(chain.from_iterable(maps), dtype=np.int64, count=n),
+        value=np.fromiter(chain.from_iterable(m.values() for m in maps), dtype=dtype, count=n),
+    )
 
 
 def fill_curves(
@@ -434,7 +448,7 @@ def fill_curves(
     day_tgc = np.where((mode == REFIT) | (mode == SCENARIO), seg_tgc, np.nan)
     source = _SOURCE_OF_MODE[mode]
     anchor = np.full(n_rows, ANCHOR_NONE, dtype=np.int64)
-    measured = _at_points(plans, "measured_end")
+    measured = _at_points(plans, "measured_end", np.int64)
     measured_rows = row_offset[measured.assignment] + measured.point - 1
     anchor[measured_rows] = measured.value
     source[measured_rows] = MEASURED_SOURCE
@@ -446,7 +460,7 @@ def fill_curves(
         row_assignment,
         point_offset[known.assignment] + known.point,
         known.assignment,
-        known.value.astype(np.float64),
+        known.value,
         len(row_offset),
     )
     confidence[np.isnan(end_g)] = 0.0
