@@ -22,7 +22,7 @@ from django.db import connection
 from aquagrowth.engine.core import inputs as core
 from aquagrowth.engine.core.outputs import Finding
 from aquagrowth.engine.core.temperature import INTERPOLATION_REACH_DAYS
-from aquagrowth.engine.scenario import StageTable, read_scenario
+from aquagrowth.engine.scenario import StageTable, read_scenario, read_stages
 from aquagrowth.engine.sql import columns, fetch, read_columns
 from aquagrowth.farm.models import Batch, TransferStatus
 from aquagrowth.farm.models.environment import VALID_TEMPERATURE_C
@@ -131,7 +131,8 @@ def load_batch(
         Stay(*row)
         for row in batch.assignments.order_by("assignment_date", "id").values_list(*Stay._fields)
     ]
-    stages, scenario = read_scenario(batch)
+    stages = read_stages(batch.species_id)
+    scenario = read_scenario(batch, stages).scenario
     stage_of = _stage_positions(batch, stays, stages)
     span = _span(start, stays, end or today)
     assignment_ids = np.array([s.id for s in stays], dtype=np.int64)

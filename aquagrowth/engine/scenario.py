@@ -6,9 +6,10 @@ it here, so that the two never disagree on which scenario is in force or how its
 line up. Everything is by *stage position*: the species' stages in their order
 (Egg&Alevin = 0, ... , Adult = 5), the order the core's arrays use.
 
-A constant number of queries whatever the scenario holds: the species' stages, the
-scenario in force (the batch's pinned scenario, else its newest), its per-stage
-parameters and its temperature profile (the last two only when there is a scenario).
+A constant number of queries whatever the scenario holds: the scenario in force (the
+batch's pinned scenario, else its newest) and, when there is one, the species' stages
+(unless the caller read them already), its per-stage parameters and its temperature
+profile.
 """
 
 from __future__ import annotations
@@ -47,9 +48,12 @@ class StageTable:
 
 
 class ScenarioInForce(NamedTuple):
-    """The species' stages and the batch's scenario by stage position (None: no scenario)."""
+    """The species' stages and the batch's scenario by stage position (None: no scenario).
 
-    stages: StageTable
+    ``stages`` is None only when there is no scenario and the caller gave none.
+    """
+
+    stages: StageTable | None
     scenario: Scenario | None
 
 
@@ -67,16 +71,20 @@ def read_stages(species_id: int) -> StageTable:
     )
 
 
-def read_scenario(batch: Batch) -> ScenarioInForce:
-    """The species' stages and the scenario in force of ``batch`` (2 queries, 4 with one).
+def read_scenario(batch: Batch, stages: StageTable | None = None) -> ScenarioInForce:
+    """The scenario in force of ``batch`` by stage position, with the species' stages.
 
+    ``stages`` are the species' stages when the caller has read them already (the
+    loader needs them in any case); otherwise they are read here when a scenario needs
+    them, so that a batch without a scenario costs one query, one with a scenario four.
     Per-stage values the scenario does not give are NaN, and so are those of stages of
     another species (the scenario names them, but the batch cannot be in them).
     """
-    stages = read_stages(batch.species_id)
     chosen = batch.scenario_in_force()
     if chosen is None:
         return ScenarioInForce(stages, None)
+    if stages is None:
+        stages = read_stages(batch.species_id)
     position = stages.positions()
     tgc, mortality_rate, fcr = (np.full(len(stages), np.nan) for _ in range(3))
     for row in ScenarioStage.objects.filter(scenario=chosen).values_list(
