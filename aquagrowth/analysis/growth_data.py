@@ -117,24 +117,16 @@ def _assignments(batch: Batch, query: GrowthQuery) -> list[dict]:
         stays = stays.filter(assignment_date__lte=query.end)
     if query.start is not None:
         stays = stays.filter(Q(departure_date__isnull=True) | Q(departure_date__gt=query.start))
-    return [
-        {
-            "id": a[0],
-            "container_id": a[1],
-            "container": a[2],
-            "stage": a[3],
-            "assignment_date": a[4],
-            "departure_date": a[5],
-        }
-        for a in stays.order_by("assignment_date", "container__name").values_list(
-            "id",
-            "container_id",
-            "container__name",
-            "stage__name",
-            "assignment_date",
-            "departure_date",
-        )
-    ]
+    fields = {
+        "id": "id",
+        "container_id": "container_id",
+        "container": "container__name",
+        "stage": "stage__name",
+        "assignment_date": "assignment_date",
+        "departure_date": "departure_date",
+    }
+    stays = stays.order_by("assignment_date", "container__name").values(*fields.values())
+    return [{key: stay[field] for key, field in fields.items()} for stay in stays]
 
 
 def _samples(batch: Batch, query: GrowthQuery, names: dict[int, str]) -> dict[str, list]:
@@ -146,28 +138,28 @@ def _samples(batch: Batch, query: GrowthQuery, names: dict[int, str]) -> dict[st
         samples = samples.filter(sample_date__gte=query.start)
     if query.end is not None:
         samples = samples.filter(sample_date__lte=query.end)
-    rows = list(
-        samples.order_by("sample_date", "id").values_list(
-            "sample_date",
-            "assignment_id",
-            "sample_size",
-            "avg_weight_g",
-            "std_weight_g",
-            "avg_length_cm",
-        )
+    fields = (
+        "sample_date",
+        "assignment_id",
+        "sample_size",
+        "avg_weight_g",
+        "std_weight_g",
+        "avg_length_cm",
     )
-    length = np.array([r[5] for r in rows], dtype=np.float64)
-    weight = np.array([r[3] for r in rows], dtype=np.float64)
+    rows = list(samples.order_by("sample_date", "id").values(*fields))
+    got = {name: [row[name] for row in rows] for name in fields}
+    length = np.array(got["avg_length_cm"], dtype=np.float64)
+    weight = np.array(got["avg_weight_g"], dtype=np.float64)
     # Fulton's condition factor K = 100 * W / L^3 (W in g, L in cm).
     with np.errstate(invalid="ignore", divide="ignore"):
         k_factor = np.where(length > 0, 100.0 * weight / length**3, np.nan)
     return {
-        "date": [r[0].isoformat() for r in rows],
-        "assignment": [r[1] for r in rows],
-        "container": [names.get(r[1], "") for r in rows],
-        "fish_weighed": [r[2] for r in rows],
+        "date": [day.isoformat() for day in got["sample_date"]],
+        "assignment": got["assignment_id"],
+        "container": [names.get(a, "") for a in got["assignment_id"]],
+        "fish_weighed": got["sample_size"],
         "avg_weight_g": column(weight, 4),
-        "std_weight_g": column(np.array([r[4] for r in rows], dtype=np.float64), 4),
+        "std_weight_g": column(np.array(got["std_weight_g"], dtype=np.float64), 4),
         "avg_length_cm": column(length, 2),
         "condition_factor": column(k_factor, 3),
     }

@@ -8,8 +8,9 @@ name the batches and the first day to recompute (docs/engine.md):
   the event's day (the runner goes back to the anchor before that day itself, and on
   through every assignment downstream);
 - a water temperature reading: every batch with an assignment in that container within
-  7 days of the reading, from 7 days before it, because a measured day also changes the
-  interpolated temperatures of the days up to 7 days either side;
+  the core's interpolation reach (``INTERPOLATION_REACH_DAYS``, 7 days) of the reading,
+  from that many days before it, because a measured day also changes the interpolated
+  temperatures of the days up to the reach either side;
 - a changed record: both its old and its new place, so moving a sample from May to March
   recomputes from March, and moving it to another batch recomputes both batches.
 

@@ -20,7 +20,6 @@ import numpy as np
 from django.db import connection
 
 from aquagrowth.engine.core import inputs as core
-from aquagrowth.engine.core.outputs import Finding
 from aquagrowth.engine.core.temperature import INTERPOLATION_REACH_DAYS
 from aquagrowth.engine.scenario import StageTable, read_scenario, read_stages
 from aquagrowth.engine.sql import columns, fetch, read_columns
@@ -73,11 +72,6 @@ class LoadedBatch:
     @property
     def batch_id(self) -> int:
         return self.inputs.batch_id
-
-    @property
-    def findings(self) -> list[Finding]:
-        """None: bad input is the core's to report (the states' findings name it all)."""
-        return []
 
 
 class Stay(NamedTuple):

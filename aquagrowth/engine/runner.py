@@ -300,7 +300,7 @@ def _compute_and_store(batch_id: int, options: RecomputeOptions, result: BatchRe
     result.written = stored.rows
     result.assignments = computed.loaded.inputs.n_assignments
     result.number = computed.loaded.number
-    result.findings = [str(f) for f in computed.loaded.findings + computed.states.findings]
+    result.findings = [str(f) for f in computed.states.findings]
 
 
 def _finish_run(run: RecomputeRun, result: BatchResult) -> None:
