@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
+from aquagrowth.db.read import columns, fetch, read_columns
 from aquagrowth.engine.core import inputs as core
 from aquagrowth.engine.core.outputs import Finding
-from aquagrowth.engine.sql import columns, fetch, read_columns
 from aquagrowth.farm.models import Batch, ScenarioStage, TemperatureProfilePoint, TransferStatus
 from aquagrowth.farm.models.events import SelectionMethod
 

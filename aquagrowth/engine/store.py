@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection, transaction
 
+from aquagrowth.db.read import run_counted
 from aquagrowth.engine.core.outputs import STATE_COLUMNS, DailyStates
 from aquagrowth.engine.models import StateDigest
-from aquagrowth.engine.sql import run_counted
 
 PG_EPOCH = dt.date(2000, 1, 1)
 PG_EPOCH_DATETIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from aquagrowth.db.read import columns, fetch
 from aquagrowth.engine.models import AnchorType
-from aquagrowth.engine.sql import columns, fetch
 
 SPIKE_CUBE_ROOT_G = 0.1
 """A day's change of the cube root of a batch's mean weight (g^(1/3)) beyond which it is a

@@ -1,7 +1,8 @@
-"""Writing generated tables: binary COPY on PostgreSQL, large executemany on SQLite.
+"""Bulk loads: tables of numpy columns written by binary COPY on PostgreSQL and large
+``executemany`` on SQLite, and the ids, sequences, indexes and foreign keys around them.
 
-Runs inside the caller's transaction on Django's connection, so a failed build leaves
-nothing behind.
+Runs inside the caller's transaction on Django's connection, so a failed load (the
+generator's farm, say) leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from contextlib import contextmanager
 
 from django.db import connection
 
-from aquagrowth.generator.tables import (
+from aquagrowth.db.copy import (
     PG_COPY_HEADER,
     PG_COPY_TRAILER,
     Table,
