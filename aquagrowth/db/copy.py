@@ -1,42 +1,63 @@
-"""Rows as columns of numpy arrays, and their encodings for PostgreSQL and SQLite.
+"""Numpy column tables in the databases' own encodings: PostgreSQL binary COPY, SQLite rows.
 
-PostgreSQL's binary COPY format is a header, then per row a 16-bit field count and per
-field a 32-bit byte length (-1 for NULL) and the big-endian value, then a trailer. Rows
-whose fields all have fixed sizes are one numpy structured array, so a million rows are
-encoded by a few array assignments. Text fields vary in length and NULLs have no value,
-so rows are grouped by (text lengths, NULL pattern) and each group gets its own
-structured dtype; the order of rows in a COPY does not matter because ids are explicit.
+Every bulk write goes through here: the generator's farm tables and the engine's daily
+states. PostgreSQL's binary COPY format is a header, then per row a 16-bit field count
+and per field a 32-bit byte length (-1 for NULL) and the big-endian value, then a
+trailer. Rows whose fields all have fixed sizes are one numpy structured array, so a
+million rows are encoded by a few array assignments and no Python object per value. A
+NULL has no value and text varies in length, so rows are grouped by their layout (NULL
+pattern, text lengths) and each group gets its own structured dtype: a handful of groups
+for a batch of daily states.
+
+Rows keep their order within a group, and groups come in ascending order of one integer
+key (text lengths above a bit mask of the NULLs, bit ``i`` for the ``i``-th nullable
+column): the order rows reach the table, and so the ids a sequence gives them, is fixed.
+
+On SQLite the values are rendered as Django stores them: dates ``YYYY-MM-DD``, datetimes
+``YYYY-MM-DD HH:MM:SS[.ffffff]`` in UTC without offset, times ``HH:MM:SS[.ffffff]``, so
+the ORM reads back the same values and its range filters compare like with like.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-PG_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
-PG_COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
-PG_EPOCH_DAY = np.datetime64("2000-01-01", "D")
-PG_EPOCH_US = np.datetime64("2000-01-01T00:00:00", "us")
+EPOCH = dt.date(2000, 1, 1)
+"""Day 0 of PostgreSQL's binary dates and timestamps (timestamps: midnight UTC)."""
+EPOCH_DAY = np.datetime64(EPOCH, "D")
+EPOCH_US = np.datetime64(EPOCH, "us")
+
+COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
 
 FIXED: dict[str, str] = {
     "int8": ">i8",
     "int4": ">i4",
+    "int2": ">i2",
     "float8": ">f8",
     "date": ">i4",
     "timestamptz": ">i8",
     "time": ">i8",
 }
+"""The binary value of each fixed-size column kind (PostgreSQL type names)."""
+
+_MAX_KEY = 1 << 62
+"""Above this the layout key of a row would not fit an int64: rows are grouped by rows
+of key parts instead (same groups, same order, slower)."""
 
 
 @dataclass(frozen=True)
 class Column:
     """One column: ``kind`` is a PostgreSQL type name of :data:`FIXED` or ``text``.
 
-    values: int or float arrays; ``date`` as datetime64[D]; ``timestamptz`` as
-    datetime64[us] (UTC); ``time`` as microseconds after midnight; ``text`` as a numpy
-    string array. ``null`` marks NULL rows (values there are ignored).
+    values: int or float arrays; ``date`` as datetime64[D] or whole days since
+    :data:`EPOCH`; ``timestamptz`` as datetime64[us] (UTC); ``time`` as microseconds
+    after midnight; ``text`` as a numpy string array. ``null`` marks NULL rows (values
+    there are ignored).
     """
 
     name: str
@@ -47,6 +68,8 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
+    """Rows as equally long columns, bound for the table ``name``."""
+
     name: str
     columns: tuple[Column, ...]
 
@@ -55,83 +78,127 @@ class Table:
         return len(self.columns[0].values) if self.columns else 0
 
 
+def days_since_epoch(day: dt.date | str) -> int:
+    """Days from :data:`EPOCH` to ``day`` (a date, or ISO text as SQLite returns it)."""
+    if isinstance(day, str):
+        day = dt.date.fromisoformat(day)
+    return (day - EPOCH).days
+
+
+def copy_statement(table: Table) -> str:
+    """The ``COPY ... FROM STDIN`` that reads :func:`copy_data` of ``table``."""
+    names = ", ".join(f'"{c.name}"' for c in table.columns)
+    return f"COPY {table.name} ({names}) FROM STDIN (FORMAT BINARY)"
+
+
+def copy_data(table: Table) -> Iterator[bytes]:
+    """The rows of ``table`` in PostgreSQL's binary COPY format, header and trailer included,
+    one chunk per group of rows that share a layout."""
+    yield COPY_HEADER
+    if table.rows:
+        encoded = [_pg_values(c) for c in table.columns]
+        for first, rows in _layout_groups(table, encoded):
+            yield _block(table, encoded, first, rows)
+    yield COPY_TRAILER
+
+
 def _pg_values(column: Column) -> np.ndarray:
+    """The column's values as PostgreSQL sends them (days and microseconds since EPOCH,
+    UTF-8 bytes), still in native byte order: the structured array converts."""
     v = column.values
-    if column.kind == "date":
-        return (v.astype("datetime64[D]") - PG_EPOCH_DAY).astype(np.int64)
+    if column.kind == "date" and v.dtype.kind == "M":
+        return (v.astype("datetime64[D]") - EPOCH_DAY).astype(np.int64)
     if column.kind == "timestamptz":
-        return (v.astype("datetime64[us]") - PG_EPOCH_US).astype(np.int64)
+        return (v.astype("datetime64[us]") - EPOCH_US).astype(np.int64)
     if column.kind == "text":
         return np.char.encode(np.asarray(v, dtype=str), "utf-8")
     return v
 
 
-def pg_binary_body(table: Table) -> Iterator[bytes]:
-    """The rows of ``table`` in PostgreSQL binary COPY format (no header or trailer)."""
-    n = table.rows
-    if n == 0:
-        return
-    values = [_pg_values(c) for c in table.columns]
-    keys = []
-    for column, encoded in zip(table.columns, values, strict=True):
-        if column.kind == "text":
-            keys.append(np.char.str_len(encoded).astype(np.int64))
-        if column.null is not None:
-            keys.append(column.null.astype(np.int64))
-    if keys:
-        groups, inverse = np.unique(np.stack(keys, axis=1), axis=0, return_inverse=True)
-        inverse = inverse.reshape(-1)
-        members = [np.flatnonzero(inverse == g) for g in range(len(groups))]
-    else:
-        members = [np.arange(n)]
-    for rows in members:
-        first = rows[0]
-        fields: list[tuple[str, str]] = [("count", ">i2")]
-        sizes: list[int] = []
-        for i, (column, encoded) in enumerate(zip(table.columns, values, strict=True)):
-            fields.append((f"len{i}", ">i4"))
-            if column.null is not None and column.null[first]:
-                sizes.append(-1)
-                continue
-            if column.kind == "text":
-                size = len(encoded[first])
-                sizes.append(size)
-                if size:
-                    fields.append((f"val{i}", f"S{size}"))
-            else:
-                dtype = np.dtype(FIXED[column.kind])
-                sizes.append(dtype.itemsize)
-                fields.append((f"val{i}", dtype.str))
-        out = np.empty(rows.size, dtype=np.dtype(fields))
-        out["count"] = len(table.columns)
-        for i, encoded in enumerate(values):
-            out[f"len{i}"] = sizes[i]
-            if f"val{i}" in out.dtype.names:
-                out[f"val{i}"] = encoded[rows]
-        yield out.tobytes()
+def _layout_groups(table: Table, encoded: list[np.ndarray]) -> list[tuple[int, np.ndarray | slice]]:
+    """(a row of the group, the group's rows as indices or a slice) per layout, in the
+    order of the module docstring; one sort of one integer key per table."""
+    mask = np.zeros(table.rows, dtype=np.int64)
+    nullable = [c.null for c in table.columns if c.null is not None]
+    for bit, null in enumerate(nullable):
+        mask |= null.astype(np.int64) << bit
+    lengths = [
+        np.char.str_len(values).astype(np.int64)
+        for column, values in zip(table.columns, encoded, strict=True)
+        if column.kind == "text"
+    ]
+    if not nullable and not lengths:
+        return [(0, slice(None))]
+    key, scale = mask, 1 << len(nullable)
+    for length in reversed(lengths):
+        key = key + length * scale
+        scale *= int(length.max()) + 1
+    if scale > _MAX_KEY:
+        # Too many text lengths for one integer: number the distinct rows of key parts.
+        parts = np.stack([*lengths, mask], axis=1)
+        key = np.unique(parts, axis=0, return_inverse=True)[1].reshape(-1)
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    cuts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+    if not len(cuts):
+        return [(0, slice(None))]
+    return [(int(rows[0]), rows) for rows in np.split(order, cuts)]
 
 
-def _sqlite_list(column: Column) -> list:
-    v = column.values
-    if column.kind == "date":
-        out = np.datetime_as_string(v.astype("datetime64[D]")).tolist()
-    elif column.kind == "timestamptz":
-        text = np.datetime_as_string(v.astype("datetime64[s]")).astype("U19")
-        # Django stores datetimes on SQLite as "YYYY-MM-DD HH:MM:SS"; string comparisons
-        # in range filters depend on that separator.
-        chars = text.view(np.uint32).reshape(-1, 19)
-        chars[:, 10] = ord(" ")
-        out = text.tolist()
-    elif column.kind == "time":
-        seconds = (np.asarray(v) // 1_000_000).astype(np.int64)
-        out = [f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in seconds.tolist()]
-    else:
-        out = np.asarray(v).tolist()
-    if column.null is not None:
-        out = [None if missing else x for x, missing in zip(out, column.null.tolist(), strict=True)]
-    return out
+def _block(table: Table, encoded: list[np.ndarray], first: int, rows: np.ndarray | slice) -> bytes:
+    """The rows ``rows``, which share the layout of row ``first``, as one structured array."""
+    fields: list[tuple[str, str]] = [("count", ">i2")]
+    sizes: list[int] = []
+    for i, (column, values) in enumerate(zip(table.columns, encoded, strict=True)):
+        fields.append((f"len{i}", ">i4"))
+        if column.null is not None and column.null[first]:
+            sizes.append(-1)
+        elif column.kind == "text":
+            sizes.append(len(values[first]))
+            if sizes[-1]:
+                fields.append((f"val{i}", f"S{sizes[-1]}"))
+        else:
+            sizes.append(np.dtype(FIXED[column.kind]).itemsize)
+            fields.append((f"val{i}", FIXED[column.kind]))
+    count = table.rows if isinstance(rows, slice) else len(rows)
+    out = np.empty(count, dtype=np.dtype(fields))
+    out["count"] = len(table.columns)
+    for i, values in enumerate(encoded):
+        out[f"len{i}"] = sizes[i]
+        if sizes[i] > 0:
+            out[f"val{i}"] = values[rows]
+    return out.tobytes()
 
 
 def sqlite_rows(table: Table) -> Iterator[tuple]:
-    """Rows of ``table`` as Python tuples in the values Django stores on SQLite."""
-    return zip(*[_sqlite_list(c) for c in table.columns], strict=True)
+    """Rows of ``table`` as Python tuples of the values Django stores on SQLite."""
+    return zip(*[_sqlite_values(c) for c in table.columns], strict=True)
+
+
+def _sqlite_values(column: Column) -> list:
+    v = column.values
+    if column.kind == "date":
+        days = v if v.dtype.kind == "M" else EPOCH_DAY + v.astype("timedelta64[D]")
+        out = np.datetime_as_string(days.astype("datetime64[D]")).tolist()
+    elif column.kind == "timestamptz":
+        out = _django_text(v.astype("datetime64[us]"), start=0).tolist()
+    elif column.kind == "time":
+        out = _django_text(np.datetime64(0, "us") + v.astype("timedelta64[us]"), 11).tolist()
+    else:
+        out = np.asarray(v).tolist()
+    if column.null is not None:
+        for row in np.flatnonzero(column.null).tolist():
+            out[row] = None
+    return out
+
+
+def _django_text(moments: np.ndarray, start: int) -> np.ndarray:
+    """``YYYY-MM-DD HH:MM:SS[.ffffff]`` from character ``start`` on (11: the time of day),
+    the fraction only where there is one, as ``str()`` of a Python datetime gives."""
+    text = np.datetime_as_string(moments)
+    chars = text.view(np.uint32).reshape(len(text), text.dtype.itemsize // 4)
+    chars[:, 10] = ord(" ")
+    # The fraction follows the seconds (19 characters); a NUL ends a numpy string.
+    whole = moments.astype(np.int64) % 1_000_000 == 0
+    chars[whole, 19:] = 0
+    return np.ascontiguousarray(chars[:, start:]).view(f"U{chars.shape[1] - start}").reshape(-1)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection, transaction
 
-from aquagrowth.db.read import run_counted
+from aquagrowth.db.bulk import run_counted
 from aquagrowth.engine.core.outputs import STATE_COLUMNS, DailyStates
 from aquagrowth.engine.models import StateDigest
 
