@@ -160,11 +160,13 @@ def _block(table: Table, encoded: list[np.ndarray], first: int, rows: np.ndarray
         else:
             sizes.append(np.dtype(FIXED[column.kind]).itemsize)
             fields.append((f"val{i}", FIXED[column.kind]))
-    count = table.rows if isinstance(rows, slice) else len(rows)
-    out = np.empty(count, dtype=np.dtype(fields))
-    out["count"] = len(table.columns)
+    # The count and lengths are the group's own: one row written once, then repeated.
+    layout = np.zeros(1, dtype=np.dtype(fields))
+    layout["count"] = len(table.columns)
+    for i, size in enumerate(sizes):
+        layout[f"len{i}"] = size
+    out = np.repeat(layout, table.rows if isinstance(rows, slice) else len(rows))
     for i, values in enumerate(encoded):
-        out[f"len{i}"] = sizes[i]
         if sizes[i] > 0:
             out[f"val{i}"] = values[rows]
     return out.tobytes()

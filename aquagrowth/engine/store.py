@@ -11,35 +11,45 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import struct
 from dataclasses import dataclass
 
 import numpy as np
 from django.db import connection, transaction
 
-from aquagrowth.db.bulk import run_counted
+from aquagrowth.db.bulk import copy_rows, insert_rows
+from aquagrowth.db.copy import Column, Table, days_since_epoch
 from aquagrowth.engine.core.outputs import STATE_COLUMNS, DailyStates
 from aquagrowth.engine.models import StateDigest
 
-PG_EPOCH = dt.date(2000, 1, 1)
-PG_EPOCH_DATETIME = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+TABLE = "farm_dailystate"
 
-_BINARY_TYPE = {"count": ">i4", "quantity": ">f8", "code": ">i2"}
-KEY_COLUMNS: tuple[tuple[str, str], ...] = (
-    ("assignment_id", ">i8"),
-    ("batch_id", ">i8"),
-    ("container_id", ">i8"),
-    ("stage_id", ">i8"),
-    ("date", ">i4"),
-    ("day_number", ">i4"),
+
+@dataclass(frozen=True)
+class StoredColumn:
+    """A column of the daily-state table: ``kind`` is a :class:`aquagrowth.db.copy.Column`
+    kind; ``nullable``: a float column whose NaN is stored as NULL."""
+
+    name: str
+    kind: str
+    nullable: bool = False
+
+
+_KIND = {"count": "int4", "quantity": "float8", "code": "int2"}
+KEY_COLUMNS: tuple[StoredColumn, ...] = (
+    StoredColumn("assignment_id", "int8"),
+    StoredColumn("batch_id", "int8"),
+    StoredColumn("container_id", "int8"),
+    StoredColumn("stage_id", "int8"),
+    StoredColumn("date", "date"),
+    StoredColumn("day_number", "int4"),
 )
-# (column, binary type); "?" marks a float column where NaN is stored as NULL. Codes
-# (anchor type, sources, flags) are the engine's own small integers.
-COLUMNS: tuple[tuple[str, str], ...] = (
+# Codes (anchor type, sources, flags) are the engine's own small integers.
+COLUMNS: tuple[StoredColumn, ...] = (
     *KEY_COLUMNS,
-    *((c.name, _BINARY_TYPE[c.kind] + ("?" if c.nullable else "")) for c in STATE_COLUMNS),
-    ("computed_at", ">i8"),
+    *(StoredColumn(c.name, _KIND[c.kind], c.nullable) for c in STATE_COLUMNS),
+    StoredColumn("computed_at", "timestamptz"),
 )
+NAMES = tuple(c.name for c in COLUMNS)
 
 
 def row_columns(
@@ -60,10 +70,24 @@ def row_columns(
         "batch_id": np.full(len(a), batch_id, dtype=np.int64),
         "container_id": container_ids[assignment_container[a]],
         "stage_id": stage_ids[assignment_stage[a]],
-        "date": states.day + (start_date - PG_EPOCH).days,
+        "date": states.day + days_since_epoch(start_date),
         "day_number": states.day + 1,
     }
     return keys | {c.name: getattr(states, c.name) for c in STATE_COLUMNS}
+
+
+def state_table(columns: dict[str, np.ndarray], computed_at: dt.datetime, table: str) -> Table:
+    """``columns`` (days as days since the epoch) stamped ``computed_at``, bound for ``table``."""
+    n = len(columns["assignment_id"])
+    stamp = np.datetime64(computed_at.astimezone(dt.UTC).replace(tzinfo=None), "us")
+    values = columns | {"computed_at": np.full(n, stamp)}
+    return Table(
+        table,
+        tuple(
+            Column(c.name, c.kind, values[c.name], np.isnan(values[c.name]) if c.nullable else None)
+            for c in COLUMNS
+        ),
+    )
 
 
 def replace_states(
@@ -91,7 +115,7 @@ def replace_states(
             scope, params = _scope(windows)
             cursor.execute(f"{scope[0]} DELETE FROM farm_dailystate AS t WHERE {scope[1]}", params)
             if n:
-                _executemany(cursor, columns, computed_at)
+                insert_rows(cursor, state_table(columns, computed_at, TABLE))
     return n
 
 
@@ -131,7 +155,7 @@ def _upsert_postgres(cursor, columns, windows, computed_at, nothing_stored, same
     if nothing_stored:
         # Nothing stored yet (a new batch, a new farm): straight into the table.
         if len(columns["assignment_id"]):
-            _copy_binary(cursor, columns, computed_at, table="farm_dailystate")
+            copy_rows(cursor, state_table(columns, computed_at, TABLE))
         return
     cursor.execute(
         "CREATE TEMP TABLE IF NOT EXISTS daily_state_staging ON COMMIT DELETE ROWS AS "
@@ -140,8 +164,8 @@ def _upsert_postgres(cursor, columns, windows, computed_at, nothing_stored, same
     # Empty also when called twice in one outer transaction (no commit in between).
     cursor.execute("DELETE FROM daily_state_staging")
     if len(columns["assignment_id"]):
-        _copy_binary(cursor, columns, computed_at, table="daily_state_staging")
-        names = [name for name, _ in COLUMNS]
+        copy_rows(cursor, state_table(columns, computed_at, "daily_state_staging"))
+        names = NAMES
         values = [name for name in names if name not in ("assignment_id", "date")]
         compared = [name for name in values if name != "computed_at"]
         # The stored rows are found through the assignments' index, so the plan never
@@ -175,72 +199,6 @@ def _upsert_postgres(cursor, columns, windows, computed_at, nothing_stored, same
     )
 
 
-def _copy_binary(
-    cursor, columns: dict[str, np.ndarray], computed_at: dt.datetime, table: str
-) -> None:
-    """COPY ... FROM STDIN (FORMAT BINARY), the rows built as numpy structured arrays.
-
-    Every field has a fixed size except a NULL, which has none: rows that share their
-    NULLs share a layout, and each such group (a handful per batch) is one structured
-    array, so no Python object is made per value.
-    """
-    n = len(columns["assignment_id"])
-    columns = dict(columns)
-    columns["computed_at"] = np.full(
-        n, int((computed_at - PG_EPOCH_DATETIME).total_seconds() * 1e6)
-    )
-    nullable = [name for name, kind in COLUMNS if kind.endswith("?")]
-    pattern = np.zeros(n, dtype=np.int64)
-    for bit, name in enumerate(nullable):
-        pattern |= np.isnan(columns[name]).astype(np.int64) << bit
-    chunks = [b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)]
-    for group in np.unique(pattern).tolist():
-        rows = np.flatnonzero(pattern == group)
-        null = {name for bit, name in enumerate(nullable) if group >> bit & 1}
-        fields = [("n", ">i2")]
-        for name, kind in COLUMNS:
-            fields.append((name + "_len", ">i4"))
-            if name not in null:
-                fields.append((name, kind.rstrip("?")))
-        block = np.empty(len(rows), dtype=np.dtype(fields))
-        block["n"] = len(COLUMNS)
-        for name, kind in COLUMNS:
-            block[name + "_len"] = -1 if name in null else np.dtype(kind.rstrip("?")).itemsize
-            if name not in null:
-                block[name] = columns[name][rows]
-        chunks.append(block.tobytes())
-    chunks.append(struct.pack(">h", -1))
-    names = ", ".join(name for name, _ in COLUMNS)
-    statement = f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)"
-
-    def write() -> None:
-        with cursor.cursor.copy(statement) as copy:
-            copy.write(b"".join(chunks))
-
-    run_counted(cursor, statement, [], write)
-
-
-def _executemany(cursor, columns: dict[str, np.ndarray], computed_at: dt.datetime) -> None:
-    n = len(columns["assignment_id"])
-    out: list[list] = []
-    for name, kind in COLUMNS:
-        if name == "computed_at":
-            out.append([computed_at.isoformat(sep=" ")] * n)
-            continue
-        data = columns[name]
-        if name == "date":
-            out.append([(PG_EPOCH + dt.timedelta(days=int(d))).isoformat() for d in data])
-        elif kind.endswith("?"):
-            out.append([None if v != v else v for v in data.tolist()])
-        else:
-            out.append(data.tolist())
-    names = ", ".join(name for name, _ in COLUMNS)
-    marks = ", ".join(["%s"] * len(COLUMNS))
-    cursor.executemany(
-        f"INSERT INTO farm_dailystate ({names}) VALUES ({marks})", list(zip(*out, strict=True))
-    )
-
-
 @dataclass
 class Stored:
     """What :func:`store_batch` wrote."""
@@ -254,7 +212,7 @@ def assignment_digests(columns: dict[str, np.ndarray]) -> dict[int, tuple[str, i
 
     Rows are ordered by assignment, so each assignment's rows are one slice.
     """
-    names = [name for name, _ in COLUMNS if name != "computed_at"]
+    names = [name for name in NAMES if name != "computed_at"]
     table = np.empty(len(columns["assignment_id"]), dtype=[(n, columns[n].dtype) for n in names])
     for name in names:
         table[name] = columns[name]
@@ -365,7 +323,7 @@ class AssignmentsGone(LookupError):
 
 def _stored(batch_id: int, assignment_ids: list[int]) -> dict[int, _StoredRows]:
     """Per assignment: the stored fingerprint, and the rows really stored (count, first and
-    last day as days since ``PG_EPOCH``). Two queries.
+    last day as days since the epoch). Two queries.
 
     The first also fails with :class:`AssignmentsGone` when an assignment no longer
     exists (see :func:`_lock_assignments` for what keeps it there while rows are written).
@@ -394,7 +352,9 @@ def _stored(batch_id: int, assignment_ids: list[int]) -> dict[int, _StoredRows]:
             f"WHERE assignment_id {wanted} GROUP BY assignment_id",
             params,
         )
-        present = {a: (n, _day_number(first), _day_number(last)) for a, n, first, last in cursor}
+        present = {
+            a: (n, days_since_epoch(first), days_since_epoch(last)) for a, n, first, last in cursor
+        }
     return {
         a: _StoredRows(fingerprints[a], *present.get(a, (0, None, None))) for a in assignment_ids
     }
@@ -428,15 +388,8 @@ def _refuse_gone(batch_id: int, wanted: list[int], present) -> None:
         )
 
 
-def _day_number(day: dt.date | str) -> int:
-    """Days since ``PG_EPOCH`` of a date as the driver returns it (SQLite: ISO text)."""
-    if isinstance(day, str):
-        day = dt.date.fromisoformat(day)
-    return (day - PG_EPOCH).days
-
-
 def _day_spans(columns: dict[str, np.ndarray]) -> dict[int, tuple[int, int]]:
-    """First and last day (days since ``PG_EPOCH``) of each assignment's rows."""
+    """First and last day (days since the epoch) of each assignment's rows."""
     days = columns["date"]
     return {
         owner: (int(days[a]), int(days[b - 1]))
