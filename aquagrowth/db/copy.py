@@ -118,10 +118,7 @@ def _pg_values(column: Column) -> np.ndarray:
 def _layout_groups(table: Table, encoded: list[np.ndarray]) -> list[tuple[int, np.ndarray | slice]]:
     """(a row of the group, the group's rows as indices or a slice) per layout, in the
     order of the module docstring; one sort of one integer key per table."""
-    mask = np.zeros(table.rows, dtype=np.int64)
-    nullable = [c.null for c in table.columns if c.null is not None]
-    for bit, null in enumerate(nullable):
-        mask |= null.astype(np.int64) << bit
+    nullable = [c.null.astype(np.int64) for c in table.columns if c.null is not None]
     lengths = [
         np.char.str_len(values).astype(np.int64)
         for column, values in zip(table.columns, encoded, strict=True)
@@ -129,13 +126,19 @@ def _layout_groups(table: Table, encoded: list[np.ndarray]) -> list[tuple[int, n
     ]
     if not nullable and not lengths:
         return [(0, slice(None))]
-    key, scale = mask, 1 << len(nullable)
-    for length in reversed(lengths):
-        key = key + length * scale
-        scale *= int(length.max()) + 1
+    key, scale = np.zeros(table.rows, dtype=np.int64), 1 << len(nullable)
+    if scale <= _MAX_KEY:
+        for bit, null in enumerate(nullable):
+            key |= null << bit
+        for length in reversed(lengths):
+            key += length * scale
+            scale *= int(length.max()) + 1
+            if scale > _MAX_KEY:
+                break
     if scale > _MAX_KEY:
-        # Too many text lengths for one integer: number the distinct rows of key parts.
-        parts = np.stack([*lengths, mask], axis=1)
+        # Too many parts for one integer: the same order over rows of parts, the last
+        # nullable column first as the highest bit of the mask.
+        parts = np.stack([*lengths, *reversed(nullable)], axis=1)
         key = np.unique(parts, axis=0, return_inverse=True)[1].reshape(-1)
     order = np.argsort(key, kind="stable")
     ordered = key[order]

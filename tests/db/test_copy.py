@@ -121,10 +121,23 @@ def test_too_many_text_lengths_for_one_key_give_the_same_groups_in_the_same_orde
     n = 200
     texts = [
         Column(f"s{i}", "text", np.array(["x" * k for k in rng.integers(0, 300, n)]))
-        for i in range(8)
+        for i in range(12)
     ]
     null = rng.random(n) < 0.3
     table = Table("probe", (*texts, Column("v", "float8", rng.normal(size=n), null)))
+    rows = parse_copy(b"".join(copy_data(table)), [c.kind for c in table.columns])
+    assert rows == [plain_copy_values(table, r) for r in expected_order(table)]
+
+
+def test_more_nullable_columns_than_bits_of_one_key_give_the_documented_order():
+    rng = np.random.default_rng(6)
+    n = 100
+    table = Table(
+        "probe",
+        tuple(
+            Column(f"v{i}", "float8", rng.normal(size=n), rng.random(n) < 0.5) for i in range(70)
+        ),
+    )
     rows = parse_copy(b"".join(copy_data(table)), [c.kind for c in table.columns])
     assert rows == [plain_copy_values(table, r) for r in expected_order(table)]
 
