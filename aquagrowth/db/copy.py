@@ -200,10 +200,12 @@ def _sqlite_values(column: Column) -> list:
 def _django_text(moments: np.ndarray, start: int) -> np.ndarray:
     """``YYYY-MM-DD HH:MM:SS[.ffffff]`` from character ``start`` on (11: the time of day),
     the fraction only where there is one, as ``str()`` of a Python datetime gives."""
-    text = np.datetime_as_string(moments)
-    chars = text.view(np.uint32).reshape(len(text), text.dtype.itemsize // 4)
-    chars[:, 10] = ord(" ")
-    # The fraction follows the seconds (19 characters); a NUL ends a numpy string.
     whole = moments.astype(np.int64) % 1_000_000 == 0
+    # Whole seconds (the usual case) are rendered without the fraction's six digits.
+    stop = 19 if whole.all() else 26
+    text = np.datetime_as_string(moments.astype("datetime64[s]") if stop == 19 else moments)
+    chars = text.view(np.uint32).reshape(len(text), text.dtype.itemsize // 4)[:, :stop]
+    chars[:, 10] = ord(" ")
+    # A NUL ends a numpy string: rows of whole seconds end after 19 characters.
     chars[whole, 19:] = 0
-    return np.ascontiguousarray(chars[:, start:]).view(f"U{chars.shape[1] - start}").reshape(-1)
+    return np.ascontiguousarray(chars[:, start:]).view(f"U{stop - start}").reshape(-1)
