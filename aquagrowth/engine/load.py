@@ -19,10 +19,10 @@ from typing import NamedTuple
 import numpy as np
 from django.db import connection
 
+from aquagrowth.db.read import columns, fetch, read_columns
 from aquagrowth.engine.core import inputs as core
 from aquagrowth.engine.core.temperature import INTERPOLATION_REACH_DAYS
 from aquagrowth.engine.scenario import StageTable, read_scenario, read_stages
-from aquagrowth.engine.sql import columns, fetch, read_columns
 from aquagrowth.farm.models import Batch, TransferStatus
 from aquagrowth.farm.models.environment import VALID_TEMPERATURE_C
 from aquagrowth.farm.models.events import SelectionMethod

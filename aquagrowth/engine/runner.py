@@ -27,13 +27,13 @@ import numpy as np
 from django.db import InterfaceError, OperationalError, connection, connections
 from django.utils import timezone
 
+from aquagrowth.db.maintenance import analyze, planner_rows
 from aquagrowth.engine import store
 from aquagrowth.engine.core.assimilate import assimilate
 from aquagrowth.engine.core.outputs import DailyStates
 from aquagrowth.engine.load import LoadedBatch, load_batch
 from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
 from aquagrowth.engine.window import window
-from aquagrowth.farm.maintenance import analyze, planner_rows
 from aquagrowth.farm.models import Batch
 
 log = logging.getLogger("aquagrowth.engine")

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from aquagrowth.db.read import columns, fetch
 from aquagrowth.engine.models import AnchorType
-from aquagrowth.engine.sql import columns, fetch
 from aquagrowth.generator import accuracy
 from aquagrowth.generator.accuracy import StageAccuracy
 

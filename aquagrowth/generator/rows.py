@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from aquagrowth.db.copy import Column, Table
 from aquagrowth.generator.events import Feedings, Readings, Samples
 from aquagrowth.generator.fixed_records import FixedRecordIds
 from aquagrowth.generator.scenario import ScenarioPlan
 from aquagrowth.generator.simulate import CAUSES, BatchTruth
-from aquagrowth.generator.tables import Column, Table
 
 FEED_TYPES = ("", "Starter 0.5 mm", "Fry 1.5 mm", "Parr 3 mm", "Smolt 4.5 mm", "Marine 9 mm")
 

@@ -21,9 +21,17 @@ import numpy as np
 from django.db import connection, transaction
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from aquagrowth.db.bulk import (
+    foreign_keys_checked_after,
+    indexes_built_after,
+    next_ids,
+    reset_sequences,
+    write_table,
+)
+from aquagrowth.db.copy import Table
+from aquagrowth.db.maintenance import analyze
 from aquagrowth.farm import daily_temperature
 from aquagrowth.farm import models as m
-from aquagrowth.farm.maintenance import analyze
 from aquagrowth.generator import events
 from aquagrowth.generator.fixed_records import FixedRecordIds, ensure_fixed_records
 from aquagrowth.generator.layout import Layout, build_layout
@@ -33,15 +41,7 @@ from aquagrowth.generator.rows import TABLES, BatchRecord, IdRanges, batch_table
 from aquagrowth.generator.scenario import plan_scenario
 from aquagrowth.generator.schedule import BatchPlan, Schedule, from_yaml
 from aquagrowth.generator.simulate import resolve_batch, simulate_batch
-from aquagrowth.generator.tables import Table
 from aquagrowth.generator.temperature import true_temperature_grid
-from aquagrowth.generator.writer import (
-    foreign_keys_checked_after,
-    indexes_built_after,
-    next_ids,
-    reset_sequences,
-    write_table,
-)
 
 logger = logging.getLogger("aquagrowth.generator")
 

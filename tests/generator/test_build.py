@@ -253,8 +253,8 @@ def test_plan_then_generate_from_the_schedule_gives_the_profile_farm(db, tmp_pat
 
 
 def test_the_build_leaves_indexes_and_keys_as_migrations_made_them(db):
+    from aquagrowth.db.bulk import foreign_keys, secondary_indexes
     from aquagrowth.generator.service import HEAVY_TABLES
-    from aquagrowth.generator.writer import foreign_keys, secondary_indexes
 
     before = secondary_indexes(HEAVY_TABLES)
     keys_before = foreign_keys(HEAVY_TABLES) if connection.vendor == "postgresql" else []

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from aquagrowth.engine import runner
 from aquagrowth.engine.models import AnchorType, DailyState, RecomputeRun
@@ -281,3 +282,22 @@ def test_rows_of_days_an_assignment_no_longer_covers_are_deleted(small_batch):
     m.Assignment.objects.filter(pk=last.pk).update(assignment_date=first, departure_date=stop)
     recompute_batch(small_batch.id, today=TODAY)
     assert days_of(last) == covered(first, stop)
+
+
+def test_rows_written_together_share_a_computed_at_the_orm_reads_and_filters_on(small_batch):
+    """Stored as Django stores a datetime (on SQLite: UTC text without offset), to the
+    microsecond, so the ORM reads it back and finds the rows by it; unchanged rows keep
+    theirs."""
+    before = timezone.now()
+    first = recompute_batch(small_batch.id, today=TODAY)
+    after = timezone.now()
+    stamps = set(DailyState.objects.filter(batch=small_batch).values_list("computed_at", flat=True))
+    assert len(stamps) == 1
+    (stamp,) = stamps
+    assert before <= stamp <= after and stamp.utcoffset() == dt.timedelta(0)
+    assert DailyState.objects.filter(computed_at=stamp).count() == first.written
+    assert DailyState.objects.filter(computed_at__gte=before, computed_at__lte=after).count() == (
+        first.written
+    )
+    recompute_batch(small_batch.id, today=TODAY)
+    assert set(DailyState.objects.values_list("computed_at", flat=True)) == {stamp}

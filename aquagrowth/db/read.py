@@ -9,10 +9,6 @@ takes the plain cursor.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from contextlib import nullcontext
-from typing import Any
-
 import numpy as np
 from django.db import connection
 
@@ -70,20 +66,3 @@ def read_columns(sql: str, params: list, *dtypes) -> list[np.ndarray]:
         rows[name].astype(np.int64 if kind == "i" else np.float64)
         for name, kind in zip(names, kinds, strict=True)
     ]
-
-
-def run_counted(cursor, sql: str, params: list, action: Callable[[], Any]) -> Any:
-    """Run ``action`` (a COPY on ``cursor``'s connection) as if it were ``sql`` executed.
-
-    Django's execute wrappers (the runner's query counter) and its query log (tests'
-    query counts) see a COPY like any other statement, so counts stay honest.
-    """
-
-    def executor(sql, params, many, context):
-        connection.validate_no_broken_transaction()
-        with connection.wrap_database_errors:
-            return action()
-
-    logged = cursor.debug_sql(sql, params) if connection.queries_logged else nullcontext()
-    with logged:
-        return cursor._execute_with_wrappers(sql, params, many=False, executor=executor)

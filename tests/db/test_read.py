@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from aquagrowth.engine.sql import columns, fetch, read_columns
+from aquagrowth.db.read import columns, fetch, read_columns
 
 pytestmark = pytest.mark.django_db
 

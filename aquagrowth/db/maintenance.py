@@ -1,4 +1,4 @@
-"""Database upkeep after bulk writes."""
+"""Database upkeep after bulk writes: the PostgreSQL planner's statistics."""
 
 from __future__ import annotations
 
