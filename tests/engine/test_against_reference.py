@@ -12,12 +12,11 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 
+from aquagrowth.engine.core.assimilate import assimilate
 from aquagrowth.engine.core.inputs import BatchInputs
 from aquagrowth.engine.core.outputs import DailyStates
-from tests.engine.conftest import Engine, fast_engine
 from tests.engine.reference import reference_assimilate
 from tests.engine.strategies import batch_inputs
 
@@ -83,14 +82,9 @@ def test_reference_rows_are_consistent(inputs: BatchInputs) -> None:
     assert_consistent(inputs, reference_assimilate(inputs))
 
 
-@pytest.fixture(scope="module")
-def assimilate() -> Engine:
-    return fast_engine()
-
-
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(inputs=batch_inputs())
-def test_fast_engine_matches_the_reference(assimilate: Engine, inputs: BatchInputs) -> None:
+def test_fast_engine_matches_the_reference(inputs: BatchInputs) -> None:
     fast = assimilate(inputs)
     assert_consistent(inputs, fast)
     assert_same_states(fast, reference_assimilate(inputs))
