@@ -176,3 +176,9 @@ class TransferActionAdmin(EventAdmin):
 @admin.register(m.Harvest)
 class HarvestAdmin(EventAdmin):
     list_display = ["batch", "assignment", "harvest_date", "count", "live_weight_kg"]
+
+
+@admin.register(m.PopulationCount)
+class PopulationCountAdmin(EventAdmin):
+    list_display = ["batch", "assignment", "count_date", "count", "method", "precision_pct"]
+    list_filter = ["method"]

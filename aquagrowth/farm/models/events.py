@@ -200,3 +200,52 @@ class Harvest(models.Model):
             models.Index(fields=["assignment", "harvest_date"], name="harvest_assign_date"),
             models.Index(fields=["batch", "harvest_date"], name="harvest_batch_date"),
         ]
+
+
+class CountMethod(models.TextChoices):
+    """How fish were counted; each method has its own precision (docs/engine.md)."""
+
+    STOCKING = "stocking", "Stocking count (eggs or fry put in)"
+    COUNTER = "counter", "Fish counter"
+    TREATMENT = "treatment", "Counter at a treatment (every fish pumped through)"
+    HARVEST = "harvest", "Harvest count (slaughterhouse)"
+    ESTIMATE = "estimate", "Estimate (by eye or camera)"
+
+
+class PopulationCount(models.Model):
+    """The fish of a container stay counted at the END of a day: a measurement of the
+    population, as a growth sample is of the mean weight.
+
+    The engine weighs it against the book (stocked, moved, recorded dead) by its
+    precision: the method's, unless ``precision_pct`` gives the counter's own (one
+    standard deviation, in % of the count). Two counts of one stay on one day are bad
+    input that the engine reports, so the table does not refuse them.
+    """
+
+    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, db_index=False)
+    assignment = models.ForeignKey("farm.Assignment", on_delete=models.CASCADE, db_index=False)
+    count_date = models.DateField()
+    count = models.PositiveIntegerField(help_text="Fish counted.")
+    method = models.CharField(max_length=10, choices=CountMethod.choices)
+    precision_pct = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="One standard deviation of the count, in % of it; empty: the method's.",
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(count__gte=0), name="count_nonneg"),
+            models.CheckConstraint(
+                condition=models.Q(precision_pct__isnull=True) | models.Q(precision_pct__gte=0),
+                name="count_precision_nonneg",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["assignment", "count_date"], name="count_assign_date"),
+            models.Index(fields=["batch", "count_date"], name="count_batch_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} fish counted ({self.method}) on {self.count_date}"
