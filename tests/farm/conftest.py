@@ -100,6 +100,18 @@ def farm(stages) -> dict[str, Model]:
         count=10,
         live_weight_kg=0.02,
     )
+    m.PopulationCount.objects.create(
+        batch=batch, assignment=a1, count_date=start, count=100_000, method=m.CountMethod.STOCKING
+    )
+    m.PopulationCount.objects.create(
+        batch=batch,
+        assignment=b1,
+        count_date=dt.date(2024, 5, 20),
+        count=185_500,
+        method=m.CountMethod.COUNTER,
+        precision_pct=0.1 + 0.7,  # a float that needs all its digits to read back exactly
+        note="graded, counted by the pump",
+    )
     m.EnvironmentalReading.objects.create(
         container=tray1,
         parameter=temperature,
@@ -151,6 +163,23 @@ def farm(stages) -> dict[str, Model]:
         harvest_date=dt.date(2024, 6, 1),
         count=4900,
         live_weight_kg=24_500.0,
+    )
+    m.PopulationCount.objects.create(
+        batch=sea_batch,
+        assignment=in_pen,
+        count_date=dt.date(2024, 4, 15),
+        count=4950,
+        method=m.CountMethod.ESTIMATE,
+        precision_pct=3.0,
+        note="camera",
+    )
+    m.PopulationCount.objects.create(
+        batch=sea_batch,
+        assignment=in_pen,
+        count_date=dt.date(2024, 5, 10),
+        count=4930,
+        method=m.CountMethod.TREATMENT,
+        note="delousing",
     )
     m.EnvironmentalReading.objects.create(
         container=pen,
@@ -262,6 +291,15 @@ def farm_content() -> dict[str, list[tuple]]:
             "avg_weight_g",
         ),
         m.Harvest: ("batch__number", *stay, "harvest_date", "count", "live_weight_kg"),
+        m.PopulationCount: (
+            "batch__number",
+            *stay,
+            "count_date",
+            "count",
+            "method",
+            "precision_pct",
+            "note",
+        ),
         m.FishObservation: (
             "sample__batch__number",
             "sample__assignment__container__name",
@@ -312,6 +350,7 @@ def wipe_farm() -> None:
         m.GrowthSample,
         m.Weighing,
         m.Harvest,
+        m.PopulationCount,
         m.TransferAction,
         m.TemperatureProfilePoint,
         m.ScenarioStage,

@@ -230,3 +230,45 @@ def test_a_transfer_may_leave_on_the_source_departure_day_but_not_after(farm, tm
         "transfers.csv:4:execution_date: 2024-03-30 is outside the days of the destination "
         "assignment (2024-03-31, still there)",
     ]
+
+
+def test_bad_population_counts_are_named_by_file_line_and_column(farm, tmp_path):
+    # The fry tank's stay arrived on 31 March and is still there; the trays left on 1 April.
+    counts, content = table_counts(), farm_content()
+    next_year = dt.date.today() + dt.timedelta(days=365)
+    header = "batch,container,assignment_date,count_date,count,method,precision_pct,note\n"
+    folder = write_csv(
+        tmp_path / "counts",
+        {
+            "population_counts": header
+            + "FO-2024-01,S01-B-01,2024-03-31,2024-05-02,185000,counter,,fine\n"
+            + "FO-2024-01,S01-B-01,2024-03-31,2024-05-03,-5,counter,,\n"
+            + "FO-2024-01,S01-B-01,2024-03-31,2024-05-04,185000,guess,,\n"
+            + "FO-2024-01,S01-B-01,2024-03-31,2024-05-05,185000,counter,-1,\n"
+            + "FO-2024-01,S01-B-01,2024-04-01,2024-05-06,185000,counter,,\n"
+            + "FO-2024-01,S01-A-01,2024-01-01,2024-04-01,98000,counter,,\n"
+            + "FO-2024-01,S01-A-01,2024-01-01,2023-12-31,100000,stocking,,\n"
+            + "FO-2024-01,S01-B-01,2024-03-31,2024-05-07,185000,,,\n"
+            + f"FO-2024-01,S01-B-01,2024-03-31,{next_year},185000,estimate,,\n"
+        },
+    )
+
+    result = import_farm(folder)
+
+    assert [str(error) for error in result.errors] == [
+        "population_counts.csv:3:count: must be at least 0, not -5",
+        "population_counts.csv:4:method: 'guess' is not one of stocking, counter, treatment, "
+        "harvest, estimate",
+        "population_counts.csv:5:precision_pct: must be at least 0, not -1",
+        "population_counts.csv:6:assignment_date: batch FO-2024-01 has no stay in S01-B-01 "
+        "arriving on 2024-04-01",
+        "population_counts.csv:7:count_date: 2024-04-01 is outside the days of the "
+        "assignment (2024-01-01, departure 2024-04-01)",
+        "population_counts.csv:8:count_date: 2023-12-31 is outside the days of the "
+        "assignment (2024-01-01, departure 2024-04-01)",
+        "population_counts.csv:9:method: a value is required",
+        f"population_counts.csv:10:count_date: {next_year} is in the future",
+    ]
+    # All or nothing: the good count on line 2 is not stored either.
+    assert table_counts() == counts
+    assert farm_content() == content

@@ -92,6 +92,22 @@ def test_import_prints_counts_and_the_recomputes_to_run(farm, tmp_path, capsys):
     assert "aquagrowth recompute --batch FO-2024-01 --since 2024-04-10" in out
 
 
+def test_imported_counts_print_the_recompute_of_their_batch(farm, tmp_path, capsys):
+    folder = write_csv(
+        tmp_path / "counts",
+        {
+            "population_counts": (
+                "batch,container,assignment_date,count_date,count,method\n"
+                "FO-2023-07,VM-01,2024-02-01,2024-05-30,4910,treatment\n"
+            )
+        },
+    )
+    assert run("import", str(folder)) == 0
+    out = capsys.readouterr().out
+    assert "population_counts.csv" in out and "1 rows stored" in out
+    assert "aquagrowth recompute --batch FO-2023-07 --since 2024-05-30" in out
+
+
 def test_import_check_stores_nothing(farm, tmp_path, capsys):
     folder = write_csv(
         tmp_path / "good",

@@ -128,3 +128,34 @@ def test_a_large_file_is_streamed_in_chunks_and_a_bad_row_deep_inside_is_found(f
     assert result.ok
     assert result.stored["readings"] == rows
     assert m.EnvironmentalReading.objects.filter(container__name="S01-A-01").count() == rows + 1
+
+
+def test_imported_counts_name_their_batches_to_recompute_from_the_earliest_count(farm, tmp_path):
+    folder = write_csv(
+        tmp_path / "counts",
+        {
+            "population_counts": (
+                "batch,container,assignment_date,count_date,count,method,precision_pct\n"
+                "FO-2024-01,S01-B-01,2024-03-31,2024-05-12,185400,treatment,\n"
+                "FO-2024-01,S01-A-02,2024-01-01,2024-02-20,89500,estimate,4\n"
+                "FO-2023-07,VM-01,2024-02-01,2024-05-30,4910,counter,0.5\n"
+                # Two counts of one stay on one day are stored: the engine reports them.
+                "FO-2023-07,VM-01,2024-02-01,2024-05-30,4920,counter,0.5\n"
+            )
+        },
+    )
+
+    result = import_farm(folder)
+
+    assert result.ok, [str(error) for error in result.errors]
+    assert result.stored["population_counts"] == 4
+    by_number = {result.batch_numbers[pk]: day for pk, day in result.recompute_since.items()}
+    assert by_number == {"FO-2024-01": dt.date(2024, 2, 20), "FO-2023-07": dt.date(2024, 5, 30)}
+    stored = m.PopulationCount.objects.filter(assignment__container__name="S01-A-02").get()
+    assert (stored.count, stored.method, stored.precision_pct, stored.note) == (
+        89_500,
+        m.CountMethod.ESTIMATE,
+        4.0,
+        "",
+    )
+    assert m.PopulationCount.objects.filter(count_date=dt.date(2024, 5, 30)).count() == 2

@@ -13,6 +13,7 @@ def test_export_then_import_into_an_empty_database_gives_the_same_farm(farm, tmp
     before = farm_content()
     written = export_farm(tmp_path / "farm")
     assert written["readings"] == 4 and written["transfers"] == 2
+    assert written["population_counts"] == 4
 
     wipe_farm()
     assert all(not rows for rows in farm_content().values())
@@ -43,6 +44,7 @@ def test_export_of_one_batch_holds_only_its_records(farm, tmp_path):
     assert written["batches"] == 1
     assert written["assignments"] == 1
     assert written["mortality"] == 0 and written["transfers"] == 0
+    assert written["population_counts"] == 2
     # Shared records travel whole, so the batch imports into a farm without them.
     assert written["containers"] == 4 and written["species"] == 1
     # The pen's reading during the stay goes along; the one months after it does not.

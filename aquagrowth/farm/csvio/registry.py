@@ -14,6 +14,7 @@ from aquagrowth.farm.csvio.kinds.events import (
     FeedingKind,
     HarvestKind,
     MortalityKind,
+    PopulationCountKind,
     ReadingKind,
     TransferKind,
     WeighingKind,
@@ -53,6 +54,7 @@ KIND_CLASSES: tuple[type[Kind], ...] = (
     FishKind,
     WeighingKind,
     HarvestKind,
+    PopulationCountKind,
     ReadingKind,
 )
 

@@ -1,6 +1,6 @@
-"""What a farm records day by day: feeding, mortality, weighings, transfers, harvests and
-environmental readings (growth samples are in ``samples``). Events have no natural key;
-each row is one event.
+"""What a farm records day by day: feeding, mortality, weighings, transfers, harvests,
+population counts and environmental readings (growth samples are in ``samples``). Events
+have no natural key; each row is one event.
 """
 
 from __future__ import annotations
@@ -181,6 +181,42 @@ class HarvestKind(AssignmentEventKind):
 
     def stored_query(self):
         return m.Harvest.objects
+
+
+class PopulationCountKind(AssignmentEventKind):
+    """The fish of a stay counted at the end of a day, by a method with its precision.
+
+    Two counts of one stay on one day are accepted: the engine reports them (it names
+    the records), as the table does not refuse them either.
+    """
+
+    spec = FileSpec(
+        "population_counts",
+        (
+            BATCH,
+            *assignment_columns(),
+            Column("count_date", Date(), "Day counted; the count is of the fish at its end."),
+            Column("count", Integer(unit="fish"), "Fish counted."),
+            Column(
+                "method",
+                Choice(choices=tuple(m.CountMethod.values)),
+                "stocking, counter, treatment, harvest or estimate: how the fish were "
+                "counted (docs/engine.md gives each method's precision).",
+            ),
+            Column(
+                "precision_pct",
+                Number(required=False, at_least=0, unit="%"),
+                "One standard deviation of the count, in % of it (0: exact); empty: the "
+                "method's default.",
+            ),
+            Column("note", Text(required=False, max_length=200), "Free text, optional."),
+        ),
+    )
+    model = m.PopulationCount
+    date_column = "count_date"
+
+    def stored_query(self):
+        return m.PopulationCount.objects
 
 
 class FeedingKind(Kind):
