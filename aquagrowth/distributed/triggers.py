@@ -4,9 +4,9 @@ Receivers of ``pre_save``, ``post_save`` and ``post_delete`` of the event models
 wherever a record is saved one at a time: admin, API, importer or code. For each they
 name the batches and the first day to recompute (docs/engine.md):
 
-- feeding, mortality, growth sample, weighing, transfer, harvest: the event's batch from
-  the event's day (the runner goes back to the anchor before that day itself, and on
-  through every assignment downstream);
+- feeding, mortality, growth sample, weighing, transfer, harvest, population count: the
+  event's batch from the event's day (the runner goes back to the anchor before that day
+  itself, and on through every assignment downstream);
 - a water temperature reading: every batch with an assignment in that container within
   the core's interpolation reach (``INTERPOLATION_REACH_DAYS``, 7 days) of the reading,
   from that many days before it, because a measured day also changes the interpolated
@@ -52,6 +52,7 @@ EVENT_DAY_FIELDS: dict[type[Model], str] = {
     m.Weighing: "weighing_date",
     m.TransferAction: "execution_date",
     m.Harvest: "harvest_date",
+    m.PopulationCount: "count_date",
 }
 """Event model -> the field holding its day."""
 

@@ -82,14 +82,27 @@ def test_a_deleted_event_recomputes_from_its_day(farm_batch):
         lambda b, a, d: m.Harvest(
             batch=b, assignment=a, harvest_date=d, count=10, live_weight_kg=0.2
         ),
+        lambda b, a, d: m.PopulationCount(
+            batch=b, assignment=a, count_date=d, count=4900, method=m.CountMethod.COUNTER
+        ),
     ],
-    ids=["feeding", "mortality", "weighing", "harvest"],
+    ids=["feeding", "mortality", "weighing", "harvest", "population count"],
 )
 def test_every_kind_of_event_triggers(farm_batch, make_event):
     batch, parr, _ = farm_batch
     day = dt.date(2024, 1, 15)
     make_event(batch, parr, day).save()
     assert [(r.since, r.status) for r in runs(batch)] == [(day, RecomputeStatus.OK)]
+
+
+def test_a_deleted_population_count_recomputes_from_its_day(farm_batch):
+    batch, parr, _ = farm_batch
+    day = dt.date(2024, 1, 15)
+    counted = m.PopulationCount.objects.create(
+        batch=batch, assignment=parr, count_date=day, count=4900, method=m.CountMethod.ESTIMATE
+    )
+    counted.delete()
+    assert [(r.since, r.status) for r in runs(batch)] == [(day, RecomputeStatus.OK)] * 2
 
 
 def test_a_transfer_recomputes_the_source_and_the_destination(farm_batch):
