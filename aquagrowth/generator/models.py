@@ -4,7 +4,13 @@ from django.db import models
 
 
 class TrueDailyState(models.Model):
-    """The simulated true population and average weight of an assignment at END of a day."""
+    """The simulated truth of an assignment on a day: population and average weight at
+    the END of the day, and what happened over it that the records may not tell (the
+    fish that died, those lost without any record, the feed eaten).
+
+    ``deaths``, ``hidden_loss`` and ``feed_kg`` are null in truths built before they
+    were kept.
+    """
 
     # Composite indexes below serve both keys; no single-column index of their own.
     batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, db_index=False)
@@ -12,6 +18,15 @@ class TrueDailyState(models.Model):
     date = models.DateField()
     population = models.PositiveIntegerField()
     avg_weight_g = models.FloatField()
+    deaths = models.PositiveIntegerField(
+        null=True, help_text="Fish that died this day (recorded on time, late, or not yet)."
+    )
+    hidden_loss = models.PositiveIntegerField(
+        null=True, help_text="Fish lost this day without any record (non-registered loss)."
+    )
+    feed_kg = models.FloatField(
+        null=True, help_text="Feed eaten this day (kg), whether or not it was recorded."
+    )
 
     class Meta:
         constraints = [

@@ -99,7 +99,60 @@ DEFAULTS: dict[str, Any] = {
     "scenario_tgc_error": [0.02, 0.10],
     "scenario_profile_every_days": 7,
     "scenario_fcr": [1.0, 0.9, 1.0, 1.05, 1.1, 1.15],
+    # A real farm's records (docs/generator.md, "What the farm records"): true records
+    # everything exactly and on time, as the generator did before the real farm's rules.
+    "perfect_records": False,
+    "records": {
+        # Fish lost without any record (predation, escapes, dead fish never counted): a
+        # share of a container's opening fish over its planned stay, drawn per container.
+        # Sea: REAL_FARM.md's 1.3-2.3 % of a generation; freshwater: our assumption.
+        "sea_hidden_loss": [0.013, 0.023],
+        "fresh_hidden_loss": [0.001, 0.005],
+        # Unreported events: chance per container stay, share of its opening fish lost,
+        # over how many days (REAL_FARM.md: a few pens lose 0.5-3 % over a few days).
+        "sea_event_probability": 0.1,
+        "fresh_event_probability": 0.02,
+        "event_loss": [0.005, 0.03],
+        "event_days": [2, 5],
+        # Counting error, one standard deviation as a fraction of the true count: egg
+        # input (REAL_FARM.md's +-2-3 % read as two SD) and counters at transfers and
+        # treatments (true x (1 + N(0, 1 %))). Harvest counts are exact.
+        "stocking_count_sd": 0.0125,
+        "counter_sd": 0.01,
+        # Counted delousing rounds per sea cycle (one ring a day) and the share of a
+        # ring's fish that die of a treatment (recorded, cause "treatment").
+        "treatments_per_sea_cycle": [1, 3],
+        "treatment_mortality": [0.001, 0.005],
+        # Share of a container's fed days with no feeding record (drawn per container).
+        "unrecorded_feed_days": [0.01, 0.02],
+        # Share of mortality records entered late, and by how many days.
+        "late_mortality_share": 0.1,
+        "late_mortality_days": [1, 3],
+        # Each batch's daily records end this many days before as-of (drawn per batch).
+        "records_end_days": [1, 14],
+        # Growth samples at sea every this many days (a multiple of sample_every_days).
+        "sea_sample_every_days": 28,
+    },
 }
+
+PERFECT_RECORDS: dict[str, Any] = {
+    "sea_hidden_loss": [0.0, 0.0],
+    "fresh_hidden_loss": [0.0, 0.0],
+    "sea_event_probability": 0.0,
+    "fresh_event_probability": 0.0,
+    "event_loss": [0.0, 0.0],
+    "event_days": [0, 0],
+    "stocking_count_sd": 0.0,
+    "counter_sd": 0.0,
+    "treatments_per_sea_cycle": [0, 0],
+    "treatment_mortality": [0.0, 0.0],
+    "unrecorded_feed_days": [0.0, 0.0],
+    "late_mortality_share": 0.0,
+    "late_mortality_days": [0, 0],
+    "records_end_days": [0, 0],
+}
+"""The records of a perfect farm: nothing lost unseen, every count exact, every record on
+its day; growth samples at sea as often as in freshwater."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +199,22 @@ def from_settings(settings: dict[str, Any]) -> Profile:
     first_start, as_of = _as_date(merged["first_start"]), _as_date(merged["as_of"])
     if as_of < first_start:
         raise ValueError(f"as_of {as_of} is before first_start {first_start}")
+    if int(merged["records"]["sea_sample_every_days"]) % int(merged["sample_every_days"]):
+        # Sea samples are every n-th of the freshwater rhythm's, so the realistic farm's
+        # samples are the perfect farm's, fewer.
+        raise ValueError("records.sea_sample_every_days must be a multiple of sample_every_days")
     return Profile(name=str(merged["name"]), settings=merged, first_start=first_start, as_of=as_of)
+
+
+def with_records(settings: dict[str, Any], perfect: bool | None) -> dict[str, Any]:
+    """``settings`` whose ``records`` are the ones a build uses: the profile's, or
+    :data:`PERFECT_RECORDS` when ``perfect`` (``None``: the profile's ``perfect_records``).
+    """
+    perfect = bool(settings["perfect_records"]) if perfect is None else perfect
+    if not perfect:
+        return {**settings, "perfect_records": False}
+    records = {**PERFECT_RECORDS, "sea_sample_every_days": int(settings["sample_every_days"])}
+    return {**settings, "perfect_records": True, "records": records}
 
 
 def load_profile(profile: str | Path) -> Profile:

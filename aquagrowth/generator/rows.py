@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from aquagrowth.db.copy import Column, Table
-from aquagrowth.generator.events import Feedings, Readings, Samples
 from aquagrowth.generator.fixed_records import FixedRecordIds
+from aquagrowth.generator.records import Records
 from aquagrowth.generator.scenario import ScenarioPlan
 from aquagrowth.generator.simulate import CAUSES, BatchTruth
 
@@ -32,6 +32,7 @@ TABLES = (
     "farm_feedingevent",
     "farm_growthsample",
     "farm_environmentalreading",
+    "farm_populationcount",
     "generator_truedailystate",
 )
 """Tables the generator fills with explicit ids, in the order they are written."""
@@ -88,16 +89,14 @@ def batch_tables(
     record: BatchRecord,
     truth: BatchTruth,
     scenario: ScenarioPlan,
-    feedings: Feedings,
-    samples: Samples,
-    readings: Readings,
+    recorded: Records,
     fixed: FixedRecordIds,
     ids: IdRanges,
     with_truth: bool,
 ) -> list[Table]:
-    """All rows of one batch, one :class:`Table` per database table, in ``TABLES`` order.
-
-    ``with_truth`` adds the true daily states (``generator_truedailystate``).
+    """All rows of one batch, one :class:`Table` per database table, in ``TABLES`` order:
+    the farm's records of ``truth`` (``recorded``) and, with ``with_truth``, the true
+    daily states (``generator_truedailystate``).
     """
     keys = _BatchKeys(
         batch_id=int(ids.take("farm_batch", 1)[0]),
@@ -111,16 +110,17 @@ def batch_tables(
         _scenario_table(keys, record, scenario),
         _scenario_stage_table(keys, scenario, ids),
         _profile_point_table(keys, scenario, ids),
-        _assignment_table(keys, truth),
-        _transfer_table(keys, truth, ids),
-        _mortality_table(keys, truth, ids),
+        _assignment_table(keys, truth, recorded),
+        _transfer_table(keys, truth, recorded, ids),
+        _mortality_table(keys, truth, recorded, ids),
         _harvest_table(keys, truth, ids),
-        _feeding_table(keys, truth, feedings, ids),
-        _sample_table(keys, truth, samples, ids),
-        _reading_table(keys, truth, readings, ids),
+        _feeding_table(keys, truth, recorded, ids),
+        _sample_table(keys, truth, recorded, ids),
+        _reading_table(keys, truth, recorded, ids),
+        _count_table(keys, truth, recorded, ids),
     ]
     if with_truth:
-        tables.append(_true_state_table(keys, truth, ids))
+        tables.append(_true_state_table(keys, truth, recorded, ids))
     return tables
 
 
@@ -184,11 +184,12 @@ def _profile_point_table(keys: _BatchKeys, scenario: ScenarioPlan, ids: IdRanges
     )
 
 
-def _assignment_table(keys: _BatchKeys, truth: BatchTruth) -> Table:
+def _assignment_table(keys: _BatchKeys, truth: BatchTruth, recorded: Records) -> Table:
     """Every stay of the batch in a container; open stays have no departure date.
 
-    Only the egg input opens with fish and a weight (g); a transfer's destination opens
-    empty (population 0, no weight) and receives its fish by the transfer.
+    Only the egg input opens with fish (the stocking count) and a weight (g); a
+    transfer's destination opens empty (population 0, no weight) and receives its fish
+    by the transfer.
     """
     n = truth.a_stage.size
     egg_input = ~np.isnan(truth.a_w0)
@@ -201,14 +202,15 @@ def _assignment_table(keys: _BatchKeys, truth: BatchTruth) -> Table:
             Column("stage_id", "int8", keys.fixed.stage_id[truth.a_stage]),
             Column("assignment_date", "date", keys.start + truth.a_first),
             Column("departure_date", "date", keys.start + truth.a_stop, null=~truth.a_departed),
-            Column("population_count", "int4", truth.a_pop0),
+            Column("population_count", "int4", recorded.stocked),
             Column("avg_weight_g", "float8", np.where(egg_input, truth.a_w0, 1.0), ~egg_input),
         ),
     )
 
 
-def _transfer_table(keys: _BatchKeys, truth: BatchTruth, ids: IdRanges) -> Table:
-    """Completed transfers; an unweighed one has no measured weight (g)."""
+def _transfer_table(keys: _BatchKeys, truth: BatchTruth, recorded: Records, ids: IdRanges) -> Table:
+    """Completed transfers with the counter's number; an unweighed one has no measured
+    weight (g)."""
     n = truth.t_src.size
     unweighed = np.isnan(truth.t_measured_g)
     measured_g = np.where(unweighed, 1.0, truth.t_measured_g)
@@ -220,7 +222,7 @@ def _transfer_table(keys: _BatchKeys, truth: BatchTruth, ids: IdRanges) -> Table
             Column("source_assignment_id", "int8", keys.assignment_id[truth.t_src]),
             Column("dest_assignment_id", "int8", keys.assignment_id[truth.t_dst]),
             Column("execution_date", "date", keys.start + truth.t_day),
-            Column("transferred_count", "int4", truth.t_count),
+            Column("transferred_count", "int4", recorded.transferred),
             Column("measured_avg_weight_g", "float8", measured_g, unweighed),
             Column("selection_method", "text", _text(n, "AVERAGE")),
             Column("status", "text", _text(n, "COMPLETED")),
@@ -228,18 +230,21 @@ def _transfer_table(keys: _BatchKeys, truth: BatchTruth, ids: IdRanges) -> Table
     )
 
 
-def _mortality_table(keys: _BatchKeys, truth: BatchTruth, ids: IdRanges) -> Table:
-    """One mortality event per assignment day with deaths, with their cause."""
-    dead = np.flatnonzero(truth.r_mort > 0)
+def _mortality_table(
+    keys: _BatchKeys, truth: BatchTruth, recorded: Records, ids: IdRanges
+) -> Table:
+    """The mortality records (one per stay and day entered), with their cause."""
+    dead = recorded.mortality
+    n = dead.row.size
     return Table(
         "farm_mortalityevent",
         (
-            Column("id", "int8", ids.take("farm_mortalityevent", dead.size)),
-            keys.batch_column(dead.size),
-            Column("assignment_id", "int8", keys.assignment_id[truth.r_assign[dead]]),
-            Column("event_date", "date", keys.start + truth.r_day[dead]),
-            Column("count", "int4", truth.r_mort[dead]),
-            Column("cause", "text", np.asarray(CAUSES)[truth.r_cause[dead]]),
+            Column("id", "int8", ids.take("farm_mortalityevent", n)),
+            keys.batch_column(n),
+            Column("assignment_id", "int8", keys.assignment_id[truth.r_assign[dead.row]]),
+            Column("event_date", "date", keys.start + truth.r_day[dead.row]),
+            Column("count", "int4", dead.count),
+            Column("cause", "text", np.asarray(CAUSES)[dead.cause]),
         ),
     )
 
@@ -260,8 +265,9 @@ def _harvest_table(keys: _BatchKeys, truth: BatchTruth, ids: IdRanges) -> Table:
     )
 
 
-def _feeding_table(keys: _BatchKeys, truth: BatchTruth, feedings: Feedings, ids: IdRanges) -> Table:
+def _feeding_table(keys: _BatchKeys, truth: BatchTruth, recorded: Records, ids: IdRanges) -> Table:
     """Feedings (kg) per container, with the feed type of the fish's stage."""
+    feedings = recorded.feedings
     n = feedings.row.size
     assignment = truth.r_assign[feedings.row]
     stage = truth.a_stage[assignment]
@@ -279,8 +285,9 @@ def _feeding_table(keys: _BatchKeys, truth: BatchTruth, feedings: Feedings, ids:
     )
 
 
-def _sample_table(keys: _BatchKeys, truth: BatchTruth, samples: Samples, ids: IdRanges) -> Table:
+def _sample_table(keys: _BatchKeys, truth: BatchTruth, recorded: Records, ids: IdRanges) -> Table:
     """Growth samples: fish weighed, their mean and standard deviation (g)."""
+    samples = recorded.samples
     n = samples.row.size
     return Table(
         "farm_growthsample",
@@ -296,8 +303,9 @@ def _sample_table(keys: _BatchKeys, truth: BatchTruth, samples: Samples, ids: Id
     )
 
 
-def _reading_table(keys: _BatchKeys, truth: BatchTruth, readings: Readings, ids: IdRanges) -> Table:
+def _reading_table(keys: _BatchKeys, truth: BatchTruth, recorded: Records, ids: IdRanges) -> Table:
     """Sensor readings of the containers the batch occupies, at their minute of the day."""
+    readings = recorded.readings
     n = readings.row.size
     container = truth.a_container[truth.r_assign[readings.row]]
     day_start = (keys.start + truth.r_day[readings.row]).astype("datetime64[us]")
@@ -315,8 +323,32 @@ def _reading_table(keys: _BatchKeys, truth: BatchTruth, readings: Readings, ids:
     )
 
 
-def _true_state_table(keys: _BatchKeys, truth: BatchTruth, ids: IdRanges) -> Table:
-    """The ground truth: population and weight (g) of each assignment at the END of a day."""
+def _count_table(keys: _BatchKeys, truth: BatchTruth, recorded: Records, ids: IdRanges) -> Table:
+    """Population counts at treatments (the counter's number at the end of the day; the
+    precision is the method's)."""
+    counts = recorded.counts
+    n = counts.row.size
+    return Table(
+        "farm_populationcount",
+        (
+            Column("id", "int8", ids.take("farm_populationcount", n)),
+            keys.batch_column(n),
+            Column("assignment_id", "int8", keys.assignment_id[truth.r_assign[counts.row]]),
+            Column("count_date", "date", keys.start + truth.r_day[counts.row]),
+            Column("count", "int4", counts.count),
+            Column("method", "text", _text(n, "treatment")),
+            Column("precision_pct", "float8", np.zeros(n), np.ones(n, dtype=bool)),
+            Column("note", "text", _text(n, "delousing")),
+        ),
+    )
+
+
+def _true_state_table(
+    keys: _BatchKeys, truth: BatchTruth, recorded: Records, ids: IdRanges
+) -> Table:
+    """The ground truth of each assignment and day: population and weight (g) at the END
+    of the day, the fish that died (recorded on time, late, or not yet), the fish lost
+    without a record, and the feed eaten (kg, recorded or not)."""
     n = truth.r_day.size
     return Table(
         "generator_truedailystate",
@@ -327,5 +359,8 @@ def _true_state_table(keys: _BatchKeys, truth: BatchTruth, ids: IdRanges) -> Tab
             Column("date", "date", keys.start + truth.r_day),
             Column("population", "int4", truth.r_pop),
             Column("avg_weight_g", "float8", truth.r_weight),
+            Column("deaths", "int4", truth.r_mort),
+            Column("hidden_loss", "int4", truth.r_hidden),
+            Column("feed_kg", "float8", recorded.true_feed_kg),
         ),
     )

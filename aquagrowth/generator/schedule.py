@@ -12,6 +12,7 @@ Example::
     seed: 1
     as_of: 2026-09-01
     layout: {stations_per_geography: 2, sea_areas_per_geography: 2, ...}
+    perfect_records: true    # optional: pins the records (else the profile's choice)
     batches:
     - number: FO-2024-01
       geography: Faroe Islands
@@ -68,6 +69,8 @@ class Schedule:
     as_of: dt.date
     layout: dict[str, int]
     batches: tuple[BatchPlan, ...] = field(default_factory=tuple)
+    # True or False pins the farm's records (perfect or a real farm's); None: the profile's.
+    perfect_records: bool | None = None
 
 
 class ScheduleError(ValueError):
@@ -76,6 +79,12 @@ class ScheduleError(ValueError):
 
 def _date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def _optional_bool(value: Any) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError(f"perfect_records must be true or false, not {value!r}")
 
 
 def validate(schedule: Schedule) -> None:
@@ -112,6 +121,11 @@ def to_yaml(schedule: Schedule, path: Path) -> None:
         "seed": schedule.seed,
         "as_of": schedule.as_of.isoformat(),
         "layout": dict(schedule.layout),
+        **(
+            {}
+            if schedule.perfect_records is None
+            else {"perfect_records": schedule.perfect_records}
+        ),
         "batches": [
             {
                 "number": b.number,
@@ -144,6 +158,7 @@ def from_yaml(path: Path) -> Schedule:
             seed=int(document.get("seed", 1)),
             as_of=_date(document["as_of"]),
             layout={k: int(v) for k, v in document["layout"].items()},
+            perfect_records=_optional_bool(document.get("perfect_records")),
             batches=tuple(
                 BatchPlan(
                     number=str(b["number"]),

@@ -32,11 +32,17 @@ from aquagrowth.db.copy import Table
 from aquagrowth.db.maintenance import analyze
 from aquagrowth.farm import daily_temperature
 from aquagrowth.farm import models as m
-from aquagrowth.generator import events
+from aquagrowth.generator import events, records
 from aquagrowth.generator.fixed_records import FixedRecordIds, ensure_fixed_records
 from aquagrowth.generator.layout import Layout, build_layout
 from aquagrowth.generator.planner import plan_schedule
-from aquagrowth.generator.profile import GEOGRAPHIES, Profile, from_settings, load_profile
+from aquagrowth.generator.profile import (
+    GEOGRAPHIES,
+    Profile,
+    from_settings,
+    load_profile,
+    with_records,
+)
 from aquagrowth.generator.rows import TABLES, BatchRecord, IdRanges, batch_tables
 from aquagrowth.generator.scenario import plan_scenario
 from aquagrowth.generator.schedule import BatchPlan, Schedule, from_yaml
@@ -52,6 +58,7 @@ EVENT_TABLES = (
     "farm_transferaction",
     "farm_harvest",
     "farm_environmentalreading",
+    "farm_populationcount",
 )
 
 HEAVY_TABLES = (
@@ -74,6 +81,7 @@ SQLITE_CLEAR_ORDER = (
     "farm_feedingevent",
     "farm_harvest",
     "farm_mortalityevent",
+    "farm_populationcount",
     "farm_transferaction",
 )
 """The large tables emptied by plain DELETE before the ORM deletes the batches (and with
@@ -86,12 +94,18 @@ class FarmNotEmpty(RuntimeError):
 
 @dataclass
 class FarmSummary:
-    """What a build wrote: rows per table, and where the time went (s)."""
+    """What a build wrote: rows per table, and where the time went (s).
+
+    ``perfect_records``: the farm's records are the truth's (else a real farm's);
+    ``records_end``: per batch number the last day of its daily records.
+    """
 
     profile: str
     seed: int
     as_of: str
     batches: int
+    perfect_records: bool = False
+    records_end: dict[str, dt.date] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=dict)
     seconds_simulate: float = 0.0
     seconds_load: float = 0.0
@@ -101,7 +115,7 @@ class FarmSummary:
     @property
     def events(self) -> int:
         """Recorded events of all kinds (feeding, mortality, samples, transfers, harvests,
-        environmental readings)."""
+        environmental readings, population counts)."""
         return sum(self.rows.get(t, 0) for t in EVENT_TABLES)
 
 
@@ -174,6 +188,7 @@ def build_farm(
     *,
     schedule: str | Path | None = None,
     replace: bool = False,
+    perfect_records: bool | None = None,
 ) -> FarmSummary:
     """Build a farm from a profile (planned with ``seed``) or a schedule file.
 
@@ -185,6 +200,8 @@ def build_farm(
     progress : show a rich progress bar
     schedule : a schedule YAML (see ``plan``) instead of planning from the profile
     replace : delete existing batches first instead of refusing
+    perfect_records : record the truth exactly (the farm before the real farm's
+        records); ``None``: the schedule's ``perfect_records``, else the profile's
 
     Raises
     ------
@@ -193,9 +210,16 @@ def build_farm(
     """
     began = time.perf_counter()
     plan, prof = _schedule_and_profile(profile, seed, schedule)
+    if perfect_records is None:
+        perfect_records = plan.perfect_records
+    settings = with_records(prof.settings, perfect_records)
     layout = build_layout(plan.layout)
     summary = FarmSummary(
-        profile=prof.name, seed=seed, as_of=plan.as_of.isoformat(), batches=len(plan.batches)
+        profile=prof.name,
+        seed=seed,
+        as_of=plan.as_of.isoformat(),
+        batches=len(plan.batches),
+        perfect_records=settings["perfect_records"],
     )
     summary.rows = dict.fromkeys(TABLES, 0)
     with transaction.atomic(), indexes_built_after(HEAVY_TABLES):
@@ -203,7 +227,7 @@ def build_farm(
         fixed = ensure_fixed_records(layout)
         with foreign_keys_checked_after(HEAVY_TABLES):
             t0 = time.perf_counter()
-            farm = _Farm.of(plan, prof.settings, layout, seed)
+            farm = _Farm.of(plan, settings, layout, seed)
             summary.seconds_simulate += time.perf_counter() - t0
             _write_batches(farm, fixed, truth, progress, summary)
             reset_sequences(TABLES)
@@ -260,8 +284,9 @@ def _write_batches(
         task = bar.add_task(f"building {summary.profile}", total=len(farm.plan.batches))
         for index, batch in enumerate(farm.plan.batches):
             t0 = time.perf_counter()
-            tables = _batch_rows(farm, index, batch, fixed, ids, truth)
+            tables, end_day = _batch_rows(farm, index, batch, fixed, ids, truth)
             summary.seconds_simulate += time.perf_counter() - t0
+            summary.records_end[batch.number] = batch.start_date + dt.timedelta(days=end_day)
             for table in tables:
                 summary.rows[table.name] += write_table(table)
             bar.advance(task)
@@ -274,10 +299,12 @@ def _batch_rows(
     fixed: FixedRecordIds,
     ids: IdRanges,
     truth: bool,
-) -> list[Table]:
-    """The rows of the ``index``-th batch of the schedule: its truth, scenario and events.
+) -> tuple[list[Table], int]:
+    """The rows of the ``index``-th batch of the schedule: its truth, scenario and the
+    farm's records; and the last day of its daily records (days from its start).
 
-    The events and scenario draw from the batch's own stream ``(seed, index, 7004)``.
+    The events and scenario draw from the batch's own stream ``(seed, index, 7004)``,
+    the records' imperfections from streams of their own (``records``).
     """
     resolved = resolve_batch(batch, index, farm.origin, farm.layout)
     as_of_day = (farm.plan.as_of - batch.start_date).days
@@ -294,14 +321,19 @@ def _batch_rows(
         farm.settings,
         rng,
     )
-    return batch_tables(
-        BatchRecord(batch.number, geography, batch.start_date),
-        sim,
-        scenario,
+    observed = (
         events.feedings(sim, farm.settings, rng),
         events.growth_samples(sim, farm.settings, rng),
         events.readings(sim, farm.layout.is_sea, farm.settings, rng),
+    )
+    recorded = records.farm_records(sim, observed, as_of_day, farm.settings, (farm.seed, index))
+    tables = batch_tables(
+        BatchRecord(batch.number, geography, batch.start_date),
+        sim,
+        scenario,
+        recorded,
         fixed,
         ids,
         truth,
     )
+    return tables, recorded.end_day

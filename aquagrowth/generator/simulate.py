@@ -9,7 +9,9 @@ measured against it:
 2. growth over the day by the TGC model (Iwama and Tautz 1981),
    ``W_end^(1/3) = W_start^(1/3) + TGC / 1000 * max(T, 0)``, with the container's true
    daily mean temperature ``T``;
-3. mortality (daily Poisson deaths, and on the transfer day the fish lost in handling);
+3. mortality (daily Poisson deaths, and on the transfer day the fish lost in handling;
+   at sea the deaths of delousing treatments), then the fish lost without a record
+   (non-registered losses, ``losses``);
 4. harvest (a ring is emptied on its harvest day).
 
 The state of a day is the state at its END. Day indices count from the batch start.
@@ -28,13 +30,18 @@ from typing import Any
 
 import numpy as np
 
+from aquagrowth.generator import losses
 from aquagrowth.generator.layout import Layout
 from aquagrowth.generator.profile import STAGES
 from aquagrowth.generator.schedule import BatchPlan
 
-CAUSE_NATURAL, CAUSE_EPISODE, CAUSE_TRANSFER = 0, 1, 2
-CAUSES: tuple[str, ...] = ("natural", "episode", "transfer")
+CAUSE_NATURAL, CAUSE_EPISODE, CAUSE_TRANSFER, CAUSE_TREATMENT = 0, 1, 2, 3
+CAUSES: tuple[str, ...] = ("natural", "episode", "transfer", "treatment")
 ADULT = len(STAGES) - 1
+WORLD_STREAM = 7005
+"""Purpose of the random streams of the real farm's hidden losses and treatments, one per
+stay: ``(seed, batch index, WORLD_STREAM, stay position)``. New streams, so the perfect
+farm's draws stay as they were."""
 
 
 @dataclass(frozen=True)
@@ -101,10 +108,13 @@ class BatchTruth:
     longer in the container; ``a_departed`` says whether that day is on or before
     as-of (else the assignment is still open). Rows (``r_*``) are end-of-day states,
     grouped by assignment in day order: population (fish), weight (g), true daily mean
-    temperature (degC), recorded deaths (fish) and their cause (index into ``CAUSES``).
-    Harvests (``h_*``): assignment, day, fish and live weight (kg). Transfers (``t_*``):
-    source and destination assignment, execution day, fish, measured weight (g; NaN
-    where not weighed). Assignments are numbered by position; days count from the start.
+    temperature (degC), deaths (fish; what mortality records report, on time or late)
+    and their cause (index into ``CAUSES``), and the fish lost without any record
+    (``r_hidden``). Harvests (``h_*``): assignment, day, fish and live weight (kg).
+    Transfers (``t_*``): source and destination assignment, execution day, true fish
+    moved, measured weight (g; NaN where not weighed). Treatments (``tr_*``): assignment
+    and day of each delousing whose counter counted the fish at the end of that day.
+    Assignments are numbered by position; days count from the start.
     """
 
     a_stage: np.ndarray = field(default_factory=_i)
@@ -121,6 +131,7 @@ class BatchTruth:
     r_temp: np.ndarray = field(default_factory=_f)
     r_mort: np.ndarray = field(default_factory=_i)
     r_cause: np.ndarray = field(default_factory=_i)
+    r_hidden: np.ndarray = field(default_factory=_i)
     h_assign: np.ndarray = field(default_factory=_i)
     h_day: np.ndarray = field(default_factory=_i)
     h_count: np.ndarray = field(default_factory=_i)
@@ -130,6 +141,8 @@ class BatchTruth:
     t_day: np.ndarray = field(default_factory=_i)
     t_count: np.ndarray = field(default_factory=_i)
     t_measured_g: np.ndarray = field(default_factory=_f)
+    tr_assign: np.ndarray = field(default_factory=_i)
+    tr_day: np.ndarray = field(default_factory=_i)
     stage_tgc: np.ndarray = field(default_factory=lambda: np.full(len(STAGES), np.nan))
     stage_mortality_rate: np.ndarray = field(default_factory=_f)
     last_day: int = -1
@@ -187,6 +200,7 @@ class _StayLife:
     ``planned_stop`` is each container's first day (batch days) no longer in it;
     ``stop`` the same, cut at the day after as-of; ``lived`` marks the days before
     ``stop``. ``tgc`` is the stage's true TGC, before each container's own jitter.
+    ``hidden`` are the fish lost without a record, ``treated`` the treatment days.
     """
 
     planned_stop: np.ndarray
@@ -198,6 +212,8 @@ class _StayLife:
     deaths: np.ndarray
     population: np.ndarray
     cause: np.ndarray
+    hidden: np.ndarray
+    treated: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -230,6 +246,7 @@ class _TruthParts:
     r_temp: list[np.ndarray] = field(default_factory=list)
     r_mort: list[np.ndarray] = field(default_factory=list)
     r_cause: list[np.ndarray] = field(default_factory=list)
+    r_hidden: list[np.ndarray] = field(default_factory=list)
     h_assign: list[np.ndarray] = field(default_factory=list)
     h_day: list[np.ndarray] = field(default_factory=list)
     h_count: list[np.ndarray] = field(default_factory=list)
@@ -239,6 +256,8 @@ class _TruthParts:
     t_day: list[np.ndarray] = field(default_factory=list)
     t_count: list[np.ndarray] = field(default_factory=list)
     t_measured_g: list[np.ndarray] = field(default_factory=list)
+    tr_assign: list[np.ndarray] = field(default_factory=list)
+    tr_day: list[np.ndarray] = field(default_factory=list)
 
     def join_into(self, truth: BatchTruth) -> None:
         """Each column's pieces as one array of the dtype :class:`BatchTruth` declares."""
@@ -347,7 +366,8 @@ def simulate_batch(
     for position, stay in enumerate(batch.stays):
         if stay.first_day > as_of_day:
             break
-        life = _live_stay(batch, stay, opening, temperature_c, as_of_day, settings, rng)
+        world = np.random.default_rng([seed, batch.index, WORLD_STREAM, position])
+        life = _live_stay(batch, stay, opening, temperature_c, as_of_day, settings, (rng, world))
         truth.stage_tgc[stay.stage] = life.tgc
         ids = first_id + np.arange(len(stay.containers))
         if stay.stage == ADULT:
@@ -382,13 +402,16 @@ def _live_stay(
     temperature_c: np.ndarray,
     as_of_day: int,
     settings: dict[str, Any],
-    rng: np.random.Generator,
+    streams: tuple[np.random.Generator, np.random.Generator],
 ) -> _StayLife:
     """Growth and deaths of one stay of ``batch``, from its opening to its stop or as-of.
 
     The stage ends at its ``stage_end_weight_g`` (the last at the batch's harvest
-    weight) and loses its ``mortality_rate_per_day``.
+    weight) and loses its ``mortality_rate_per_day``; the real farm's treatments and
+    hidden losses (``losses``) draw from the stay's own stream, the second of
+    ``streams``, so the first (the batch's) draws what it drew without them.
     """
+    rng, world = streams
     k = len(stay.containers)
     planned_stop = np.full(k, stay.first_day + stay.days, dtype=np.int64)
     if stay.stage == ADULT:
@@ -407,7 +430,17 @@ def _live_stay(
     deaths, episode = _daily_deaths(
         opening.population, rate, opening.handling_loss, lived, settings, rng
     )
+    real = losses.stay_losses(
+        stay.stage == ADULT,
+        opening.population,
+        planned_stop - stay.first_day,
+        lived,
+        deaths,
+        settings["records"],
+        world,
+    )
     cause = np.where(episode, CAUSE_EPISODE, CAUSE_NATURAL)
+    cause = np.where(real.treated & (real.deaths > deaths), CAUSE_TREATMENT, cause)
     cause[:, 0] = np.where(opening.handling_loss > 0, CAUSE_TRANSFER, cause[:, 0])
     return _StayLife(
         planned_stop=planned_stop,
@@ -416,9 +449,11 @@ def _live_stay(
         tgc=tgc,
         temp_c=temp_c,
         weight_g=weight_g,
-        deaths=deaths,
-        population=opening.population[:, None] - np.cumsum(deaths, axis=1),
+        deaths=real.deaths,
+        population=opening.population[:, None] - np.cumsum(real.deaths + real.hidden, axis=1),
         cause=cause,
+        hidden=real.hidden,
+        treated=real.treated,
     )
 
 
@@ -500,6 +535,10 @@ def _record_stay(
     parts.r_temp.append(life.temp_c[container, day])
     parts.r_mort.append(life.deaths[container, day])
     parts.r_cause.append(life.cause[container, day])
+    parts.r_hidden.append(life.hidden[container, day])
+    treated, treated_day = np.nonzero(life.treated)
+    parts.tr_assign.append(ids[treated])
+    parts.tr_day.append(stay.first_day + treated_day)
 
 
 def _transfer(

@@ -1,6 +1,7 @@
 """The simulated truth: realistic weights per stage, whole fish, and the engine's day.
 
-Runs the pure simulation (no database) of the whole seed-scale farm in about a second.
+Runs the pure simulation (no database) of the whole seed-scale farm in about a second,
+once with perfect records and once with a real farm's (hidden losses, treatments).
 """
 
 from __future__ import annotations
@@ -10,25 +11,29 @@ import pytest
 
 from aquagrowth.generator.layout import build_layout
 from aquagrowth.generator.planner import plan_schedule
-from aquagrowth.generator.profile import STAGE_WEIGHT_RANGES_G, STAGES, load_profile
+from aquagrowth.generator.profile import (
+    STAGE_WEIGHT_RANGES_G,
+    STAGES,
+    load_profile,
+    with_records,
+)
 from aquagrowth.generator.simulate import flow_pairs, resolve_batch, simulate_batch
 from aquagrowth.generator.temperature import true_temperature_grid
 
 
-@pytest.fixture(scope="module")
-def farm():
+@pytest.fixture(scope="module", params=[True, False], ids=["perfect", "real"])
+def farm(request):
     profile = load_profile("seed-scale")
+    settings = with_records(profile.settings, perfect=request.param)
     schedule = plan_schedule(profile, seed=1)
     layout = build_layout(schedule.layout)
     origin = schedule.batches[0].start_date
     days = (max(b.stages[-1].end for b in schedule.batches) - origin).days + 1
-    grid = true_temperature_grid(layout, origin, days, profile.settings, 1)
+    grid = true_temperature_grid(layout, origin, days, settings, 1)
     truths = []
     for i, batch in enumerate(schedule.batches):
         as_of_day = (schedule.as_of - batch.start_date).days
-        sim = simulate_batch(
-            resolve_batch(batch, i, origin, layout), grid, as_of_day, profile.settings, 1
-        )
+        sim = simulate_batch(resolve_batch(batch, i, origin, layout), grid, as_of_day, settings, 1)
         truths.append((batch, sim))
     return truths
 
@@ -75,14 +80,21 @@ def test_population_is_whole_and_never_negative(farm):
         assert sim.r_mort.min() >= 0
 
 
-def test_every_fish_is_accounted_for(farm):
-    """Eggs = harvested + dead + still alive at as-of, for every batch."""
+def test_every_fish_is_accounted_for(farm, request):
+    """Eggs = harvested + dead + lost without a record + still alive at as-of, for every
+    batch; a perfect farm loses none without a record."""
     for batch, sim in farm:
         alive = 0
         for a in np.flatnonzero(~sim.a_departed):
             rows = np.flatnonzero(sim.r_assign == a)
             alive += int(sim.r_pop[rows[-1]])
-        assert batch.eggs == sim.h_count.sum() + sim.r_mort.sum() + alive, batch.number
+        hidden = sim.r_hidden.sum()
+        assert batch.eggs == sim.h_count.sum() + sim.r_mort.sum() + hidden + alive, batch.number
+    unseen = [sim.r_hidden.sum() + sim.tr_day.size for _, sim in farm]
+    if request.node.callspec.params["farm"]:
+        assert not any(unseen)
+    else:
+        assert all(unseen)
 
 
 def test_a_day_follows_the_engine_rules(farm):
@@ -102,7 +114,7 @@ def test_a_day_follows_the_engine_rules(farm):
             src_weight.append(sim.r_weight[src_rows[-1]])
         w_start = np.sum(placed * np.array(src_weight)) / placed.sum()
         row = np.flatnonzero((sim.r_assign == dst) & (sim.r_day == day))[0]
-        assert sim.r_pop[row] == placed.sum() - sim.r_mort[row]
+        assert sim.r_pop[row] == placed.sum() - sim.r_mort[row] - sim.r_hidden[row]
         increment = np.cbrt(sim.r_weight[row]) - np.cbrt(w_start)
         tgc = 1000 * increment / max(sim.r_temp[row], 0)
         assert tgc == pytest.approx(sim.stage_tgc[sim.a_stage[dst]], rel=0.1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -25,6 +26,21 @@ class Command(BaseCommand):
         parser.add_argument("--batches", type=int, help="batches per geography")
         parser.add_argument("--stagger", type=int, help="days between two batch starts")
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+        records = parser.add_mutually_exclusive_group()
+        records.add_argument(
+            "--perfect-records",
+            dest="perfect_records",
+            action="store_const",
+            const=True,
+            help="pin perfect records in the schedule (every count exact, every record there)",
+        )
+        records.add_argument(
+            "--real-records",
+            dest="perfect_records",
+            action="store_const",
+            const=False,
+            help="pin a real farm's records in the schedule (default: the profile's choice)",
+        )
 
     def handle(self, *args, **options) -> None:
         try:
@@ -37,6 +53,7 @@ class Command(BaseCommand):
             if overrides:
                 profile = from_settings({**profile.settings, **overrides})
             schedule = plan_schedule(profile, options["seed"])
+            schedule = dataclasses.replace(schedule, perfect_records=options["perfect_records"])
         except (ScheduleError, FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         to_yaml(schedule, options["output"])
