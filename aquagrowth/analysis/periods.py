@@ -3,8 +3,9 @@ stage, and the weight's variance from the scenario's curve.
 
 A period is an assignment (one container stay) or a stage (its stays together). Its
 observed TGC is the segment fit of ``engine.core.growth`` (Iwama and Tautz 1981) from its
-first and last weight over the degree-days between them; its observed FCR is its feed
-sum over its growth sum, the same ratio of sums as the engine's FCR (``engine.core.feed``).
+first and last weight over the degree-days between them; its observed FCR is the feed
+over the growth of its days with feed records, the same ratio of sums as the engine's FCR
+(``engine.core.feed``), reported with its coverage (the recorded share of the fed days).
 """
 
 from __future__ import annotations
@@ -54,12 +55,28 @@ def weight_variance(
     }
 
 
-def _observed(weight_g: np.ndarray, temp_c: np.ndarray, feed_kg: float, growth_kg: float):
-    """TGC from first to last weight over the degree-days after the first day; FCR."""
-    tgc = float("nan")
-    if weight_g.size >= 2:
-        tgc = fitted_tgc(weight_g[0], weight_g[-1], float(effective_temperature(temp_c[1:]).sum()))
-    return tgc, ratio_of_sums(feed_kg, growth_kg)
+def _observed(weight_g: np.ndarray, temp_c: np.ndarray) -> float:
+    """TGC from first to last weight over the degree-days after the first day."""
+    if weight_g.size < 2:
+        return float("nan")
+    return fitted_tgc(weight_g[0], weight_g[-1], float(effective_temperature(temp_c[1:]).sum()))
+
+
+def _feed_sums(rows: StateRows, idx: np.ndarray) -> dict:
+    """A period's feed: its known feed, and the feed, growth and days of the rows with
+    feed records, beside the days fed (recorded or unknown): FCR and its coverage rest on
+    the recorded days alone."""
+    source = rows["feed_source"][idx]
+    recorded = source == "recorded"
+    fed = recorded | (source == "unknown")
+    feed = rows["feed_kg"][idx]
+    return {
+        "feed_kg": float(np.nansum(feed)),
+        "recorded_feed_kg": float(np.sum(feed[recorded])),
+        "recorded_growth_kg": float(np.sum(np.nan_to_num(rows["growth_kg"][idx][recorded]))),
+        "recorded_days": int(recorded.sum()),
+        "fed_days": int(fed.sum()),
+    }
 
 
 def by_assignment(rows: StateRows, names: dict, stages: dict, scenario: dict | None) -> list[dict]:
@@ -80,8 +97,8 @@ def by_assignment(rows: StateRows, names: dict, stages: dict, scenario: dict | N
     bounds = np.flatnonzero(np.diff(assignment)) + 1
     for chunk in np.split(np.arange(order.size), bounds):
         idx = order[chunk]
-        feed, growth = float(rows["feed_kg"][idx].sum()), float(rows["growth_kg"][idx].sum())
-        tgc, fcr = _observed(rows["avg_weight_g"][idx], rows["temp_c"][idx], feed, growth)
+        sums = _feed_sums(rows, idx)
+        tgc = _observed(rows["avg_weight_g"][idx], rows["temp_c"][idx])
         stage = stages.get(int(rows["assignment_id"][idx[0]]), "")
         planned = (scenario or {}).get(stage, {})
         result.append(
@@ -92,10 +109,10 @@ def by_assignment(rows: StateRows, names: dict, stages: dict, scenario: dict | N
                 "first_day": int(rows["day_number"][idx[0]]),
                 "last_day": int(rows["day_number"][idx[-1]]),
                 "days": int(idx.size),
-                "feed_kg": feed,
-                "growth_kg": growth,
+                "growth_kg": float(rows["growth_kg"][idx].sum()),
+                **sums,
+                **_fcr(sums),
                 "observed_tgc": _rounded(tgc, 3),
-                "observed_fcr": _rounded(fcr, 3),
                 "scenario_tgc": planned.get("tgc"),
                 "scenario_fcr": planned.get("fcr"),
             }
@@ -111,8 +128,7 @@ def by_stage(per_assignment: list[dict]) -> list[dict]:
     result = []
     for stage in dict.fromkeys(p["stage"] for p in per_assignment):
         mine = [p for p in per_assignment if p["stage"] == stage]
-        feed = sum(p["feed_kg"] for p in mine)
-        growth = sum(p["growth_kg"] for p in mine)
+        sums = {name: sum(p[name] for p in mine) for name in _SUMMED}
         fitted = [(p["observed_tgc"], p["days"]) for p in mine if p["observed_tgc"] is not None]
         days = sum(d for _, d in fitted)
         tgc = sum(t * d for t, d in fitted) / days if days else float("nan")
@@ -122,15 +138,25 @@ def by_stage(per_assignment: list[dict]) -> list[dict]:
                 "containers": len(mine),
                 "first_day": min(p["first_day"] for p in mine),
                 "last_day": max(p["last_day"] for p in mine),
-                "feed_kg": feed,
-                "growth_kg": growth,
+                "growth_kg": sum(p["growth_kg"] for p in mine),
+                **sums,
+                **_fcr(sums),
                 "observed_tgc": _rounded(tgc, 3),
-                "observed_fcr": _rounded(ratio_of_sums(feed, growth), 3),
                 "scenario_tgc": mine[0]["scenario_tgc"],
                 "scenario_fcr": mine[0]["scenario_fcr"],
             }
         )
     return result
+
+
+_SUMMED = ("feed_kg", "recorded_feed_kg", "recorded_growth_kg", "recorded_days", "fed_days")
+
+
+def _fcr(sums: dict) -> dict:
+    """Observed FCR over the recorded days, and the share of the fed days they are."""
+    fcr = ratio_of_sums(sums["recorded_feed_kg"], sums["recorded_growth_kg"])
+    coverage = sums["recorded_days"] / sums["fed_days"] if sums["fed_days"] else float("nan")
+    return {"observed_fcr": _rounded(fcr, 3), "feed_coverage": _rounded(coverage, 3)}
 
 
 def _rounded(value: float, digits: int) -> float | None:

@@ -14,7 +14,7 @@ import datetime as dt
 import numpy as np
 
 from aquagrowth.analysis.state_rows import StateRows
-from aquagrowth.engine.core.feed import trailing_fcr
+from aquagrowth.engine.core.feed import MIN_RECORDED_DAYS, trailing_fcr
 
 Series = dict[str, np.ndarray]
 
@@ -44,6 +44,24 @@ def _dominant(index: np.ndarray, size: int, labels: np.ndarray, weights: np.ndar
     return out
 
 
+def _feed(series: Series, rows: StateRows, index: np.ndarray, size: int) -> None:
+    """The day's feed from the rows with feed known (recorded, or not fed yet), null where
+    every fed row's feed is unknown; and what the FCR may use: the feed and growth of the
+    rows with feed records, and the share of the day's fed rows that have them."""
+    recorded = rows["feed_source"] == "recorded"
+    fed = recorded | (rows["feed_source"] == "unknown")
+    known = ~np.isnan(rows["feed_kg"])
+    feed = np.bincount(index, np.where(known, rows["feed_kg"], 0.0), size)
+    known_rows = np.bincount(index, known * 1.0, size)
+    series["feed_kg"] = np.where(known_rows > 0, feed, np.nan)
+    series["recorded_rows"] = np.bincount(index, recorded * 1.0, size)
+    series["feed_coverage"] = _ratio(series["recorded_rows"], np.bincount(index, fed * 1.0, size))
+    series["recorded_feed_kg"] = np.bincount(index, np.where(recorded, rows["feed_kg"], 0.0), size)
+    series["recorded_growth_kg"] = np.bincount(
+        index, np.where(recorded, np.nan_to_num(rows["growth_kg"]), 0.0), size
+    )
+
+
 def daily(rows: StateRows, start_date: dt.date) -> Series:
     """One value per day present: containers summed, weight population-weighted.
 
@@ -55,9 +73,11 @@ def daily(rows: StateRows, start_date: dt.date) -> Series:
     Returns
     -------
     Columns ``day_number``, ``population`` (fish), ``biomass_kg``, ``avg_weight_g``
-    (biomass * 1000 / population), ``feed_kg``, ``growth_kg``, ``mortality_count``,
-    ``temp_c`` and ``tgc`` (population-weighted), ``fcr`` (feed / growth summed over the
-    trailing 7 days), ``weight_confidence`` and ``temp_confidence`` (population-weighted),
+    (biomass * 1000 / population), ``feed_kg`` (null where unknown), ``feed_coverage``
+    (share of the day's fed rows with feed records), ``growth_kg``, ``mortality_count``,
+    ``temp_c`` and ``tgc`` (population-weighted), ``fcr`` (feed / growth of the rows with
+    feed records, summed over the trailing 7 days), ``weight_confidence`` and
+    ``temp_confidence`` (population-weighted),
     ``anchor_type``, ``weight_source`` and ``temp_source`` (of the day's largest group),
     ``containers`` (rows of the day).
     """
@@ -68,13 +88,20 @@ def daily(rows: StateRows, start_date: dt.date) -> Series:
     series["population"] = np.bincount(index, population, size)
     series["biomass_kg"] = np.bincount(index, rows["biomass_kg"], size)
     series["avg_weight_g"] = _ratio(series["biomass_kg"] * 1000.0, series["population"])
-    for name in ("feed_kg", "growth_kg", "mortality_count"):
+    for name in ("growth_kg", "mortality_count"):
         series[name] = np.bincount(index, np.nan_to_num(rows[name]), size)
+    _feed(series, rows, index, size)
     for name in ("temp_c", "tgc", "weight_confidence", "temp_confidence"):
         series[name] = _weighted_mean(index, size, rows[name], population)
-    # Over calendar days (a day without rows adds nothing); any positive growth counts.
+    # Over calendar days (a day without rows adds nothing), only the feed and growth of
+    # rows with feed records; any positive growth counts.
     series["fcr"] = trailing_fcr(
-        series["feed_kg"], series["growth_kg"], day=days, growth_above_kg=0.0
+        series["recorded_feed_kg"],
+        series["recorded_growth_kg"],
+        day=days,
+        growth_above_kg=0.0,
+        recorded=series["recorded_rows"] > 0,
+        min_recorded=MIN_RECORDED_DAYS,
     )
     anchored = rows["anchor_type"] != "none"
     series["anchor_type"] = np.full(size, "none", dtype=object)
@@ -105,15 +132,20 @@ def weekly(day: Series) -> Series:
     for name in ("day_number", "date", "population", "biomass_kg", "weight_source", "tgc"):
         week[name] = day[name][last_row]
     week["avg_weight_g"] = _ratio(week["biomass_kg"] * 1000.0, week["population"])
-    for name in ("feed_kg", "growth_kg", "mortality_count"):
+    for name in ("growth_kg", "mortality_count", "recorded_feed_kg", "recorded_growth_kg"):
         week[name] = np.bincount(index, day[name], size)
-    feed_fcr = _ratio(week["feed_kg"], week["growth_kg"])
-    week["fcr"] = np.where(week["feed_kg"] > 0, feed_fcr, np.nan)
+    known = ~np.isnan(day["feed_kg"])
+    week["feed_kg"] = np.where(
+        np.bincount(index, known * 1.0, size) > 0,
+        np.bincount(index, np.where(known, day["feed_kg"], 0.0), size),
+        np.nan,
+    )
+    week["feed_coverage"] = _mean_of_known(day["feed_coverage"], index, size)
+    feed_fcr = _ratio(week["recorded_feed_kg"], week["recorded_growth_kg"])
+    week["fcr"] = np.where(week["recorded_feed_kg"] > 0, feed_fcr, np.nan)
     count = np.bincount(index, minlength=size).astype(np.float64)
     for name in ("temp_c", "weight_confidence", "temp_confidence"):
-        known = np.isfinite(day[name])
-        total = np.bincount(index, np.where(known, day[name], 0.0), size)
-        week[name] = _ratio(total, np.bincount(index, known * 1.0, size))
+        week[name] = _mean_of_known(day[name], index, size)
     week["temp_source"] = day["temp_source"][last_row]
     anchored = day["anchor_type"] != "none"
     week["anchor_type"] = np.full(size, "none", dtype=object)
@@ -125,6 +157,13 @@ def weekly(day: Series) -> Series:
         [f"{d.isocalendar()[0]}-W{d.isocalendar()[1]:02d}" for d in thursday], dtype=object
     )
     return week
+
+
+def _mean_of_known(values: np.ndarray, index: np.ndarray, size: int) -> np.ndarray:
+    """The mean per group of the values that are known (NaN where none is)."""
+    known = np.isfinite(values)
+    total = np.bincount(index, np.where(known, values, 0.0), size)
+    return _ratio(total, np.bincount(index, known * 1.0, size))
 
 
 def day_dates(day_number: np.ndarray, start_date: dt.date) -> np.ndarray:

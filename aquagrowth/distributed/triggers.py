@@ -11,6 +11,9 @@ name the batches and the first day to recompute (docs/engine.md):
   the core's interpolation reach (``INTERPOLATION_REACH_DAYS``, 7 days) of the reading,
   from that many days before it, because a measured day also changes the interpolated
   temperatures of the days up to the reach either side;
+- a harvest also: every other active batch of its species and geography, whole, since
+  its exact count teaches the farm's history a new unrecorded loss rate, which their
+  open stretches take (docs/engine.md, "Open stretches");
 - a changed record: both its old and its new place, so moving a sample from May to March
   recomputes from March, and moving it to another batch recomputes both batches.
 
@@ -135,7 +138,27 @@ def _windows(model: type[Model], places: list[tuple]) -> Windows:
     """The windows of a record of ``model`` that was or is at ``places``."""
     if model is m.EnvironmentalReading:
         return reading_windows(places)
-    return event_windows(model, places)
+    windows = event_windows(model, places)
+    if model is m.Harvest:
+        for batch_id in learning_batches(batch for batch, _ in places):
+            windows.setdefault(batch_id, None)
+    return windows
+
+
+def learning_batches(harvested: Iterable[int | None]) -> list[int]:
+    """The other active batches of the harvested batches' species and geographies: a
+    harvest's exact count measures its pen's unrecorded loss, which the farm's history
+    applies to their open stretches (docs/engine.md), so every day of theirs may change."""
+    origins = m.Batch.objects.filter(pk__in=[b for b in harvested if b is not None])
+    same_place = Q()
+    for species_id, geography_id in origins.values_list("species_id", "geography_id"):
+        same_place |= Q(species_id=species_id, geography_id=geography_id)
+    if not same_place:
+        return []
+    others = m.Batch.objects.filter(same_place, status=m.BatchStatus.ACTIVE).exclude(
+        pk__in=origins.values("pk")
+    )
+    return list(others.values_list("pk", flat=True))
 
 
 def _hand_on(windows: Windows) -> None:

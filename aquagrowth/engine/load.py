@@ -22,6 +22,7 @@ from django.db import connection
 from aquagrowth.db.read import columns, fetch, read_columns
 from aquagrowth.engine.core import inputs as core
 from aquagrowth.engine.core.temperature import INTERPOLATION_REACH_DAYS
+from aquagrowth.engine.history import learned_loss_rates
 from aquagrowth.engine.scenario import StageTable, read_scenario, read_stages
 from aquagrowth.farm.models import Batch, TransferStatus
 from aquagrowth.farm.models.environment import VALID_TEMPERATURE_C
@@ -79,6 +80,7 @@ class Stay(NamedTuple):
 
     id: int
     container_id: int
+    container__name: str
     stage_id: int
     assignment_date: dt.date
     departure_date: dt.date | None
@@ -111,12 +113,18 @@ def _positions(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
 
 
 def load_batch(
-    batch_id: int, *, end: dt.date | None = None, today: dt.date | None = None
+    batch_id: int,
+    *,
+    end: dt.date | None = None,
+    today: dt.date | None = None,
+    history_before: dt.date | None = None,
 ) -> LoadedBatch:
     """Read batch ``batch_id`` for the days from its start to ``end`` (default today).
 
     The computation never runs past the batch's last day (its latest departure minus one
-    when every assignment has departed).
+    when every assignment has departed). The farm's history (the expected unrecorded loss
+    of open stretches) is learned from stays a harvest closed before ``history_before``
+    (default: after the last day computed).
     """
     today = today or dt.date.today()
     batch = Batch.objects.select_related("species").get(pk=batch_id)
@@ -135,6 +143,7 @@ def load_batch(
         name: _day_events(sql.format(day=_days(column)), start, batch_id, assignment_ids)
         for name, (sql, column) in _DAY_EVENTS.items()
     }
+    last_day = start + dt.timedelta(days=span.n_days)
     inputs = core.BatchInputs(
         batch_id=batch_id,
         n_days=span.n_days,
@@ -160,8 +169,43 @@ def load_batch(
         start_date=start,
         valid_temp_range_c=VALID_TEMPERATURE_C,
         batch_number=batch.number,
+        counts=_counts(start, batch_id, assignment_ids),
+        container_names=_container_names(stays, container_ids),
+        assignment_departed=np.array(
+            [s.departure_date is not None and s.departure_date <= last_day for s in stays],
+            dtype=bool,
+        ),
+        hidden_loss_rate_by_stage=learned_loss_rates(batch, stages, history_before or last_day),
     )
     return LoadedBatch(inputs=inputs, number=batch.number, start_date=start, stage_ids=stages.id)
+
+
+def _container_names(stays: list[Stay], container_ids: np.ndarray) -> tuple[str, ...]:
+    """Each container position's name, as findings name it."""
+    name = {s.container_id: s.container__name for s in stays}
+    return tuple(name[int(c)] for c in container_ids)
+
+
+def _counts(start: dt.date, batch_id: int, assignment_ids: np.ndarray) -> core.Counts:
+    """The batch's population counts, one per record (bad ones too: the core judges)."""
+    rows = fetch(
+        f"SELECT id, assignment_id, {_days('count_date')}, count, method, precision_pct "
+        "FROM farm_populationcount WHERE batch_id = %s ORDER BY id",
+        [start, batch_id],
+    )
+    ids, owner, day, count, method, precision_pct = columns(
+        rows, np.int64, np.int64, np.int64, np.int64, object, np.float64
+    )
+    codes = {name: code for code, name in enumerate(core.COUNT_METHODS)}
+    return core.Counts(
+        id=ids,
+        assignment=_positions(assignment_ids, owner),
+        day=day,
+        count=count,
+        method=np.array([codes.get(m, codes["estimate"]) for m in method], dtype=np.int64),
+        precision=precision_pct / 100.0,
+        assignment_id=owner,
+    )
 
 
 def _column(stays: list[Stay], name: str) -> np.ndarray:

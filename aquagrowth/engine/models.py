@@ -32,10 +32,13 @@ from django.db.models import Max, Min, OuterRef, Subquery
 
 from aquagrowth.engine.core.outputs import (
     ANCHOR_TYPES,
+    ESTIMATED,
     FEED_SOURCES,
     FLAGS,
     MORTALITY_SOURCES,
+    POPULATION_SOURCES,
     STATE_COLUMNS,
+    STAY_CLOSES,
     TEMP_SOURCES,
     WEIGHT_SOURCES,
     StateColumn,
@@ -69,6 +72,9 @@ TempSource = code_choices("TempSource", TEMP_SOURCES)
 MortalitySource = code_choices("MortalitySource", MORTALITY_SOURCES)
 FeedSource = code_choices("FeedSource", FEED_SOURCES)
 StateFlags = code_choices("StateFlags", FLAGS)
+PopulationSource = code_choices("PopulationSource", POPULATION_SOURCES)
+EstimatedMetrics = code_choices("EstimatedMetrics", ESTIMATED)
+StayClose = code_choices("StayClose", STAY_CLOSES)
 _CHOICES = {
     ANCHOR_TYPES: AnchorType,
     WEIGHT_SOURCES: WeightSource,
@@ -76,12 +82,16 @@ _CHOICES = {
     MORTALITY_SOURCES: MortalitySource,
     FEED_SOURCES: FeedSource,
     FLAGS: StateFlags,
+    POPULATION_SOURCES: PopulationSource,
+    ESTIMATED: EstimatedMetrics,
 }
 
 
 def state_field(column: StateColumn) -> models.Field:
     """The database field of one declared state column."""
     if column.kind == "count":
+        if column.signed:
+            return models.IntegerField(help_text=column.doc)
         return models.PositiveIntegerField(help_text=column.doc)
     if column.kind == "code":
         return models.PositiveSmallIntegerField(
@@ -189,6 +199,43 @@ class StateDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment_id}: {self.rows} rows"
+
+
+class StaySummary(models.Model):
+    """One stay's records and population, as its last computation found them.
+
+    What the records reach (the last day of each stream), the fish that went in, its
+    fish-days and the fish it lost without a record, and how its last stretch closed:
+    the farm's history (the expected unrecorded loss of open stretches), the API's
+    "recorded through" dates and the unexplained-loss report read it.
+    """
+
+    assignment = models.OneToOneField(
+        "farm.Assignment", on_delete=models.CASCADE, primary_key=True, related_name="summary"
+    )
+    feed_through = models.DateField(null=True, help_text="Last day with a feeding record.")
+    mortality_through = models.DateField(null=True, help_text="Last day with a mortality record.")
+    samples_through = models.DateField(
+        null=True, help_text="Last day with a growth sample or weighing."
+    )
+    temperature_through = models.DateField(
+        null=True, help_text="Last day with a measured temperature in the container."
+    )
+    counts_through = models.DateField(
+        null=True, help_text="Last day the population was measured (a count, a counted move)."
+    )
+    stocked_fish = models.PositiveIntegerField(help_text="Fish put in (egg input or placed).")
+    fish_days = models.FloatField(help_text="Sum of the fish present at each day's end.")
+    unexplained_fish = models.IntegerField(
+        help_text="Fish lost without a record over the stay (a gain is negative)."
+    )
+    closed_by = models.PositiveSmallIntegerField(
+        choices=StayClose.choices, help_text="How the stay's last stretch closed."
+    )
+    closed_on = models.DateField(null=True, help_text="The day of that measurement.")
+
+    def __str__(self) -> str:
+        return f"stay {self.assignment_id}: {self.unexplained_fish} fish unexplained"
 
 
 class RecomputeStatus(models.TextChoices):

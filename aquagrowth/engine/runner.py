@@ -293,8 +293,16 @@ def recompute_batch(
 def _compute_and_store(batch_id: int, options: RecomputeOptions, result: BatchResult) -> None:
     """The run proper: compute, store, and fill in ``result`` (raises on any failure)."""
     computed = compute_batch(batch_id, since=options.since, end=options.end, today=options.today)
+    loaded = computed.loaded
     stored = store.store_batch(
-        batch_id, computed.columns, computed.window, computed.starts, force=options.force
+        batch_id,
+        computed.columns,
+        computed.window,
+        computed.starts,
+        force=options.force,
+        summaries=store.summary_records(
+            computed.states.stays, loaded.inputs.assignment_id, loaded.start_date
+        ),
     )
     result.rows = int(computed.window.sum())
     result.written = stored.rows

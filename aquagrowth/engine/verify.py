@@ -29,6 +29,8 @@ class Verification:
     states: int = 0
     missing_days: list[str] = field(default_factory=list)
     population_increases: list[str] = field(default_factory=list)
+    population_increases_explained: list[str] = field(default_factory=list)
+    """Days the batch's fish rose because a count found fish the book had lost track of."""
     weight_spikes: list[str] = field(default_factory=list)
     accuracy: list[StageAccuracy] = field(default_factory=list)
     overall: StageAccuracy | None = None
@@ -84,25 +86,34 @@ def _check_coverage(result: Verification, where: str, params: list, today: dt.da
 
 
 def _check_batch_series(result: Verification, where: str, params: list) -> None:
-    """Batch totals per day: fish never appear, and the mean weight never jumps."""
+    """Batch totals per day: fish never appear unless a count found them, and the mean
+    weight never jumps."""
     rows = fetch(
         "SELECT batch_id, date, SUM(population), SUM(biomass_kg), "
-        f"SUM(CASE WHEN anchor_type <> {AnchorType.NONE.value} THEN 1 ELSE 0 END) "
+        f"SUM(CASE WHEN anchor_type <> {AnchorType.NONE.value} THEN 1 ELSE 0 END), "
+        "SUM(unexplained_fish) "
         f"FROM farm_dailystate {where} GROUP BY batch_id, date ORDER BY batch_id, date",
         params,
     )
     if not rows:
         return
-    batch, _, population, biomass, anchors = columns(
-        rows, np.int64, object, np.float64, np.float64, np.int64
+    batch, _, population, biomass, anchors, unexplained = columns(
+        rows, np.int64, object, np.float64, np.float64, np.int64, np.float64
     )
     same = batch[1:] == batch[:-1]
-    up = same & (population[1:] > population[:-1])
-    for i in np.flatnonzero(up):
-        result.population_increases.append(
+    rise = population[1:] - population[:-1]
+    # A reconciled gain is a negative unexplained loss: a rise up to it is the count's.
+    explained = -unexplained[1:] >= rise
+    for i in np.flatnonzero(same & (rise > 0)):
+        line = (
             f"batch {batch[i + 1]} on {rows[i + 1][1]}: {population[i]:,.0f} -> "
             f"{population[i + 1]:,.0f} fish"
         )
+        if explained[i]:
+            found = f"{-unexplained[i + 1]:,.0f} fish a count found beyond the book"
+            result.population_increases_explained.append(f"{line} ({found})")
+        else:
+            result.population_increases.append(line)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_w = np.where(population > 0, biomass * 1000 / population, np.nan)
         step = np.abs(np.diff(np.cbrt(mean_w)))

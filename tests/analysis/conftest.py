@@ -18,6 +18,7 @@ from aquagrowth.engine.models import (
     DailyState,
     FeedSource,
     MortalitySource,
+    PopulationSource,
     TempSource,
     WeightSource,
 )
@@ -56,6 +57,10 @@ def state(assignment: m.Assignment, date: dt.date, population: int, weight_g: fl
         "mortality_confidence": 1.0,
         "feed_source": FeedSource.RECORDED,
         "feed_confidence": 1.0,
+        "population_source": PopulationSource.BOOK,
+        "population_variance": 0.0,
+        "population_confidence": 1.0,
+        "unexplained_fish": 0,
     }
     values.update(extra)
     return DailyState(

@@ -18,7 +18,8 @@ from aquagrowth.engine.models import AnchorType, DailyState, RecomputeRun, Recom
 from aquagrowth.engine.runner import RecomputeOptions
 from aquagrowth.farm import models as m
 from aquagrowth.farm.signals import bulk_load
-from tests.distributed.farm import START, TRANSFER_DAY
+from tests import farm_builder
+from tests.distributed.farm import FISH, START, TRANSFER_DAY, build_transfer_batch
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -115,10 +116,13 @@ def test_a_transfer_recomputes_the_source_and_the_destination(farm_batch):
         source_assignment=parr,
         dest_assignment=smolt,
         execution_date=TRANSFER_DAY,
-        transferred_count=4000,
+        transferred_count=FISH,
     )
     assert [r.since for r in runs(batch)] == [TRANSFER_DAY]
-    assert DailyState.objects.get(assignment=smolt, date=TRANSFER_DAY).population == 4000
+    # The parr pen's every fish, as counted (no deaths: the book agrees to the fish),
+    # went into the smolt pen that day.
+    first = DailyState.objects.get(assignment=smolt, date=TRANSFER_DAY)
+    assert first.population + first.mortality_count + first.unexplained_fish == FISH
 
 
 def test_many_events_in_one_transaction_recompute_once_from_the_earliest(farm_batch):
@@ -230,3 +234,27 @@ def test_a_message_queued_by_the_previous_release_still_runs(farm_batch):
         "event",
         RecomputeStatus.OK,
     )
+
+
+def test_a_harvest_recomputes_the_other_active_batches_of_its_geography(species, stages):
+    """A harvest's exact count teaches the farm's history an unrecorded loss rate, which
+    the open stretches of the other active batches of its species and geography take."""
+    trays = farm_builder.hall("S09", "B", [(f"S09-B-{i:02d}", "tray", 10) for i in range(8)])
+    with bulk_load():
+        harvested, parr, _ = build_transfer_batch(species, stages, trays[0:2], "FO-A")
+        learning, *_ = build_transfer_batch(species, stages, trays[2:4], "FO-B")
+        elsewhere, *_ = build_transfer_batch(species, stages, trays[4:6], "SC-C")
+        scotland = m.Geography.objects.create(name="Scotland")
+        m.Batch.objects.filter(pk=elsewhere.pk).update(geography=scotland)
+        done, *_ = build_transfer_batch(species, stages, trays[6:8], "FO-D")
+        m.Batch.objects.filter(pk=done.pk).update(status=m.BatchStatus.HARVESTED)
+    m.Harvest.objects.create(
+        batch=harvested,
+        assignment=parr,
+        harvest_date=dt.date(2024, 2, 1),
+        count=10,
+        live_weight_kg=1,
+    )
+    assert [r.since for r in runs(harvested)] == [dt.date(2024, 2, 1)]
+    assert [(r.since, r.status) for r in runs(learning)] == [(None, RecomputeStatus.OK)]
+    assert runs(elsewhere) == [] and runs(done) == []

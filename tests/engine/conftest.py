@@ -1,8 +1,12 @@
-"""The two engines every rule is checked against: the plain reference and the fast core."""
+"""The two engines every rule is checked against: the plain reference and the fast core.
+
+Each is called as ``engine(inputs)`` for the real farm's rules (the default) or
+``engine(inputs, rules="book")`` for the book-only rules before counts.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 import pytest
 
@@ -11,9 +15,17 @@ from aquagrowth.engine.core.inputs import BatchInputs
 from aquagrowth.engine.core.outputs import DailyStates
 from tests.engine.reference import reference_assimilate
 
-Engine = Callable[[BatchInputs], DailyStates]
+
+class Engine(Protocol):
+    def __call__(self, inputs: BatchInputs, rules: str = "reconciled") -> DailyStates: ...
+
+
+def _fast(inputs: BatchInputs, rules: str = "reconciled") -> DailyStates:
+    if rules == "reconciled":
+        return assimilate(inputs)
+    return assimilate(inputs, rules=rules)
 
 
 @pytest.fixture(params=["reference", "fast"])
 def engine(request) -> Engine:
-    return reference_assimilate if request.param == "reference" else assimilate
+    return reference_assimilate if request.param == "reference" else _fast

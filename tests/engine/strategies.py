@@ -8,15 +8,19 @@ so that the fast engine and the reference meet every rule, including the awkward
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import NamedTuple
 
+import numpy as np
 from hypothesis import strategies as st
 
 from aquagrowth.engine.core.inputs import (
+    COUNT_METHODS,
     SELECTION_AVERAGE,
     BatchInputs,
     ContainerDays,
+    Counts,
     DayEvents,
     Scenario,
     Transfers,
@@ -83,15 +87,26 @@ def build(
     feed: Sequence[tuple] = (),
     temperature: Sequence[tuple] = (),
     n_containers: int | None = None,
+    counts: Sequence[tuple] = (),
+    departed: Sequence[bool] | None = None,
+    hidden_loss: Sequence[float] | None = None,
+    batch_number: str = "",
+    start_date: datetime.date | None = None,
+    container_names: Sequence[str] = (),
 ) -> BatchInputs:
     """BatchInputs from plain tuples.
 
     transfers : (source, dest, day, count[, measured_g[, selection]]), ids 501, 502, ...
-    mortality : (assignment, day, count)
+    mortality : (assignment, day, count), ids 1001, ...
     samples, weighings : (assignment, day, fish weighed, sum of their weights g)
-    harvests : (assignment, day, fish, live kg)
+    harvests : (assignment, day, fish, live kg), ids 4001, ...
     feed : (container, day, kg[, events])
     temperature : (container, day, mean degC[, valid readings[, rejected readings]])
+    counts : population counts (assignment, day, fish[, method name[, precision as a
+        fraction]]), method "counter" and its precision unless given, ids 6001, ...
+    departed : per assignment, whether the stay has departed (None: the core's default)
+    hidden_loss : per stage, the history's expected loss per fish-day (None: none)
+    batch_number, start_date, container_names : how findings name batch, day, container
     """
     containers = [s.container if s.container is not None else i for i, s in enumerate(stays)]
     n_containers = n_containers or max([*containers, *(t[0] for t in (*feed, *temperature))]) + 1
@@ -139,6 +154,19 @@ def build(
             count=ints([t[3] if len(t) > 3 else 1 for t in temperature]),
             rejected=ints([t[4] if len(t) > 4 else 0 for t in temperature]),
         ),
+        counts=Counts(
+            id=ints(range(6001, 6001 + len(counts))),
+            assignment=ints([c[0] for c in counts]),
+            day=ints([c[1] for c in counts]),
+            count=ints([c[2] for c in counts]),
+            method=ints([COUNT_METHODS.index(c[3] if len(c) > 3 else "counter") for c in counts]),
+            precision=floats([c[4] if len(c) > 4 else NAN for c in counts]),
+        ),
+        assignment_departed=None if departed is None else np.asarray(departed, dtype=bool),
+        hidden_loss_rate_by_stage=None if hidden_loss is None else floats(hidden_loss),
+        batch_number=batch_number,
+        start_date=start_date,
+        container_names=tuple(container_names),
     )
 
 
@@ -169,9 +197,43 @@ def _day_in(draw, first: int, stop: int) -> int:
     return draw(st.integers(first, stop - 1))
 
 
+def _departures(draw, transfers: list[tuple], firsts: list[int]) -> dict[int, int]:
+    """Sources whose last transfers out empty them: position -> departure day.
+
+    A source can depart on the day of its last transfers out when it received all its
+    fish before that day and has a day of its own before it; those transfers then move
+    the reconciled pen (docs/engine.md), the others their counts.
+    """
+    departing = {}
+    for j in sorted({t[0] for t in transfers}):
+        day = max(t[2] for t in transfers if t[0] == j)
+        incoming = [t[2] for t in transfers if t[1] == j]
+        if day > firsts[j] and all(d < day for d in incoming) and draw(st.booleans()):
+            departing[j] = day
+    return departing
+
+
+def _plausible(stay: Stay, i: int, transfers: list[tuple]) -> int:
+    """About the fish a stay holds: its stocking, or what its sources sent it."""
+    return stay.population + sum(t[3] for t in transfers if t[1] == i)
+
+
+count_methods = st.sampled_from(COUNT_METHODS)
+precisions = st.sampled_from([NAN, NAN, 0.0, 0.002, 0.01, 0.03])
+hidden_rates = st.sampled_from([NAN, 0.0, 0.0002, 0.001, 0.01, -0.001])
+
+
 @st.composite
 def batch_inputs(draw, bad_input: bool = True) -> BatchInputs:
-    """A random batch: <= 60 days, <= 8 assignments, transfers from earlier to later."""
+    """A random batch: <= 60 days, <= 8 assignments, transfers from earlier to later.
+
+    Besides the events of every farm it draws what a real farm's records hold:
+    population counts of every method (with or without their own precision, near the
+    fish present or far off, two on a day), sparse mortality records (a record then
+    covers the days since the previous one), fasting days (0 kg), stays emptied by
+    their transfers, stays that departed (with or without a harvest on their last day),
+    and the history's expected loss per stage.
+    """
     n_days = draw(st.integers(3, 60))
     today = n_days - 1 + draw(st.integers(0, 3))
     n_stages = draw(st.integers(1, 4))
@@ -202,10 +264,17 @@ def batch_inputs(draw, bad_input: bool = True) -> BatchInputs:
             )
         stage[i] = min(max(stage[j] for j in sources) + draw(st.integers(0, 1)), n_stages - 1)
 
+    departing = _departures(draw, transfers, firsts)
     stops = []
     for i in range(n_assign):
+        if i in departing:
+            stops.append(departing[i])
+            continue
         need = max([firsts[i]] + [t[2] for t in transfers if i in (t[0], t[1])]) + 1
         stops.append(draw(st.one_of(st.just(n_days), st.integers(need, n_days))))
+    # A stay that left before the computed days end has departed; one that ends with
+    # them may have departed on the day after (its pen then empty).
+    departed = [stop < n_days or draw(st.booleans()) for stop in stops]
 
     containers: list[int] = []
     for i in range(n_assign):
@@ -244,10 +313,42 @@ def batch_inputs(draw, bad_input: bool = True) -> BatchInputs:
         n = draw(st.integers(1, 500))
         return (i, d, n, n * draw(weights_g) / 1000.0)
 
-    mortality = per_assignment(4, lambda i, d: (i, d, draw(st.integers(0, 40))))
+    def counted(i: int, d: int) -> tuple:
+        near = _plausible(stays[i], i, transfers)
+        fish = draw(
+            st.one_of(
+                st.just(near),
+                st.integers(int(near * 0.95), int(near * 1.05) + 1),
+                st.integers(0, 6000),
+            )
+        )
+        return (i, d, fish, draw(count_methods), draw(precisions))
+
+    mortality = per_assignment(
+        draw(st.sampled_from([1, 4, 8])), lambda i, d: (i, d, draw(st.integers(0, 40)))
+    )
     samples = per_assignment(3, weighed)
     weighings = per_assignment(1, weighed)
     harvests = per_assignment(1, harvested)
+    counts = per_assignment(3, counted)
+    if counts and draw(st.booleans()):
+        counts.append(counted(*draw(st.sampled_from(counts))[:2]))  # two on one day
+    for i, s in enumerate(stays):
+        last = s.stop_day - 1
+        if departed[i] and i not in departing and last >= s.first_day and draw(st.booleans()):
+            # a harvest that empties the pen on its last day, about as many as it holds
+            fish = max(1, _plausible(s, i, transfers) + draw(st.integers(-50, 50)))
+            harvests = [h for h in harvests if h[:2] != (i, last)]
+            harvests.append((i, last, fish, fish * draw(weights_g) / 1000.0))
+        if (
+            s.stop_day == n_days
+            and departed[i]
+            and max(i + 1, n_egg) < n_assign
+            and draw(st.integers(0, 4)) == 0
+        ):
+            # its fish counted out on the day after the computed ones, into a later stay
+            k = draw(st.integers(max(i + 1, n_egg), n_assign - 1))
+            transfers.append((i, k, n_days, draw(st.integers(0, 3000)), NAN, 0))
 
     used = sorted(set(containers))
     feed_keys = draw(
@@ -255,9 +356,8 @@ def batch_inputs(draw, bad_input: bool = True) -> BatchInputs:
             st.tuples(st.sampled_from(used), st.integers(0, n_days - 1)), unique=True, max_size=20
         )
     )
-    feed = [
-        (c, d, round(draw(st.floats(0.0, 40.0)), 2), draw(st.integers(1, 3))) for c, d in feed_keys
-    ]
+    kilograms = st.one_of(st.just(0.0), st.floats(0.0, 40.0).map(lambda kg: round(kg, 2)))
+    feed = [(c, d, draw(kilograms), draw(st.integers(1, 3))) for c, d in feed_keys]
     temperature = []
     for c in used:
         days = draw(
@@ -274,7 +374,7 @@ def batch_inputs(draw, bad_input: bool = True) -> BatchInputs:
     if bad_input and draw(st.booleans()):
         filled = list(range(n_egg, n_assign))
         for _ in range(draw(st.integers(1, 3))):
-            case = draw(st.integers(0, 8))
+            case = draw(st.integers(0, 10))
             i = draw(st.integers(0, n_assign - 1))
             s = stays[i]
             outside = [d for d in range(-2, n_days) if not s.first_day <= d < s.stop_day]
@@ -308,9 +408,17 @@ def batch_inputs(draw, bad_input: bool = True) -> BatchInputs:
                 k = draw(st.sampled_from(filled))
                 j = draw(st.integers(0, k - 1))
                 transfers.append((j, k, today + draw(st.integers(1, 4)), 10, NAN, 0))
+            elif case == 9:
+                # a count outside the stay, after today, or beyond anything stocked
+                day = draw(st.sampled_from([*outside, today + 1]))
+                counts.append((i, day, draw(st.integers(0, 100)), "counter", NAN))
+            elif case == 10:
+                counts.append((i, _day_in(draw, s.first_day, s.stop_day), 10**6, "estimate", NAN))
         stays = [s._replace(population=p) for s, p in zip(stays, opening_pop, strict=True)]
 
     transfers.sort(key=lambda t: t[2])  # ids follow execution order, as in the farm's data
+    n_containers = max(containers) + 2
+    named = draw(st.booleans())
     return build(
         n_days,
         stays,
@@ -324,5 +432,13 @@ def batch_inputs(draw, bad_input: bool = True) -> BatchInputs:
         harvests=harvests,
         feed=feed,
         temperature=temperature,
-        n_containers=max(containers) + 2,
+        n_containers=n_containers,
+        counts=counts,
+        departed=draw(st.one_of(st.just(departed), st.just(None))),
+        hidden_loss=draw(
+            st.one_of(st.none(), st.lists(hidden_rates, min_size=n_stages, max_size=n_stages))
+        ),
+        batch_number="B-1" if named else "",
+        start_date=datetime.date(2024, 1, 1) if named else None,
+        container_names=[f"Pen {c}" for c in range(n_containers)] if named else (),
     )

@@ -8,19 +8,31 @@ in cube-root space: 8 g is 2.0^3, and a day at 10 degC with TGC 3.0 adds
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import math
 
 import pytest
 
-from aquagrowth.engine.core.inputs import SELECTION_AVERAGE, SELECTION_LARGEST, SELECTION_SMALLEST
+from aquagrowth.engine.core.inputs import (
+    SELECTION_AVERAGE,
+    SELECTION_LARGEST,
+    SELECTION_SMALLEST,
+    BatchInputs,
+)
 from aquagrowth.engine.core.outputs import (
     ANCHOR_TYPES,
+    ESTIMATED,
+    FEED_SOURCES,
     FLAGS,
     MORTALITY_SOURCES,
+    NO_DAY,
+    POPULATION_SOURCES,
+    STAY_CLOSES,
     TEMP_SOURCES,
     WEIGHT_SOURCES,
     DailyStates,
+    Finding,
 )
 from tests.engine.strategies import Stay, build, scenario
 
@@ -282,7 +294,7 @@ def test_impossible_mass_balance_is_reported_and_the_weight_kept(engine):
     assert kinds(s) == ["mass_balance_invalid"]
 
 
-def test_transfer_of_more_fish_than_present_is_clamped(engine):
+def test_book_rules_clamp_a_transfer_of_more_fish_than_present(engine):
     inputs = build(
         3,
         [Stay(0, 3, 1000, 8.0), Stay(2, 3)],
@@ -290,7 +302,7 @@ def test_transfer_of_more_fish_than_present_is_clamped(engine):
         temperature=warm(3, 0, 1),
         transfers=[(0, 1, 2, 1500)],
     )
-    s = engine(inputs)
+    s = engine(inputs, rules="book")
     assert col(s, "population", 0) == [1000, 1000, 0]
     assert col(s, "population", 1) == [1000]
     assert kinds(s) == ["count_clamped"]
@@ -332,14 +344,14 @@ def test_model_mortality_of_small_populations_is_carried_forward(engine):
     assert col(s, "mortality_confidence") == approx([0.4] * 20)
 
 
-def test_recorded_mortality_replaces_the_model_for_that_day(engine):
+def test_book_rules_recorded_mortality_replaces_the_model_for_that_day(engine):
     inputs = build(
         6,
         [Stay(0, 6, 10, 1.0)],
         scenario=scenario(tgc=[2.5], rate=[0.05]),
         mortality=[(0, 2, 2)],
     )
-    s = engine(inputs)
+    s = engine(inputs, rules="book")
     # carry: day 0 10*0.05 = 0.5; day 1 1.0 -> 1 dies; day 2 recorded 2 (carry stays 0);
     # days 3, 4, 5: 7*0.05 = 0.35, 0.70, 1.05 -> 1 dies on day 5
     assert col(s, "mortality_count") == [0, 1, 2, 0, 0, 1]
@@ -358,9 +370,9 @@ def test_a_planned_rate_of_zero_is_a_model_not_missing(engine):
     assert col(s, "mortality_confidence") == approx([0.4, 0.4])
 
 
-def test_mortality_above_the_population_is_clamped(engine):
+def test_book_rules_clamp_mortality_above_the_population(engine):
     inputs = build(3, [Stay(0, 3, 100, 1.0)], scenario=scenario(tgc=[2.5]), mortality=[(0, 1, 150)])
-    s = engine(inputs)
+    s = engine(inputs, rules="book")
     assert col(s, "mortality_count") == [0, 100, 0]
     assert col(s, "population") == [100, 0, 0]
     assert kinds(s) == ["count_clamped"]
@@ -492,7 +504,7 @@ def test_sensor_faults_are_ignored_and_reported(engine):
 # Feed and FCR.
 
 
-def test_fcr_over_the_trailing_seven_days(engine):
+def test_book_rules_fcr_over_the_trailing_seven_days(engine):
     inputs = build(
         10,
         [Stay(0, 10, 1000, 8.0)],
@@ -500,7 +512,7 @@ def test_fcr_over_the_trailing_seven_days(engine):
         temperature=warm(10, 0),
         feed=[(0, d, 1.0) for d in range(10)],
     )
-    s = engine(inputs)
+    s = engine(inputs, rules="book")
     fcr = col(s, "fcr")
     # growth telescopes: 1000 fish * (W(end) - W(start)) / 1000 over the window
     assert fcr[2] == approx(3.0 / (2.09**3 - 8.0))  # days 0..2
@@ -510,7 +522,7 @@ def test_fcr_over_the_trailing_seven_days(engine):
     assert col(s, "feed_confidence") == approx([1.0] * 10)
 
 
-def test_fcr_is_null_without_feed_or_without_growth(engine):
+def test_book_rules_fcr_is_null_without_feed_or_without_growth(engine):
     inputs = build(
         4,
         [Stay(0, 4, 1000, 8.0), Stay(0, 4, 1000, 8.0)],
@@ -518,7 +530,7 @@ def test_fcr_is_null_without_feed_or_without_growth(engine):
         temperature=warm(4, 0) + warm(4, 1, temp=0.0),
         feed=[(1, d, 1.0) for d in range(4)],  # fed, but at 0 degC nothing grows
     )
-    s = engine(inputs)
+    s = engine(inputs, rules="book")
     assert col(s, "fcr", 0) == approx([NAN] * 4)  # growing, no feed
     assert col(s, "feed_confidence", 0) == approx([0.5] * 4)
     assert col(s, "fcr", 1) == approx([NAN] * 4)  # fed, no growth
@@ -540,14 +552,18 @@ def test_batch_without_scenario_holds_weight_and_reports_it(engine):
     assert kinds(s) == ["no_scenario"]
 
 
-def _one_tank(**records) -> DailyStates:
-    """A tank whose fish left at the start of day 5, computed through day 5, today day 6."""
+def _one_tank(**records) -> BatchInputs:
+    """A tank whose 1000 fish were counted out into tank 1 at the start of day 5, computed
+    through day 5, today day 6 (the departure's count agrees with the book: nothing to
+    reconcile)."""
+    transfers = [(0, 1, 5, 1000), *records.pop("transfers", [])]
     return build(
         6,
-        [Stay(0, 5, 1000, 8.0)],
+        [Stay(0, 5, 1000, 8.0), Stay(5, 6)],
         scenario=scenario(tgc=[3.0]),
         temperature=warm(6, 0),
         today_day=6,
+        transfers=transfers,
         **records,
     )
 
@@ -591,3 +607,463 @@ def test_transfer_outside_the_destination_days_is_reported_and_ignored(engine):
     assert col(s, "population", 0) == [1000] * 5
     assert col(s, "population", 1) == [0, 0]
     assert kinds(s) == ["transfer_outside_assignment"]
+
+
+# ---------------------------------------------------------------------------
+# Population on a real farm's records: the book, counts, reconciliation.
+#
+# The farm below is batch B-7, started 2024-03-01, in pens "Pen 1", "Pen 2", ... (one per
+# stay); fish grow at TGC 3.0 and 10 degC and the plan expects no deaths (rate 0). Its
+# book's variance: a stocking count of O fish has (1.25 % x O)^2, a counted move of n
+# fish (1 % x n)^2, and every day ends adding (0.05 % x book)^2: 0.25 fish^2 a day for
+# 1000 fish, 25 for 10000.
+
+START = datetime.date(2024, 3, 1)
+
+
+def farm(n_days: int, stays: list[Stay], **records) -> BatchInputs:
+    """A batch of the named farm above, computed through ``n_days``."""
+    return build(
+        n_days,
+        stays,
+        scenario=records.pop("scenario", scenario(tgc=[3.0])),
+        temperature=records.pop("temperature", warm(n_days, *range(len(stays)))),
+        batch_number="B-7",
+        start_date=START,
+        container_names=[f"Pen {i + 1}" for i in range(len(stays) + 1)],
+        **records,
+    )
+
+
+def date(day: int) -> str:
+    return (START + datetime.timedelta(days=day)).isoformat()
+
+
+def finding(states: DailyStates, kind: str) -> Finding:
+    (found,) = [f for f in states.findings if f.kind == kind]
+    return found
+
+
+def names(f: Finding, pen: str, *days: int) -> bool:
+    """Whether a finding names the record as the farm does: batch, pen and dates."""
+    return "B-7" in f.message and pen in f.message and all(date(d) in f.message for d in days)
+
+
+POP = {name: POPULATION_SOURCES.index(name) for name in POPULATION_SOURCES}
+MORT = {name: MORTALITY_SOURCES.index(name) for name in MORTALITY_SOURCES}
+FEED = {name: FEED_SOURCES.index(name) for name in FEED_SOURCES}
+
+
+def test_one_count_reconciles_its_stretch_per_fish_day(engine):
+    inputs = farm(
+        8,
+        [Stay(0, 8, 10000, 8.0)],
+        counts=[(0, 4, 9800, "counter")],  # end of day 4, +-1 %
+        mortality=[(0, 7, 0)],  # the farm recorded no deaths on any day
+    )
+    s = engine(inputs)
+    # book 10000 every day; V(t) = 125^2 + (t + 1) * 25; V(4) = 15625 + 125 = 15750
+    # V_M = (1 % x 9800)^2 = 98^2 = 9604; K = 15750 / (15750 + 9604) = 0.6212
+    d = 15750 / (15750 + 98.0**2) * (9800 - 10000)  # -124.24 fish
+    # spread per fish-day: the same fish every day, so day t has (t + 1) / 5 of D
+    pops = [10000 + round(d * (t + 1) / 5) for t in range(5)]
+    assert pops == [10000 - 25, 10000 - 50, 10000 - 75, 10000 - 99, 10000 - 124]
+    assert col(s, "population") == [*pops, 9876, 9876, 9876]  # the book goes on from N
+    assert col(s, "unexplained_fish") == [25, 25, 25, 24, 25, 0, 0, 0]
+    assert col(s, "mortality_count") == [0] * 8
+    assert col(s, "population_source") == [POP["reconciled"]] * 5 + [POP["book"]] * 3
+    # variances: inside the stretch V(t) - V(t)^2 / (V(T) + V_M); after it the book's
+    v = [15625 + 25 * (t + 1) for t in range(5)]
+    after = 15750 * 9604 / (15750 + 9604)  # V_B V_M / (V_B + V_M) = 5965.8
+    forward = [after + (0.0005 * 9876) ** 2 * k for k in (1, 2, 3)]
+    assert col(s, "population_variance") == approx(
+        [vt - vt**2 / (15750 + 9604) for vt in v] + forward
+    )
+    assert col(s, "population_variance")[4] == approx(after)
+    assert col(s, "population_confidence")[4] == approx(1 - math.sqrt(after) / (0.05 * 9876))
+    assert kinds(s) == ["unexplained_loss"]
+    f = finding(s, "unexplained_loss")
+    assert names(f, "Pen 1", 0, 4) and "124" in f.message
+    assert (f.record_id, f.day) == (6001, 4)
+    assert s.stays.counts_through.tolist() == [4]
+    assert s.stays.unexplained_fish.tolist() == [124]
+    assert s.stays.closed_by.tolist() == [STAY_CLOSES.index("open")]
+
+
+def test_two_counts_each_reconcile_their_own_stretch(engine):
+    inputs = farm(
+        5,
+        [Stay(0, 5, 10000, 8.0)],
+        # a counter at the end of day 1; a treatment count whose own precision is 0.5 %
+        counts=[(0, 1, 9900, "counter"), (0, 4, 9800, "treatment", 0.005)],
+        mortality=[(0, 4, 0)],
+    )
+    s = engine(inputs)
+    v1 = 125.0**2 + 2 * 25  # V(1) = 15675
+    d1 = v1 / (v1 + 99.0**2) * (9900 - 10000)  # K = 15675 / 25476: -61.53 -> -62
+    after1 = v1 * 99.0**2 / (v1 + 99.0**2)
+    v4 = after1 + 3 * (0.0005 * 9938) ** 2  # three days of the book going on from 9938
+    d2 = v4 / (v4 + 49.0**2) * (9800 - 9938)  # V_M = (0.5 % x 9800)^2 = 49^2
+    assert round(d1) == -62  # the book goes on from 10000 - 62 = 9938
+    assert col(s, "population") == [
+        10000 + round(d1 / 2),  # 10000 - 31
+        9938,
+        9938 + round(d2 / 3),
+        9938 + round(d2 * 2 / 3),
+        9938 + round(d2),
+    ]
+    assert round(d2) == -99  # the precise count (0.5 %) takes most of the difference
+    assert col(s, "population_source") == [POP["reconciled"]] * 5
+    assert kinds(s) == ["unexplained_loss", "unexplained_loss"]
+
+
+def test_a_count_above_the_book_is_a_gain_weighed_by_its_precision(engine):
+    # the same count of 1030 fish by eye (+-5 %) and by an exact count (0 %)
+    by_eye = farm(5, [Stay(0, 5, 1000, 8.0)], counts=[(0, 2, 1030, "estimate")])
+    exact = farm(5, [Stay(0, 5, 1000, 8.0)], counts=[(0, 2, 1030, "counter", 0.0)])
+    s, t = engine(by_eye), engine(exact)
+    v2 = 12.5**2 + 3 * 0.25  # V(2) = 157.0
+    d = v2 / (v2 + 51.5**2) * 30  # K = 157 / (157 + 2652.25) = 0.056: +1.68 fish
+    assert col(s, "population") == [1000 + round(d / 3), 1000 + round(d * 2 / 3), 1002, 1002, 1002]
+    assert col(s, "unexplained_fish") == [-1, 0, -1, 0, 0]
+    # an exact count wins: K = 1, the 30 fish spread 10 a day
+    assert col(t, "population") == [1010, 1020, 1030, 1030, 1030]
+    assert col(t, "population_variance")[2] == 0.0
+    assert col(t, "population_confidence")[2] == 1.0
+    f = finding(s, "unexplained_gain")
+    assert names(f, "Pen 1", 0, 2) and kinds(s) == kinds(t) == ["unexplained_gain"]
+
+
+def test_an_exact_harvest_after_a_counter_empties_the_pen(engine):
+    inputs = farm(
+        6,
+        [Stay(0, 6, 10000, 8.0)],
+        departed=[True],  # the harvest on day 5 emptied the pen
+        counts=[(0, 1, 9900, "counter")],
+        harvests=[(0, 5, 9850, 9850 * 0.01)],
+    )
+    s = engine(inputs)
+    # the counter: N = 9938 as in the two-count case; the book goes on at 9938 until
+    # the harvest takes its exact 9850, leaving 88 on the book that the empty pen
+    # (measured exactly) says went unrecorded: D = -88 over days 2..5 per fish-day
+    fish_days = [9938, 2 * 9938, 3 * 9938, 3 * 9938 + 88]
+    cut = [round(-88 * f / fish_days[-1]) for f in fish_days]
+    assert cut == [-29, -58, -88, -88]
+    assert col(s, "population") == [9969, 9938, 9938 - 29, 9938 - 58, 9938 - 88, 0]
+    assert col(s, "unexplained_fish")[2:] == [29, 29, 30, 0]
+    assert col(s, "population_source") == [POP["reconciled"]] * 6
+    assert col(s, "population_variance")[5] == 0.0
+    assert kinds(s) == ["unexplained_loss", "unexplained_loss"]
+    assert s.stays.closed_by.tolist() == [STAY_CLOSES.index("harvest")]
+    assert s.stays.closed_day.tolist() == [5]
+    assert s.stays.unexplained_fish.tolist() == [62 + 88]
+
+
+def test_a_harvest_above_the_book_proves_the_fish_were_there(engine):
+    inputs = farm(4, [Stay(0, 4, 1000, 8.0)], harvests=[(0, 2, 1050, 1050 * 0.01)])
+    s = engine(inputs)
+    # 50 fish more than the book: days 0..1 reconciled exactly to 1050, per fish-day
+    assert col(s, "population") == [1000 + round(50 * 1 / 2), 1050, 0, 0]
+    assert col(s, "unexplained_fish") == [-25, -25, 0, 0]
+    f = finding(s, "count_above_book")
+    assert names(f, "Pen 1", 0, 1) and (f.record_id, f.day) == (4001, 1)
+    assert kinds(s) == ["count_above_book"]
+
+
+def test_a_partial_transfer_above_the_book_moves_its_count(engine):
+    inputs = farm(4, [Stay(0, 4, 1000, 8.0), Stay(2, 4)], transfers=[(0, 1, 2, 1200)])
+    s = engine(inputs)
+    # the count is never cut to the book: the destination gets 1200, and the source's
+    # days 0..1 are reconciled exactly to 1000 + 200 (per fish-day: 100 a day)
+    assert col(s, "population", 1) == [1200, 1200]
+    assert col(s, "population", 0) == [1100, 1200, 0, 0]
+    assert col(s, "population_variance", 0)[1] == 0.0
+    assert kinds(s) == ["count_above_book"]
+    assert names(finding(s, "count_above_book"), "Pen 1", 0, 1)
+
+
+@pytest.mark.parametrize(
+    ("counts", "moved"),
+    [
+        # one destination: M = 1100, V_M = (1 % x 1100)^2 = 121; K = 157 / 278: +56.47
+        # -> N = 1056, and it receives the whole reconciled pen
+        ([1100], [1056]),
+        # two: V_M = 6^2 + 5^2 = 61; K = 157 / 218: +72.02 -> N = 1072, shared in
+        # proportion to the counts: round(1072 x 600 / 1100) = round(584.73) = 585
+        ([600, 500], [585, 1072 - 585]),
+    ],
+)
+def test_a_counted_transfer_above_the_book_is_not_cut_to_it(engine, counts, moved):
+    stays = [Stay(0, 3, 1000, 8.0)] + [Stay(3, 5) for _ in counts]
+    transfers = [(0, i + 1, 3, n) for i, n in enumerate(counts)]
+    s = engine(farm(5, stays, transfers=transfers))
+    # the departure's counts measure the pen at the end of day 2 against the book's
+    # V_B = 12.5^2 + 3 x 0.25 = 157.0
+    d = 157.0 / (157.0 + sum((0.01 * n) ** 2 for n in counts)) * (sum(counts) - 1000)
+    assert 1000 + round(d) == sum(moved)
+    assert col(s, "population", 0) == [1000 + round(d / 3), 1000 + round(d * 2 / 3), sum(moved)]
+    for i, n in enumerate(moved):
+        assert col(s, "population", i + 1) == [n, n]
+        # a placement brings its count's variance, (1 % x n)^2, and the day its own
+        assert col(s, "population_variance", i + 1)[0] == approx(
+            (0.01 * n) ** 2 + (0.0005 * n) ** 2
+        )
+    assert kinds(s) == ["unexplained_gain"]
+    assert s.stays.closed_by.tolist()[0] == STAY_CLOSES.index("transfer")
+    assert s.stays.closed_day.tolist()[0] == 2
+    assert s.stays.stocked_fish.tolist() == [1000, *moved]
+
+
+@pytest.mark.parametrize(
+    ("counts", "moved"),
+    [
+        # V_M = 9^2 = 81; K = 157 / 238: -65.97 -> N = 934
+        ([900], [934]),
+        # V_M = 5^2 + 4^2 = 41; K = 157 / 198: -79.29 -> N = 921;
+        # round(921 x 500 / 900) = round(511.67) = 512
+        ([500, 400], [512, 921 - 512]),
+    ],
+)
+def test_a_counted_transfer_below_the_book_leaves_no_fish_behind(engine, counts, moved):
+    stays = [Stay(0, 3, 1000, 8.0)] + [Stay(3, 5) for _ in counts]
+    transfers = [(0, i + 1, 3, n) for i, n in enumerate(counts)]
+    s = engine(farm(5, stays, transfers=transfers))
+    d = 157.0 / (157.0 + sum((0.01 * n) ** 2 for n in counts)) * (sum(counts) - 1000)
+    assert 1000 + round(d) == sum(moved)
+    assert col(s, "population", 0) == [1000 + round(d / 3), 1000 + round(d * 2 / 3), sum(moved)]
+    assert [col(s, "population", i + 1)[0] for i in range(len(counts))] == moved
+    assert kinds(s) == ["unexplained_loss"]
+    assert s.stays.unexplained_fish.tolist()[0] == 1000 - sum(moved)
+
+
+def test_the_book_variance_grows_by_each_counted_move_and_each_day(engine):
+    inputs = farm(4, [Stay(0, 4, 1000, 8.0), Stay(1, 4)], transfers=[(0, 1, 1, 400)])
+    s = engine(inputs)
+    # source: stocking 12.5^2, then (0.05 % x 1000)^2 = 0.25; day 1 its move out,
+    # (1 % x 400)^2 = 16, and (0.05 % x 600)^2 = 0.09 a day from then on
+    assert col(s, "population_variance", 0) == approx(
+        [156.25 + 0.25, 156.5 + 16 + 0.09, 172.59 + 0.09, 172.68 + 0.09]
+    )
+    # destination: the placement's (1 % x 400)^2, then (0.05 % x 400)^2 = 0.04 a day
+    assert col(s, "population_variance", 1) == approx([16 + 0.04, 16.08, 16.12])
+    assert col(s, "population_confidence", 1)[0] == approx(1 - math.sqrt(16.04) / (0.05 * 400))
+    assert col(s, "population_source", 1) == [POP["estimated"]] * 3  # the plan's deaths
+
+
+def test_a_counter_does_not_overrule_an_exact_count_of_the_same_evening(engine):
+    inputs = farm(
+        5,
+        [Stay(0, 3, 1000, 8.0), Stay(3, 5)],
+        counts=[(0, 2, 950, "treatment", 0.0)],  # counted exactly on the last evening
+        transfers=[(0, 1, 3, 1000)],  # then the counter at the move says 1000 +- 1 %
+    )
+    s = engine(inputs)
+    # the exact count: D = -50 over days 0..2, per fish-day (a third each)
+    assert col(s, "population", 0) == [1000 + round(-50 / 3), 1000 + round(-100 / 3), 950]
+    # the move measures the same point: V_B = 0 after an exact count, so K = 0 / (0 + 100)
+    assert col(s, "population", 1) == [950, 950]
+    assert col(s, "population_variance", 0)[2] == 0.0
+    assert kinds(s) == ["unexplained_loss"]
+    assert s.stays.closed_by.tolist()[0] == STAY_CLOSES.index("transfer")
+
+
+def test_a_removal_above_the_book_on_a_stays_first_day_finds_the_fish_that_day(engine):
+    inputs = farm(
+        4,
+        [Stay(0, 1, 1000, 8.0), Stay(1, 4), Stay(1, 4)],
+        # pen 1's 1000 fish counted into pen 2 (as its book: nothing to reconcile), and
+        # on the same day 1200 counted on from pen 2 into pen 3
+        transfers=[(0, 1, 1, 1000), (1, 2, 1, 1200)],
+    )
+    s = engine(inputs)
+    # pen 2 has no day before the move to reconcile: the 200 fish are found on day 1
+    assert col(s, "population", 1) == [0, 0, 0]
+    assert col(s, "unexplained_fish", 1) == [-200, 0, 0]
+    assert col(s, "population", 2) == [1200, 1200, 1200]
+    assert names(finding(s, "count_above_book"), "Pen 2", 1)
+    assert kinds(s) == ["count_above_book"]
+
+
+def test_a_departure_without_a_count_leaves_no_fish_on_the_book(engine):
+    s = engine(farm(5, [Stay(0, 4, 1000, 8.0)]))  # the pen was emptied on day 4, unrecorded
+    # the empty pen is an exact measurement: D = -1000, spread per fish-day, 250 a day
+    assert col(s, "population") == [750, 500, 250, 0]
+    assert col(s, "unexplained_fish") == [250] * 4
+    v = [12.5**2 + 0.25 * (t + 1) for t in range(4)]
+    assert col(s, "population_variance") == approx([vt - vt**2 / v[3] for vt in v])
+    f = finding(s, "fish_left_at_departure")
+    assert names(f, "Pen 1", 0, 3) and "1000" in f.message
+    assert kinds(s) == ["fish_left_at_departure"]
+    assert s.stays.closed_by.tolist() == [STAY_CLOSES.index("departure")]
+    assert s.stays.closed_day.tolist() == [3]
+
+
+def test_a_late_mortality_record_replaces_the_model_deaths_it_explains(engine):
+    inputs = farm(
+        8,
+        [Stay(0, 8, 1000, 1.0)],
+        scenario=scenario(tgc=[3.0], rate=[0.01]),
+        # 12 dead fish entered on day 3 died over days 0..3; 5 entered on day 5 over 4..5
+        mortality=[(0, 3, 12), (0, 5, 5)],
+    )
+    s = engine(inputs)
+    # 12 over 4 days: round(12 (i + 1) / 4) - round(12 i / 4) = 3 a day; 5 over 2 days:
+    # round(2.5) = 2 (halves to even), then 5 - 2 = 3 on the record's own day
+    # past the last record the plan's 1 %: 983 x 0.01 = 9.83 -> 9; 0.83 + 9.74 -> 10
+    assert col(s, "mortality_count") == [3, 3, 3, 3, 2, 3, 9, 10]
+    assert col(s, "population") == [997, 994, 991, 988, 986, 983, 974, 964]
+    late, rec, model = MORT["recorded_late"], MORT["recorded"], MORT["model"]
+    assert col(s, "mortality_source") == [late, late, late, rec, late, rec, model, model]
+    assert col(s, "mortality_confidence") == approx([0.8, 0.8, 0.8, 1.0, 0.8, 1.0, 0.4, 0.4])
+    assert col(s, "population_source") == [POP["book"]] * 6 + [POP["estimated"]] * 2
+    assert col(s, "unexplained_fish") == [0] * 8
+    # the book-only rules count those days twice: the plan's deaths, then the record
+    book = engine(inputs, rules="book")
+    assert sum(col(book, "mortality_count")[:4]) > 12
+
+
+def test_the_history_expected_loss_applies_after_the_last_count_only(engine):
+    inputs = farm(
+        6,
+        [Stay(0, 6, 10000, 8.0)],
+        hidden_loss=[0.001],  # harvested pens of this stage lost 0.1 % a fish-day unseen
+        counts=[(0, 1, 10000, "treatment", 0.0)],
+        mortality=[(0, 5, 0)],
+    )
+    s = engine(inputs)
+    # days 2..5: carry += P x 0.001; 10 -> 10; 9.99 -> 9 (0.99 left); 0.99 + 9.981 -> 10;
+    # 0.971 + 9.971 -> 10
+    assert col(s, "population") == [10000, 10000, 9990, 9981, 9971, 9961]
+    assert col(s, "unexplained_fish") == [0, 0, 10, 9, 10, 10]
+    assert col(s, "population_source") == [POP["reconciled"]] * 2 + [POP["estimated"]] * 4
+    assert "population" in ESTIMATED[col(s, "estimated")[2]].split(",")
+    assert s.findings == []
+
+
+def test_what_the_records_reach_marks_each_row(engine):
+    inputs = farm(
+        6,
+        [Stay(0, 6, 1000, 8.0)],
+        temperature=warm(3, 0),  # measured days 0..2, then the plan's profile
+        feed=[(0, 1, 2.0), (0, 2, 0.0)],  # fed from day 1, fasting on day 2
+        samples=[(0, 2, 30, 30 * 2.09**3)],
+        mortality=[(0, 3, 0)],
+        counts=[(0, 1, 1000, "counter")],
+    )
+    s = engine(inputs)
+    assert [ESTIMATED[e] for e in col(s, "estimated")] == [
+        "",
+        "",
+        "",
+        "weight,feed,temperature",  # after the sample, no feeding record, the profile
+        "population,weight,feed,temperature",  # and the plan's deaths from day 4 on
+        "population,weight,feed,temperature",
+    ]
+    stays = s.stays
+    assert stays.feed_through.tolist() == [2]
+    assert stays.mortality_through.tolist() == [3]
+    assert stays.samples_through.tolist() == [2]
+    assert stays.temperature_through.tolist() == [2]
+    assert stays.counts_through.tolist() == [1]
+    assert stays.stocked_fish.tolist() == [1000]
+    assert stays.fish_days.tolist() == [6000.0]
+    assert stays.unexplained_fish.tolist() == [0]
+    assert stays.closed_by.tolist() == [STAY_CLOSES.index("open")]
+    assert stays.closed_day.tolist() == [NO_DAY]
+
+
+def test_fasting_is_a_record_of_0_kg_and_a_day_without_one_is_unknown(engine):
+    inputs = farm(6, [Stay(0, 6, 1000, 8.0)], feed=[(0, 1, 2.0), (0, 2, 0.0), (0, 4, 1.5)])
+    s = engine(inputs)
+    # day 0 before the first feeding: not fed yet; days 3 and 5: fed, amount unknown
+    assert col(s, "feed_kg") == approx([0.0, 2.0, 0.0, NAN, 1.5, NAN])
+    none, rec, unknown = FEED["none"], FEED["recorded"], FEED["unknown"]
+    assert col(s, "feed_source") == [none, rec, rec, unknown, rec, unknown]
+    assert col(s, "feed_confidence") == approx([1.0, 1.0, 1.0, 0.0, 1.0, 0.0])
+
+
+def test_fcr_uses_only_days_with_feed_records(engine):
+    feed = [(0, d, 1.0) for d in (0, 1, 2, 3, 6, 8, 9)] + [(0, 7, 0.0)]  # none on 4, 5
+    s = engine(farm(10, [Stay(0, 10, 1000, 8.0)], feed=feed))
+    fcr = col(s, "fcr")
+    # 1000 fish of (2.0 + 0.03 (d + 1))^3 g at the end of day d; growth telescopes
+    assert math.isnan(fcr[2])  # 3 recorded days of 7: fewer than 4
+    assert fcr[3] == approx(4.0 / (2.12**3 - 2.00**3))
+    assert fcr[5] == approx(4.0 / (2.12**3 - 2.00**3))  # days 4, 5 count neither
+    assert fcr[6] == approx(5.0 / ((2.12**3 - 2.00**3) + (2.21**3 - 2.18**3)))
+    # days 2..8: recorded 2, 3, 6, 7 (fasting), 8: 4 kg for their growth
+    assert fcr[8] == approx(4.0 / ((2.12**3 - 2.06**3) + (2.27**3 - 2.18**3)))
+    assert fcr[9] == approx(4.0 / ((2.12**3 - 2.09**3) + (2.30**3 - 2.18**3)))
+
+
+# ---------------------------------------------------------------------------
+# Counts that cannot be the pen's: reported, named, and not used.
+
+
+def test_a_count_beyond_the_fish_ever_stocked_is_refused(engine):
+    inputs = farm(5, [Stay(0, 5, 1000, 8.0)], counts=[(0, 2, 1100, "counter")])
+    s = engine(inputs)
+    # 1100 - 1000 = 100 > 3 sqrt(12.5^2 + 11^2) = 3 sqrt(277.25) = 49.95
+    assert col(s, "population") == [1000] * 5
+    f = finding(s, "count_beyond_stocked")
+    assert names(f, "Pen 1", 2) and (f.record_id, f.day) == (6001, 2)
+    assert kinds(s) == ["count_beyond_stocked"]
+
+
+def test_a_count_within_the_precision_of_the_stocking_is_used(engine):
+    inputs = farm(5, [Stay(0, 5, 1000, 8.0)], counts=[(0, 2, 1045, "counter")])
+    s = engine(inputs)
+    # 45 < 3 sqrt(12.5^2 + 10.45^2) = 48.88: a gain, weighed against the book
+    d = 157.0 / (157.0 + 10.45**2) * 45
+    assert col(s, "population")[2] == 1000 + round(d)
+    assert kinds(s) == ["unexplained_gain"]
+
+
+def test_a_count_on_a_day_without_fish_is_refused(engine):
+    inputs = farm(
+        5,
+        [Stay(0, 5, 1000, 8.0), Stay(0, 5)],
+        transfers=[(0, 1, 3, 400)],
+        counts=[(1, 1, 50, "estimate")],  # before any fish were put into pen 2
+    )
+    s = engine(inputs)
+    assert col(s, "population", 1) == [0, 0, 0, 400, 400]
+    f = finding(s, "count_without_fish")
+    assert names(f, "Pen 2", 1) and (f.record_id, f.day) == (6001, 1)
+    assert kinds(s) == ["count_without_fish"]
+
+
+def test_two_counts_of_one_pen_on_one_day_keep_the_first(engine):
+    inputs = farm(
+        4,
+        [Stay(0, 4, 1000, 8.0)],
+        counts=[(0, 1, 1000, "counter", 0.0), (0, 1, 900, "counter", 0.0)],
+    )
+    s = engine(inputs)
+    assert col(s, "population") == [1000] * 4  # the first (exact, as the book) is used
+    f = finding(s, "two_counts")
+    assert names(f, "Pen 1", 1) and (f.record_id, f.day) == (6002, 1)
+    assert kinds(s) == ["two_counts"]
+
+
+def test_book_rules_ignore_counts_and_the_history(engine):
+    inputs = farm(
+        5,
+        [Stay(0, 4, 1000, 8.0)],  # leaves on day 4 with no record of where its fish went
+        counts=[(0, 1, 900, "counter", 0.0)],
+        hidden_loss=[0.01],
+        feed=[(0, 1, 1.0)],
+    )
+    s = engine(inputs, rules="book")
+    # the rules before counts: the book as recorded, exact by assumption
+    assert col(s, "population") == [1000] * 4
+    assert col(s, "population_source") == [POP["book"]] * 4
+    assert col(s, "population_variance") == [0.0] * 4
+    assert col(s, "population_confidence") == [1.0] * 4
+    assert col(s, "unexplained_fish") == [0] * 4
+    assert col(s, "estimated") == [ESTIMATED.index("")] * 4
+    # and their feed: a day without a record is 0 kg of confidence 0.5
+    assert col(s, "feed_kg") == approx([0.0, 1.0, 0.0, 0.0])
+    assert col(s, "feed_source") == [FEED["none"], FEED["recorded"], FEED["none"], FEED["none"]]
+    assert col(s, "feed_confidence") == approx([0.5, 1.0, 0.5, 0.5])
+    assert s.findings == []

@@ -24,9 +24,18 @@ STORED_MEANING = {
         "container_mean": 3,
         "missing": 4,
     },
-    "mortality_source": {"recorded": 0, "model": 1, "missing": 2},
-    "feed_source": {"recorded": 0, "none": 1},
+    "mortality_source": {"recorded": 0, "model": 1, "missing": 2, "recorded_late": 3},
+    "feed_source": {"recorded": 0, "none": 1, "unknown": 2},
     "flags": {"": 0, "above_stage_max": 1, "negative_tgc": 2, "above_stage_max,negative_tgc": 3},
+    "population_source": {"book": 0, "reconciled": 1, "estimated": 2},
+    "estimated": {
+        "": 0,
+        "population": 1,
+        "weight": 2,
+        "feed": 4,
+        "temperature": 8,
+        "population,weight,feed,temperature": 15,
+    },
 }
 """What each stored code means, as written into farms' tables: a code may be added, never
 renumbered (the rows already stored would change meaning)."""

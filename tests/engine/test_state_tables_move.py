@@ -20,6 +20,8 @@ from aquagrowth.engine.models import DailyState, RecomputeRun, StateDigest
 from aquagrowth.farm import models as m
 
 BEFORE = [("farm", "0009_daily_state_codes"), ("engine", None)]
+AFTER = [("farm", "0010_engine_owns_states"), ("engine", "0001_initial")]
+"""The move alone: later migrations change the tables for other reasons."""
 TABLES = ("farm_dailystate", "farm_statedigest", "farm_recomputerun")
 
 
@@ -92,7 +94,7 @@ def test_a_stored_farm_upgrades_with_no_row_moved(batch, hall_containers, stages
         readers.permissions.add(viewing)
         before = {table: _rows_in_place(table) for table in TABLES}
 
-        _migrate_to_latest()
+        _migrate(AFTER)
 
         assert {table: _rows_in_place(table) for table in TABLES} == before
         assert DailyState.objects.filter(assignment=stay).count() == 2

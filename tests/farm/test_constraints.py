@@ -11,6 +11,7 @@ from aquagrowth.engine.models import (
     DailyState,
     FeedSource,
     MortalitySource,
+    PopulationSource,
     TempSource,
     WeightSource,
 )
@@ -184,6 +185,10 @@ def test_one_daily_state_per_assignment_and_day(batch, hall_containers, stages):
         mortality_confidence=0.4,
         feed_source=FeedSource.NONE,
         feed_confidence=0.5,
+        population_source=PopulationSource.BOOK,
+        population_variance=0.0,
+        population_confidence=1.0,
+        unexplained_fish=0,
         computed_at=timezone.now(),
     )
     DailyState.objects.create(**row)

@@ -16,39 +16,43 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
-from aquagrowth.engine.core import feed, population, temperature, validation, weight
+from aquagrowth.engine.core import completeness, feed, stays, temperature, validation, weight
 from aquagrowth.engine.core.growth import effective_temperature
-from aquagrowth.engine.core.inputs import BatchInputs, FloatArray, IntArray
-from aquagrowth.engine.core.outputs import (
-    ANCHOR_TYPES,
-    FEED_SOURCES,
-    MORTALITY_SOURCES,
-    DailyStates,
-    Finding,
-)
+from aquagrowth.engine.core.inputs import BatchInputs, Counts, FloatArray, IntArray, Transfers
+from aquagrowth.engine.core.mortality import NO_RECORD
+from aquagrowth.engine.core.outputs import ANCHOR_TYPES, DailyStates, Finding
 
 GROWTH_SAMPLE = ANCHOR_TYPES.index("growth_sample")
 WEIGHING = ANCHOR_TYPES.index("weighing")
-RECORDED, MODEL, MISSING = (MORTALITY_SOURCES.index(s) for s in ("recorded", "model", "missing"))
-FEED_RECORDED, FEED_NONE = FEED_SOURCES.index("recorded"), FEED_SOURCES.index("none")
 ROUNDING = 1e-9
 """Flags ignore rounding: two equal anchors fit a TGC of 0 give or take a few units in the
 last place, and a weight held at the stage's bound may come back a hair above it."""
 
 
-def assimilate(inputs: BatchInputs) -> DailyStates:
-    """Compute the daily states of one batch (see docs/engine.md for every rule)."""
+def assimilate(inputs: BatchInputs, rules: str = "reconciled") -> DailyStates:
+    """Compute the daily states of one batch (see docs/engine.md for every rule).
+
+    ``rules``: ``"reconciled"`` (counts, late records, history) or ``"book"`` (the
+    population rules before counts, the yardstick of the benchmark); see ``stays``.
+    """
+    if rules not in stays.RULES:
+        raise ValueError(f"rules must be one of {stays.RULES}, not {rules!r}")
+    if rules == "book":
+        # The rules before counts know no counts, history or departures.
+        inputs = replace(inputs, counts=Counts(), hidden_loss_rate_by_stage=None)
     checked = validation.validate(inputs)
     rows = Rows.of(inputs)
     events = RowEvents.of(checked, rows)
     temp = _row_temperatures(inputs, rows)
-    walked = _BatchWalk(checked, rows, events, effective_temperature(temp.temp_c)).run()
+    effective = effective_temperature(temp.temp_c)
+    walked = _BatchWalk(checked, rows, events, effective, rules).run()
     curves = weight.fill_curves(walked.plans, rows.offset, rows.assignment, rows.point)
-    return _assemble(inputs, rows, events, temp, walked, curves, checked.findings)
+    return _assemble(checked, rows, events, temp, walked, curves, rules)
 
 
 @dataclass(frozen=True)
@@ -102,9 +106,11 @@ class RowEvents:
     """
 
     recorded_deaths: IntArray
-    """Deaths recorded, ``population.NO_RECORD`` where nothing was recorded."""
+    """Deaths recorded, ``mortality.NO_RECORD`` where nothing was recorded."""
     harvest_fish: IntArray
     harvest_kg: FloatArray
+    harvest_id: IntArray
+    """The id of each row's first harvest record, -1 where none (findings name it)."""
     sample_fish: IntArray
     sample_g: FloatArray
     weighing_fish: IntArray
@@ -122,10 +128,15 @@ class RowEvents:
 
         mortality = inputs.mortality
         deaths_at = rows.at(mortality.assignment, mortality.day)
-        recorded_deaths = np.full(n, population.NO_RECORD, dtype=np.int64)
+        recorded_deaths = np.full(n, NO_RECORD, dtype=np.int64)
         recorded_deaths[deaths_at] = 0
         recorded_deaths += _sum_onto(n, deaths_at, mortality.count)
         harvest_fish, harvest_kg = per_row(inputs.harvests)
+        harvest_id = np.full(n, -1, dtype=np.int64)
+        if len(inputs.harvests.first_id):
+            harvest_id[rows.at(inputs.harvests.assignment, inputs.harvests.day)] = (
+                inputs.harvests.first_id
+            )
         sample_fish, sample_g = per_row(inputs.samples)
         weighing_fish, weighing_g = per_row(inputs.weighings)
         feed_at = rows.at(checked.feed_assignment, inputs.feed.day)
@@ -133,6 +144,7 @@ class RowEvents:
             recorded_deaths=recorded_deaths,
             harvest_fish=harvest_fish,
             harvest_kg=harvest_kg,
+            harvest_id=harvest_id,
             sample_fish=sample_fish,
             sample_g=sample_g,
             weighing_fish=weighing_fish,
@@ -197,17 +209,38 @@ def _row_temperatures(inputs: BatchInputs, rows: Rows) -> temperature.RowTempera
 class Walked:
     """What the walk over the assignments found, per row and per assignment.
 
-    population, deaths : fish at the end of each row's day, and fish that died on it
-    modelled : True where the deaths came from the scenario's rate
+    population, deaths, mortality_source, unexplained, variance, source : per row, the
+        fish at the end of its day and what the stays' walks said of it
+    stays : each assignment's population walk, by position
     plans : each assignment's weight plan, by position
-    findings : counts clamped to the fish present, invalid mass balances
+    findings : what the walks found (counts clamped or refused, reconciliations,
+        invalid mass balances)
     """
 
     population: IntArray
     deaths: IntArray
-    modelled: np.ndarray
+    mortality_source: IntArray
+    unexplained: IntArray
+    variance: FloatArray
+    source: IntArray
+    stays: dict[int, stays.StayPopulation]
     plans: dict[int, weight.WeightPlan]
     findings: list[Finding]
+
+    @classmethod
+    def empty(cls, n: int) -> Walked:
+        ints = lambda: np.zeros(n, dtype=np.int64)  # noqa: E731
+        return cls(ints(), ints(), ints(), ints(), np.zeros(n), ints(), {}, {}, [])
+
+    def keep(self, lo: int, hi: int, stay: stays.StayPopulation) -> None:
+        """Store one stay's walk in its rows ``lo`` .. ``hi - 1``."""
+        self.population[lo:hi] = stay.end
+        self.deaths[lo:hi] = stay.deaths
+        self.mortality_source[lo:hi] = stay.mortality_source
+        self.unexplained[lo:hi] = stay.unexplained
+        self.variance[lo:hi] = stay.variance
+        self.source[lo:hi] = stay.source
+        self.findings += stay.findings
 
 
 class _BatchWalk:
@@ -215,10 +248,16 @@ class _BatchWalk:
     then the fish it hands on to its destinations (placements there)."""
 
     def __init__(
-        self, checked: validation.Checked, rows: Rows, events: RowEvents, effective_c: FloatArray
+        self,
+        checked: validation.Checked,
+        rows: Rows,
+        events: RowEvents,
+        effective_c: FloatArray,
+        rules: str,
     ) -> None:
         self.inputs = inputs = checked.inputs
         self.checked, self.rows, self.events, self.effective_c = checked, rows, events, effective_c
+        self.rules = rules
         self.end_anchors = events.end_anchors()
         n_stages = len(inputs.stage_names)
         scenario = inputs.scenario
@@ -226,24 +265,13 @@ class _BatchWalk:
         self.rate_by_stage = (
             scenario.mortality_rate_by_stage if scenario else np.full(n_stages, np.nan)
         )
-        transfers = inputs.transfers
-        self.t_day, self.t_count = transfers.day.tolist(), transfers.count.tolist()
-        self.t_dest, self.t_selection = transfers.dest.tolist(), transfers.selection.tolist()
-        self.t_weight = transfers.measured_weight_g.tolist()
-        self.outgoing_of: dict[int, list[int]] = defaultdict(list)
-        for t, source in enumerate(transfers.source.tolist()):
-            self.outgoing_of[source].append(t)
+        self.departed = inputs.departed
+        beyond = checked.leaving_beyond if rules == "reconciled" else Transfers()
+        self.outgoing_of = _outgoing(inputs.transfers, beyond)
         self.placements_of: dict[int, dict[int, list[weight.Placement]]] = defaultdict(
             lambda: defaultdict(list)
         )
-        n = len(rows)
-        self.walked = Walked(
-            population=np.zeros(n, dtype=np.int64),
-            deaths=np.zeros(n, dtype=np.int64),
-            modelled=np.zeros(n, dtype=bool),
-            plans={},
-            findings=[],
-        )
+        self.walked = Walked.empty(len(rows))
 
     def run(self) -> Walked:
         offset = self.rows.offset
@@ -251,56 +279,56 @@ class _BatchWalk:
             lo, hi = int(offset[a]), int(offset[a + 1])
             if hi == lo:
                 continue
-            walk = self.walk_population(a, lo, hi)
-            plan = self.walked.plans[a] = self.plan_weight(a, lo, hi, walk)
-            self.hand_on(a, walk, plan)
-            self.walked.population[lo:hi] = walk.end
-            self.walked.deaths[lo:hi] = walk.deaths
-            self.walked.modelled[lo:hi] = walk.modelled
+            stay = self.walked.stays[a] = stays.walk(
+                self.inputs, self.stay_input(a, lo, hi), self.rules
+            )
+            plan = self.walked.plans[a] = self.plan_weight(a, lo, hi, stay)
+            self.hand_on(a, stay, plan)
+            self.walked.keep(lo, hi, stay)
         return self.walked
 
-    def walk_population(self, a: int, lo: int, hi: int) -> population.PopulationWalk:
-        """Assignment ``a``'s population through its rows ``lo`` .. ``hi - 1``."""
+    def stay_input(self, a: int, lo: int, hi: int) -> stays.StayInput:
+        """Assignment ``a``'s records on its rows ``lo`` .. ``hi - 1`` (local days)."""
         inputs, day0 = self.inputs, int(self.rows.first_day[a])
         opening = (
             0 if self.checked.filled_by_transfer[a] else inputs.assignment_opening_population[a]
         )
         placed = np.zeros(hi - lo, dtype=np.int64)
+        placed_variance = np.zeros(hi - lo)
         for local_day, group in self.placements_of[a].items():
             placed[local_day] = sum(p.fish for p in group)
-        walk = population.walk_population(
-            hi - lo,
-            int(opening),
-            placed,
-            [(self.t_day[t] - day0, self.t_count[t]) for t in self.outgoing_of.get(a, [])],
-            self.events.recorded_deaths[lo:hi],
-            self.events.harvest_fish[lo:hi],
-            float(self.rate_by_stage[inputs.assignment_stage[a]]),
+            placed_variance[local_day] = sum(stays.placement_variance(p.fish) for p in group)
+        stage = int(inputs.assignment_stage[a])
+        moves = self.outgoing_of.get(a, [])
+        outgoing = [(move.day - day0, move.count) for move in moves]
+        # A stay whose fish leave by transfers on its stop day departs, whatever it says.
+        departs = bool(self.departed[a]) or any(day == hi - lo for day, _ in outgoing)
+        return stays.StayInput(
+            position=a,
+            first_day=day0,
+            n_days=hi - lo,
+            opening=int(opening),
+            placed=placed,
+            placed_variance=placed_variance,
+            outgoing=outgoing,
+            outgoing_ids=[move.id for move in moves],
+            recorded=self.events.recorded_deaths[lo:hi],
+            harvested=self.events.harvest_fish[lo:hi],
+            harvest_ids=self.events.harvest_id[lo:hi],
+            counts=stays.stay_counts(inputs.counts, a, day0),
+            departed=departs,
+            mortality_rate=float(self.rate_by_stage[stage]),
+            hidden_loss_rate=stays.hidden_loss_rate(inputs, stage),
         )
-        assignment_id = int(inputs.assignment_id[a])
-        for local_day, kind, requested, available in walk.clamped:
-            self.walked.findings.append(
-                Finding(
-                    "count_clamped",
-                    f"{kind} of {requested} fish from assignment {assignment_id} on "
-                    f"{inputs.describe_day(day0 + local_day)} exceeds the {available} present; "
-                    f"clamped to {available}",
-                    assignment_id=assignment_id,
-                    day=day0 + local_day,
-                )
-            )
-        return walk
 
     def plan_weight(
-        self, a: int, lo: int, hi: int, walk: population.PopulationWalk
+        self, a: int, lo: int, hi: int, stay: stays.StayPopulation
     ) -> weight.WeightPlan:
         """Assignment ``a``'s weight plan, given its population walk."""
         inputs, day0 = self.inputs, int(self.rows.first_day[a])
         outgoing: dict[int, list[weight.Outgoing]] = defaultdict(list)
-        for t, fish in zip(self.outgoing_of.get(a, []), walk.moved, strict=True):
-            outgoing[self.t_day[t] - day0].append(
-                weight.Outgoing(fish, self.t_weight[t], self.t_selection[t])
-            )
+        for move, fish in zip(self.outgoing_of.get(a, []), stay.moved, strict=True):
+            outgoing[move.day - day0].append(weight.Outgoing(fish, move.weight_g, move.selection))
         opening_g = math.nan
         if not self.checked.filled_by_transfer[a]:
             opening_g = float(inputs.assignment_opening_weight_g[a])
@@ -311,60 +339,93 @@ class _BatchWalk:
             self.end_anchors(lo, hi),
             self.placements_of[a],
             outgoing,
-            walk,
+            stay,
             float(self.tgc_by_stage[inputs.assignment_stage[a]]),
         )
-        assignment_id = int(inputs.assignment_id[a])
         for local_day in plan.invalid_mass_balance:
             self.walked.findings.append(
                 Finding(
                     "mass_balance_invalid",
-                    f"assignment {assignment_id} on {inputs.describe_day(day0 + local_day)}: "
+                    f"{inputs.describe_stay(a)} on {inputs.describe_day(day0 + local_day)}: "
                     "the fish moved weigh more than all fish present; the weight is kept",
-                    assignment_id=assignment_id,
+                    assignment_id=int(inputs.assignment_id[a]),
                     day=day0 + local_day,
                 )
             )
         return plan
 
-    def hand_on(self, a: int, walk: population.PopulationWalk, plan: weight.WeightPlan) -> None:
+    def hand_on(self, a: int, stay: stays.StayPopulation, plan: weight.WeightPlan) -> None:
         """Place the fish each transfer out of ``a`` moved into its destination, at the
         measured weight, else at the weight they left with."""
         day0, first_day = int(self.rows.first_day[a]), self.rows.first_day
         order_at_day: dict[int, int] = defaultdict(int)
-        for t, fish in zip(self.outgoing_of.get(a, []), walk.moved, strict=True):
-            local_day = self.t_day[t] - day0
+        for move, fish in zip(self.outgoing_of.get(a, []), stay.moved, strict=True):
+            local_day = move.day - day0
             leaving_g = plan.leaving_g.get(local_day)
             if leaving_g is not None:
                 w = leaving_g[order_at_day[local_day]]
             else:
                 w = plan.before_out(local_day)
             order_at_day[local_day] += 1
-            measured = self.t_weight[t]
-            weighed = not math.isnan(measured)
-            dest = self.t_dest[t]
-            self.placements_of[dest][self.t_day[t] - int(first_day[dest])].append(
-                weight.Placement(fish, measured if weighed else w, weighed)
+            weighed = not math.isnan(move.weight_g)
+            if move.beyond:
+                continue  # its destination has no computed day
+            self.placements_of[move.dest][move.day - int(first_day[move.dest])].append(
+                weight.Placement(fish, move.weight_g if weighed else w, weighed)
             )
 
 
+class _Move(NamedTuple):
+    """A transfer out of an assignment, as the walk reads it."""
+
+    day: int
+    count: int
+    dest: int
+    weight_g: float
+    selection: int
+    beyond: bool
+    """On the day after the computed days: it only measures the emptied pen."""
+    id: int
+
+
+def _outgoing(transfers, beyond) -> dict[int, list[_Move]]:
+    """Each source's transfers out, in id order (those beyond the computed days last)."""
+    outgoing: dict[int, list[_Move]] = defaultdict(list)
+    for table, is_beyond in ((transfers, False), (beyond, True)):
+        for source, day, count, dest, w, selection, transfer_id in zip(
+            table.source.tolist(),
+            table.day.tolist(),
+            table.count.tolist(),
+            table.dest.tolist(),
+            table.measured_weight_g.tolist(),
+            table.selection.tolist(),
+            table.id.tolist(),
+            strict=True,
+        ):
+            outgoing[source].append(_Move(day, count, dest, w, selection, is_beyond, transfer_id))
+    return outgoing
+
+
 def _assemble(
-    inputs: BatchInputs,
+    checked: validation.Checked,
     rows: Rows,
     events: RowEvents,
     temp: temperature.RowTemperature,
     walked: Walked,
     curves: weight.FilledCurves,
-    findings: list[Finding],
+    rules: str,
 ) -> DailyStates:
     """The rows of the batch from the columns the steps made."""
+    inputs = checked.inputs
     fish, w_end = walked.population, curves.end_g
     growth = feed.growth_kg(fish, curves.start_g, w_end)
-    m_source = np.where(
-        events.recorded_deaths >= 0, RECORDED, np.where(walked.modelled, MODEL, MISSING)
-    )
+    recorded = events.feed_events > 0
+    if rules == "book":
+        fed = completeness.feed_as_before(events.feed_kg, recorded)
+    else:
+        fed = completeness.feed_states(rows.offset, events.feed_kg, recorded)
     stage_max = inputs.stage_max_weight_g[inputs.assignment_stage[rows.assignment]]
-    fed = events.feed_events > 0
+    known = completeness.through(inputs, checked, rows, events)
     return DailyStates(
         assignment=rows.assignment,
         day=rows.day,
@@ -373,21 +434,39 @@ def _assemble(
         biomass_kg=np.nan_to_num(fish * w_end / 1000.0, nan=0.0),
         temp_c=temp.temp_c,
         mortality_count=walked.deaths,
-        feed_kg=events.feed_kg,
+        feed_kg=fed.feed_kg,
         growth_kg=growth,
-        fcr=feed.trailing_fcr(events.feed_kg, growth, first_row=rows.offset[rows.assignment]),
+        fcr=feed.trailing_fcr(
+            fed.feed_kg,
+            growth,
+            first_row=rows.offset[rows.assignment],
+            recorded=fed.recorded,
+            min_recorded=feed.MIN_RECORDED_DAYS if rules == "reconciled" else 0,
+        ),
         tgc=curves.tgc,
         anchor_type=curves.anchor_type,
         weight_source=curves.source,
         weight_confidence=curves.confidence,
         temp_source=temp.source,
         temp_confidence=temp.confidence,
-        mortality_source=m_source,
-        mortality_confidence=np.select([m_source == RECORDED, m_source == MODEL], [1.0, 0.4], 0.0),
-        feed_source=np.where(fed, FEED_RECORDED, FEED_NONE),
-        feed_confidence=np.where(fed, 1.0, 0.5),
+        mortality_source=walked.mortality_source,
+        mortality_confidence=completeness.MORTALITY_CONFIDENCE[walked.mortality_source],
+        feed_source=fed.source,
+        feed_confidence=fed.confidence,
         flags=_flags(w_end > stage_max * (1 + ROUNDING), curves.tgc < -ROUNDING),
-        findings=findings + walked.findings,
+        population_source=walked.source,
+        population_variance=walked.variance,
+        population_confidence=completeness.population_confidence(fish, walked.variance),
+        unexplained_fish=walked.unexplained,
+        estimated=(
+            completeness.estimated(rows, walked.source, fed.source, temp.source, known)
+            if rules == "reconciled"
+            else np.zeros(len(rows), dtype=np.int64)
+        ),
+        findings=checked.findings + walked.findings,
+        stays=completeness.summaries(inputs, rows, walked, known)
+        if rules == "reconciled"
+        else None,
     )
 
 

@@ -25,6 +25,8 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 SELECTION_AVERAGE, SELECTION_LARGEST, SELECTION_SMALLEST = 0, 1, 2
+COUNT_METHODS = ("stocking", "counter", "treatment", "harvest", "estimate")
+"""How a population count was made; ``Counts.method`` holds the position of its name."""
 OTHER = -1
 """Position of an assignment or container that is not the batch's (a record to report)."""
 
@@ -107,6 +109,25 @@ class ContainerDays:
 
 
 @dataclass(frozen=True)
+class Counts:
+    """Population counts: the fish of a stay counted at the END of a day, one per record.
+
+    ``precision`` is the count's own relative standard deviation (a fraction of the
+    count), NaN where the record leaves it to its method (docs/engine.md).
+    """
+
+    id: IntArray = field(default_factory=ints)
+    assignment: IntArray = field(default_factory=ints)
+    day: IntArray = field(default_factory=ints)
+    count: IntArray = field(default_factory=ints)
+    method: IntArray = field(default_factory=ints)
+    """Position of the method's name in ``COUNT_METHODS``."""
+    precision: FloatArray = field(default_factory=floats)
+    assignment_id: IntArray = field(default_factory=ints)
+    """Database id of the assignment each record names (for a record marked ``OTHER``)."""
+
+
+@dataclass(frozen=True)
 class BatchInputs:
     """Everything the engine needs to compute one batch's daily states.
 
@@ -150,15 +171,43 @@ class BatchInputs:
     where the daily means are made), so that findings can name it; None when unknown."""
     batch_number: str = ""
     """The batch's number, as users name it in findings ("" when not known)."""
+    counts: Counts = field(default_factory=Counts)
+    container_names: tuple[str, ...] = ()
+    """Name of each container position, as findings name it (empty: ids are used)."""
+    assignment_departed: np.ndarray | None = None
+    """Per assignment position, whether the stay has departed by the end of the computed
+    days (its pen is then empty after ``assignment_stop_day - 1``); None: those whose
+    stop day is before ``n_days``."""
+    hidden_loss_rate_by_stage: FloatArray | None = None
+    """Per stage position, the expected unrecorded loss (fish lost per fish-day) the
+    farm's history teaches, for open stretches; None or NaN: none learned (0)."""
 
     @property
     def n_assignments(self) -> int:
         return len(self.assignment_id)
 
     @property
+    def departed(self) -> np.ndarray:
+        """Whether each stay has departed (see ``assignment_departed``)."""
+        if self.assignment_departed is not None:
+            return np.asarray(self.assignment_departed, dtype=bool)
+        return self.assignment_stop_day < self.n_days
+
+    @property
     def batch_name(self) -> str:
         """The batch as findings name it: its number, else its database id."""
         return self.batch_number or str(self.batch_id)
+
+    def container_name(self, position: int) -> str:
+        """A container as findings name it: its name, else its database id."""
+        if self.container_names:
+            return self.container_names[position]
+        return f"container {int(self.container_ids[position])}"
+
+    def describe_stay(self, position: int) -> str:
+        """A stay as the farm names it: its batch and its container."""
+        container = self.container_name(int(self.assignment_container[position]))
+        return f"batch {self.batch_name} in {container}"
 
     def describe_day(self, day: int) -> str:
         """A day as a user reads it: the date when known, else the day number."""

@@ -21,12 +21,25 @@ from aquagrowth.engine.core.inputs import FloatArray, IntArray
 ANCHOR_TYPES = ("none", "growth_sample", "transfer", "weighing")
 WEIGHT_SOURCES = ("measured", "assimilated", "scenario_tgc", "held", "missing")
 TEMP_SOURCES = ("measured", "interpolated", "profile", "container_mean", "missing")
-MORTALITY_SOURCES = ("recorded", "model", "missing")
-FEED_SOURCES = ("recorded", "none")
+MORTALITY_SOURCES = ("recorded", "model", "missing", "recorded_late")
+FEED_SOURCES = ("recorded", "none", "unknown")
 FLAGS = ("", "above_stage_max", "negative_tgc", "above_stage_max,negative_tgc")
 """Per-row findings, as stored: sorted comma-separated names, "" when none."""
+POPULATION_SOURCES = ("book", "reconciled", "estimated")
+ESTIMATED_METRICS = ("population", "weight", "feed", "temperature")
+ESTIMATED = tuple(
+    ",".join(name for bit, name in enumerate(ESTIMATED_METRICS) if code >> bit & 1)
+    for code in range(1 << len(ESTIMATED_METRICS))
+)
+"""The metrics of a row estimated past their records: code = a bit per metric, in the
+order of ``ESTIMATED_METRICS``; its name the comma-separated metrics, "" when none."""
+STAY_CLOSES = ("open", "count", "transfer", "harvest", "departure")
+"""How a stay's last stretch closed: not yet, by a population count, by the counted
+transfers that emptied it, by the harvest that emptied it, by a departure without either."""
 
 ColumnKind = Literal["count", "quantity", "code"]
+NO_DAY = -1
+"""A day index meaning "none" (a stream without records, a stay still open)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,7 @@ class StateColumn:
     codes : the names of a code column's values
     decimals : digits the API sends (the engine keeps full precision)
     default : the value a row has unless told otherwise (flags: no finding)
+    signed : a count that may be negative (a gain where a loss is positive)
     """
 
     kind: ColumnKind
@@ -50,6 +64,7 @@ class StateColumn:
     codes: tuple[str, ...] = ()
     decimals: int | None = None
     default: int | None = None
+    signed: bool = False
     name: str = ""
 
 
@@ -69,6 +84,30 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.message}"
+
+
+@dataclass
+class StaySummaries:
+    """Per assignment position: what its records reach and how its population closed.
+
+    ``*_through`` : the last day with a record of the stream (``NO_DAY``: none)
+    stocked_fish : fish put in (the egg input, or the fish placed into it)
+    fish_days : the sum of the fish present at the end of each of its days
+    unexplained_fish : fish lost without a record over the stay (negative: a gain)
+    closed_by : how its last stretch closed, a position in ``STAY_CLOSES``
+    closed_day : the day of the measurement that closed it (``NO_DAY`` when open)
+    """
+
+    feed_through: IntArray
+    mortality_through: IntArray
+    samples_through: IntArray
+    temperature_through: IntArray
+    counts_through: IntArray
+    stocked_fish: IntArray
+    fish_days: FloatArray
+    unexplained_fish: IntArray
+    closed_by: IntArray
+    closed_day: IntArray
 
 
 @dataclass
@@ -95,7 +134,13 @@ class DailyStates:
         "quantity", "degC", "Water temperature of the day.", nullable=True, decimals=2
     )
     mortality_count: IntArray = _column("count", "fish", "Fish that died that day.", decimals=1)
-    feed_kg: FloatArray = _column("quantity", "kg", "Feed given that day.", decimals=3)
+    feed_kg: FloatArray = _column(
+        "quantity",
+        "kg",
+        "Feed given that day; null where feed is unknown (no record in a fed stretch).",
+        nullable=True,
+        decimals=3,
+    )
     growth_kg: FloatArray = _column(
         "quantity", "kg", "Biomass produced by growth that day.", decimals=3
     )
@@ -147,7 +192,32 @@ class DailyStates:
         codes=FLAGS,
         default=FLAGS.index(""),
     )
+    population_source: IntArray = _column(
+        "code", "", "What the day's population rests on.", codes=POPULATION_SOURCES
+    )
+    population_variance: FloatArray = _column(
+        "quantity", "fish^2", "Variance of the population estimate.", decimals=0
+    )
+    population_confidence: FloatArray = _column(
+        "quantity", "", "Confidence of the population, 0 to 1.", decimals=2
+    )
+    unexplained_fish: IntArray = _column(
+        "count",
+        "fish",
+        "Fish lost that day without a record (expected, or reconciled to a count); a gain "
+        "is negative.",
+        decimals=0,
+        signed=True,
+    )
+    estimated: IntArray = _column(
+        "code",
+        "",
+        "Metrics estimated past their records that day, comma-separated; empty: none.",
+        codes=ESTIMATED,
+        default=ESTIMATED.index(""),
+    )
     findings: list[Finding] = field(default_factory=list)
+    stays: StaySummaries | None = None
 
     def __len__(self) -> int:
         return len(self.day)
@@ -155,12 +225,12 @@ class DailyStates:
     @classmethod
     def columns(cls) -> tuple[str, ...]:
         """The row key and every state column, in declaration order."""
-        return tuple(n for n in cls.__dataclass_fields__ if n != "findings")
+        return tuple(n for n in cls.__dataclass_fields__ if n not in ("findings", "stays"))
 
     def take(self, mask: np.ndarray) -> DailyStates:
         """The rows where ``mask`` holds (for writing a window)."""
         picked = {name: getattr(self, name)[mask] for name in self.columns()}
-        return DailyStates(**picked, findings=self.findings)
+        return DailyStates(**picked, findings=self.findings, stays=self.stays)
 
 
 STATE_COLUMNS: tuple[StateColumn, ...] = tuple(

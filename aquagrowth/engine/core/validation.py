@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import heapq
 from collections import defaultdict
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
@@ -21,6 +21,7 @@ from aquagrowth.engine.core.inputs import (
     OTHER,
     BatchInputs,
     ContainerDays,
+    Counts,
     DayEvents,
     IntArray,
     Transfers,
@@ -47,6 +48,9 @@ class Checked:
         even one left out: it opens empty, so that no fish are counted twice
     order : assignment positions, every transfer's source before its destination
     findings : the bad input found, one finding per record (or per container)
+    leaving_beyond : transfers on the day after the computed days that empty a stay
+        departing that day: their counts measure the pen's last day (their destinations
+        have no computed day)
     """
 
     inputs: BatchInputs
@@ -54,6 +58,7 @@ class Checked:
     filled_by_transfer: np.ndarray
     order: list[int]
     findings: list[Finding]
+    leaving_beyond: Transfers = field(default_factory=Transfers)
 
 
 def validate(inputs: BatchInputs) -> Checked:
@@ -69,7 +74,9 @@ def validate(inputs: BatchInputs) -> Checked:
         for name, kind, weighed in EVENT_KINDS
     }
     owner, use_feed = assign_feed(inputs, findings)
+    use_counts = check_counts(inputs, findings)
     use_transfer = check_transfers(inputs, findings)
+    beyond = _rows(inputs.transfers, leaving_beyond(inputs))
     order = processing_order(inputs, use_transfer, findings)
     filled = np.zeros(inputs.n_assignments, dtype=bool)
     filled[inputs.transfers.dest[inputs.transfers.dest >= 0]] = True
@@ -79,8 +86,9 @@ def validate(inputs: BatchInputs) -> Checked:
         **events,
         feed=_rows(inputs.feed, use_feed),
         transfers=_rows(inputs.transfers, use_transfer),
+        counts=_rows(inputs.counts, use_counts),
     )
-    return Checked(cleaned, owner[use_feed], filled, order, findings)
+    return Checked(cleaned, owner[use_feed], filled, order, findings, beyond)
 
 
 def _rows(table, keep: np.ndarray):
@@ -144,7 +152,7 @@ def _day_event_finding(
             "belongs to another batch; ignored"
         )
         return Finding("event_outside_assignment", message, record_id, named, day)
-    where = f"of assignment {inputs.assignment_id[events.assignment[i]]} on {when}"
+    where = f"of {inputs.describe_stay(int(events.assignment[i]))} on {when}"
     if future:
         finding, what = "event_in_future", "is dated after today"
     elif negative:
@@ -204,7 +212,7 @@ def _feed_finding(
             "batch was never in that container; ignored",
             day=day,
         )
-    where = f"feeding in container {inputs.container_ids[feed.container[i]]} on {when}"
+    where = f"feeding in {inputs.container_name(int(feed.container[i]))} on {when}"
     if future:
         return Finding("event_in_future", f"{where} is dated after today; ignored", day=day)
     if negative:
@@ -253,6 +261,63 @@ def check_transfers(inputs: BatchInputs, findings: list[Finding]) -> np.ndarray:
             )
         )
     return keep
+
+
+def check_counts(inputs: BatchInputs, findings: list[Finding]) -> np.ndarray:
+    """Population counts to use: of this batch, not in the future, not negative, inside
+    their stay; of a stay's counts on one day the first (lowest id) only."""
+    counts: Counts = inputs.counts
+    n = len(counts.day)
+    if n == 0:
+        return np.ones(0, dtype=bool)
+    as_events = DayEvents(
+        assignment=counts.assignment,
+        day=counts.day,
+        count=counts.count,
+        amount=np.nan_to_num(counts.precision, nan=0.0),
+        first_id=counts.id,
+        assignment_id=counts.assignment_id,
+    )
+    keep = check_day_events(inputs, as_events, "population count", findings, weighed=False)
+    order = np.lexsort((counts.id, counts.day, counts.assignment))
+    kept = order[keep[order]]
+    repeated = np.zeros(n, dtype=bool)
+    same = (counts.assignment[kept][1:] == counts.assignment[kept][:-1]) & (
+        counts.day[kept][1:] == counts.day[kept][:-1]
+    )
+    repeated[kept[1:][same]] = True
+    for i in np.flatnonzero(repeated):
+        a, day = int(counts.assignment[i]), int(counts.day[i])
+        findings.append(
+            Finding(
+                "two_counts",
+                f"population count {int(counts.id[i])} of {inputs.describe_stay(a)} on "
+                f"{inputs.describe_day(day)} is a second count of that stay that day; the "
+                "first is used, this one ignored",
+                int(counts.id[i]),
+                int(inputs.assignment_id[a]),
+                day,
+            )
+        )
+    return keep & ~repeated
+
+
+def leaving_beyond(inputs: BatchInputs) -> np.ndarray:
+    """Transfers on day ``n_days`` out of a stay that departs that day, to this batch:
+    they empty the stay's pen after its last computed day."""
+    t: Transfers = inputs.transfers
+    if not len(t.day):
+        return np.zeros(0, dtype=bool)
+    source_stop = inputs.assignment_stop_day[t.source]
+    departed = inputs.departed[t.source]
+    return (
+        (t.day == inputs.n_days)
+        & (source_stop == inputs.n_days)
+        & departed
+        & (t.dest >= 0)
+        & (t.count >= 0)
+        & (t.day <= inputs.today_day)
+    )
 
 
 def processing_order(
@@ -315,7 +380,7 @@ def report_ignored_openings(
         findings.append(
             Finding(
                 "opening_population_ignored",
-                f"assignment {inputs.assignment_id[a]} is filled by transfers; its recorded "
+                f"{inputs.describe_stay(int(a))} is filled by transfers; its recorded "
                 f"opening population of {opening[a]} is ignored so no fish are counted twice",
                 assignment_id=int(inputs.assignment_id[a]),
             )
@@ -334,7 +399,7 @@ def report_sensor_faults(inputs: BatchInputs, findings: list[Finding]) -> None:
         findings.append(
             Finding(
                 "sensor_fault",
-                f"container {inputs.container_ids[c]}: {int(totals[c])} temperature readings "
+                f"{inputs.container_name(int(c))}: {int(totals[c])} temperature readings "
                 f"{outside} ignored",
             )
         )

@@ -9,7 +9,8 @@ One transaction per batch, a fixed number of statements whatever its size, split
 - :mod:`.guard`: the assignments checked and locked once per write, in place of a
   foreign key;
 - :mod:`.write`: the SQL that replaces the rows, per database (COPY into a staging
-  table and update in place on PostgreSQL, delete and insert on SQLite).
+  table and update in place on PostgreSQL, delete and insert on SQLite);
+- :mod:`.summaries`: each stay's summary, written with its rows.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import transaction
 
+from aquagrowth.engine.models import StaySummary
 from aquagrowth.engine.store.fingerprints import (
     Fingerprint,
     StoredRows,
@@ -30,6 +32,7 @@ from aquagrowth.engine.store.fingerprints import (
 )
 from aquagrowth.engine.store.guard import AssignmentsGone, lock_assignments
 from aquagrowth.engine.store.rows import COLUMNS, KEY_COLUMNS, NAMES, row_columns, state_table
+from aquagrowth.engine.store.summaries import save_summaries, summary_records
 from aquagrowth.engine.store.write import replace_states
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "row_columns",
     "state_table",
     "store_batch",
+    "summary_records",
 ]
 
 
@@ -61,13 +65,15 @@ def store_batch(
     starts: dict[int, dt.date] | None,
     *,
     force: bool = False,
+    summaries: dict[int, StaySummary] | None = None,
 ) -> Stored:
     """Store a batch's freshly computed rows, writing only assignments whose rows changed.
 
     ``columns`` holds all the batch's rows; ``window`` marks the rows a recompute from a
     day may rewrite and ``starts`` each assignment's first date in it (``None``: the whole
     batch). ``force`` rewrites every assignment in the window whatever its fingerprint.
-    One transaction, a fixed number of statements.
+    ``summaries`` (assignment id -> its stay summary) are written for the assignments
+    whose rows are. One transaction, a fixed number of statements.
     """
     owners = columns["assignment_id"]
     if starts is not None:
@@ -89,6 +95,7 @@ def store_batch(
         # fingerprint for this commit, where it would otherwise hold the fingerprint,
         # wait on the assignment's lock and deadlock with the write.
         save_fingerprints(digests, list(rewrite))
+        save_summaries(summaries or {}, list(rewrite))
         # Rows are keyed by assignment and day, whatever their batch: an assignment moved
         # to another batch has its rows rewritten there, and a deleted one takes its rows
         # with it, so no stale row can stay behind.
