@@ -30,7 +30,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from aquagrowth.distributed.pending import earliest, pending_store
 from aquagrowth.distributed.tasks import send_recompute
-from aquagrowth.engine.runner import BatchResult, RecomputeOptions
+from aquagrowth.engine.history import teaching_order
+from aquagrowth.engine.runner import BatchResult, RecomputeOptions, combined
 
 log = logging.getLogger("aquagrowth.distributed.dispatch")
 
@@ -158,14 +159,17 @@ def recompute_farm_via_celery(
     timeout_s: float | None = None,
 ) -> list[BatchResult]:
     """Recompute the batches on the workers, one task each, with ``options`` (default:
-    every day to today, trigger ``celery``); wait and return their results.
+    every day to today, trigger ``celery``); wait and return their results. The batches
+    go in the two phases of :func:`~aquagrowth.engine.history.teaching_order`, the farm's
+    history first, as on the local path.
 
     Results come in the order of ``batch_ids``, with ``status`` ok, failed or skipped
     (the batch was deleted). Needs a result backend (the Redis broker's own database by
     default, ``rpc://`` with RabbitMQ). Raises ``TimeoutError`` after ``timeout_s`` seconds.
     """
     options = options or RecomputeOptions(trigger="celery")
-    results = [send_recompute(batch_id, options) for batch_id in batch_ids]
+    first, then = teaching_order(batch_ids)
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
     outcomes: dict[int, BatchResult] = {}
     columns = (
         TextColumn("recompute via celery"),
@@ -174,11 +178,19 @@ def recompute_farm_via_celery(
         TimeElapsedColumn(),
     )
     with Progress(*columns, disable=not progress) as bar:
-        task = bar.add_task("batches", total=len(results))
-        for index, (task_id, succeeded, value) in _finished(results, timeout_s):
-            outcomes[index] = _outcome(batch_ids[index], task_id, succeeded, value)
-            bar.advance(task)
+        task = bar.add_task("batches", total=len(batch_ids))
+        for phase in (first, then):
+            # A batch that failed in the first phase was reported there: not run again.
+            phase = [b for b in phase if b not in outcomes or outcomes[b].ok]
+            sent = [send_recompute(batch_id, options) for batch_id in phase]
+            left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
+            for index, (task_id, succeeded, value) in _finished(sent, left):
+                batch_id = phase[index]
+                outcome = _outcome(batch_id, task_id, succeeded, value)
+                if batch_id not in outcomes:
+                    bar.advance(task)
+                outcomes[batch_id] = combined(outcomes.get(batch_id), outcome)
     failed = [o for o in outcomes.values() if o.status == "failed"]
     if failed:
-        log.warning("%d of %d batches failed", len(failed), len(results))
-    return [outcomes[index] for index in range(len(results))]
+        log.warning("%d of %d batches failed", len(failed), len(batch_ids))
+    return [outcomes[batch_id] for batch_id in batch_ids]

@@ -17,7 +17,7 @@ from django.db.models import Sum
 from aquagrowth.engine.core.outputs import STAY_CLOSES
 from aquagrowth.engine.models import StaySummary
 from aquagrowth.engine.scenario import StageTable
-from aquagrowth.farm.models import Batch
+from aquagrowth.farm.models import Assignment, Batch, Harvest
 
 HARVEST = STAY_CLOSES.index("harvest")
 
@@ -45,3 +45,25 @@ def learned_loss_rates(batch: Batch, stages: StageTable, before: dt.date) -> np.
         if stage is not None and row["fish_days"]:
             rates[stage] = max(float(row["lost"]), 0.0) / float(row["fish_days"])
     return rates
+
+
+def teaching_order(batch_ids: list[int]) -> tuple[list[int], list[int]]:
+    """The batches of one run in two phases, so that a farm's first computation gives the
+    numbers its second would (and a parallel run the numbers of a serial one).
+
+    The history is read from the stored summaries of stays a harvest closed, and such a
+    stay's summary never depends on the history (its last stretch is closed by the
+    harvest's count). So the batches with a harvest go first; the second phase holds the
+    others and, again, those of the first with a stay still open, which the first phase
+    computed before all of the history it reads was stored. Two queries.
+    """
+    wanted = set(batch_ids)
+    harvested = set(Harvest.objects.filter(batch_id__in=wanted).values_list("batch_id", flat=True))
+    still_open = set(
+        Assignment.objects.filter(batch_id__in=harvested, departure_date__isnull=True).values_list(
+            "batch_id", flat=True
+        )
+    )
+    first = [b for b in batch_ids if b in harvested]
+    then = [b for b in batch_ids if b not in harvested or b in still_open]
+    return first, then

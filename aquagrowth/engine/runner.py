@@ -31,6 +31,7 @@ from aquagrowth.db.maintenance import analyze, planner_rows
 from aquagrowth.engine import store
 from aquagrowth.engine.core.assimilate import assimilate
 from aquagrowth.engine.core.outputs import DailyStates
+from aquagrowth.engine.history import teaching_order
 from aquagrowth.engine.load import LoadedBatch, load_batch
 from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
 from aquagrowth.engine.window import window
@@ -356,15 +357,41 @@ def recompute_batches(
     """Recompute many batches, in ``workers`` processes (each with its own connection).
 
     ``options`` (or its ``fields`` one by one, as for :func:`recompute_batch`) apply to
-    every batch. Yields each batch's result as it finishes, then refreshes the planner's
-    statistics if the run wrote many rows (:func:`refresh_statistics`).
+    every batch. Yields each batch's result once, as it finishes, the batches in the two
+    phases of :func:`~aquagrowth.engine.history.teaching_order` (the farm's history first),
+    then refreshes the planner's statistics if the run wrote many rows
+    (:func:`refresh_statistics`).
     """
     options = dataclasses.replace(options or RecomputeOptions(), **fields)
+    first, then = teaching_order(list(batch_ids))
+    again = set(first) & set(then)
+    held: dict[int, BatchResult] = {}
     written = 0
-    for result in _recompute_each(list(batch_ids), options, workers):
+    for result in _recompute_each(first, options, workers):
         written += result.written
-        yield result
+        if result.batch_id in again and result.ok:
+            held[result.batch_id] = result
+        else:
+            yield result
+    # A batch that failed in the first phase was reported there: it is not run again.
+    second = [b for b in then if b not in again or b in held]
+    for result in _recompute_each(second, options, workers):
+        written += result.written
+        yield combined(held.pop(result.batch_id, None), result)
     refresh_statistics(written)
+
+
+def combined(earlier: BatchResult | None, result: BatchResult) -> BatchResult:
+    """A batch computed in both phases of :func:`teaching_order`, as one result: the
+    second run's rows and findings, the rows both wrote and the time both took."""
+    if earlier is None:
+        return result
+    return dataclasses.replace(
+        result,
+        written=earlier.written + result.written,
+        seconds=earlier.seconds + result.seconds,
+        queries=max(earlier.queries, result.queries),
+    )
 
 
 def refresh_statistics(written: int) -> None:
@@ -386,6 +413,8 @@ def _recompute_each(
 ) -> Iterator[BatchResult]:
     """Each batch's result as it finishes: in this process, or in a pool of ``workers``
     forked processes (a recompute is CPU-bound numpy between one read and one write)."""
+    if not batch_ids:
+        return
     if workers <= 1:
         for batch_id in batch_ids:
             yield recompute_batch(batch_id, options)

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from aquagrowth.engine import runner
-from aquagrowth.engine.models import AnchorType, DailyState, RecomputeRun
+from aquagrowth.engine.models import AnchorType, DailyState, RecomputeRun, StayClose, StaySummary
 from aquagrowth.engine.runner import recompute_batch
 from aquagrowth.farm import models as m
 from tests.recompute.conftest import START, TODAY, build_batch
@@ -306,3 +306,72 @@ def test_rows_written_together_share_a_computed_at_the_orm_reads_and_filters_on(
     )
     recompute_batch(small_batch.id, today=TODAY)
     assert set(DailyState.objects.values_list("computed_at", flat=True)) == {stamp}
+
+
+def test_a_harvest_closes_its_stay_and_the_summary_holds_the_unexplained_loss(small_batch):
+    """The stay's summary, what the farm's history and the loss report read: a harvest
+    that empties a pen counts its fish exactly, so the fish the book still held are the
+    stay's unexplained loss; a second recompute replaces the summary, never adds one."""
+
+    egg, first, other = small_batch.assignments.order_by("assignment_date", "id")
+    last_day = first.departure_date - dt.timedelta(days=1)
+    m.Harvest.objects.create(
+        batch=small_batch,
+        assignment=first,
+        harvest_date=last_day,
+        count=8_000,
+        live_weight_kg=8_000 * 0.9 / 1000,
+    )
+    for _ in range(2):
+        assert recompute_batch(small_batch.id, today=TODAY, force=True).ok
+    summary = StaySummary.objects.get(assignment=first)
+    assert StaySummary.objects.filter(assignment__batch=small_batch).count() == 3
+    assert (summary.closed_by, summary.closed_on) == (StayClose.HARVEST, last_day)
+    # The tray's counts (9,000 + 12,000) exceed what it held: its fish went on in
+    # proportion to the counts, and each fry tank was stocked with its share.
+    tray_end = DailyState.objects.filter(assignment=egg).order_by("date").last().population
+    second = StaySummary.objects.get(assignment=other)
+    assert summary.stocked_fish + second.stocked_fish == tray_end
+    assert summary.stocked_fish == pytest.approx(tray_end * 9 / 21, abs=1)
+    # Deaths: the records, then the scenario's rate on the last day, which has none.
+    dead = sum(
+        DailyState.objects.filter(assignment=first).values_list("mortality_count", flat=True)
+    )
+    assert summary.unexplained_fish == summary.stocked_fish - dead - 8_000 > 0
+    assert summary.mortality_through == last_day - dt.timedelta(days=1)
+    assert summary.feed_through == last_day
+    assert DailyState.objects.get(assignment=first, date=last_day).population == 0
+
+
+def test_the_summary_statement_writes_every_column_of_the_model():
+    """The summaries are written by plain SQL for speed: a field added to the model and
+    not to the statement would silently stay at its default."""
+    from aquagrowth.engine.store.summaries import SUMMARY_COLUMNS
+
+    assert SUMMARY_COLUMNS == tuple(f.column for f in StaySummary._meta.concrete_fields)
+
+
+def test_a_farms_first_computation_gives_the_numbers_of_its_second(stages, fry_containers):
+    """The farm's history (the unexplained loss of harvested pens) is read from stored
+    summaries: computed in any order, or in parallel, a pen still at sea must get the
+    loss rate its harvested neighbours teach on the first run, not only on the next."""
+    harvested = build_batch("SC-2024-01", stages, fry_containers[:3])
+    at_sea = build_batch("SC-2024-02", stages, fry_containers[3:])
+    _, pen, _ = harvested.assignments.order_by("assignment_date", "id")
+    m.Harvest.objects.create(
+        batch=harvested,
+        assignment=pen,
+        harvest_date=pen.departure_date - dt.timedelta(days=1),
+        count=7_000,
+        live_weight_kg=7_000 * 0.9 / 1000,
+    )
+    at_sea.assignments.filter(stage=stages["Fry"]).update(departure_date=None)
+    # The open batch first, as a parallel run might take it.
+    first = list(runner.recompute_batches([at_sea.id, harvested.id], today=TODAY, end=TODAY))
+    assert sorted(r.batch_id for r in first) == sorted([at_sea.id, harvested.id])
+    assert all(r.ok for r in first)
+    rows = stored(at_sea)
+    assert any(row[STATE_FIELDS.index("unexplained_fish")] for row in rows), "history applied"
+    again = list(runner.recompute_batches([at_sea.id], today=TODAY, end=TODAY))
+    assert again[0].written == 0
+    assert stored(at_sea) == rows

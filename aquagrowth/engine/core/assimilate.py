@@ -425,7 +425,7 @@ def _assemble(
     else:
         fed = completeness.feed_states(rows.offset, events.feed_kg, recorded)
     stage_max = inputs.stage_max_weight_g[inputs.assignment_stage[rows.assignment]]
-    known = completeness.through(inputs, checked, rows, events)
+    known = completeness.through(inputs, rows, events, temp.source)
     return DailyStates(
         assignment=rows.assignment,
         day=rows.day,

@@ -39,6 +39,7 @@ MORTALITY_CONFIDENCE = np.array(
 """By mortality source: a record's own day 1.0; a day a later record explains 0.8 (its
 deaths are recorded, the day they died is not); the scenario's rate 0.4; nothing 0.0."""
 POPULATION_ESTIMATED = POPULATION_SOURCES.index("estimated")
+MEASURED_TEMPERATURE = TEMP_SOURCES.index("measured")
 RECORDED_TEMPERATURE = np.array([name in ("measured", "interpolated") for name in TEMP_SOURCES])
 CONFIDENCE_SPAN = 0.05
 """A population whose standard deviation reaches this share of it has confidence 0."""
@@ -93,8 +94,9 @@ class Through:
     temperature: IntArray
 
 
-def through(inputs: BatchInputs, checked, rows, events) -> Through:
-    """The last day of each stream per stay, from the rows that carry its records."""
+def through(inputs: BatchInputs, rows, events, temp_source: IntArray) -> Through:
+    """The last day of each stream per stay, from the rows that carry its records (a
+    temperature is recorded on the days whose source is a measured daily mean)."""
     n = inputs.n_assignments
 
     def last_day(has: np.ndarray) -> IntArray:
@@ -102,25 +104,12 @@ def through(inputs: BatchInputs, checked, rows, events) -> Through:
         np.maximum.at(days, rows.assignment[has], rows.day[has])
         return days
 
-    measured = np.zeros(len(rows), dtype=bool)
-    if len(rows):
-        measured = _measured_days(inputs, rows)
     return Through(
         feed=last_day(events.feed_events > 0),
         mortality=last_day(events.recorded_deaths >= 0),
         samples=last_day((events.sample_fish > 0) | (events.weighing_fish > 0)),
-        temperature=last_day(measured),
+        temperature=last_day(temp_source == MEASURED_TEMPERATURE),
     )
-
-
-def _measured_days(inputs: BatchInputs, rows) -> np.ndarray:
-    """Rows whose container has a measured temperature (valid readings) that day."""
-    temp = inputs.temperature
-    valid = temp.count > 0 if len(temp.count) else np.ones(len(temp.day), dtype=bool)
-    span = np.int64(inputs.n_days + 20_000)
-    measured = np.unique(temp.container[valid] * span + (temp.day[valid] + 10_000))
-    keys = inputs.assignment_container[rows.assignment] * span + (rows.day + 10_000)
-    return np.isin(keys, measured)
 
 
 def estimated(

@@ -2,7 +2,9 @@
 
 Written with the stay's rows, in the same transaction, and only when they are: the
 summary is computed from the same records, so unchanged rows mean an unchanged summary.
-One statement whatever the batch's size.
+One statement for any farm's batch, from plain tuples: a batch's summaries are
+written on every first computation, and building model instances for them cost as much
+as the rest of the store's Python.
 """
 
 from __future__ import annotations
@@ -10,43 +12,84 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
+from django.db import connection
 
 from aquagrowth.engine.core.outputs import NO_DAY, StaySummaries
 from aquagrowth.engine.models import StaySummary
 
+SUMMARY_COLUMNS = (
+    "assignment_id",
+    "feed_through",
+    "mortality_through",
+    "samples_through",
+    "temperature_through",
+    "counts_through",
+    "stocked_fish",
+    "fish_days",
+    "unexplained_fish",
+    "closed_by",
+    "closed_on",
+)
+"""The columns of ``engine_staysummary``, in the order :func:`summary_records` gives."""
+
+SummaryRow = tuple[object, ...]
+"""One stay's summary as a row of :data:`SUMMARY_COLUMNS`."""
+
+ROWS_PER_STATEMENT = 2_000
+"""Stays per INSERT: 22,000 parameters, under SQLite's limit of 32,766."""
+
 
 def summary_records(
     stays: StaySummaries, assignment_ids: np.ndarray, start_date: dt.date
-) -> dict[int, StaySummary]:
-    """Assignment id -> its summary as a (not yet saved) model instance."""
+) -> dict[int, SummaryRow]:
+    """Assignment id -> its summary as a row of :data:`SUMMARY_COLUMNS`."""
+    dates = {}
 
     def date(day: int) -> dt.date | None:
-        return None if day == NO_DAY else start_date + dt.timedelta(days=int(day))
+        if day == NO_DAY:
+            return None
+        if day not in dates:
+            dates[day] = start_date + dt.timedelta(days=day)
+        return dates[day]
 
+    through = [
+        stays.feed_through.tolist(),
+        stays.mortality_through.tolist(),
+        stays.samples_through.tolist(),
+        stays.temperature_through.tolist(),
+        stays.counts_through.tolist(),
+    ]
+    stocked, fish_days = stays.stocked_fish.tolist(), stays.fish_days.tolist()
+    unexplained, closed_by = stays.unexplained_fish.tolist(), stays.closed_by.tolist()
+    closed_day = stays.closed_day.tolist()
     return {
-        int(a): StaySummary(
-            assignment_id=int(a),
-            feed_through=date(stays.feed_through[i]),
-            mortality_through=date(stays.mortality_through[i]),
-            samples_through=date(stays.samples_through[i]),
-            temperature_through=date(stays.temperature_through[i]),
-            counts_through=date(stays.counts_through[i]),
-            stocked_fish=int(stays.stocked_fish[i]),
-            fish_days=float(stays.fish_days[i]),
-            unexplained_fish=int(stays.unexplained_fish[i]),
-            closed_by=int(stays.closed_by[i]),
-            closed_on=date(stays.closed_day[i]),
+        a: (
+            a,
+            *(date(column[i]) for column in through),
+            stocked[i],
+            fish_days[i],
+            unexplained[i],
+            closed_by[i],
+            date(closed_day[i]),
         )
         for i, a in enumerate(assignment_ids.tolist())
     }
 
 
-def save_summaries(summaries: dict[int, StaySummary], assignment_ids) -> None:
+def save_summaries(summaries: dict[int, SummaryRow], assignment_ids: list[int]) -> None:
     """Upsert the summaries of ``assignment_ids`` (those whose rows are written)."""
     chosen = [summaries[a] for a in assignment_ids if a in summaries]
     if not chosen:
         return
-    fields = [f.name for f in StaySummary._meta.concrete_fields if not f.primary_key]
-    StaySummary.objects.bulk_create(
-        chosen, update_conflicts=True, unique_fields=["assignment"], update_fields=fields
-    )
+    table = StaySummary._meta.db_table
+    row = "(" + ", ".join(["%s"] * len(SUMMARY_COLUMNS)) + ")"
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in SUMMARY_COLUMNS[1:])
+    with connection.cursor() as cursor:
+        for lo in range(0, len(chosen), ROWS_PER_STATEMENT):
+            part = chosen[lo : lo + ROWS_PER_STATEMENT]
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(SUMMARY_COLUMNS)}) "
+                f"VALUES {', '.join([row] * len(part))} "
+                f"ON CONFLICT (assignment_id) DO UPDATE SET {updates}",
+                [value for summary in part for value in summary],
+            )
