@@ -69,8 +69,8 @@ def print_harvest(harvest: HarvestFigures, console: Console) -> None:
         console.print("no harvested pen to score")
         return
     console.print(
-        f"{harvest.pens} harvested pens, each pen's estimate on its harvest day made "
-        "before the harvest, against the harvest's count and weight:"
+        f"{harvest.pens} harvested pens: each one's estimate on its harvest day, made "
+        "before the harvest, against the harvest:"
     )
     table = Table()
     table.add_column("figure")
