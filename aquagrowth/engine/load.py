@@ -69,6 +69,9 @@ class LoadedBatch:
     number: str
     start_date: dt.date
     stage_ids: np.ndarray
+    species_id: int = 0
+    geography_id: int | None = None
+    """The batch's species and geography: whose harvests teach its history."""
 
     @property
     def batch_id(self) -> int:
@@ -177,7 +180,14 @@ def load_batch(
         ),
         hidden_loss_rate_by_stage=learned_loss_rates(batch, stages, history_before or last_day),
     )
-    return LoadedBatch(inputs=inputs, number=batch.number, start_date=start, stage_ids=stages.id)
+    return LoadedBatch(
+        inputs=inputs,
+        number=batch.number,
+        start_date=start,
+        stage_ids=stages.id,
+        species_id=batch.species_id,
+        geography_id=batch.geography_id,
+    )
 
 
 def _container_names(stays: list[Stay], container_ids: np.ndarray) -> tuple[str, ...]:

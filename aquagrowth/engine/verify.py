@@ -3,7 +3,10 @@
 Where the generator's ground truth exists, the engine's error is a number: the median
 and 95th percentile of the relative error of weight, population and biomass, per stage.
 The generator scores it (:mod:`aquagrowth.generator.accuracy`, beside its truth); this
-module reads the engine's own states and hands them over.
+module reads the engine's own states and hands them over. On every farm with harvests,
+the harvest figures score each harvested pen's estimate made before its harvest
+(:mod:`aquagrowth.engine.holdout`). :func:`figures` names them all as ``verify --json``
+prints them, for this command and for the real-farm bench alike.
 """
 
 from __future__ import annotations
@@ -14,6 +17,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from aquagrowth.db.read import columns, fetch
+from aquagrowth.engine import holdout
+from aquagrowth.engine.core.outputs import DailyStates
+from aquagrowth.engine.holdout import HarvestFigures
+from aquagrowth.engine.load import LoadedBatch
 from aquagrowth.engine.models import AnchorType
 from aquagrowth.generator import accuracy
 from aquagrowth.generator.accuracy import StageAccuracy
@@ -34,10 +41,62 @@ class Verification:
     weight_spikes: list[str] = field(default_factory=list)
     accuracy: list[StageAccuracy] = field(default_factory=list)
     overall: StageAccuracy | None = None
+    harvest: HarvestFigures = field(default_factory=lambda: HarvestFigures([]))
+    """Each harvested pen's estimate before its harvest, against the harvest."""
 
     @property
     def ok(self) -> bool:
         return not (self.missing_days or self.population_increases or self.weight_spikes)
+
+    def as_json(self) -> dict:
+        """Every key of ``verify --json`` (docs/engine.md, "Verification")."""
+        return {
+            "batches": self.batches,
+            "states": self.states,
+            "missing_days": self.missing_days,
+            "population_increases": self.population_increases,
+            "weight_spikes": self.weight_spikes,
+            "population_increases_explained": self.population_increases_explained,
+            "ok": self.ok,
+            **figures(self.overall, self.accuracy, self.harvest),
+        }
+
+
+_STAGE_FIGURES = {
+    "weight_error_median_pct": "weight_median_pct",
+    "weight_error_p95_pct": "weight_p95_pct",
+    "population_error_median_pct": "population_median_pct",
+    "population_error_p95_pct": "population_p95_pct",
+    "biomass_error_median_pct": "biomass_median_pct",
+    "biomass_error_p95_pct": "biomass_p95_pct",
+}
+"""The daily error figures' keys, by the ``StageAccuracy`` field each reads."""
+
+
+def figures(
+    overall: StageAccuracy | None, stages: list[StageAccuracy], harvest: HarvestFigures
+) -> dict:
+    """The accuracy figures by their ``verify --json`` keys: the daily errors against the
+    truth (None without one), per stage with its rows, and the harvest figures (None
+    without a harvested pen)."""
+    daily = {
+        key: None if overall is None else getattr(overall, f) for key, f in _STAGE_FIGURES.items()
+    }
+    by_stage = None
+    if overall is not None:
+        by_stage = {
+            s.stage: {"rows": s.rows, **{key: getattr(s, f) for key, f in _STAGE_FIGURES.items()}}
+            for s in stages
+        }
+    return {
+        **daily,
+        "by_stage": by_stage,
+        "harvest_pens": harvest.pens,
+        "harvest_biomass_error_mean_abs_pct": harvest.biomass_error_mean_abs_pct,
+        "harvest_pens_outside_3pct_share": harvest.outside_3pct_share,
+        "harvest_population_error_mean_abs_pct": harvest.population_error_mean_abs_pct,
+        "harvest_weight_error_mean_abs_pct": harvest.weight_error_mean_abs_pct,
+    }
 
 
 def verify(batch_ids: list[int] | None = None, *, end: dt.date | None = None) -> Verification:
@@ -65,23 +124,26 @@ def verify(batch_ids: list[int] | None = None, *, end: dt.date | None = None) ->
     _check_coverage(result, f"WHERE a.{batches}" if batches else "", params, today)
     _check_batch_series(result, states_of(""), params)
     _accuracy(result, states_of("s."), params)
+    result.harvest = holdout.farm_figures(batch_ids, end=end)
     return result
 
 
 def _check_coverage(result: Verification, where: str, params: list, today: dt.date) -> None:
     """Every assignment has a row for each of its days (up to today for open stays)."""
     rows = fetch(
-        "SELECT a.id, b.number, a.assignment_date, a.departure_date, "
+        "SELECT a.id, b.number, c.name, a.assignment_date, a.departure_date, "
         "(SELECT COUNT(*) FROM farm_dailystate s WHERE s.assignment_id = a.id) "
-        "FROM farm_assignment a JOIN farm_batch b ON b.id = a.batch_id " + where,
+        "FROM farm_assignment a JOIN farm_batch b ON b.id = a.batch_id "
+        "JOIN farm_container c ON c.id = a.container_id " + where,
         params,
     )
-    for assignment_id, number, first, departure, count in rows:
+    for assignment_id, number, container, first, departure, count in rows:
         last = departure - dt.timedelta(days=1) if departure else today
         expected = max((last - first).days + 1, 0)
         if count != expected:
             result.missing_days.append(
-                f"batch {number} assignment {assignment_id}: {count} rows for {expected} days"
+                f"batch {number} in {container} from {first} to {last}: {count} rows for "
+                f"{expected} days (assignment {assignment_id})"
             )
 
 
@@ -148,3 +210,18 @@ def _accuracy(result: Verification, where: str, params: list) -> None:
         )
     )
     result.accuracy, result.overall = scored.stages, scored.overall
+
+
+def estimates_in_memory(loaded: LoadedBatch, states: DailyStates) -> accuracy.Estimates:
+    """A batch's rows computed in memory as estimates to score (as :func:`_accuracy`
+    reads the stored ones): for the bench, which stores nothing."""
+    inputs = loaded.inputs
+    stage = inputs.assignment_stage[states.assignment]
+    return accuracy.Estimates(
+        assignment_id=inputs.assignment_id[states.assignment],
+        date=np.datetime64(loaded.start_date, "D") + states.day,
+        stage=np.asarray(inputs.stage_names, dtype=object)[stage],
+        stage_order=stage,
+        weight_g=np.asarray(states.avg_weight_g, dtype=np.float64),
+        population=np.asarray(states.population, dtype=np.int64),
+    )

@@ -74,11 +74,13 @@ def has_truth() -> bool:
     return TrueDailyState.objects.exists()
 
 
-def score(estimates: Estimates) -> Accuracy:
+def score(estimates: Estimates, truth: tuple[np.ndarray, np.ndarray] | None = None) -> Accuracy:
     """The error of ``estimates`` against the truth of their assignments.
 
     Reads the truth of the estimates' assignments in one query (their ids its
-    parameters) and matches it to the estimates by (assignment, date).
+    parameters) and matches it to the estimates by (assignment, date); ``truth``, when
+    given, is what :func:`truth_on_the_days_of` returned for estimates of the same rows
+    (two rule sets scored against one reading of a million truth rows).
 
     Returns
     -------
@@ -87,7 +89,7 @@ def score(estimates: Estimates) -> Accuracy:
         biomass, per stage and over all rows that count (estimated weight known, true
         population above zero).
     """
-    true_n, true_w = _truth_on_the_days_of(estimates)
+    true_n, true_w = truth_on_the_days_of(estimates) if truth is None else truth
     counts = ~np.isnan(estimates.weight_g) & (true_n > 0)  # NaN: no truth that day
     if not counts.any():
         return Accuracy(stages=[], overall=None)
@@ -125,7 +127,7 @@ def _summary(
     )
 
 
-def _truth_on_the_days_of(estimates: Estimates) -> tuple[np.ndarray, np.ndarray]:
+def truth_on_the_days_of(estimates: Estimates) -> tuple[np.ndarray, np.ndarray]:
     """True population (fish) and mean weight (g) at the end of each estimate's day,
     NaN where the truth has no such day."""
     assignments = np.unique(estimates.assignment_id).tolist()

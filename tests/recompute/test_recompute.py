@@ -172,8 +172,10 @@ def test_verify_names_missing_days_and_finds_no_doubling(small_batch):
     DailyState.objects.filter(assignment=fry, date=fry.assignment_date).delete()
     broken = verify([small_batch.id], end=TODAY)
     assert not broken.ok
+    # Named as the farm names a stay: its batch, its container and its dates.
     assert broken.missing_days == [
-        f"batch {small_batch.number} assignment {fry.id}: 59 rows for 60 days"
+        f"batch {small_batch.number} in {fry.container.name} from 2024-02-10 to 2024-04-09: "
+        f"59 rows for 60 days (assignment {fry.id})"
     ]
 
 
