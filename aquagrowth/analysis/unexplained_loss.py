@@ -185,7 +185,7 @@ def unexplained_loss(batch: Batch | None = None, site: str | None = None) -> Los
 
 
 def site_exists(name: str) -> bool:
-    """Whether a station or a sea area has this name (one query)."""
+    """Whether a station or a sea area has this name (one or two small queries)."""
     stations = FreshwaterStation.objects.filter(name=name).values("id")
     return SeaArea.objects.filter(name=name).exists() or stations.exists()
 
