@@ -22,7 +22,7 @@ records' counts and harvests' counts.
 
 **Which stays.** A stay is in the report when a harvest emptied it, by the engine's rule
 (``docs/engine.md``, "A count closes a stretch"): it has departed, its last day
-(``departure_date - 1``) has a harvest, and no completed transfer leaves it on its
+(``departure_date - 1``) harvests fish, and no completed transfer leaves it on its
 departure day (those would be what emptied it). A harvest over several days counts all
 of them. Stays still holding fish (no departure date) are not in it: their loss is
 known only when a harvest counts them, so the report counts them instead (``open``).
@@ -203,10 +203,10 @@ def _chosen_stays(batch: Batch | None, site: str | None) -> QuerySet:
 
 
 def _emptied_by_harvest(departed: QuerySet) -> list[dict]:
-    """The departed stays whose last day has a harvest and whose departure day moves no
+    """The departed stays whose last day harvests fish and whose departure day moves no
     fish on (one query; the day arithmetic in Python, where both databases agree)."""
     last_harvest = (
-        Harvest.objects.filter(assignment=OuterRef("pk"))
+        Harvest.objects.filter(assignment=OuterRef("pk"), count__gt=0)
         .order_by("-harvest_date")
         .values("harvest_date")[:1]
     )

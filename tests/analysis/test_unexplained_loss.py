@@ -13,7 +13,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from aquagrowth.analysis.unexplained_loss import UnknownSite, report_data, unexplained_loss
+from aquagrowth.engine.core.outputs import STAY_CLOSES
+from aquagrowth.engine.models import StaySummary
+from aquagrowth.engine.runner import recompute_batch
 from aquagrowth.farm import models as m
+from aquagrowth.farm.signals import bulk_load
 from tests import farm_builder
 from tests.analysis.loss_farm import build_loss_farm
 from tests.farm.test_csv_commands import console
@@ -215,3 +219,32 @@ def test_the_console_command_exits_2_on_an_unknown_batch(tmp_path):
     empty = console(tmp_path, "report", "unexplained-loss", "--json")
     assert empty.returncode == 0, empty.stderr
     assert json.loads(empty.stdout) == {"pens": [], "sites": [], "open_pens": 0}
+
+
+def test_the_stays_reported_are_those_the_engine_closes_by_their_harvest(farm, stages):
+    # The same rule in both places: after a recompute, the engine's summaries name the
+    # stays whose last stretch a harvest closed, and those are the report's pens. A
+    # harvest record of no fish on the last day empties nothing: the fish left on the
+    # book went unrecorded at the departure, and the pen is not reported.
+    (pen,) = farm_builder.sea_area("Vestmanna", ["VM-07"])
+    with bulk_load():
+        stay = farm_builder.stay(
+            farm.second,
+            pen,
+            stages["Adult"],
+            dt.date(2024, 7, 1),
+            dt.date(2025, 6, 1),
+            fish=1_000,
+            weight_g=150,
+        )
+        farm_builder.harvest(stay, dt.date(2025, 5, 1), 500)
+        farm_builder.harvest(stay, dt.date(2025, 5, 31), 0)
+    for batch in (farm.first, farm.second):
+        assert recompute_batch(batch.id, today=dt.date(2025, 7, 1)).ok
+    closed = set(
+        StaySummary.objects.filter(closed_by=STAY_CLOSES.index("harvest")).values_list(
+            "assignment_id", flat=True
+        )
+    )
+    assert {pen.assignment_id for pen in unexplained_loss().pens} == closed
+    assert len(closed) == 5
