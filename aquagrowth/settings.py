@@ -221,7 +221,9 @@ LOGGING = {
             "handlers": ["console"],
             "level": os.environ.get("AQUAGROWTH_LOG_LEVEL", "INFO"),
             "propagate": False,
-        }
+        },
+        # Outside DEBUG Django prints no error; the 500 page tells the user it was logged.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 
