@@ -77,6 +77,7 @@ def test_api_json_is_gzipped_pages_are_not(api, growth_batch):
         assert "Content-Encoding" not in api.get(page, HTTP_ACCEPT_ENCODING="gzip")
     browsable = api.get(url, HTTP_ACCEPT="text/html", HTTP_ACCEPT_ENCODING="gzip")
     assert "Content-Encoding" not in browsable
+    assert api.get("/api/schema/", HTTP_ACCEPT_ENCODING="gzip")["Content-Encoding"] == "gzip"
 
 
 def test_the_404_page_lists_no_url(api):

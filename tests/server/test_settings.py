@@ -68,6 +68,7 @@ def test_check_deploy_is_clean_with_the_documented_production_environment(tmp_pa
     env = base_env(tmp_path, **documented)
     # The example's secret is a placeholder; a real one is as long and random.
     env["DJANGO_SECRET_KEY"] = production_env(tmp_path)["DJANGO_SECRET_KEY"]
+    env["AQUAGROWTH_VAR"] = str(tmp_path)  # not the server's folder
     env.pop("DATABASE_URL", None)
     env.pop("CELERY_BROKER_URL", None)  # no server needed to check the settings
     checked = console(env, "check", "--deploy", "--fail-level", "WARNING")

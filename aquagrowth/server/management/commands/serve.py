@@ -15,12 +15,11 @@ class Command(BaseCommand):
     help = (
         "Serve aquagrowth with gunicorn, the production web server: collect the static "
         "files into STATIC_ROOT (hashed and compressed, served by WhiteNoise), then run "
-        "worker processes on aquagrowth.wsgi behind one master. SIGTERM (or Ctrl-C once) "
-        "stops gracefully: workers finish their requests (up to --graceful-timeout) and "
-        "exit; SIGHUP reloads the code. A worker silent for --timeout seconds is killed "
-        "and replaced. Put a TLS proxy (nginx) in front: docs/operations.md. More "
-        "gunicorn settings: GUNICORN_CMD_ARGS is not read; use gunicorn aquagrowth.wsgi "
-        "directly for those."
+        "worker processes on aquagrowth.wsgi behind one master. SIGTERM stops gracefully: "
+        "the workers finish their requests (up to --graceful-timeout) and exit; restart "
+        "to load new code. A request running past --timeout seconds is killed with its "
+        "worker, and the worker replaced. Put a TLS proxy (nginx) in front: "
+        "docs/operations.md."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
