@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.db import connections
 
 from aquagrowth.server.localenv import write_demo_env
 from tests.analysis.test_page_browser import CHROMIUM, CHROMIUM_ARGS, dataset_lengths, wait_ready
@@ -37,6 +38,9 @@ def chromium(monkeypatch):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # Inside Playwright's context the ORM opened connections of its own; left open,
+        # they would keep PostgreSQL from dropping the test database.
+        connections.close_all()
 
 
 class Watched:
