@@ -2,6 +2,10 @@
 
 SQLite in ``var/`` is the embedded default so that a fresh clone runs without any
 server; production sets ``DATABASE_URL`` (``postgres://...``).
+
+Secure by default: DEBUG is off unless ``DJANGO_DEBUG=1`` asks for it (a developer's
+machine, the tests), and outside DEBUG there is no default secret key. Every variable is
+listed, with its default, in docs/operations.md.
 """
 
 from __future__ import annotations
@@ -11,15 +15,73 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
+
+from aquagrowth.server.localenv import env_file_path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("AQUAGROWTH_VAR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "aquagrowth-development-key-not-for-production")
-DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
-ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+# KEY=value lines that fill in what the process environment leaves unset: bin/demo
+# writes var/local.env (this machine's secret, plain HTTP); a server may name its own.
+ENV_FILE = env_file_path(VAR_DIR)
+if ENV_FILE.is_file():
+    environ.Env.read_env(ENV_FILE)
+env = environ.Env()
+
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not set: aquagrowth has no default secret outside DEBUG. "
+            "Set DJANGO_SECRET_KEY (e.g. python -c 'import secrets; "
+            f"print(secrets.token_urlsafe(50))') in the environment or in {ENV_FILE}; "
+            "bin/demo writes one for this machine, DJANGO_DEBUG=1 is for development only. "
+            "See docs/operations.md."
+        )
+    SECRET_KEY = "aquagrowth-development-key-not-for-production"
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# Served over HTTPS (a TLS proxy in front): secure cookies, HSTS and the redirect follow
+# unless set one by one. Off by default under DEBUG and in the demo's var/local.env.
+https = env.bool("AQUAGROWTH_HTTPS", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=https)
+# A monitor on the server itself asks over plain HTTP, past the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=https)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=365 * 86400 if https else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SECURE_REFERRER_POLICY = env.str("DJANGO_SECURE_REFERRER_POLICY", default="same-origin")
+if env.bool("AQUAGROWTH_TLS_PROXY", default=False):
+    # Only behind a proxy that sets this header itself, dropping the client's (nginx's
+    # proxy_set_header does): otherwise any client could claim HTTPS.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Every script and style comes from this site's static files: no inline script or style,
+# no CDN (the Swagger page's script is a separate request, SpectacularSwaggerSplitView).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The API schema and its docs page need a login unless this says they are public.
+AQUAGROWTH_PUBLIC_API_DOCS = env.bool("AQUAGROWTH_PUBLIC_API_DOCS", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -27,6 +89,8 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # WhiteNoise serves the static files under runserver too, as it does in production.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
@@ -36,16 +100,20 @@ INSTALLED_APPS = [
     "aquagrowth.distributed",
     "aquagrowth.analysis",
     "aquagrowth.demo",
+    "aquagrowth.server",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "aquagrowth.server.gzip.ApiGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "aquagrowth.urls"
@@ -88,6 +156,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Covering indexes (INCLUDE) are a PostgreSQL speed-up; SQLite builds the plain index.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]
+# Sending the HSTS preload token consents to browsers' built-in HTTPS list for the whole
+# registrable domain: the domain owner's decision (DJANGO_SECURE_HSTS_PRELOAD=1), not a
+# default of one application on it; so check --deploy does not ask for it.
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 LANGUAGE_CODE = "en-gb"
 # Farm days are UTC days: every event date and daily state is a UTC calendar day.
@@ -96,7 +169,19 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# `aquagrowth serve` collects the static files here before it starts (collectstatic).
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start when it is missing
+# Outside DEBUG, WhiteNoise serves collected files whose names carry a hash of their
+# content (cached for a year) with gzip copies; under DEBUG, straight from the finders.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "aquagrowth.server.storage.StaticStorage"
+    },
+}
 # Browser libraries come from node_modules (npm ci in bin/setup), never from a CDN.
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
@@ -136,7 +221,9 @@ LOGGING = {
             "handlers": ["console"],
             "level": os.environ.get("AQUAGROWTH_LOG_LEVEL", "INFO"),
             "propagate": False,
-        }
+        },
+        # Outside DEBUG Django prints no error; the 500 page tells the user it was logged.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 
