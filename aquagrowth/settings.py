@@ -209,7 +209,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "aquagrowth.recompute_recent",
         "schedule": crontab(hour=int(os.environ.get("AQUAGROWTH_NIGHTLY_HOUR", "2")), minute=15),
     },
+    # Runs left "running" by a process that died are marked failed (aquagrowth.engine.stale).
+    "sweep-stale-runs": {"task": "aquagrowth.sweep_stale_runs", "schedule": crontab(minute="*/10")},
 }
+# SQLite only (PostgreSQL asks the batch's lock): a run still running this long after it
+# started was left by a process that died.
+AQUAGROWTH_STALE_RUN_S = float(os.environ.get("AQUAGROWTH_STALE_RUN_S", "3600"))
 # Events within this many seconds of the first one for a batch share one recompute.
 AQUAGROWTH_COALESCE_SECONDS = float(os.environ.get("AQUAGROWTH_COALESCE_SECONDS", "2"))
 # Where pending recompute days live (Redis URL); default: the broker when it is Redis.

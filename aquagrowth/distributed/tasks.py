@@ -35,7 +35,6 @@ from kombu.utils.url import maybe_sanitize_url
 from kombu.utils.uuid import uuid
 
 from aquagrowth.celery import app
-from aquagrowth.distributed.locks import batch_lock
 from aquagrowth.distributed.pending import PendingStore, earliest, pending_store
 from aquagrowth.distributed.runs import (
     batches_not_queued,
@@ -44,7 +43,8 @@ from aquagrowth.distributed.runs import (
     record_not_queued,
     unqueued_since,
 )
-from aquagrowth.engine import runner
+from aquagrowth.engine import runner, stale
+from aquagrowth.engine.locks import batch_lock
 from aquagrowth.engine.runner import BatchResult, RecomputeOptions
 from aquagrowth.farm.models import Batch, BatchStatus
 
@@ -295,3 +295,10 @@ def _send_nightly(batch_id: int, options: RecomputeOptions) -> None:
     :func:`send_or_note`) and the next one is tried."""
     with suppress(NotQueued):
         send_or_note(batch_id, options)
+
+
+@shared_task(name="aquagrowth.sweep_stale_runs")
+def sweep_stale_runs() -> int:
+    """Mark failed the runs left running by a process that died (beat, every 10 minutes);
+    the number marked."""
+    return stale.sweep_stale_runs()

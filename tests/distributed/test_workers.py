@@ -16,9 +16,9 @@ from django.core.management import call_command
 from django.db import connection
 
 from aquagrowth.distributed.dispatch import recompute_farm_via_celery
-from aquagrowth.distributed.locks import LOCK_NAMESPACE, batch_lock_key
 from aquagrowth.distributed.pending import RedisPendingStore
 from aquagrowth.distributed.tasks import send_recompute
+from aquagrowth.engine.locks import LOCK_NAMESPACE, batch_lock_key
 from aquagrowth.engine.models import DailyState, RecomputeRun, RecomputeStatus
 from aquagrowth.engine.runner import RecomputeOptions, recompute_batch
 from aquagrowth.farm import models as m

@@ -24,6 +24,7 @@ from aquagrowth.engine.runner import (
     recompute_batches,
     refresh_statistics,
 )
+from aquagrowth.engine.stale import sweep_stale_runs
 from aquagrowth.farm.models import Batch
 
 
@@ -90,6 +91,9 @@ class Command(BaseCommand):
         )
         console = Console(stderr=True)
         progress = not options["no_progress"]
+        stale = sweep_stale_runs()
+        if stale:
+            console.print(f"{stale} run(s) left running by a dead process marked failed")
         started = time.perf_counter()
         if via_celery:
             results = _on_celery_workers(ids, wanted, console, progress)
