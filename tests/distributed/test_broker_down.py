@@ -66,6 +66,8 @@ def test_the_api_answers_503_with_the_reason_and_records_a_failed_run(
 ):
     batch, _, _ = farm_batch
     client.force_login(User.objects.create_user("ops", password="x", is_staff=True))
+    # A server already serving: the view's code loaded (a bad request, nothing sent).
+    assert client.post("/api/v1/recompute/", {}, content_type="application/json").status_code == 400
 
     response, seconds = timed(
         lambda: client.post(
@@ -75,6 +77,7 @@ def test_the_api_answers_503_with_the_reason_and_records_a_failed_run(
         )
     )
 
+    print(f"POST /api/v1/recompute/ with the broker {broker_down} down: {seconds:.3f} s")
     assert response.status_code == 503, response.content
     assert seconds < SAVE_BOUND_S
     assert response["Retry-After"]
