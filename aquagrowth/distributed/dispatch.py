@@ -185,18 +185,6 @@ def _finished(results: list[AsyncResult], timeout_s: float | None) -> Iterator[F
             time.sleep(0.5)
 
 
-def _send_waited(batch_id: int, options: RecomputeOptions) -> AsyncResult:
-    """Send one batch of a farm, its result kept for the caller who waits for it. A
-    broker that fails the send stops the farm: the failed run is stored, and
-    :class:`NotQueued` goes on (tasks already sent still run)."""
-    task_id = uuid()
-    try:
-        return send_recompute(batch_id, options, task_id=task_id, keep_result=True)
-    except NotQueued as exc:
-        note_not_queued(batch_id, options, task_id, exc)
-        raise
-
-
 def recompute_farm_via_celery(
     batch_ids: list[int],
     options: RecomputeOptions | None = None,
@@ -229,7 +217,9 @@ def recompute_farm_via_celery(
         for phase in (first, then):
             # A batch that failed in the first phase was reported there: not run again.
             phase = [b for b in phase if b not in outcomes or outcomes[b].ok]
-            sent = [_send_waited(batch_id, options) for batch_id in phase]
+            # A broker that fails a send stops the farm (its failed run stored, tasks
+            # already sent still run).
+            sent = [send_or_note(b, options, keep_result=True) for b in phase]
             left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
             for index, (task_id, succeeded, value) in _finished(sent, left):
                 batch_id = phase[index]

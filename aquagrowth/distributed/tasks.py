@@ -154,13 +154,17 @@ def note_not_queued(batch_id: int, options: RecomputeOptions, task_id: str, exc:
 
 
 def send_or_note(
-    batch_id: int, options: RecomputeOptions, *, task_id: str | None = None, countdown: float = 0
+    batch_id: int,
+    options: RecomputeOptions,
+    *,
+    task_id: str | None = None,
+    keep_result: bool = False,
 ) -> AsyncResult:
     """:func:`send_recompute`; when the broker fails it, store the failed run (with the
     reason) before :class:`NotQueued` goes on to the caller."""
     task_id = task_id or uuid()
     try:
-        return send_recompute(batch_id, options, task_id=task_id, countdown=countdown)
+        return send_recompute(batch_id, options, task_id=task_id, keep_result=keep_result)
     except NotQueued as exc:
         note_not_queued(batch_id, options, task_id, exc)
         raise
