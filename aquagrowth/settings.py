@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "aquagrowth.db.timeouts.StatementTimeoutMiddleware",
 ]
 
 ROOT_URLCONF = "aquagrowth.urls"
@@ -151,6 +152,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_aquagrowth.sqlite3")}
+else:
+    # A database that does not answer fails the connection after this many seconds
+    # instead of hanging it (libpq's connect_timeout, whole seconds, at least 2).
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")
+    )
+# Longest statement of a web request (PostgreSQL, aquagrowth.db.timeouts); 0: none.
+# Recompute, import and the workers run without one: their statements are long by design.
+AQUAGROWTH_WEB_STATEMENT_TIMEOUT_S = float(
+    os.environ.get("AQUAGROWTH_WEB_STATEMENT_TIMEOUT_S", "30")
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -249,16 +261,47 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis redelivers an unacknowledged task after this many seconds; it must exceed the
 # longest recompute (a duplicate run is harmless under the batch lock, only wasted).
+# Every connection to Redis or the broker gives up after these many seconds, to connect
+# and then per operation, so that a frozen or unreachable broker costs a save about that
+# long instead of hanging it (docs/operations.md, "When a part fails").
+AQUAGROWTH_BROKER_CONNECT_TIMEOUT_S = float(
+    os.environ.get("AQUAGROWTH_BROKER_CONNECT_TIMEOUT_S", "0.5")
+)
+AQUAGROWTH_BROKER_TIMEOUT_S = float(os.environ.get("AQUAGROWTH_BROKER_TIMEOUT_S", "0.5"))
+CELERY_BROKER_CONNECTION_TIMEOUT = AQUAGROWTH_BROKER_CONNECT_TIMEOUT_S
+CELERY_BROKER_POOL_ACQUIRE_TIMEOUT = AQUAGROWTH_BROKER_TIMEOUT_S
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    # A sender connects once (kombu's default: retry every 2 s); it fails the send, and
+    # the failure is noted as a failed run. Workers reconnect by their own policy.
+    "max_retries": 0,
+    # Redis (kombu's redis transport):
+    "socket_connect_timeout": AQUAGROWTH_BROKER_CONNECT_TIMEOUT_S,
+    "socket_timeout": AQUAGROWTH_BROKER_TIMEOUT_S,
+    # RabbitMQ (py-amqp); each transport ignores the other's keys.
+    "read_timeout": AQUAGROWTH_BROKER_TIMEOUT_S,
+    "write_timeout": AQUAGROWTH_BROKER_TIMEOUT_S,
     **json.loads(os.environ.get("CELERY_BROKER_TRANSPORT_OPTIONS", "{}")),
 }
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = AQUAGROWTH_BROKER_CONNECT_TIMEOUT_S
+CELERY_REDIS_SOCKET_TIMEOUT = AQUAGROWTH_BROKER_TIMEOUT_S
+# The result backend retries a lost connection 3 times within about 2 s (Celery's
+# default: 20 times, 19 s, then an empty RuntimeError).
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 3, "interval_start": 0, "interval_step": 0.5,
+                     "interval_max": 1},
+}  # fmt: skip
 CELERY_BEAT_SCHEDULE = {
     "recompute-recent-days": {
         "task": "aquagrowth.recompute_recent",
         "schedule": crontab(hour=int(os.environ.get("AQUAGROWTH_NIGHTLY_HOUR", "2")), minute=15),
     },
+    # Runs left "running" by a process that died are marked failed (aquagrowth.engine.stale).
+    "sweep-stale-runs": {"task": "aquagrowth.sweep_stale_runs", "schedule": crontab(minute="*/10")},
 }
+# SQLite only (PostgreSQL asks the batch's lock): a run still running this long after it
+# started was left by a process that died.
+AQUAGROWTH_STALE_RUN_S = float(os.environ.get("AQUAGROWTH_STALE_RUN_S", "3600"))
 # Events within this many seconds of the first one for a batch share one recompute.
 AQUAGROWTH_COALESCE_SECONDS = float(os.environ.get("AQUAGROWTH_COALESCE_SECONDS", "2"))
 # Where pending recompute days live (Redis URL); default: the broker when it is Redis.

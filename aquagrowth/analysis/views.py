@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -16,8 +17,12 @@ from aquagrowth.analysis.growth_data import GrowthQuery, growth_data
 from aquagrowth.analysis.permissions import IsStaffOrManager
 from aquagrowth.analysis.recompute import queue_recompute
 from aquagrowth.analysis.unexplained_loss import report_data, unexplained_loss
+from aquagrowth.distributed.tasks import NotQueued
 from aquagrowth.engine.models import DailyState
 from aquagrowth.farm.models import Batch
+
+RETRY_AFTER_S = 30
+"""What a 503 of the recompute endpoint tells the client to wait before it asks again."""
 
 
 class BatchViewSet(viewsets.ReadOnlyModelViewSet):
@@ -103,10 +108,12 @@ class RecomputeView(APIView):
 
     @extend_schema(
         request=s.RecomputeRequestSerializer,
-        responses={202: s.RecomputeAnswerSerializer},
+        responses={202: s.RecomputeAnswerSerializer, 503: OpenApiTypes.OBJECT},
         description=(
             "Queued, not run: answers 202 with the task ids. Days after `end` are "
-            "recomputed too, since every later day depends on the earlier ones."
+            "recomputed too, since every later day depends on the earlier ones. When the "
+            "broker cannot take the task, 503 with the reason in `detail` (and a failed "
+            "recompute run): retry later."
         ),
     )
     def post(self, request):
@@ -115,7 +122,13 @@ class RecomputeView(APIView):
         batch = body.validated_data.get("batch")
         assignment = body.validated_data.get("assignment")
         start = body.validated_data.get("start")
-        queued = queue_recompute(batch=batch, assignment=assignment, start=start)
+        try:
+            queued = queue_recompute(batch=batch, assignment=assignment, start=start)
+        except NotQueued as exc:
+            # Stored as a failed run too; the batch's next recompute takes these days.
+            answer = {"detail": f"The recompute could not be queued: {exc}"}
+            headers = {"Retry-After": str(RETRY_AFTER_S)}
+            return Response(answer, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
         answer = {"batch": queued.batch, "since": queued.since, "task_ids": queued.task_ids}
         return Response(answer, status=status.HTTP_202_ACCEPTED)
 
