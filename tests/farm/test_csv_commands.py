@@ -118,8 +118,9 @@ def test_import_check_stores_nothing(farm, tmp_path, capsys):
     assert not m.Geography.objects.filter(name="Norway").exists()
 
 
-def test_import_of_a_missing_folder_fails(db, tmp_path, capsys):
-    assert run("import", str(tmp_path / "nowhere")) == 1
+def test_import_of_a_missing_folder_is_a_bad_argument(db, tmp_path, capsys):
+    # Status 2 as for every bad argument; 1 is kept for findings in the data.
+    assert run("import", str(tmp_path / "nowhere")) == 2
     assert "is not a folder" in capsys.readouterr().err
 
 
@@ -136,9 +137,9 @@ def test_export_then_import_through_the_commands(farm, tmp_path, capsys):
 def test_export_refuses_to_overwrite_and_unknown_batches(farm, tmp_path, capsys):
     folder = tmp_path / "farm"
     assert run("export", str(folder)) == 0
-    assert run("export", str(folder)) == 1
+    assert run("export", str(folder)) == 2
     assert "already holds" in capsys.readouterr().err
-    assert run("export", str(tmp_path / "other"), "--batch", "FO-1999-99") == 1
+    assert run("export", str(tmp_path / "other"), "--batch", "FO-1999-99") == 2
     assert "no batch FO-1999-99" in capsys.readouterr().err
 
 

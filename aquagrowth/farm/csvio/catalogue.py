@@ -59,6 +59,11 @@ class Catalogue:
     stays: dict[tuple[str, str], list[Stay]] = field(default_factory=dict)
     broken: set[tuple[str, Key]] = field(default_factory=set)
     """Keys of rows that were reported bad: rows naming them are not reported again."""
+    broken_stays: dict[tuple[str, str], list[Stay | None]] = field(default_factory=dict)
+    """Per (batch, container), the days of assignment rows reported bad (None when their
+    arrival did not parse): events there are not judged again."""
+    broken_samples: set[Key] = field(default_factory=set)
+    """Sample keys (as ``fish.csv`` names them) of growth-sample rows reported bad."""
     sample_days: Counter[Key] = field(default_factory=Counter)
     """Growth samples in the files per (batch, container, arrival, sample day)."""
 
@@ -76,6 +81,13 @@ class Catalogue:
 
     def stays_of(self, batch: str, container: str) -> list[Stay]:
         return self.stays.get((batch, container), [])
+
+    def held_bad(self, batch: str, container: str, day: dt.date | None = None) -> bool:
+        """A stay of a row reported bad may cover ``day`` (any day when None)."""
+        for stay in self.broken_stays.get((batch, container), ()):
+            if stay is None or day is None or stay.covers(day):
+                return True
+        return False
 
     def add_stay(self, batch: str, container: str, stay: Stay) -> None:
         self.stays.setdefault((batch, container), []).append(stay)

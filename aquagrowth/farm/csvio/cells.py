@@ -4,6 +4,11 @@ Each type parses a cell written by a person (possibly in a spreadsheet) and form
 stored value so that parsing it again gives the same value exactly: floats are written
 with ``repr`` (the shortest text that reads back to the same float), dates as ISO
 ``YYYY-MM-DD`` and timestamps as UTC ``YYYY-MM-DDTHH:MM:SSZ``.
+
+Text that a spreadsheet would run as a formula (a cell starting with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return) is written with a ``'`` in front, as OWASP's
+CSV injection guidance says, and read back without it; text that starts with ``'``
+itself gets one more, so every text round-trips exactly.
 """
 
 from __future__ import annotations
@@ -12,6 +17,28 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from typing import Any
+
+from aquagrowth.farm.csvio import limits
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP)."""
+QUOTE = "'"
+
+
+def neutralise(text: str) -> str:
+    """``text`` as a cell no spreadsheet runs: a ``'`` before a formula's first character
+    (and before a leading ``'``, so that :func:`restore` can tell the two apart)."""
+    if text.startswith((*FORMULA_STARTS, QUOTE)):
+        return QUOTE + text
+    return text
+
+
+def restore(text: str) -> str:
+    """The text :func:`neutralise` was given: one ``'`` dropped before a formula's first
+    character or another ``'``; any other text as it is."""
+    if text.startswith(QUOTE) and text[1:].startswith((*FORMULA_STARTS, QUOTE)):
+        return text[1:]
+    return text
 
 
 class CellError(ValueError):
@@ -30,6 +57,8 @@ class Cell:
 
     def parse(self, text: str) -> Any:
         text = text.strip()
+        if "\x00" in text:
+            raise CellError("contains a NUL character, which the database cannot store")
         if not text:
             if self.required:
                 raise CellError("a value is required")
@@ -54,9 +83,13 @@ class Text(Cell):
     empty: Any = ""
 
     def parse_value(self, text: str) -> str:
+        text = restore(text)
         if len(text) > self.max_length:
             raise CellError(f"longer than {self.max_length} characters")
         return text
+
+    def format_value(self, value: Any) -> str:
+        return neutralise(str(value))
 
 
 @dataclass(frozen=True)
@@ -72,18 +105,27 @@ class Choice(Cell):
 
 @dataclass(frozen=True)
 class Integer(Cell):
-    """A whole number of at least ``minimum`` (counts are never negative)."""
+    """A whole number of at least ``minimum`` (counts are never negative) and at most
+    ``maximum``; a count of fish (``unit="fish"``) at most ``AQUAGROWTH_MAX_FISH_COUNT``."""
 
     minimum: int = 0
+    maximum: int = limits.DATABASE_INTEGER_MAX
     kind: str = "integer"
 
     def parse_value(self, text: str) -> int:
+        if len(text) > 30:
+            raise CellError(f"{text[:30]!r}... is not a plausible whole number")
         try:
             value = int(text)
         except ValueError:
             raise CellError(f"{text!r} is not a whole number") from None
         if value < self.minimum:
             raise CellError(f"must be at least {self.minimum}, not {value}")
+        highest = self.maximum
+        if self.unit == "fish":
+            highest = min(highest, int(limits.setting("AQUAGROWTH_MAX_FISH_COUNT")))
+        if value > highest:
+            raise CellError(f"must be at most {highest}, not {value}")
         return value
 
 
@@ -95,6 +137,8 @@ class Number(Cell):
     above: float | None = None
     at_most: float | None = None
     below: float | None = None
+    at_most_setting: str = ""
+    """A setting (of :mod:`limits`) that bounds the value from above, e.g. a length."""
     kind: str = "number"
 
     def parse_value(self, text: str) -> float:
@@ -112,6 +156,10 @@ class Number(Cell):
             raise CellError(f"must be at most {self.at_most:g}, not {value:g}")
         if self.below is not None and value >= self.below:
             raise CellError(f"must be less than {self.below:g}, not {value:g}")
+        if self.at_most_setting:
+            highest = float(limits.setting(self.at_most_setting))
+            if value > highest:
+                raise CellError(f"must be at most {highest:g}, not {value:g}")
         return value
 
     def format_value(self, value: float) -> str:
@@ -124,9 +172,10 @@ class Date(Cell):
 
     def parse_value(self, text: str) -> dt.date:
         try:
-            return dt.date.fromisoformat(text)
+            day = dt.date.fromisoformat(text)
         except ValueError:
             raise CellError(f"{text!r} is not a date like 2024-03-31") from None
+        return in_era(day, day)
 
     def format_value(self, value: dt.date) -> str:
         return value.isoformat()
@@ -158,14 +207,27 @@ class Timestamp(Cell):
     def parse_value(self, text: str) -> dt.datetime:
         try:
             value = dt.datetime.fromisoformat(text)
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=dt.UTC)
+            value = value.astimezone(dt.UTC)
         except ValueError:
             raise CellError(f"{text!r} is not a timestamp like 2024-03-31T06:00:00Z") from None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=dt.UTC)
-        return value.astimezone(dt.UTC)
+        except OverflowError:
+            raise CellError(f"{text!r} is outside the farm's era") from None
+        return in_era(value.date(), value)
 
     def format_value(self, value: dt.datetime) -> str:
         return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def in_era(day: dt.date, value: Any) -> Any:
+    """``value`` when ``day`` lies within the farm's era (the settings of :mod:`limits`)."""
+    first, last = limits.era()
+    if day < first:
+        raise CellError(f"{day} is before the farm's era (from {first}, AQUAGROWTH_ERA_START)")
+    if day > last:
+        raise CellError(f"{day} is after the farm's era (until {last}, today + the margin)")
+    return value
 
 
 @dataclass(frozen=True)

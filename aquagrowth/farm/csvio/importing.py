@@ -25,7 +25,7 @@ from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog
 from aquagrowth.farm.csvio.kinds.base import Kind, Row, origin
 from aquagrowth.farm.csvio.kinds.events import READING_WINDOW_DAYS, ReadingKind
 from aquagrowth.farm.csvio.progress import NoProgress, Progress
-from aquagrowth.farm.csvio.reading import read_rows
+from aquagrowth.farm.csvio.reading import not_regular, read_rows
 from aquagrowth.farm.csvio.registry import FILE_NAMES, all_kinds
 from aquagrowth.farm.signals import bulk_load
 
@@ -112,10 +112,12 @@ def _files_present(folder: Path, errors: ErrorLog) -> dict[str, Path]:
     misspelt name would otherwise be skipped without a word."""
     present = {}
     for path in sorted(folder.glob("*.csv")):
-        if path.name in FILE_NAMES:
-            present[path.stem] = path
-        else:
+        if path.name not in FILE_NAMES:
             errors.add(path.name, 1, WHOLE_ROW, "not a file of the format (see docs/csv-format.md)")
+        elif (refused := not_regular(path)) is not None:
+            errors.add(path.name, 1, WHOLE_ROW, refused)
+        else:
+            present[path.stem] = path
     return present
 
 
@@ -145,8 +147,7 @@ def _check_file(
     progress.start(f"check {spec.file_name}", path.stat().st_size)
 
     def hold_key(line: int, row: Row) -> None:
-        if spec.key and all(column in row for column in spec.key):
-            catalogue.broken.add((kind.name, kind.key(row)))
+        kind.hold_bad(row, catalogue)
 
     for line, row in read_rows(path, spec, errors, progress, on_bad_row=hold_key):
         before = errors.total
@@ -155,6 +156,7 @@ def _check_file(
             errors.add(spec.file_name, line, column, reason)
 
         kind.check(row, catalogue, bad)
+        kind.check_ranges(row, catalogue, bad)
         if errors.total > before:
             hold_key(line, row)
             continue
@@ -220,18 +222,17 @@ def _load_file(
     progress.start(f"load {name}", path.stat().st_size)
     count = 0
     chunk: list = []
-    first_line = 2
+    lines: list[int] = []
     for line, row in read_rows(path, kind.spec, ErrorLog(), progress):
         if line in skipped:
             continue
-        if not chunk:
-            first_line = line
         chunk.append(kind.build(row, catalogue))
+        lines.append(line)
         touched.note(kind, row, catalogue)
         if len(chunk) >= CHUNK_ROWS:
-            count += _insert(kind, chunk, name, first_line)
-            chunk = []
-    count += _insert(kind, chunk, name, first_line)
+            count += _insert(kind, chunk, name, lines)
+            chunk, lines = [], []
+    count += _insert(kind, chunk, name, lines)
     if kind.spec.key and kind.referenced:
         _note_new_ids(kind, catalogue)
     kind.after_load(catalogue)
@@ -239,17 +240,31 @@ def _load_file(
     return count
 
 
-def _insert(kind: Kind, chunk: list, name: str, first_line: int) -> int:
+def _insert(kind: Kind, chunk: list, name: str, lines: list[int]) -> int:
+    """Insert a chunk; when the database refuses it, find the row it refuses by inserting
+    them one by one (each in a savepoint), so the report names that row's own line."""
     if not chunk:
         return 0
     try:
         # A savepoint keeps PostgreSQL's transaction usable to report the refusal.
         with transaction.atomic():
             kind.model.objects.bulk_create(chunk)
-    except DatabaseError as error:
-        reason = f"the database refused the rows from here on: {error}".strip()
-        raise _LoadRefused(name, first_line, reason) from error
-    return len(chunk)
+        return len(chunk)
+    except (DatabaseError, ValueError, OverflowError) as error:
+        refused = error
+    for record, line in zip(chunk, lines, strict=True):
+        try:
+            with transaction.atomic():
+                kind.model.objects.bulk_create([record])
+        except (DatabaseError, ValueError, OverflowError) as error:
+            raise _LoadRefused(name, line, _one_line(error)) from error
+    raise _LoadRefused(name, lines[0], _one_line(refused)) from refused
+
+
+def _one_line(error: Exception) -> str:
+    """The database's reason in one line, without the SQL it quotes."""
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return f"the database refused this row: {first}"
 
 
 def _note_new_ids(kind: Kind, catalogue: Catalogue) -> None:

@@ -8,10 +8,13 @@ caller sees only rows whose every cell is valid.
 from __future__ import annotations
 
 import csv
+import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from aquagrowth.farm.csvio import limits
 from aquagrowth.farm.csvio.cells import CellError
 from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog
 from aquagrowth.farm.csvio.format import FileSpec
@@ -22,6 +25,57 @@ Row = dict[str, Any]
 PROGRESS_STEP_BYTES = 1 << 20
 
 
+class FileRefused(Exception):
+    """The file cannot be read as a file of the format (not a regular file, a line too
+    long); the message is the reason shown to the user."""
+
+    def __init__(self, reason: str, physical_line: int = 1) -> None:
+        super().__init__(reason)
+        self.reason, self.physical_line = reason, physical_line
+
+
+def not_regular(path: Path) -> str | None:
+    """Why ``path`` is not a regular file to read (None when it is one). ``os.stat``
+    follows links, so ``feeding.csv`` linked to ``/dev/zero`` is a device here."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        return f"cannot be read: {error.strerror}"
+    if stat.S_ISREG(mode):
+        return None
+    what = "a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else None
+    what = what or ("a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file")
+    return f"not a regular file ({what}); only regular CSV files are read"
+
+
+def open_regular(path: Path):
+    """Open ``path`` for reading only when it is a regular file, checked on the open
+    descriptor too (the name may have changed since it was listed). ``O_NONBLOCK``
+    keeps the open from waiting for a writer should the name have become a FIFO."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    descriptor = os.open(path, flags)
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        raise FileRefused(not_regular(path) or "not a regular file")
+    return os.fdopen(descriptor, "rb")
+
+
+def _bounded_lines(handle) -> Iterator[bytes]:
+    """The physical lines of ``handle``, refusing one longer than the setting: reading
+    stops there, so a file of one endless line never fills the memory."""
+    longest = int(limits.setting("AQUAGROWTH_CSV_MAX_LINE_BYTES"))
+    number = 0
+    while raw := handle.readline(longest + 1):
+        number += 1
+        if len(raw) > longest and not raw.endswith(b"\n"):
+            raise FileRefused(
+                f"a line longer than {longest} bytes (AQUAGROWTH_CSV_MAX_LINE_BYTES); "
+                "the rest of the file is not read",
+                number,
+            )
+        yield raw
+
+
 def _decoded_lines(path: Path, progress: Progress) -> Iterator[str]:
     """Lines of ``path`` as text, advancing ``progress`` by the bytes consumed.
 
@@ -29,9 +83,9 @@ def _decoded_lines(path: Path, progress: Progress) -> Iterator[str]:
     which a text file's ``tell()`` cannot give during iteration.
     """
     pending = 0
-    with path.open("rb") as handle:
+    with open_regular(path) as handle:
         first = True
-        for raw in handle:
+        for raw in _bounded_lines(handle):
             pending += len(raw)
             if pending >= PROGRESS_STEP_BYTES:
                 progress.advance(pending)
@@ -56,7 +110,7 @@ def read_rows(
     row is read, since every row would be misread.
     """
     name = spec.file_name
-    line = 1
+    line = 0  # the last line read whole; a failure is on the next one
     try:
         lines = _decoded_lines(path, progress)
         reader = csv.reader(lines, strict=True)
@@ -64,6 +118,7 @@ def read_rows(
         if header is None:
             errors.add(name, 1, WHOLE_ROW, "the file is empty; a header line is required")
             return
+        line = 1
         header = [cell.strip() for cell in header]
         if not _header_ok(name, header, spec, errors):
             return
@@ -95,6 +150,10 @@ def read_rows(
         errors.add(name, line + 1, WHOLE_ROW, "not UTF-8 text; save the file as CSV UTF-8")
     except csv.Error as error:
         errors.add(name, line + 1, WHOLE_ROW, f"not valid CSV: {error}")
+    except FileRefused as refused:
+        errors.add(name, line + 1, WHOLE_ROW, refused.reason)
+    except OSError as error:
+        errors.add(name, line + 1, WHOLE_ROW, f"cannot be read: {error.strerror or error}")
 
 
 def _header_ok(name: str, header: list[str], spec: FileSpec, errors: ErrorLog) -> bool:

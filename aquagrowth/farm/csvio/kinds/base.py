@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from django.db import models
 from django.utils import timezone
 
+from aquagrowth.farm.csvio import limits
 from aquagrowth.farm.csvio.catalogue import STORED, Catalogue, Entry, Key
 from aquagrowth.farm.csvio.format import FileSpec
 
@@ -35,6 +36,8 @@ class Kind:
     model: ClassVar[type[models.Model]]
     shared: ClassVar[bool] = False
     referenced: ClassVar[bool] = False
+    weight_columns: ClassVar[tuple[str, ...]] = ()
+    """Columns holding a fish's weight (g), bounded by the batch's species' limit."""
 
     @property
     def name(self) -> str:
@@ -65,6 +68,22 @@ class Kind:
     def check(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
         """Report everything wrong with a row whose cells are valid one by one."""
 
+    def check_ranges(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
+        """Report numbers outside their plausible range that depend on other records
+        (a weight on the batch's species); fixed ranges are the cells' own."""
+        if not self.weight_columns:
+            return
+        species = species_of(catalogue, row["batch"])
+        if species is not None:
+            for column in self.weight_columns:
+                check_weight(row[column], column, species, bad)
+
+    def hold_bad(self, row: Row, catalogue: Catalogue) -> None:
+        """Remember a row reported bad (``row`` holds the cells that did parse), so rows
+        that name it are not reported again: one bad parent, one finding."""
+        if self.spec.key and all(column in row for column in self.spec.key):
+            catalogue.broken.add((self.name, self.key(row)))
+
     def accept(self, line: int, row: Row, catalogue: Catalogue) -> None:
         """Record what later rows must see of a valid row (``line`` is STORED for a stored one)."""
 
@@ -91,6 +110,21 @@ def find(
         shown = " / ".join(str(part) for part in key)
         bad(column, f"no {label} {shown!r} in the files or the database")
     return entry
+
+
+def check_weight(value: float | None, column: str, species: str, bad: Bad) -> None:
+    """A fish's weight is below its species' limit (``AQUAGROWTH_MAX_FISH_WEIGHT_G``)."""
+    if value is None:
+        return
+    highest = limits.max_fish_weight_g(species)
+    if value > highest:
+        bad(column, f"{value:g} g is more than a fish of {species} weighs ({highest:g} g at most)")
+
+
+def species_of(catalogue: Catalogue, batch: str) -> str | None:
+    """The species of a batch the catalogue knows (None for an unknown batch)."""
+    entry = catalogue.get("batches", (batch,))
+    return None if entry is None else entry.row["species"]
 
 
 def origin(entry: Entry) -> str:

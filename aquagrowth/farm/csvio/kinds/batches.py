@@ -102,6 +102,7 @@ class AssignmentKind(Kind):
     )
     model = m.Assignment
     referenced = True
+    weight_columns = ("avg_weight_g",)
 
     def stored(self, batch_ids):
         queryset = m.Assignment.objects.order_by(
@@ -142,6 +143,18 @@ class AssignmentKind(Kind):
                     "assignment_date", f"the batch is already in this container: {other.describe()}"
                 )
                 break
+
+    def hold_bad(self, row: Row, catalogue: Catalogue) -> None:
+        super().hold_bad(row, catalogue)
+        if "batch" not in row or "container" not in row:
+            return
+        arrival, departure = row.get("assignment_date"), row.get("departure_date")
+        if arrival is None:
+            stay = None
+        else:
+            ends = departure is not None and departure > arrival
+            stay = Stay(arrival, departure if ends else None, 0)
+        catalogue.broken_stays.setdefault((row["batch"], row["container"]), []).append(stay)
 
     def accept(self, line: int, row: Row, catalogue: Catalogue) -> None:
         stay = Stay(row["assignment_date"], row["departure_date"], line)
@@ -187,6 +200,7 @@ class ScenarioKind(Kind):
     )
     model = m.Scenario
     referenced = True
+    weight_columns = ("harvest_weight_g",)
 
     def __init__(self) -> None:
         self.pinned_line: dict[str, int] = {}
@@ -246,8 +260,14 @@ class ScenarioStageKind(Kind):
             Column("batch", Text(max_length=50), "Batch number."),
             Column("scenario", Text(), "Scenario name."),
             Column("stage", Text(), "Stage name; key with batch and scenario."),
-            Column("tgc", Number(above=0), "Thermal growth coefficient (customary units, x1000)."),
-            Column("fcr", Number(above=0), "Feed conversion ratio (kg feed per kg growth)."),
+            Column(
+                "tgc",
+                Number(above=0, at_most=100),
+                "Thermal growth coefficient (customary units, x1000).",
+            ),
+            Column(
+                "fcr", Number(above=0, at_most=10), "Feed conversion ratio (kg feed per kg growth)."
+            ),
             Column(
                 "mortality_rate_per_day",
                 Number(at_least=0, below=1, unit="1/day"),
@@ -300,7 +320,7 @@ class ProfilePointKind(Kind):
             Column("scenario", Text(), "Scenario name."),
             Column(
                 "day_number",
-                Integer(minimum=1),
+                Integer(minimum=1, maximum=36500),
                 "Day counted from the batch start (1); key with batch and scenario.",
             ),
             Column(

@@ -10,10 +10,12 @@ import datetime as dt
 from django.db.models import Q
 
 from aquagrowth.farm import models as m
+from aquagrowth.farm.csvio import limits
 from aquagrowth.farm.csvio.catalogue import Catalogue, Entry
 from aquagrowth.farm.csvio.cells import Choice, Date, Integer, Number, Text, TimeOfDay, Timestamp
 from aquagrowth.farm.csvio.format import Column, FileSpec
-from aquagrowth.farm.csvio.kinds.base import Bad, Kind, Row, find, today
+from aquagrowth.farm.csvio.kinds.base import Bad, Kind, Row, find, species_of, today
+from aquagrowth.farm.models.environment import TEMPERATURE_CODE
 
 READING_WINDOW_DAYS = 7
 """Readings this many days either side of a batch's stays go with the batch on export:
@@ -50,12 +52,19 @@ def find_assignment(row: Row, catalogue: Catalogue, bad: Bad, prefix: str = "") 
         return None
     key = (row["batch"], container, row[f"{prefix}assignment_date"])
     entry = catalogue.get("assignments", key)
-    if entry is None:
+    if entry is None and not _held_bad(catalogue, key):
         bad(
             f"{prefix}assignment_date",
             f"batch {row['batch']} has no stay in {container} arriving on {key[2]}",
         )
     return entry
+
+
+def _held_bad(catalogue: Catalogue, key) -> bool:
+    """The stay was given on a row reported bad (its events are not judged again)."""
+    if ("assignments", key) in catalogue.broken:
+        return True
+    return None in catalogue.broken_stays.get(key[:2], ())
 
 
 def check_not_future(day: dt.date, column: str, bad: Bad) -> None:
@@ -160,6 +169,7 @@ class WeighingKind(AssignmentEventKind):
     )
     model = m.Weighing
     date_column = "weighing_date"
+    weight_columns = ("avg_weight_g",)
 
     def stored_query(self):
         return m.Weighing.objects
@@ -178,6 +188,18 @@ class HarvestKind(AssignmentEventKind):
     )
     model = m.Harvest
     date_column = "harvest_date"
+
+    def check_ranges(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
+        species = species_of(catalogue, row["batch"])
+        if species is None:
+            return
+        highest = row["count"] * limits.max_fish_weight_g(species) / 1000
+        if row["live_weight_kg"] > highest:
+            bad(
+                "live_weight_kg",
+                f"{row['live_weight_kg']:g} kg is more than {row['count']} fish of {species} "
+                f"weigh ({highest:g} kg at most)",
+            )
 
     def stored_query(self):
         return m.Harvest.objects
@@ -205,7 +227,7 @@ class PopulationCountKind(AssignmentEventKind):
             ),
             Column(
                 "precision_pct",
-                Number(required=False, at_least=0, unit="%"),
+                Number(required=False, at_least=0, at_most=100, unit="%"),
                 "One standard deviation of the count, in % of it (0: exact); empty: the "
                 "method's default.",
             ),
@@ -251,9 +273,20 @@ class FeedingKind(Kind):
         )
         day = row["feeding_date"]
         check_not_future(day, "feeding_date", bad)
+        if container:
+            volume = container.row["volume_m3"]
+            highest = limits.max_feed_kg(volume)
+            if row["amount_kg"] > highest:
+                bad(
+                    "amount_kg",
+                    f"{row['amount_kg']:g} kg is more than {row['container']} ({volume:g} m3) "
+                    f"can take in a day ({highest:g} kg at most: volume x "
+                    "AQUAGROWTH_MAX_DENSITY_KG_M3 x AQUAGROWTH_MAX_FEED_RATION_PCT)",
+                )
         if batch and container:
             stays = catalogue.stays_of(row["batch"], row["container"])
-            if not any(stay.covers(day) for stay in stays):
+            held = catalogue.held_bad(row["batch"], row["container"], day)
+            if not held and not any(stay.covers(day) for stay in stays):
                 bad("feeding_date", f"batch {row['batch']} is not in {row['container']} on {day}")
 
     def build(self, row: Row, catalogue: Catalogue) -> m.FeedingEvent:
@@ -305,6 +338,7 @@ class TransferKind(Kind):
         ),
     )
     model = m.TransferAction
+    weight_columns = ("measured_avg_weight_g",)
 
     def stored(self, batch_ids):
         return _in_batches(m.TransferAction.objects.order_by("pk"), batch_ids).values_list(
@@ -385,6 +419,7 @@ class ReadingKind(Kind):
         find(catalogue, "containers", (row["container"],), "container", "container", bad)
         find(catalogue, "parameters", (row["parameter"],), "parameter", "parameter", bad)
         check_not_future(row["reading_time"].date(), "reading_time", bad)
+        check_reading_value(row["parameter"], row["value"], bad)
         if row["sensor"]:
             sensor = find(catalogue, "sensors", (row["sensor"],), "sensor", "sensor", bad)
             if sensor and (sensor.row["container"], sensor.row["parameter"]) != (
@@ -409,6 +444,20 @@ class ReadingKind(Kind):
 
     def touched_container(self, row: Row) -> tuple[str, dt.date]:
         return row["container"], row["reading_time"].date()
+
+
+def check_reading_value(parameter: str, value: float, bad: Bad) -> None:
+    """A water temperature within ``AQUAGROWTH_READING_TEMPERATURE_C`` (wider than the
+    engine's valid range, so sensor faults still reach it); any other reading's size
+    below ``AQUAGROWTH_MAX_READING_ABS``."""
+    if parameter == TEMPERATURE_CODE:
+        low, high = limits.setting("AQUAGROWTH_READING_TEMPERATURE_C")
+        if not low <= value <= high:
+            bad("value", f"{value:g} degC is not a water temperature ({low:g} .. {high:g})")
+    else:
+        highest = float(limits.setting("AQUAGROWTH_MAX_READING_ABS"))
+        if abs(value) > highest:
+            bad("value", f"{value:g} is beyond any plausible reading ({highest:g} at most)")
 
 
 def _readings_near_stays(batch_ids: set[int]) -> Q:

@@ -11,7 +11,7 @@ from aquagrowth.farm import models as m
 from aquagrowth.farm.csvio.catalogue import Catalogue
 from aquagrowth.farm.csvio.cells import Choice, Integer, Number, Text
 from aquagrowth.farm.csvio.format import Column, FileSpec
-from aquagrowth.farm.csvio.kinds.base import Bad, Kind, Row, find
+from aquagrowth.farm.csvio.kinds.base import Bad, Kind, Row, check_weight, find
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 
@@ -41,7 +41,9 @@ class StageKind(Kind):
         (
             Column("species", Text(), "Species name (species.csv)."),
             Column("name", Text(), "Stage name, e.g. Smolt; key with species."),
-            Column("order", Integer(minimum=1), "Position in the life cycle, 1 = first."),
+            Column(
+                "order", Integer(minimum=1, maximum=1000), "Position in the life cycle, 1 = first."
+            ),
             Column("min_weight_g", Number(at_least=0, unit="g"), "Expected lower weight bound."),
             Column("max_weight_g", Number(above=0, unit="g"), "Expected upper weight bound."),
         ),
@@ -60,6 +62,8 @@ class StageKind(Kind):
         find(catalogue, "species", (row["species"],), "species", "species", bad)
         if row["max_weight_g"] <= row["min_weight_g"]:
             bad("max_weight_g", "must be greater than min_weight_g")
+        for column in ("min_weight_g", "max_weight_g"):
+            check_weight(row[column], column, row["species"], bad)
 
     def build(self, row: Row, catalogue: Catalogue) -> m.LifecycleStage:
         return m.LifecycleStage(
@@ -187,7 +191,11 @@ class ContainerKind(Kind):
         (
             Column("name", Text(), "Unique container name (key), e.g. S01-A-01."),
             Column("kind", Choice(choices=tuple(m.ContainerKind.values)), "tray, tank or pen."),
-            Column("volume_m3", Number(above=0, unit="m3"), "Water volume."),
+            Column(
+                "volume_m3",
+                Number(above=0, unit="m3", at_most_setting="AQUAGROWTH_MAX_CONTAINER_VOLUME_M3"),
+                "Water volume.",
+            ),
             Column("geography", Text(), "Geography of its station or sea area."),
             Column("station", Text(required=False), "Station of its hall (freshwater)."),
             Column("hall", Text(required=False), "Hall (freshwater)."),

@@ -30,14 +30,28 @@ class SampleKind(AssignmentEventKind):
                 Number(required=False, at_least=0, unit="g"),
                 "Standard deviation of their weights.",
             ),
-            Column("avg_length_cm", Number(required=False, above=0, unit="cm"), "Mean length."),
+            Column(
+                "avg_length_cm",
+                Number(
+                    required=False,
+                    above=0,
+                    unit="cm",
+                    at_most_setting="AQUAGROWTH_MAX_FISH_LENGTH_CM",
+                ),
+                "Mean length.",
+            ),
         ),
     )
     model = m.GrowthSample
     date_column = "sample_date"
+    weight_columns = ("avg_weight_g", "std_weight_g")
 
     def stored_query(self):
         return m.GrowthSample.objects
+
+    def hold_bad(self, row: Row, catalogue: Catalogue) -> None:
+        if all(column in row for column in SAMPLE_KEY):
+            catalogue.broken_samples.add(tuple(row[column] for column in SAMPLE_KEY))
 
     def accept(self, line: int, row: Row, catalogue: Catalogue) -> None:
         catalogue.sample_days[tuple(row[column] for column in SAMPLE_KEY)] += 1
@@ -55,15 +69,25 @@ class FishKind(Kind):
             Column("sample_date", Date(), "Day of the growth sample the fish belongs to."),
             Column(
                 "fish_number",
-                Integer(minimum=0),
+                Integer(minimum=0, unit="fish"),
                 "Number of the fish within its sample; key with the sample.",
             ),
             Column("weight_g", Number(above=0, unit="g"), "Weight of the fish."),
-            Column("length_cm", Number(required=False, above=0, unit="cm"), "Its length."),
+            Column(
+                "length_cm",
+                Number(
+                    required=False,
+                    above=0,
+                    unit="cm",
+                    at_most_setting="AQUAGROWTH_MAX_FISH_LENGTH_CM",
+                ),
+                "Its length.",
+            ),
         ),
         key=(*SAMPLE_KEY, "fish_number"),
     )
     model = m.FishObservation
+    weight_columns = ("weight_g",)
 
     def __init__(self) -> None:
         self._stored_samples: Counter[Key] | None = None
@@ -87,6 +111,8 @@ class FishKind(Kind):
     def check(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
         key = tuple(row[column] for column in SAMPLE_KEY)
         samples = catalogue.sample_days[key] + self._stored_sample_days()[key]
+        if samples == 0 and key in catalogue.broken_samples:
+            return  # its sample was reported bad
         if samples == 0:
             bad("sample_date", "no growth sample of batch {} in {} (arrived {}) on {}".format(*key))
         elif samples > 1:

@@ -42,6 +42,6 @@ class Command(BaseCommand):
             with RichProgress(console, unit="rows") as progress:
                 written = export_farm(folder, batches, progress=progress)
         except (FileExistsError, UnknownBatches) as error:
-            raise CommandError(str(error)) from error
+            raise CommandError(str(error), returncode=2) from error
         for name, count in written.items():
             self.stdout.write(f"{name + '.csv':<26} {count:>10} rows")

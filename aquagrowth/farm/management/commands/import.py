@@ -47,7 +47,7 @@ class Command(BaseCommand):
                     folder, check_only=check, progress=progress, error_limit=max_errors
                 )
         except NotADirectoryError as error:
-            raise CommandError(str(error)) from error
+            raise CommandError(str(error), returncode=2) from error
         if not result.ok:
             for error in result.errors:
                 self.stderr.write(str(error))
