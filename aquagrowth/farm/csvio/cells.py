@@ -109,7 +109,8 @@ class Integer(Cell):
     ``maximum``; a count of fish (``unit="fish"``) at most ``AQUAGROWTH_MAX_FISH_COUNT``."""
 
     minimum: int = 0
-    maximum: int = limits.DATABASE_INTEGER_MAX
+    maximum: int | None = None
+    """None: the database's integer limit (:data:`limits.DATABASE_INTEGER_MAX`)."""
     kind: str = "integer"
 
     def parse_value(self, text: str) -> int:
@@ -121,7 +122,7 @@ class Integer(Cell):
             raise CellError(f"{text!r} is not a whole number") from None
         if value < self.minimum:
             raise CellError(f"must be at least {self.minimum}, not {value}")
-        highest = self.maximum
+        highest = limits.DATABASE_INTEGER_MAX if self.maximum is None else self.maximum
         if self.unit == "fish":
             highest = min(highest, int(limits.setting("AQUAGROWTH_MAX_FISH_COUNT")))
         if value > highest:
