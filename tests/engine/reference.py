@@ -194,7 +194,9 @@ def _validate(inputs: BatchInputs) -> _Records:
             rid = int(events.first_id[i]) if len(events.first_id) else None
             where = {"record_id": rid, "assignment_id": aid[a], "day": d}
             # Choice: one finding per record, checked in this order.
-            if n < 0 or amount < 0:
+            if not math.isfinite(amount):
+                say(Finding("non_finite_value", f"{kind} with a non-finite value ignored", **where))
+            elif n < 0 or amount < 0:
                 say(Finding("negative_value", f"{kind} with a negative value ignored", **where))
             elif d > inputs.today_day:
                 say(Finding("event_in_future", f"{kind} after today ignored", **where))
@@ -301,6 +303,9 @@ def _validate(inputs: BatchInputs) -> _Records:
     for i in range(len(feed.day)):
         c, d, kg = int(feed.container[i]), int(feed.day[i]), float(feed.value[i])
         if int(feed.count[i]) <= 0:
+            continue
+        if not math.isfinite(kg):
+            say(Finding("non_finite_value", "non-finite feed ignored", day=d))
             continue
         if kg < 0:
             say(Finding("negative_value", "negative feed ignored", day=d))

@@ -581,6 +581,10 @@ def _assert_untouched(s: DailyStates) -> None:
         ({"mortality": [(0, 2, -5)]}, "negative_value"),
         ({"samples": [(0, 2, 10, -100.0)]}, "negative_value"),
         ({"feed": [(1, 2, 5.0)]}, "feed_outside_assignment"),
+        # Values already in the database that are not finite never reach the states.
+        ({"samples": [(0, 2, 10, float("inf"))]}, "non_finite_value"),
+        ({"samples": [(0, 2, 10, float("nan"))]}, "non_finite_value"),
+        ({"feed": [(0, 2, float("inf"))]}, "non_finite_value"),
     ],
 )
 def test_bad_record_is_reported_and_ignored(engine, records, kind):

@@ -129,6 +129,9 @@ def check_day_events(
         negative = (events.count <= 0) | (events.amount <= 0)
     else:
         negative = (events.count < 0) | (events.amount < 0)
+    # A stored Infinity or NaN (or a day's sum that overflowed) would poison every state
+    # after it: reported as non-finite and left out like a negative value.
+    negative |= ~np.isfinite(events.amount)
     beyond = day >= inputs.n_days
     outside = ~beyond & ((day < first) | (day >= stop))
     for i in np.flatnonzero(other | future | negative | outside):
@@ -156,7 +159,10 @@ def _day_event_finding(
     if future:
         finding, what = "event_in_future", "is dated after today"
     elif negative:
-        finding, what = "negative_value", "has a negative or zero count or weight"
+        if not np.isfinite(events.amount[i]):
+            finding, what = "non_finite_value", "has a weight that is not a finite number"
+        else:
+            finding, what = "negative_value", "has a negative or zero count or weight"
     else:
         finding, what = "event_outside_assignment", "lies outside the assignment's days"
     assignment_id = int(inputs.assignment_id[events.assignment[i]])
@@ -190,7 +196,7 @@ def assign_feed(inputs: BatchInputs, findings: list[Finding]) -> tuple[IntArray,
         )
     owner[found] = pos[found]
     future = feed.day > inputs.today_day
-    negative = feed.value < 0
+    negative = (feed.value < 0) | ~np.isfinite(feed.value)
     beyond = feed.day >= inputs.n_days
     bad = other | future | negative | (~found & ~beyond)
     for i in np.flatnonzero(bad):
@@ -215,6 +221,12 @@ def _feed_finding(
     where = f"feeding in {inputs.container_name(int(feed.container[i]))} on {when}"
     if future:
         return Finding("event_in_future", f"{where} is dated after today; ignored", day=day)
+    if not np.isfinite(feed.value[i]):
+        return Finding(
+            "non_finite_value",
+            f"{where} has an amount that is not a finite number; ignored",
+            day=day,
+        )
     if negative:
         return Finding("negative_value", f"{where} has a negative amount; ignored", day=day)
     return Finding(
@@ -238,6 +250,8 @@ def check_transfers(inputs: BatchInputs, findings: list[Finding]) -> np.ndarray:
             kind, what = "transfer_other_batch", ": its destination belongs to another batch"
         elif day > inputs.today_day:
             kind, what = "event_in_future", " is dated after today"
+        elif np.isinf(t.measured_weight_g[i]):
+            kind, what = "non_finite_value", " has a weight that is not a finite number"
         elif t.count[i] < 0 or (
             not np.isnan(t.measured_weight_g[i]) and t.measured_weight_g[i] <= 0
         ):
