@@ -375,3 +375,19 @@ def test_a_real_redis_serves_the_second_request(api, use_cache, growth_batch):
     second = get(api, growth_batch, HTTP_ACCEPT_ENCODING="gzip")
     assert second["X-Answer-Cache"] == "hit"
     assert second.content == first.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_key_survives_a_new_database_connection(growth_batch):
+    """On PostgreSQL the statement is prepared once per connection: a new connection
+    (after CONN_MAX_AGE, a restarted server) prepares it again and reads the same."""
+    from django.db import connection
+
+    from aquagrowth.analysis.answer_key import inputs_version
+
+    before = inputs_version(growth_batch.id)
+    assert inputs_version(growth_batch.id) == before
+    connection.close()
+    assert inputs_version(growth_batch.id) == before
+    m.GrowthSample.objects.filter(batch=growth_batch).update(sample_size=31)
+    assert inputs_version(growth_batch.id) != before
