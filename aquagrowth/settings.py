@@ -137,7 +137,7 @@ CACHES = {
         "KEY_PREFIX": os.environ.get("AQUAGROWTH_CACHE_PREFIX", "aquagrowth"),
         **(
             {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "aquagrowth.analysis.redis_cache.RedisCache",
                 "LOCATION": AQUAGROWTH_CACHE_URL,
                 "OPTIONS": {
                     "socket_connect_timeout": _CACHE_TIMEOUT_S,

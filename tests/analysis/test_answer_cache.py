@@ -42,7 +42,7 @@ def local_cache() -> dict:
 
 def redis_cache(url: str, timeout_s: float = 0.2) -> dict:
     return {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "aquagrowth.analysis.redis_cache.RedisCache",
         "LOCATION": url,
         "KEY_PREFIX": f"test-{uuid.uuid4()}",
         "TIMEOUT": 60,
