@@ -14,13 +14,19 @@ change the answer changes the key. The key is made of:
   admin, the API, a CSV import, a bulk update, SQL by hand. The one thing it trusts is
   that daily states are written by the engine's store (which keeps their fingerprint);
 - **the query**: start, end, assignment, granularity;
-- **the model**: a hash of the code of the ``aquagrowth`` package, read once per process,
+- **the model**: a hash of the code of the ``aquagrowth`` package, read as the process starts,
   so a deploy that changes how weights, projections or the answer are computed never
   serves an answer of the code before it (the engine's weight model and the
-  projections' TGC model are that code; their parameters are the scenario above);
+  projections' TGC model are that code; their parameters are the scenario above). No
+  setting chooses a model today; one that does (a farm's weight model) joins the key
+  beside the code;
 - **the day** (UTC, the farm's day): the answer does not depend on today yet, but a page
   that shows "today" or "days ago" must never be frozen across midnight by a cache; the
   price is one fresh computation per batch and query a day.
+
+Not in the key: the user. The answer is the same for everyone allowed to see the batch
+(the view checks that before it looks at the cache); an answer that ever depends on
+who asks must add them here.
 
 Cost: one statement that reads a few hundred short rows, prepared once per connection on
 PostgreSQL (about 1 ms of database CPU for a demo batch with 56 stays and 560 samples),
@@ -200,7 +206,8 @@ def inputs_version(batch_id: int) -> str | None:
 
 @functools.cache
 def code_version() -> str:
-    """A hash of every Python file of the ``aquagrowth`` package (read once per process)."""
+    """A hash of every Python file of the ``aquagrowth`` package, read once per process,
+    as it starts (``AnalysisConfig.ready``)."""
     root = Path(aquagrowth.__file__).resolve().parent
     digest = hashlib.blake2b(digest_size=16)
     for path in sorted(root.rglob("*.py")):
