@@ -128,7 +128,7 @@ REST_FRAMEWORK = {
 # does not answer at once is skipped, never waited for.
 AQUAGROWTH_ANSWER_CACHE = os.environ.get("AQUAGROWTH_ANSWER_CACHE", "1") != "0"
 AQUAGROWTH_CACHE_URL = os.environ.get("AQUAGROWTH_CACHE_URL", "")
-AQUAGROWTH_CACHE_RETRY_SECONDS = float(os.environ.get("AQUAGROWTH_CACHE_RETRY_SECONDS", "30"))
+AQUAGROWTH_CACHE_RETRY_SECONDS = float(os.environ.get("AQUAGROWTH_CACHE_RETRY_SECONDS", "10"))
 _CACHE_TIMEOUT_S = float(os.environ.get("AQUAGROWTH_CACHE_TIMEOUT_S", "0.25"))
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},

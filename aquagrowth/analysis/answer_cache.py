@@ -53,7 +53,7 @@ def enabled() -> bool:
 
 def _cache_failed(error: Exception) -> None:
     global _down_until
-    pause = float(getattr(settings, "AQUAGROWTH_CACHE_RETRY_SECONDS", 30))
+    pause = float(getattr(settings, "AQUAGROWTH_CACHE_RETRY_SECONDS", 10))
     with _down_lock:
         first = time.monotonic() >= _down_until
         _down_until = time.monotonic() + pause

@@ -364,6 +364,18 @@ def test_a_cache_that_is_down_costs_no_answer_and_little_time(
     assert "answer cache unavailable" in caplog.text
 
 
+def test_the_cache_is_tried_again_after_the_retry_period(api, settings, use_cache, growth_batch):
+    settings.AQUAGROWTH_CACHE_RETRY_SECONDS = 0.3
+    use_cache(redis_cache(_refused_url()))
+    assert get(api, growth_batch).status_code == 200  # fails over, and pauses the cache
+    use_cache(local_cache())  # repaired
+    get(api, growth_batch)
+    assert get(api, growth_batch)["X-Answer-Cache"] == "miss"  # still paused: not stored
+    time.sleep(0.35)
+    get(api, growth_batch)
+    assert get(api, growth_batch)["X-Answer-Cache"] == "hit"
+
+
 def test_a_real_redis_serves_the_second_request(api, use_cache, growth_batch):
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
