@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -29,7 +30,6 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_etags
-from django.utils.regex_helper import _lazy_re_compile
 
 from aquagrowth.analysis.renderers import dumps
 
@@ -40,7 +40,7 @@ GZIP_LEVEL = 6
 CACHE_CONTROL = "private, no-cache"
 """The browser keeps the answer but asks each time (If-None-Match): a 304 is cheap and
 never stale. ``private``: a shared proxy must not keep one user's answer for another."""
-_ACCEPTS_GZIP = _lazy_re_compile(r"\bgzip\b")
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as GZipMiddleware reads Accept-Encoding
 
 _down_until = 0.0
 _down_lock = threading.Lock()
