@@ -210,9 +210,44 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "aquagrowth.analysis.renderers.OrjsonRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 500,
+}
+
+# The growth answers' cache (docs/operations.md, "Answer cache"): Redis when
+# AQUAGROWTH_CACHE_URL is set, else each process's memory. Short timeouts: a cache that
+# does not answer at once is skipped, never waited for.
+AQUAGROWTH_ANSWER_CACHE = os.environ.get("AQUAGROWTH_ANSWER_CACHE", "1") != "0"
+AQUAGROWTH_CACHE_URL = os.environ.get("AQUAGROWTH_CACHE_URL", "")
+AQUAGROWTH_CACHE_RETRY_SECONDS = float(os.environ.get("AQUAGROWTH_CACHE_RETRY_SECONDS", "10"))
+_CACHE_TIMEOUT_S = float(os.environ.get("AQUAGROWTH_CACHE_TIMEOUT_S", "0.25"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "answers": {
+        "TIMEOUT": int(os.environ.get("AQUAGROWTH_CACHE_SECONDS", str(24 * 3600))),
+        "KEY_PREFIX": os.environ.get("AQUAGROWTH_CACHE_PREFIX", "aquagrowth"),
+        **(
+            {
+                "BACKEND": "aquagrowth.analysis.redis_cache.RedisCache",
+                "LOCATION": AQUAGROWTH_CACHE_URL,
+                "OPTIONS": {
+                    "socket_connect_timeout": _CACHE_TIMEOUT_S,
+                    "socket_timeout": _CACHE_TIMEOUT_S,
+                },
+            }
+            if AQUAGROWTH_CACHE_URL
+            else {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": "aquagrowth-answers",
+                "OPTIONS": {"MAX_ENTRIES": 500},
+            }
+        ),
+    },
 }
 
 SPECTACULAR_SETTINGS = {

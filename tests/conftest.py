@@ -50,3 +50,13 @@ def batch(species) -> m.Batch:
     return m.Batch.objects.create(
         number="FO-2024-01", species=species, start_date=dt.date(2024, 1, 1)
     )
+
+
+@pytest.fixture(autouse=True)
+def no_answer_cache(settings):
+    """No growth-answer cache unless a test asks for one (tests/analysis/test_answer_cache.py):
+    tests write daily states by hand, without the store's fingerprints the key reads."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "answers": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }

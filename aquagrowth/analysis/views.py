@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -11,8 +14,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aquagrowth.analysis import recorded_through
+from aquagrowth.analysis import answer_cache, recorded_through
 from aquagrowth.analysis import serializers as s
+from aquagrowth.analysis.answer_key import answer_key
 from aquagrowth.analysis.growth_data import GrowthQuery, growth_data
 from aquagrowth.analysis.permissions import IsStaffOrManager
 from aquagrowth.analysis.recompute import queue_recompute
@@ -52,7 +56,10 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["get"])
     def growth(self, request, pk=None):
+        # Who asks and what come first: the cache only ever answers a permitted request
+        # for a batch that exists, with a valid query.
         batch = get_object_or_404(Batch.objects.select_related("species"), pk=pk)
+        self.check_object_permissions(request, batch)
         params = s.GrowthQuerySerializer(data=request.query_params, context={"batch": batch})
         params.is_valid(raise_exception=True)
         query = GrowthQuery(
@@ -61,6 +68,11 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
             assignment_id=params.validated_data.get("assignment"),
             granularity=params.validated_data["granularity"],
         )
+        if answer_cache.enabled() and request.accepted_renderer.format == "json":
+            key = answer_key(batch.id, astuple(query))
+            if key is None:  # deleted since it was read above
+                raise Http404
+            return answer_cache.cached_answer(request, key, lambda: growth_data(batch, query))
         return Response(growth_data(batch, query))
 
 
