@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -37,7 +36,8 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
     )
     @action(detail=True, methods=["get"])
     def growth(self, request, pk=None):
-        batch = get_object_or_404(Batch.objects.select_related("species"), pk=pk)
+        # DRF's lookup answers 404 for an id that is no number (Django's would raise).
+        batch = self.get_object()
         params = s.GrowthQuerySerializer(data=request.query_params, context={"batch": batch})
         params.is_valid(raise_exception=True)
         query = GrowthQuery(
