@@ -350,7 +350,7 @@ def test_the_summary_statement_writes_every_column_of_the_model():
     not to the statement would silently stay at its default."""
     from aquagrowth.engine.store.summaries import SUMMARY_COLUMNS
 
-    assert SUMMARY_COLUMNS == tuple(f.column for f in StaySummary._meta.concrete_fields)
+    assert tuple(f.column for f in StaySummary._meta.concrete_fields) == SUMMARY_COLUMNS
 
 
 def test_a_farms_first_computation_gives_the_numbers_of_its_second(stages, fry_containers):
