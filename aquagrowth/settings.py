@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -29,13 +30,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
     "aquagrowth.farm",
     "aquagrowth.generator",
     "aquagrowth.engine",
     "aquagrowth.distributed",
     "aquagrowth.analysis",
     "aquagrowth.demo",
+    "aquagrowth.accounts",
 ]
 
 MIDDLEWARE = [
@@ -46,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "aquagrowth.urls"
@@ -107,16 +112,46 @@ STATICFILES_FINDERS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
+# Logins: failures counted per (account, address) by django-axes and checked before the
+# password is hashed; see aquagrowth/accounts/lockout.py and docs/operations.md
+# ("Logins and tokens").
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("AQUAGROWTH_LOGIN_FAILURE_LIMIT", "5"))
+AQUAGROWTH_LOGIN_ADDRESS_FAILURE_LIMIT = int(
+    os.environ.get("AQUAGROWTH_LOGIN_ADDRESS_FAILURE_LIMIT", "30")
+)
+_LOGIN_COOLOFF_MINUTES = float(os.environ.get("AQUAGROWTH_LOGIN_COOLOFF_MINUTES", "15"))
+AXES_COOLOFF_TIME = (
+    timedelta(minutes=_LOGIN_COOLOFF_MINUTES) if _LOGIN_COOLOFF_MINUTES > 0 else None
+)
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "aquagrowth.accounts.lockout.AccountAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "aquagrowth.accounts.lockout.client_address"
+AXES_USERNAME_CALLABLE = "aquagrowth.accounts.lockout.attempt_username"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AQUAGROWTH_PROXY_COUNT = int(os.environ.get("AQUAGROWTH_PROXY_COUNT", "0"))
+# API: tokens for machine clients, the session for the page; HTTP Basic (a password
+# hashed on every request) only when asked for.
+AQUAGROWTH_API_BASIC_AUTH = os.environ.get("AQUAGROWTH_API_BASIC_AUTH", "0") == "1"
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "aquagrowth.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 500,
 }
+if AQUAGROWTH_API_BASIC_AUTH:
+    REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].append(
+        "aquagrowth.accounts.authentication.BasicAuthentication"
+    )
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "aquagrowth API",
