@@ -129,6 +129,10 @@ AXES_COOLOFF_TIME = (
     timedelta(minutes=_LOGIN_COOLOFF_MINUTES) if _LOGIN_COOLOFF_MINUTES > 0 else None
 )
 AXES_RESET_ON_SUCCESS = True
+# A refused attempt is not recorded: it costs reads only, where recording it would append
+# its form data to the attempt's row on every try (a row an attacker could grow without
+# end). So a lock ends a cool-off after the failure that set it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_HANDLER = "aquagrowth.accounts.lockout.AccountAddressHandler"
 AXES_CLIENT_IP_CALLABLE = "aquagrowth.accounts.lockout.client_address"
 AXES_USERNAME_CALLABLE = "aquagrowth.accounts.lockout.attempt_username"

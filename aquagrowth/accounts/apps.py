@@ -6,3 +6,7 @@ class AccountsConfig(AppConfig):
 
     name = "aquagrowth.accounts"
     verbose_name = "Logins and tokens"
+
+    def ready(self) -> None:
+        # Registers the schema extension (drf-spectacular finds extensions by import).
+        from aquagrowth.accounts import schema  # noqa: F401

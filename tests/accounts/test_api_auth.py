@@ -131,3 +131,14 @@ def test_the_schema_describes_token_and_session(client, user):
     assert schemes["tokenAuth"]["in"] == "header"
     growth = schema["paths"]["/api/v1/batches/{id}/growth/"]["get"]
     assert {"tokenAuth": []} in growth["security"]
+
+
+def test_the_schema_describes_basic_when_it_is_on(basic_on, client, user):
+    client.force_login(user)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert schema["components"]["securitySchemes"]["basicAuth"] == {
+        "type": "http",
+        "scheme": "basic",
+    }
+    growth = schema["paths"]["/api/v1/batches/{id}/growth/"]["get"]
+    assert {"basicAuth": []} in growth["security"]

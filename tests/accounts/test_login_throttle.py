@@ -55,6 +55,16 @@ def test_a_locked_attempt_costs_no_hash(client, user, hashes):
     assert hashes() == LIMIT
 
 
+def test_a_locked_attempt_writes_nothing(client, user):
+    """A refused attempt is not recorded, so hammering a lock grows no row."""
+    lock(client)
+    before = AccessAttempt.objects.values().get()
+    for i in range(5):
+        assert login(client, f"again-{i}").status_code == 429
+    assert AccessAttempt.objects.values().get() == before
+    assert before["failures_since_start"] == LIMIT
+
+
 def test_an_unknown_account_is_counted_the_same(client, db, hashes):
     """Django hashes for an unknown name too (so timing tells nothing): it is locked
     the same way, and says no more than for a real account."""
