@@ -1,15 +1,18 @@
-"""Root URLs: the admin, the API and the Growth Analysis page."""
+"""Root URLs: the admin, the API and its docs, the health check and the Growth Analysis page."""
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from aquagrowth.analysis.docs import SchemaView, docs_page
+from aquagrowth.server.health import health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("aquagrowth.analysis.api_urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
+    path("api/docs/", docs_page, name="swagger-ui"),
     path("api-auth/", include("rest_framework.urls")),
+    path("health/", health, name="health"),
     path("", include("aquagrowth.analysis.urls")),
 ]

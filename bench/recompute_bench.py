@@ -51,14 +51,16 @@ def report(title: str, runs: list[float], rows: int) -> None:
 
 
 def empty_daily_states(connection) -> None:
-    """A new farm's table is fresh: on PostgreSQL a TRUNCATE gives the same, where a DELETE
-    would leave the old pages to be searched for free space."""
+    """A new farm's tables are fresh (its states, their fingerprints and the stays'
+    summaries, so the farm's history starts empty too): on PostgreSQL a TRUNCATE gives
+    the same, where a DELETE would leave the old pages to be searched for free space."""
+    tables = ("farm_dailystate", "farm_statedigest", "engine_staysummary")
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("TRUNCATE farm_dailystate, farm_statedigest")
+            cursor.execute(f"TRUNCATE {', '.join(tables)}")
         else:
-            cursor.execute("DELETE FROM farm_statedigest")
-            cursor.execute("DELETE FROM farm_dailystate")
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
 
 
 def main() -> None:

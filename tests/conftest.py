@@ -16,6 +16,11 @@ from tests import farm_builder
 # CI explores the same examples on every run, so that a red build always reproduces;
 # developers' runs explore new ones (and keep any failure in .hypothesis/).
 settings.register_profile("ci", derandomize=True)
+
+# Commands and Celery workers the tests start load the project's own settings module
+# (``tests`` may not be importable there); tests/settings.py left DJANGO_DEBUG=1 set for
+# them, so they run with the settings of this process.
+os.environ["DJANGO_SETTINGS_MODULE"] = "aquagrowth.settings"
 if os.environ.get("CI"):
     settings.load_profile("ci")
 

@@ -55,6 +55,18 @@ def hall(
     ]
 
 
+def sea_area(
+    name: str, pens: Iterable[str], *, geography: str = "Faroe Islands", volume_m3: float = 40_000
+) -> list[m.Container]:
+    """A sea area (a site) with a pen (ring) of each of ``pens``' names."""
+    geo, _ = m.Geography.objects.get_or_create(name=geography)
+    area, _ = m.SeaArea.objects.get_or_create(geography=geo, name=name)
+    return [
+        m.Container.objects.create(name=label, kind="pen", volume_m3=volume_m3, sea_area=area)
+        for label in pens
+    ]
+
+
 def scenario(
     batch: m.Batch,
     stages: dict[str, m.LifecycleStage],
@@ -119,6 +131,32 @@ def transfer(
         transferred_count=fish,
         measured_avg_weight_g=weight_g,
         selection_method=selection,
+    )
+
+
+def mortality(stay: m.Assignment, day: dt.date, fish: int, *, cause: str = "") -> m.MortalityEvent:
+    """A mortality record of ``fish`` dead fish of ``stay`` on ``day``."""
+    return m.MortalityEvent.objects.create(
+        batch=stay.batch, assignment=stay, event_date=day, count=fish, cause=cause
+    )
+
+
+def harvest(stay: m.Assignment, day: dt.date, fish: int, *, weight_g: float = 5000.0) -> m.Harvest:
+    """A harvest of ``fish`` fish of ``weight_g`` each from ``stay`` on ``day``."""
+    return m.Harvest.objects.create(
+        batch=stay.batch,
+        assignment=stay,
+        harvest_date=day,
+        count=fish,
+        live_weight_kg=fish * weight_g / 1000.0,
+    )
+
+
+def feeding(stay: m.Assignment, days: Iterable[dt.date], kg: float = 1.0) -> None:
+    """A feeding record of ``kg`` in ``stay``'s container on each of ``days``."""
+    m.FeedingEvent.objects.bulk_create(
+        m.FeedingEvent(batch=stay.batch, container=stay.container, feeding_date=day, amount_kg=kg)
+        for day in days
     )
 
 

@@ -33,6 +33,7 @@ WALLS = {
     "aquagrowth.engine": ("aquagrowth.distributed", "aquagrowth.analysis", "aquagrowth.demo"),
     "aquagrowth.distributed": ("aquagrowth.analysis", "aquagrowth.demo"),
     "aquagrowth.analysis": ("aquagrowth.demo",),
+    "aquagrowth.server": ("aquagrowth.demo",),
 }
 """Package -> module prefixes it may not import (its own prefix excepted)."""
 

@@ -3,7 +3,12 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from aquagrowth.analysis.views import BatchViewSet, DailyStateViewSet, RecomputeView
+from aquagrowth.analysis.views import (
+    BatchViewSet,
+    DailyStateViewSet,
+    RecomputeView,
+    UnexplainedLossView,
+)
 
 router = DefaultRouter()
 router.register("batches", BatchViewSet, basename="batch")
@@ -11,5 +16,6 @@ router.register("daily-states", DailyStateViewSet, basename="dailystate")
 
 urlpatterns = [
     path("recompute/", RecomputeView.as_view(), name="recompute"),
+    path("reports/unexplained-loss/", UnexplainedLossView.as_view(), name="unexplained-loss"),
     *router.urls,
 ]

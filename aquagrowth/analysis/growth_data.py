@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db.models import Q
 
-from aquagrowth.analysis import periods, projections, series
+from aquagrowth.analysis import periods, projections, recorded_through, series
 from aquagrowth.analysis.state_rows import read_state_rows
 from aquagrowth.engine.core.feed import FCR_WINDOW_DAYS
 from aquagrowth.engine.core.outputs import STATE_COLUMNS
@@ -98,6 +98,7 @@ PLAN_COLUMNS = (
 
 
 def batch_info(batch: Batch) -> dict:
+    """The batch, the span of its states and how far its records reach."""
     span = DailyState.objects.span_of_batch(batch)
     return {
         "id": batch.id,
@@ -107,11 +108,13 @@ def batch_info(batch: Batch) -> dict:
         "status": batch.status,
         "first_state_date": span["first"],
         "last_state_date": span["last"],
+        "recorded_through": recorded_through.of_batches([batch.id])[batch.id],
     }
 
 
 def _assignments(batch: Batch, query: GrowthQuery) -> list[dict]:
-    """The batch's container stays overlapping the requested range."""
+    """The batch's container stays overlapping the requested range, each with how far
+    its records reach (its summary, joined in the same query)."""
     stays = Assignment.objects.filter(batch=batch)
     if query.end is not None:
         stays = stays.filter(assignment_date__lte=query.end)
@@ -125,8 +128,16 @@ def _assignments(batch: Batch, query: GrowthQuery) -> list[dict]:
         "assignment_date": "assignment_date",
         "departure_date": "departure_date",
     }
-    stays = stays.order_by("assignment_date", "container__name").values(*fields.values())
-    return [{key: stay[field] for key, field in fields.items()} for stay in stays]
+    stays = stays.order_by("assignment_date", "container__name").values(
+        *fields.values(), *recorded_through.STAY_FIELDS.values()
+    )
+    return [
+        {
+            **{key: stay[field] for key, field in fields.items()},
+            "recorded_through": recorded_through.of_stay(stay),
+        }
+        for stay in stays
+    ]
 
 
 def _samples(batch: Batch, query: GrowthQuery, names: dict[int, str]) -> dict[str, list]:

@@ -4,20 +4,67 @@ from __future__ import annotations
 
 import datetime as dt
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aquagrowth.analysis import recorded_through, unexplained_loss
 from aquagrowth.analysis.growth_data import DAILY, WEEKLY
 from aquagrowth.engine.core.outputs import STATE_COLUMNS
 from aquagrowth.engine.models import DailyState
 from aquagrowth.farm.models import Assignment, Batch
 
 
+class RecordedThroughSerializer(serializers.Serializer):
+    """The last day with a record of each stream (null: none, or never computed)."""
+
+    feed = serializers.DateField(allow_null=True, help_text=recorded_through.STREAM_DOCS["feed"])
+    mortality = serializers.DateField(
+        allow_null=True, help_text=recorded_through.STREAM_DOCS["mortality"]
+    )
+    samples = serializers.DateField(
+        allow_null=True, help_text=recorded_through.STREAM_DOCS["samples"]
+    )
+    temperature = serializers.DateField(
+        allow_null=True, help_text=recorded_through.STREAM_DOCS["temperature"]
+    )
+    counts = serializers.DateField(
+        allow_null=True, help_text=recorded_through.STREAM_DOCS["counts"]
+    )
+
+
+BATCH_RECORDED_THROUGH = (
+    "How far the batch's records reach per stream: the earliest over its open stays "
+    "(its latest over all stays when none is open), as of the last recompute."
+)
+STAY_RECORDED_THROUGH = "How far the stay's records reach per stream, as of the last recompute."
+
+
 class BatchSerializer(serializers.ModelSerializer):
+    """A batch and how far its records reach."""
+
+    # ``recorded_through`` comes from the view's context (one query for a whole page of
+    # batches), else from one query of its own.
     species = serializers.CharField(source="species.name", read_only=True)
+    recorded_through = serializers.SerializerMethodField(help_text=BATCH_RECORDED_THROUGH)
 
     class Meta:
         model = Batch
-        fields = ["id", "number", "species", "start_date", "status", "pinned_scenario"]
+        fields = [
+            "id",
+            "number",
+            "species",
+            "start_date",
+            "status",
+            "pinned_scenario",
+            "recorded_through",
+        ]
+
+    @extend_schema_field(RecordedThroughSerializer)
+    def get_recorded_through(self, batch: Batch) -> dict:
+        known = self.context.get("recorded_through") or {}
+        if batch.id not in known:
+            known = recorded_through.of_batches([batch.id])
+        return RecordedThroughSerializer(known[batch.id]).data
 
 
 # Dates a farm record can carry. Beyond them the date arithmetic of a query (the FCR's
@@ -133,3 +180,125 @@ class RecomputeAnswerSerializer(serializers.Serializer):
     batch = serializers.IntegerField()
     since = serializers.DateField(allow_null=True)
     task_ids = serializers.ListField(child=serializers.CharField())
+
+
+class GrowthBatchSerializer(serializers.Serializer):
+    """The batch part of the combined growth data."""
+
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    species = serializers.CharField()
+    start_date = serializers.DateField()
+    status = serializers.CharField()
+    first_state_date = serializers.DateField(allow_null=True)
+    last_state_date = serializers.DateField(allow_null=True)
+    recorded_through = RecordedThroughSerializer(help_text=BATCH_RECORDED_THROUGH)
+
+
+class GrowthStaySerializer(serializers.Serializer):
+    """One container stay (assignment) of the combined growth data."""
+
+    id = serializers.IntegerField()
+    container_id = serializers.IntegerField()
+    container = serializers.CharField()
+    stage = serializers.CharField()
+    assignment_date = serializers.DateField()
+    departure_date = serializers.DateField(allow_null=True)
+    recorded_through = RecordedThroughSerializer(help_text=STAY_RECORDED_THROUGH)
+
+
+def _part(text: str) -> serializers.DictField:
+    return serializers.DictField(allow_null=True, help_text=text)
+
+
+class GrowthDataSerializer(serializers.Serializer):
+    """The combined growth data (docs/growth-analysis.md): the batch and its stays, and
+    the series as objects of column arrays."""
+
+    # The view answers the dict growth_data() builds; this declares its shape for the
+    # schema, and tests/analysis hold the two together.
+    batch = GrowthBatchSerializer()
+    query = _part("The query as understood: start, end, assignment, granularity.")
+    scenario = _part("The scenario in force, null without one.")
+    scenario_missing = serializers.CharField(allow_null=True)
+    states_missing = serializers.CharField(allow_null=True)
+    assignments = GrowthStaySerializer(many=True)
+    samples = _part("Growth samples in the range, as columns.")
+    actual = _part("The batch's actual daily (or weekly) states, as columns.")
+    scenario_projection = _part("The plan's curve by date, as columns.")
+    forward_projection = _part("From the latest state to the harvest weight.")
+    variance = _part("Actual minus scenario weight: now, mean, largest.")
+    periods = _part("Observed TGC and FCR by stage and by container stay.")
+
+
+class UnexplainedLossQuerySerializer(serializers.Serializer):
+    """Filters of the unexplained-loss report."""
+
+    batch = serializers.PrimaryKeyRelatedField(
+        queryset=Batch.objects.all(), required=False, help_text="Only this batch (its id)."
+    )
+    site = serializers.CharField(
+        required=False, help_text="Only this freshwater station or sea area (its name)."
+    )
+
+    def validate_site(self, value: str) -> str:
+        if not unexplained_loss.site_exists(value):
+            raise serializers.ValidationError(f"No freshwater station or sea area {value!r}.")
+        return value
+
+
+class LossBalanceSerializer(serializers.Serializer):
+    stocked = serializers.IntegerField(help_text="Fish put in: opening count and moved in.")
+    mortality = serializers.IntegerField(help_text="Recorded dead fish.")
+    transferred_out = serializers.IntegerField(help_text="Fish moved out by transfers.")
+    harvested = serializers.IntegerField(help_text="Fish harvested (the harvests' counts).")
+    unexplained_fish = serializers.IntegerField(
+        help_text="stocked - mortality - transferred_out - harvested; negative: a gain."
+    )
+    unexplained_pct = serializers.FloatField(
+        allow_null=True, help_text="unexplained_fish in % of stocked (null: none stocked)."
+    )
+
+
+class LossPlaceSerializer(serializers.Serializer):
+    batch = serializers.CharField(help_text="The batch's number.")
+    site = serializers.CharField(help_text="The freshwater station or sea area.")
+    site_kind = serializers.ChoiceField(
+        choices=[unexplained_loss.STATION, unexplained_loss.SEA_AREA]
+    )
+    geography = serializers.CharField()
+
+
+class PenPlaceSerializer(LossPlaceSerializer):
+    container = serializers.CharField(help_text="The pen (or tank).")
+    stage = serializers.CharField()
+    stocked_on = serializers.DateField(help_text="The stay's first day.")
+    harvested_from = serializers.DateField(help_text="First harvest day.")
+    harvested_to = serializers.DateField(help_text="Last harvest day.")
+
+
+class SitePlaceSerializer(LossPlaceSerializer):
+    pens = serializers.IntegerField(help_text="Pens in the total.")
+    open_pens = serializers.IntegerField(
+        help_text="The batch's stays at the site still holding fish (not in the total)."
+    )
+    harvested_from = serializers.DateField(help_text="First harvest day of its pens.")
+    harvested_to = serializers.DateField(help_text="Last harvest day of its pens.")
+
+
+# Where, then the balance: the fields in the order of the CSV's columns.
+class PenLossSerializer(PenPlaceSerializer, LossBalanceSerializer):
+    """One stay a harvest emptied."""
+
+
+class SiteLossSerializer(SitePlaceSerializer, LossBalanceSerializer):
+    """A site's production cycle: the batch's pens there that a harvest emptied, fish
+    moved between them left out."""
+
+
+class UnexplainedLossSerializer(serializers.Serializer):
+    pens = PenLossSerializer(many=True)
+    sites = SiteLossSerializer(many=True)
+    open_pens = serializers.IntegerField(
+        help_text="Stays the filters chose that still hold fish: not in the report."
+    )

@@ -10,12 +10,18 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aquagrowth.analysis import recorded_through
 from aquagrowth.analysis import serializers as s
 from aquagrowth.analysis.growth_data import GrowthQuery, growth_data
 from aquagrowth.analysis.permissions import IsStaffOrManager
 from aquagrowth.analysis.recompute import queue_recompute
+from aquagrowth.analysis.unexplained_loss import report_data, unexplained_loss
+from aquagrowth.distributed.tasks import NotQueued
 from aquagrowth.engine.models import DailyState
 from aquagrowth.farm.models import Batch
+
+RETRY_AFTER_S = 30
+"""What a 503 of the recompute endpoint tells the client to wait before it asks again."""
 
 
 class BatchViewSet(viewsets.ReadOnlyModelViewSet):
@@ -24,9 +30,18 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Batch.objects.select_related("species").order_by("number")
     serializer_class = s.BatchSerializer
 
+    def get_serializer(self, *args, **kwargs):
+        """The serializer, with the recorded-through dates of the batches it shows read
+        in one query (a page of batches must not cost a query per batch)."""
+        if args and self.action in ("list", "retrieve"):
+            batches = list(args[0]) if kwargs.get("many") else [args[0]]
+            context = kwargs.setdefault("context", self.get_serializer_context())
+            context["recorded_through"] = recorded_through.of_batches(b.id for b in batches)
+        return super().get_serializer(*args, **kwargs)
+
     @extend_schema(
         parameters=[s.GrowthQuerySerializer],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: s.GrowthDataSerializer},
         description=(
             "Batch, scenario in force, growth samples, scenario projection (by date), "
             "actual daily states, forward projection and container stays, as column arrays. "
@@ -93,10 +108,12 @@ class RecomputeView(APIView):
 
     @extend_schema(
         request=s.RecomputeRequestSerializer,
-        responses={202: s.RecomputeAnswerSerializer},
+        responses={202: s.RecomputeAnswerSerializer, 503: OpenApiTypes.OBJECT},
         description=(
             "Queued, not run: answers 202 with the task ids. Days after `end` are "
-            "recomputed too, since every later day depends on the earlier ones."
+            "recomputed too, since every later day depends on the earlier ones. When the "
+            "broker cannot take the task, 503 with the reason in `detail` (and a failed "
+            "recompute run): retry later."
         ),
     )
     def post(self, request):
@@ -105,6 +122,35 @@ class RecomputeView(APIView):
         batch = body.validated_data.get("batch")
         assignment = body.validated_data.get("assignment")
         start = body.validated_data.get("start")
-        queued = queue_recompute(batch=batch, assignment=assignment, start=start)
+        try:
+            queued = queue_recompute(batch=batch, assignment=assignment, start=start)
+        except NotQueued as exc:
+            # Stored as a failed run too; the batch's next recompute takes these days.
+            answer = {"detail": f"The recompute could not be queued: {exc}"}
+            headers = {"Retry-After": str(RETRY_AFTER_S)}
+            return Response(answer, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
         answer = {"batch": queued.batch, "since": queued.since, "task_ids": queued.task_ids}
         return Response(answer, status=status.HTTP_202_ACCEPTED)
+
+
+class UnexplainedLossView(APIView):
+    """The unexplained loss of harvested pens and of sites, as farms publish it for ASC."""
+
+    @extend_schema(
+        parameters=[s.UnexplainedLossQuerySerializer],
+        responses={200: s.UnexplainedLossSerializer},
+        description=(
+            "Per stay a harvest emptied: stocked - recorded mortality - transferred out - "
+            "harvested, in fish and % of stocked (negative: a gain); per site (freshwater "
+            "station or sea area) and batch the same, moves between its pens left out. "
+            "Computed from the records, so true before any recompute. Stays still holding "
+            "fish are not in it; `open_pens` counts them."
+        ),
+    )
+    def get(self, request):
+        params = s.UnexplainedLossQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        report = unexplained_loss(
+            batch=params.validated_data.get("batch"), site=params.validated_data.get("site")
+        )
+        return Response(s.UnexplainedLossSerializer(report_data(report)).data)

@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from aquagrowth.distributed.dispatch import enqueue_recompute
+from aquagrowth.distributed.tasks import NotQueued
 from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
 from aquagrowth.engine.runner import RecomputeOptions
 from aquagrowth.farm.admin import BatchAdmin
@@ -99,5 +100,19 @@ class BatchOperationsAdmin(BatchAdmin):
         """Enqueue a full recompute of each selected batch, e.g. after a correction made
         in bulk (which triggers nothing)."""
         options = RecomputeOptions(trigger="admin")
-        task_ids = [enqueue_recompute(batch.pk, options) for batch in queryset]
-        self.message_user(request, f"{len(task_ids)} recomputes enqueued.", level=messages.SUCCESS)
+        queued, failed = 0, []
+        for batch in queryset:
+            try:
+                enqueue_recompute(batch.pk, options)
+                queued += 1
+            except NotQueued as exc:
+                failed.append(f"{batch.number}: {exc}")
+        if queued:
+            self.message_user(request, f"{queued} recomputes enqueued.", level=messages.SUCCESS)
+        if failed:
+            # Each is also a failed run with the reason; the nightly run takes these.
+            self.message_user(
+                request,
+                f"{len(failed)} recomputes not queued (broker unavailable): {failed[0]}",
+                level=messages.ERROR,
+            )

@@ -9,6 +9,12 @@
 Tasks are sent only after commit so that a worker never computes from data it cannot
 see yet (or from an event that was rolled back). Every message is made by
 :func:`aquagrowth.distributed.tasks.send_recompute`.
+
+A broker that fails a send (refused, or no answer within ``AQUAGROWTH_BROKER_TIMEOUT_S``)
+never fails the data already committed: the recompute is stored as a failed run that
+says why (:func:`aquagrowth.distributed.runs.record_not_queued`), which is also the
+batch's note for its next recompute and the nightly one. A caller that asked for the
+recompute itself (the API, the admin) gets :class:`NotQueued`.
 """
 
 from __future__ import annotations
@@ -18,18 +24,26 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from functools import partial
 
+import redis
 from celery import states
 from celery.exceptions import TimeoutError as CeleryTimeoutError
 from celery.result import AsyncResult, EagerResult, ResultSet
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from kombu.utils.uuid import uuid
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from aquagrowth.distributed.pending import earliest, pending_store
-from aquagrowth.distributed.tasks import send_recompute
+from aquagrowth.distributed.tasks import (
+    NotQueued,
+    not_queued,
+    note_not_queued,
+    send_or_note,
+    send_recompute,
+)
 from aquagrowth.engine.history import teaching_order
 from aquagrowth.engine.runner import BatchResult, RecomputeOptions, combined
 
@@ -39,30 +53,48 @@ log = logging.getLogger("aquagrowth.distributed.dispatch")
 def enqueue_recompute(batch_id: int, options: RecomputeOptions) -> str:
     """Recompute ``batch_id`` with ``options`` on a worker; the task id.
 
-    The task is sent when the current transaction commits (at once in autocommit). Any
-    pending event window of the batch joins the run. Without a broker the recompute runs
-    in this process before the call returns.
+    The task is sent when the current transaction commits. Any pending event window of
+    the batch joins the run. Without a broker the recompute runs in this process before
+    the call returns.
+
+    In autocommit (the API, the admin) the task is sent at once, and a broker that fails
+    it raises :class:`NotQueued` here, after storing the failed run. Inside a
+    transaction the failure is stored and logged when it commits, and the transaction's
+    other callbacks still run: its data is committed whatever the broker does.
     """
     task_id = uuid()
-    transaction.on_commit(partial(send_recompute, batch_id, options, task_id=task_id))
+    send = partial(send_or_note, batch_id, options, task_id=task_id)
+    if connection.in_atomic_block:
+        transaction.on_commit(send, robust=True)
+    else:
+        send()
     return task_id
 
 
 def request_recompute(batch_id: int, since: dt.date | None, trigger: str = "event") -> bool:
     """Mark the batch pending from ``since``; send a delayed task if none is pending yet.
 
-    True if a task was sent. Call only with committed data (after commit).
+    True if a task was sent. Call only with committed data (after commit). Raises
+    :class:`NotQueued` when the pending store or the broker fails; the mark is then
+    dropped, or, if that fails too, expires within ``pending.CLAIM_TTL_S``.
     """
     store = pending_store()
-    if not store.mark(batch_id, since):
-        return False
+    try:
+        if not store.mark(batch_id, since):
+            return False
+    except redis.RedisError as exc:
+        raise not_queued(exc, getattr(store, "url", "")) from exc
     options = RecomputeOptions(since=since, trigger=trigger)
     try:
         send_recompute(batch_id, options, countdown=settings.AQUAGROWTH_COALESCE_SECONDS)
-    except Exception:
+    except NotQueued:
         # Without its task a pending mark would swallow the batch's next events.
-        store.clear(batch_id)
+        with suppress(redis.RedisError):
+            store.clear(batch_id)
         raise
+    with suppress(redis.RedisError):
+        # Unconfirmed, the mark expires soon: the next event sends another task.
+        store.confirm(batch_id)
     return True
 
 
@@ -86,9 +118,11 @@ def _flush(batch_id: int, trigger: str) -> None:
     since = _unsent.windows.pop(batch_id)
     try:
         request_recompute(batch_id, since, trigger)
-    except Exception:
-        # The events are committed; a broker outage must not fail the caller's save.
-        log.exception("batch %s: recompute from %s could not be enqueued", batch_id, since)
+    except Exception as exc:
+        # The events are committed; a broker outage must not fail the caller's save. The
+        # failed run it leaves is the batch's note for its next recompute.
+        reason = exc if isinstance(exc, NotQueued) else NotQueued(f"{type(exc).__name__}: {exc}")
+        note_not_queued(batch_id, RecomputeOptions(since=since, trigger=trigger), "", reason)
 
 
 def recompute_after_commit(batch_id: int, since: dt.date | None, trigger: str = "event") -> None:
@@ -165,7 +199,8 @@ def recompute_farm_via_celery(
 
     Results come in the order of ``batch_ids``, with ``status`` ok, failed or skipped
     (the batch was deleted). Needs a result backend (the Redis broker's own database by
-    default, ``rpc://`` with RabbitMQ). Raises ``TimeoutError`` after ``timeout_s`` seconds.
+    default, ``rpc://`` with RabbitMQ). Raises ``TimeoutError`` after ``timeout_s`` seconds,
+    :class:`NotQueued` when the broker fails a send.
     """
     options = options or RecomputeOptions(trigger="celery")
     first, then = teaching_order(batch_ids)
@@ -182,7 +217,9 @@ def recompute_farm_via_celery(
         for phase in (first, then):
             # A batch that failed in the first phase was reported there: not run again.
             phase = [b for b in phase if b not in outcomes or outcomes[b].ok]
-            sent = [send_recompute(batch_id, options) for batch_id in phase]
+            # A broker that fails a send stops the farm (its failed run stored, tasks
+            # already sent still run).
+            sent = [send_or_note(b, options, keep_result=True) for b in phase]
             left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
             for index, (task_id, succeeded, value) in _finished(sent, left):
                 batch_id = phase[index]

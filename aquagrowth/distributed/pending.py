@@ -9,6 +9,12 @@ become a million tasks.
 A taken day is kept under the task's id until the task finishes ("in flight"), so a
 task redelivered after its worker died still knows the whole window it was given.
 
+A new mark is a short claim (:data:`CLAIM_TTL_S`) until its task is sent
+(:meth:`PendingStore.confirm`): a send that fails clears it, and one that never returns
+(the process killed while the broker hung) leaves a claim that expires within seconds,
+so the batch's next event sends a task again instead of waiting hours for one that was
+never sent.
+
 With a Redis broker the store lives in Redis and every process shares it. Without one
 (tasks run in-process) an in-process store does the same for the one process.
 """
@@ -23,6 +29,8 @@ from typing import Protocol
 import redis
 from django.conf import settings
 from django.db import connection
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 FULL = ""
 """How a full recompute (``since=None``) is stored: it sorts before every ISO date."""
@@ -31,6 +39,10 @@ INFLIGHT_TTL_S = 24 * 3600
 # A pending mark outlives any sane queue wait; it expires only so that a task lost with
 # a broker that was wiped cannot silence a batch's triggers for ever.
 PENDING_TTL_S = 6 * 3600
+CLAIM_TTL_S = 30
+"""A new mark's life until its task is sent (then :data:`PENDING_TTL_S`): far longer than
+a send may take (``AQUAGROWTH_BROKER_TIMEOUT_S``), short enough that a send cut off
+with its process silences the batch's triggers for seconds, not hours."""
 
 
 def encode_since(since: dt.date | None) -> str:
@@ -63,6 +75,9 @@ class PendingStore(Protocol):
 
     def clear(self, batch_id: int) -> None:
         """Drop the pending mark (its task could not be sent)."""
+
+    def confirm(self, batch_id: int) -> None:
+        """The marked batch's task is sent: keep the mark until the task takes it."""
 
 
 class LocalPendingStore:
@@ -106,6 +121,10 @@ class LocalPendingStore:
         with self._lock:
             self._pending.pop(batch_id, None)
 
+    def confirm(self, batch_id: int) -> None:
+        """Nothing to do: in-process marks do not expire (the task runs before the send
+        returns)."""
+
 
 _MARK = """
 local current = redis.call('GET', KEYS[1])
@@ -143,8 +162,19 @@ class RedisPendingStore:
     """
 
     def __init__(self, url: str) -> None:
-        """Connect to ``url`` and load the scripts (Redis caches them by their hash)."""
-        self.client = redis.Redis.from_url(url)
+        """Connect to ``url`` and load the scripts (Redis caches them by their hash).
+
+        Each command is tried once, within the broker's timeouts: a Redis that hangs
+        costs a save ``AQUAGROWTH_BROKER_TIMEOUT_S``, not redis-py's default of ten
+        retries of five seconds each.
+        """
+        self.url = url
+        self.client = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=settings.AQUAGROWTH_BROKER_CONNECT_TIMEOUT_S,
+            socket_timeout=settings.AQUAGROWTH_BROKER_TIMEOUT_S,
+            retry=Retry(NoBackoff(), 0),
+        )
         self._mark = self.client.register_script(_MARK)
         self._take = self.client.register_script(_TAKE)
 
@@ -165,7 +195,7 @@ class RedisPendingStore:
         """See :meth:`PendingStore.mark`; one script, so two processes marking the same
         batch at once cannot both send a task."""
         keys = [self._pending_key(batch_id)]
-        return bool(self._mark(keys=keys, args=[encode_since(since), PENDING_TTL_S]))
+        return bool(self._mark(keys=keys, args=[encode_since(since), CLAIM_TTL_S]))
 
     def take(self, batch_id: int, task_id: str) -> tuple[bool, dt.date | None]:
         """See :meth:`PendingStore.take`; one script, so an event marked meanwhile is
@@ -183,6 +213,11 @@ class RedisPendingStore:
     def clear(self, batch_id: int) -> None:
         """See :meth:`PendingStore.clear`."""
         self.client.delete(self._pending_key(batch_id))
+
+    def confirm(self, batch_id: int) -> None:
+        """See :meth:`PendingStore.confirm`: the claim becomes a mark of
+        :data:`PENDING_TTL_S` (if the task has not taken it already)."""
+        self.client.expire(self._pending_key(batch_id), PENDING_TTL_S)
 
 
 _local_store = LocalPendingStore()

@@ -4,6 +4,14 @@ The runner records every run it performs, including the ones the engine rejects.
 can also fail before or around it: the batch lock timed out, the database connection
 dropped, the worker ran out of memory. Operators look at the admin, not at worker logs,
 so those failures are stored as failed runs too.
+
+A recompute that could not even be queued (the broker refused or did not answer) is a
+failed run whose error starts with :data:`NOT_QUEUED`. It is also the batch's note that
+its days from ``since`` still wait: the database is the one part that took the event,
+so the note is kept there, not in the broker or Redis that just failed. The batch's next
+recompute on a worker widens its window to every such note no later run has covered
+(:func:`unqueued_since`), and the nightly run takes these batches too
+(:func:`batches_not_queued`).
 """
 
 from __future__ import annotations
@@ -13,11 +21,16 @@ import logging
 import traceback
 
 from django.db import DatabaseError
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
+from aquagrowth.farm.models import Batch
 
 log = logging.getLogger("aquagrowth.distributed.runs")
+
+NOT_QUEUED = "not queued: "
+"""How a failed run that was never queued starts its error."""
 
 
 def describe(exc: BaseException) -> str:
@@ -103,3 +116,57 @@ def record_lost_delivery(
         )
     except DatabaseError:
         log.exception("batch %s: could not record the lost delivery of task %s", batch_id, task_id)
+
+
+def record_not_queued(
+    *, batch_id: int, task_id: str, trigger: str, since: dt.date | None, reason: str
+) -> None:
+    """Store a recompute that could not be queued, with the reason: a failed run, and the
+    batch's note that its days from ``since`` still wait (see the module's docstring).
+
+    A batch deleted meanwhile (deleting a batch deletes its events, whose triggers still
+    ask for it) has nothing left to recompute: nothing is stored. Never raises: when the
+    database is down too, the error can only be logged.
+    """
+    now = timezone.now()
+    # One line: the admin's batch list shows an error's last line.
+    error = f"{NOT_QUEUED}{reason}; the batch's next recompute or the nightly run takes these days"
+    try:
+        if not Batch.objects.filter(pk=batch_id).exists():
+            return
+        RecomputeRun.objects.create(
+            batch_id=batch_id,
+            trigger=trigger[:16],
+            task_id=task_id[:64],
+            since=since,
+            started_at=now,
+            finished_at=now,
+            seconds=0.0,
+            status=RecomputeStatus.FAILED,
+            error=error,
+        )
+    except DatabaseError:
+        log.exception("batch %s: could not record that its recompute was not queued", batch_id)
+
+
+def _open_notes() -> QuerySet:
+    """Notes of recomputes not queued that no later successful run has covered: one
+    that started after the note, from the note's day or earlier (or from the first day)."""
+    covering = RecomputeRun.objects.filter(
+        batch=OuterRef("batch"), status=RecomputeStatus.OK, started_at__gt=OuterRef("started_at")
+    ).filter(Q(since__isnull=True) | Q(since__lte=OuterRef("since")))
+    notes = RecomputeRun.objects.filter(status=RecomputeStatus.FAILED, error__startswith=NOT_QUEUED)
+    return notes.exclude(Exists(covering))
+
+
+def unqueued_since(batch_id: int) -> tuple[bool, dt.date | None]:
+    """(found, since): the earliest day of the batch's open notes (``None``: every day)."""
+    days = list(_open_notes().filter(batch_id=batch_id).values_list("since", flat=True))
+    if not days:
+        return False, None
+    return True, None if None in days else min(days)
+
+
+def batches_not_queued() -> list[int]:
+    """The batches with an open note (the nightly run recomputes them, active or not)."""
+    return list(_open_notes().values_list("batch_id", flat=True).distinct())

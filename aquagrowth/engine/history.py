@@ -18,6 +18,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 
 import numpy as np
+from django.db.models import Max, Sum
 
 from aquagrowth.engine.core.inputs import FloatArray, IntArray
 from aquagrowth.engine.core.outputs import NO_DAY, STAY_CLOSES, StaySummaries
@@ -104,15 +105,24 @@ class ClosedStays:
 
 def read_closed_stays(batch: Batch | None = None, before: dt.date | None = None) -> ClosedStays:
     """The stored stays a harvest closed: of ``batch``'s species and geography before
-    ``before`` when given, else the whole farm's (the hold-out cuts it per harvest day).
-    One query."""
+    ``before`` when given (summed per stage: what the rates need), else the whole farm's
+    one by one (the hold-out cuts it per harvest day). One query."""
     closed = StaySummary.objects.filter(closed_by=HARVEST)
     if before is not None:
         closed = closed.filter(closed_on__lt=before)
     if batch is not None:
+        # One batch's loader: the sums per stage are all the rates need, so the
+        # database adds them up (one row per stage, not one per harvested pen).
         closed = closed.filter(
             assignment__batch__species_id=batch.species_id,
             assignment__batch__geography_id=batch.geography_id,
+        )
+        totals = closed.values("assignment__stage_id").annotate(
+            last=Max("closed_on"), lost=Sum("unexplained_fish"), days=Sum("fish_days")
+        )
+        key = (batch.species_id, batch.geography_id)
+        return ClosedStays.of_rows(
+            [(*key, t["assignment__stage_id"], t["last"], t["lost"], t["days"]) for t in totals]
         )
     return ClosedStays.of_rows(
         list(

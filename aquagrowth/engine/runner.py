@@ -12,19 +12,26 @@ error, and one failing batch never stops the others.
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import datetime as dt
 import logging
 import multiprocessing
+import os
+import signal
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.db import InterfaceError, OperationalError, connection, connections
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, connections
 from django.utils import timezone
 
 from aquagrowth.db.maintenance import analyze, planner_rows
@@ -33,6 +40,7 @@ from aquagrowth.engine.core.assimilate import assimilate
 from aquagrowth.engine.core.outputs import DailyStates
 from aquagrowth.engine.history import teaching_order
 from aquagrowth.engine.load import LoadedBatch, load_batch
+from aquagrowth.engine.locks import batch_lock
 from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
 from aquagrowth.engine.window import window
 from aquagrowth.farm.models import Batch
@@ -261,8 +269,45 @@ def recompute_batch(
     Never raises for a bad batch: the error is logged, stored on the batch's
     ``RecomputeRun`` and returned in :attr:`BatchResult.error`, so that one bad batch does
     not stop the others of a farm.
+
+    The batch's lock (:func:`~aquagrowth.engine.locks.batch_lock`; a Celery task holds it
+    already) is held from before the run is stored ``running`` until it is closed, so
+    that a ``running`` run whose batch is not locked was left by a process that died
+    (:func:`aquagrowth.engine.stale.sweep_stale_runs`). A lock not had within
+    ``AQUAGROWTH_BATCH_LOCK_TIMEOUT_S`` is a failed run, worth retrying.
     """
     options = dataclasses.replace(options or RecomputeOptions(), **fields)
+    with ExitStack() as held:
+        try:
+            held.enter_context(batch_lock(batch_id, settings.AQUAGROWTH_BATCH_LOCK_TIMEOUT_S))
+        except DatabaseError as exc:
+            return _not_locked(batch_id, options, exc)
+        return _recompute_locked(batch_id, options)
+
+
+def _not_locked(batch_id: int, options: RecomputeOptions, exc: DatabaseError) -> BatchResult:
+    """The batch stayed locked by another recompute (or the database failed the wait):
+    a failed run, and a result another attempt may cure."""
+    now = timezone.now()
+    error = f"batch lock not had: {type(exc).__name__}: {exc}"
+    log.error("batch %s: %s", batch_id, error)
+    RecomputeRun.objects.create(
+        batch_id=batch_id,
+        trigger=options.trigger,
+        task_id=options.task_id,
+        since=options.since,
+        started_at=now,
+        finished_at=now,
+        status=RecomputeStatus.FAILED,
+        error=error,
+    )
+    return BatchResult(
+        batch_id=batch_id, since=options.since, error=error, transient=True, task_id=options.task_id
+    )
+
+
+def _recompute_locked(batch_id: int, options: RecomputeOptions) -> BatchResult:
+    """:func:`recompute_batch` under the batch's lock: record, compute, store, close."""
     started = time.perf_counter()
     result = BatchResult(batch_id=batch_id, since=options.since, task_id=options.task_id)
     run = RecomputeRun.objects.create(
@@ -334,10 +379,44 @@ def _finish_run(run: RecomputeRun, result: BatchResult) -> None:
         )
 
 
-def _worker_init() -> None:
-    """Set Django up in a pool process: a no-op after fork, needed if it ever spawns."""
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal the kernel sends this process when its parent dies."""
+PARENT_POLL_S = 0.5
+"""Where prctl is not available: how often a pool process checks that its parent lives."""
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """Make this pool process die with the process that started the pool, whatever
+    kills it: SIGKILL leaves the pool no chance to stop its workers, which would go on
+    computing (a database connection and ~100 MB each) with no one to report to.
+
+    On Linux the kernel sends SIGKILL at the parent's death (``PR_SET_PDEATHSIG``,
+    through ctypes: no package needed): at once, and at no cost while the parent lives.
+    It fires when the *thread* that forked the process ends; the pool forks its workers
+    from the thread that first submits to it, which waits for the results. Elsewhere a
+    daemon thread polls the parent's pid. A parent that died before either took effect
+    is caught by the check at the end.
+    """
+    libc = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+    if libc is None or libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Exit this process as soon as its parent is gone (it is then reparented)."""
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
+
+
+def _worker_init(parent_pid: int) -> None:
+    """Prepare a pool process: die with the parent; set Django up (a no-op after fork,
+    needed if it ever spawns)."""
     import django
 
+    _die_with_parent(parent_pid)
     django.setup()
 
 
@@ -422,7 +501,9 @@ def _recompute_each(
     # Connections must not be shared with forked children.
     connections.close_all()
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
+    ) as pool:
         futures = [pool.submit(_run_one, batch_id, options) for batch_id in batch_ids]
         for future in as_completed(futures):
             yield future.result()

@@ -22,8 +22,8 @@ import pytest
 import redis
 from django.db import connection
 
-from aquagrowth.celery import app
 from aquagrowth.farm.signals import bulk_load
+from tests.distributed.brokers import FrozenServer, broker_at, refused_port
 from tests.distributed.farm import build_transfer_batch
 
 REDIS_URL = os.environ.get("AQUAGROWTH_TEST_REDIS_URL", "redis://127.0.0.1:6379/5")
@@ -53,11 +53,14 @@ def require_postgres_and_redis() -> None:
         pytest.skip(f"real-worker tests need Redis at {REDIS_URL}: {exc}")
 
 
-def _reset_app_connections() -> None:
-    app._pool = None
-    app.amqp._producer_pool = None
-    app._backend_cache = None
-    app._local.__dict__.pop("backend", None)
+def require_redis() -> redis.Redis:
+    """A client of the test's Redis database, emptied; skip the test without Redis."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.flushdb()
+    except redis.RedisError as exc:
+        pytest.skip(f"needs Redis at {REDIS_URL}: {exc}")
+    return client
 
 
 @pytest.fixture
@@ -66,15 +69,43 @@ def redis_broker() -> Iterator[redis.Redis]:
     require_postgres_and_redis()
     client = redis.Redis.from_url(REDIS_URL)
     client.flushdb()
-    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
-    app.conf.update(broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False)
-    _reset_app_connections()
     try:
-        yield client
+        with broker_at(REDIS_URL):
+            yield client
     finally:
-        app.conf.update(saved)
-        _reset_app_connections()
         client.flushdb()
+
+
+@pytest.fixture
+def frozen_server() -> Iterator[FrozenServer]:
+    """A broker host that accepts connections and never answers."""
+    server = FrozenServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["redis", "amqp"])
+def broker_scheme(request) -> str:
+    """Each failure is tried with both brokers the docs name (kombu's transports)."""
+    return request.param
+
+
+@pytest.fixture(params=["frozen", "refused"])
+def dead_broker(request, broker_scheme) -> Iterator[str]:
+    """The URL of a broker that hangs or refuses (for ``broker_at``)."""
+    if request.param == "frozen":
+        server = FrozenServer()
+        yield f"{broker_scheme}://127.0.0.1:{server.port}/0"
+        server.close()
+    else:
+        yield f"{broker_scheme}://127.0.0.1:{refused_port()}/0"
+
+
+@pytest.fixture
+def broker_down(dead_broker) -> Iterator[str]:
+    """This process sends to a broker that hangs or refuses for the whole test."""
+    with broker_at(dead_broker):
+        yield dead_broker
 
 
 @dataclass

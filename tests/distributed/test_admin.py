@@ -61,3 +61,19 @@ def test_the_admin_action_recomputes_the_selected_batches(
         )
     [recorded] = RecomputeRun.objects.filter(batch=batch)
     assert recorded.trigger == "admin"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_action_on_a_dead_broker_says_so_and_stores_the_failures(
+    operator_client, batch, broker_down
+):
+    page = operator_client.post(
+        "/admin/farm/batch/",
+        {"action": "recompute_selected", "_selected_action": [batch.pk]},
+        follow=True,
+    ).content.decode()
+    assert "1 recomputes not queued (broker unavailable)" in page
+    [recorded] = RecomputeRun.objects.filter(batch=batch)
+    assert (recorded.trigger, recorded.status) == ("admin", RecomputeStatus.FAILED)
+    listing = operator_client.get("/admin/farm/batch/").content.decode()
+    assert "not queued" in listing, "the list shows the reason"

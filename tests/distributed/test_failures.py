@@ -6,10 +6,10 @@ import datetime as dt
 
 import pytest
 
-from aquagrowth.distributed.locks import LOCK_NAMESPACE, batch_lock_key
 from aquagrowth.distributed.pending import pending_store
 from aquagrowth.distributed.tasks import MAX_RETRIES, recompute_batch_task
 from aquagrowth.engine import runner
+from aquagrowth.engine.locks import LOCK_NAMESPACE, batch_lock_key
 from aquagrowth.engine.models import DailyState, RecomputeRun, RecomputeStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -8,7 +8,7 @@ import time
 import pytest
 from django.db import OperationalError, connection
 
-from aquagrowth.distributed.locks import LOCK_NAMESPACE, batch_lock, batch_lock_key
+from aquagrowth.engine.locks import LOCK_NAMESPACE, batch_lock, batch_lock_key
 from aquagrowth.engine.models import DailyState
 from aquagrowth.engine.runner import BatchResult, recompute_batch
 from tests.distributed.farm import state_rows

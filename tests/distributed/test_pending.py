@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 import redis
 
+from aquagrowth.distributed import pending
 from aquagrowth.distributed.pending import LocalPendingStore, RedisPendingStore
 from tests.distributed.conftest import REDIS_URL
 
@@ -70,3 +72,33 @@ def test_clear_lets_the_next_event_ask_again(store):
     store.mark(1, MAY)
     store.clear(1)
     assert store.mark(1, MAY) is True
+
+
+@pytest.fixture
+def redis_store():
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.flushdb()
+    except redis.RedisError as exc:
+        pytest.skip(f"Redis at {REDIS_URL} unavailable: {exc}")
+    yield RedisPendingStore(REDIS_URL)
+    client.flushdb()
+
+
+def test_a_mark_whose_task_was_never_sent_expires_within_seconds(redis_store, monkeypatch):
+    """The sender was killed between the mark and the send (a broker that hung): its
+    claim must not silence the batch's next events for the hours a mark may live."""
+    monkeypatch.setattr(pending, "CLAIM_TTL_S", 1)
+    assert redis_store.mark(1, MAY) is True
+    assert redis_store.mark(1, MARCH) is False, "coalesced while the claim lives"
+    time.sleep(1.3)
+    assert redis_store.mark(1, MAY) is True, "the next event asks for a task again"
+
+
+def test_a_mark_whose_task_was_sent_lives_until_the_task_takes_it(redis_store, monkeypatch):
+    monkeypatch.setattr(pending, "CLAIM_TTL_S", 1)
+    redis_store.mark(1, MAY)
+    redis_store.confirm(1)
+    time.sleep(1.3)
+    assert redis_store.mark(1, MARCH) is False, "still pending: no second task"
+    assert redis_store.take(1, "task-a") == (True, MARCH)

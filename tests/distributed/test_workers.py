@@ -12,17 +12,18 @@ import io
 import time
 
 import pytest
-from celery.result import AsyncResult
 from django.core.management import call_command
 from django.db import connection
 
-from aquagrowth.distributed.dispatch import enqueue_recompute, recompute_farm_via_celery
-from aquagrowth.distributed.locks import LOCK_NAMESPACE, batch_lock_key
+from aquagrowth.distributed.dispatch import recompute_farm_via_celery
 from aquagrowth.distributed.pending import RedisPendingStore
+from aquagrowth.distributed.tasks import send_recompute
+from aquagrowth.engine.locks import LOCK_NAMESPACE, batch_lock_key
 from aquagrowth.engine.models import DailyState, RecomputeRun, RecomputeStatus
 from aquagrowth.engine.runner import RecomputeOptions, recompute_batch
 from aquagrowth.farm import models as m
 from aquagrowth.farm.signals import bulk_load
+from tests.distributed.brokers import broker_at
 from tests.distributed.conftest import REDIS_URL, wait_until
 from tests.distributed.farm import END, START, TRANSFER_DAY, state_rows
 
@@ -143,11 +144,13 @@ def test_two_workers_given_one_batch_at_once_store_the_rows_of_one_recompute(
     # Hold the batch so that both tasks are inside their workers before either may start.
     key = (LOCK_NAMESPACE, batch_lock_key(batch.pk))
     side_connection.execute("SELECT pg_advisory_lock(%s, %s)", key)
-    task_ids = [enqueue_recompute(batch.pk, RecomputeOptions(trigger="celery")) for _ in range(2)]
+    options = RecomputeOptions(trigger="celery")
+    sent = [send_recompute(batch.pk, options, keep_result=True) for _ in range(2)]
+    task_ids = [result.id for result in sent]
     wait_until(lambda: advisory_waiters(side_connection, batch.pk) == 2, 30, "both waiting")
     side_connection.execute("SELECT pg_advisory_unlock(%s, %s)", key)
 
-    outcomes = [AsyncResult(task_id).get(timeout=60) for task_id in task_ids]
+    outcomes = [result.get(timeout=60) for result in sent]
     assert [o["status"] for o in outcomes] == ["ok", "ok"]
     got = state_rows(batch.pk)
     assert got == expected, first_difference(got, expected)
@@ -210,7 +213,8 @@ def test_a_worker_killed_mid_batch_leaves_the_old_rows_and_another_worker_redoes
         (parr.pk, dt.date(2024, 2, 15)),
     )
     doomed = start_worker("doomed")
-    task_id = enqueue_recompute(batch.pk, RecomputeOptions(trigger="celery"))
+    sent = send_recompute(batch.pk, RecomputeOptions(trigger="celery"), keep_result=True)
+    task_id = sent.id
 
     def blocked_writer() -> bool:
         # Asked outside the side transaction, whose view of pg_stat_activity is frozen.
@@ -228,7 +232,7 @@ def test_a_worker_killed_mid_batch_leaves_the_old_rows_and_another_worker_redoes
 
     side_connection.execute("COMMIT")
     start_worker("rescuer")
-    outcome = AsyncResult(task_id).get(timeout=90)
+    outcome = sent.get(timeout=90)
     assert outcome["status"] == "ok"
     redone = state_rows(batch.pk)
     assert redone != old_rows, "the redone run stored the new sample"
@@ -237,3 +241,34 @@ def test_a_worker_killed_mid_batch_leaves_the_old_rows_and_another_worker_redoes
     attempts = dict(RecomputeRun.objects.filter(task_id=task_id).values_list("status", "error"))
     assert attempts.keys() == {RecomputeStatus.OK, RecomputeStatus.FAILED}
     assert "redelivered" in attempts[RecomputeStatus.FAILED]
+
+
+def test_after_a_frozen_broker_the_next_event_recomputes_the_days_it_missed(
+    start_worker, farm_batch, frozen_server
+):
+    """The issue's case: a broker that hangs. The save returns at once, its recompute is a
+    failed run; once the broker answers again the next event's task recomputes from the
+    earlier, missed day too."""
+    batch, parr, _ = farm_batch
+    recompute_batch(batch.pk)
+    missed, later = dt.date(2024, 1, 20), dt.date(2024, 4, 1)
+    with broker_at(f"redis://127.0.0.1:{frozen_server.port}/0"):
+        saved = time.monotonic()
+        m.GrowthSample.objects.create(
+            batch=batch, assignment=parr, sample_date=missed, sample_size=40, avg_weight_g=33.0
+        )
+        seconds = time.monotonic() - saved
+    assert seconds < 1.0
+    assert frozen_server.connections >= 1, "the save did try the frozen broker"
+    failed = RecomputeRun.objects.get(batch=batch, status=RecomputeStatus.FAILED)
+    assert (failed.trigger, failed.since) == ("event", missed)
+
+    start_worker("w1")
+    m.GrowthSample.objects.create(
+        batch=batch, assignment=parr, sample_date=later, sample_size=40, avg_weight_g=90.0
+    )
+    wait_until(
+        lambda: weights(parr)[missed] == pytest.approx(33.0), 30, "the missed day recomputed"
+    )
+    done = RecomputeRun.objects.get(batch=batch, trigger="event", status=RecomputeStatus.OK)
+    assert done.since == missed

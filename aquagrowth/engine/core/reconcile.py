@@ -190,14 +190,6 @@ class _Walker:
         self.carry_model = 0.0
         self.carry_loss = 0.0
         self.variance_today = 0.0
-        own_days = np.flatnonzero(self.shares.own)
-        self.record_day = (
-            own_days[
-                np.minimum(np.searchsorted(own_days, np.arange(n)), len(own_days) - 1)
-            ].tolist()
-            if len(own_days)
-            else []
-        )
         self.cut: dict[int, int] = {}
         self.prepare_sums()
 
@@ -285,6 +277,13 @@ class _Walker:
         order the day-by-day walk adds it (the day's placements, each transfer out, the
         day's drift), so that both ways give the same number to the last bit."""
         moves = self.partial_moves_in(first, last)
+        if not moves:
+            # Each day adds its placements' variance, then its drift.
+            steps = np.empty(2 * (last + 1 - first) + 1)
+            steps[0] = self.variance
+            steps[1::2] = self.placed_variance_array[first : last + 1]
+            steps[2::2] = (DRIFT_PER_SQRT_DAY * end) ** 2
+            return np.cumsum(steps)[2::2]
         move_day = np.array([self.r.moves[i].day for i in moves], dtype=np.int64) - first
         per_day = np.bincount(move_day, minlength=last + 1 - first) + 2
         at = np.cumsum(per_day) - per_day + 1  # each day's placements; 0 is the start
@@ -356,11 +355,17 @@ class _Walker:
             wanted = 0
             out.mortality_source[day] = MISSING
         if wanted > self.population:
-            record_day = self.record_day[day]
+            record_day = self.record_day(day)
             self.cut[record_day] = self.cut.get(record_day, 0) + wanted - self.population
             wanted = self.population
         out.deaths[day] = wanted
         self.population -= wanted
+
+    def record_day(self, day: int) -> int:
+        """The day of the mortality record whose deaths fall on ``day`` (asked only when
+        they exceed the fish present, which is rare: not worked out for every day)."""
+        own_days = np.flatnonzero(self.shares.own)
+        return int(own_days[min(int(np.searchsorted(own_days, day)), len(own_days) - 1)])
 
     def harvest_id(self, day: int) -> int | None:
         """The id of the day's harvest record, None when unknown."""
@@ -517,6 +522,8 @@ def _refusals(records: StayRecords) -> dict[int, str]:
     """The counts that cannot be the pen's (docs/engine.md, rule 7), by index: one on a
     day nothing had yet been put into the stay, one beyond the fish put in through its
     day by more than three standard deviations of their counts and its own."""
+    if not records.counts:
+        return {}
     placed = np.cumsum(records.placed)
     placed_variance = np.cumsum(records.placed_variance)
     refused = {}

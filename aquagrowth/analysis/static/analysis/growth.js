@@ -279,7 +279,7 @@
     const cls = (x) => (x >= 0 ? "pos" : "neg");
     const row = (label, g, pct, note) => `<span class="label">${label}</span>
       <span class="value ${cls(g)}">${signed(g, 1)} g</span><span class="value ${cls(g)}">${signed(pct, 1)} %</span>
-      ${note ? `<span></span><span class="subtle small" style="grid-column: span 2">${note}</span>` : ""}`;
+      ${note ? `<span></span><span class="subtle small note">${note}</span>` : ""}`;
     $("variance-body").innerHTML = `<div class="figures">
       ${row("Now", v.now.difference_g, v.now.difference_pct, `${v.now.date}: ${fmt(v.now.actual_g, 1)} g vs ${fmt(v.now.scenario_g, 1)} g`)}
       ${row("Mean", v.mean.difference_g, v.mean.difference_pct, `over ${v.mean.days} ${state.granularity === "weekly" ? "weeks" : "days"}`)}

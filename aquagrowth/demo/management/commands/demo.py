@@ -45,7 +45,8 @@ class Command(BaseCommand):
         except DemoError as exc:
             raise CommandError(str(exc)) from exc
         console.print(
-            "open the Growth Analysis page: aquagrowth runserver, then http://127.0.0.1:8000/"
+            "open the Growth Analysis page: aquagrowth serve, then http://127.0.0.1:8000/ "
+            "(a login: aquagrowth createsuperuser)"
         )
         if not outcome.ok:
             raise CommandError("the demo found problems (see above)")

@@ -17,12 +17,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from aquagrowth.distributed.dispatch import recompute_farm_via_celery
+from aquagrowth.distributed.tasks import NotQueued
 from aquagrowth.engine.runner import (
     BatchResult,
     RecomputeOptions,
     recompute_batches,
     refresh_statistics,
 )
+from aquagrowth.engine.stale import sweep_stale_runs
 from aquagrowth.farm.models import Batch
 
 
@@ -89,6 +91,9 @@ class Command(BaseCommand):
         )
         console = Console(stderr=True)
         progress = not options["no_progress"]
+        stale = sweep_stale_runs()
+        if stale:
+            console.print(f"{stale} run(s) left running by a dead process marked failed")
         started = time.perf_counter()
         if via_celery:
             results = _on_celery_workers(ids, wanted, console, progress)
@@ -153,7 +158,10 @@ def _on_celery_workers(
 ) -> list[BatchResult]:
     """Recompute on the Celery workers, one task per batch; name the failed batches once
     all are done, then refresh the planner's statistics as a local run would."""
-    results = recompute_farm_via_celery(ids, options, progress=progress)
+    try:
+        results = recompute_farm_via_celery(ids, options, progress=progress)
+    except NotQueued as exc:
+        raise CommandError(f"recompute not queued: {exc}") from exc
     for result in results:
         if not result.ok:
             console.print(f"[red]batch {result.batch_id} failed:[/] {result.error}")

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from django.db import DatabaseError, connection
 from django.db.backends.utils import CursorWrapper
 
-log = logging.getLogger("aquagrowth.distributed.locks")
+log = logging.getLogger("aquagrowth.engine.locks")
 
 LOCK_NAMESPACE = 0x41_47_52_43
 """First key of the two-key advisory lock: "AGRC" (aquagrowth recompute)."""
