@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -93,7 +94,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
     "aquagrowth.farm",
     "aquagrowth.generator",
     "aquagrowth.engine",
@@ -101,6 +104,7 @@ INSTALLED_APPS = [
     "aquagrowth.analysis",
     "aquagrowth.demo",
     "aquagrowth.server",
+    "aquagrowth.accounts",
 ]
 
 MIDDLEWARE = [
@@ -115,6 +119,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "aquagrowth.db.timeouts.StatementTimeoutMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "aquagrowth.urls"
@@ -204,10 +209,40 @@ STATICFILES_FINDERS = [
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 
+# Logins: failures counted per (account, address) by django-axes and checked before the
+# password is hashed; see aquagrowth/accounts/lockout.py and docs/operations.md
+# ("Logins and tokens").
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("AQUAGROWTH_LOGIN_FAILURE_LIMIT", default=5)
+AQUAGROWTH_LOGIN_ADDRESS_FAILURE_LIMIT = env.int(
+    "AQUAGROWTH_LOGIN_ADDRESS_FAILURE_LIMIT", default=30
+)
+_LOGIN_COOLOFF_MINUTES = env.float("AQUAGROWTH_LOGIN_COOLOFF_MINUTES", default=15.0)
+AXES_COOLOFF_TIME = (
+    timedelta(minutes=_LOGIN_COOLOFF_MINUTES) if _LOGIN_COOLOFF_MINUTES > 0 else None
+)
+AXES_RESET_ON_SUCCESS = True
+# A refused attempt is not recorded: it costs reads only, where recording it would append
+# its form data to the attempt's row on every try (a row an attacker could grow without
+# end). So a lock ends a cool-off after the failure that set it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "aquagrowth.accounts.lockout.AccountAddressHandler"
+AXES_CLIENT_IP_CALLABLE = "aquagrowth.accounts.lockout.client_address"
+AXES_USERNAME_CALLABLE = "aquagrowth.accounts.lockout.attempt_username"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AQUAGROWTH_PROXY_COUNT = env.int("AQUAGROWTH_PROXY_COUNT", default=0)
+# API: tokens for machine clients, the session for the page; HTTP Basic (a password
+# hashed on every request) only when asked for.
+AQUAGROWTH_API_BASIC_AUTH = env.bool("AQUAGROWTH_API_BASIC_AUTH", default=False)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "aquagrowth.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": [
@@ -218,6 +253,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 500,
 }
+if AQUAGROWTH_API_BASIC_AUTH:
+    REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"].append(
+        "aquagrowth.accounts.authentication.BasicAuthentication"
+    )
 
 # The growth answers' cache (docs/operations.md, "Answer cache"): Redis when
 # AQUAGROWTH_CACHE_URL is set, else each process's memory. Short timeouts: a cache that

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -65,9 +67,34 @@ class BatchSerializer(serializers.ModelSerializer):
         return RecordedThroughSerializer(known[batch.id]).data
 
 
+# Dates a farm record can carry. Beyond them the date arithmetic of a query (the FCR's
+# lead-in days, the projection's horizon) leaves Python's calendar: a clear 400 instead.
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+# Ids are 64-bit database keys; a larger number names nothing (and SQLite cannot bind it).
+MAX_ID = 2**63 - 1
+
+
+class FarmDateField(serializers.DateField):
+    """An ISO date between ``FIRST_DATE`` and ``LAST_DATE``."""
+
+    def to_internal_value(self, value) -> dt.date:
+        day = super().to_internal_value(value)
+        if not FIRST_DATE <= day <= LAST_DATE:
+            raise serializers.ValidationError(
+                f"Give a date from {FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}."
+            )
+        return day
+
+
+def id_field(**kwargs) -> serializers.IntegerField:
+    """A database id in a query: a whole number from 1 to ``MAX_ID``."""
+    return serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, **kwargs)
+
+
 class DateRangeSerializer(serializers.Serializer):
-    start = serializers.DateField(required=False, help_text="First day (inclusive).")
-    end = serializers.DateField(required=False, help_text="Last day (inclusive).")
+    start = FarmDateField(required=False, help_text="First day (inclusive).")
+    end = FarmDateField(required=False, help_text="Last day (inclusive).")
 
     def validate(self, attrs):
         if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
@@ -78,9 +105,7 @@ class DateRangeSerializer(serializers.Serializer):
 class GrowthQuerySerializer(DateRangeSerializer):
     """Query parameters of the combined growth data."""
 
-    assignment = serializers.IntegerField(
-        required=False, help_text="One assignment (container stay) of the batch; all if absent."
-    )
+    assignment = id_field(help_text="One assignment (container stay) of the batch; all if absent.")
     granularity = serializers.ChoiceField(choices=[DAILY, WEEKLY], default=DAILY)
 
     def validate_assignment(self, value: int) -> int:
@@ -93,9 +118,9 @@ class GrowthQuerySerializer(DateRangeSerializer):
 class DailyStateFilterSerializer(DateRangeSerializer):
     """Filters of the daily states list."""
 
-    batch = serializers.IntegerField(required=False)
-    assignment = serializers.IntegerField(required=False)
-    container = serializers.IntegerField(required=False)
+    batch = id_field()
+    assignment = id_field()
+    container = id_field()
 
 
 class CodeNameField(serializers.ChoiceField):

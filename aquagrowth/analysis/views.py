@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import astuple
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -57,9 +56,9 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def growth(self, request, pk=None):
         # Who asks and what come first: the cache only ever answers a permitted request
-        # for a batch that exists, with a valid query.
-        batch = get_object_or_404(Batch.objects.select_related("species"), pk=pk)
-        self.check_object_permissions(request, batch)
+        # for a batch that exists, with a valid query. DRF's lookup answers 404 for an id
+        # that is no number (Django's would raise) and checks the object's permissions.
+        batch = self.get_object()
         params = s.GrowthQuerySerializer(data=request.query_params, context={"batch": batch})
         params.is_valid(raise_exception=True)
         query = GrowthQuery(

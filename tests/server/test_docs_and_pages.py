@@ -16,7 +16,8 @@ TEMPLATES = sorted((ROOT / "aquagrowth").glob("*/templates/**/*.html"))
 
 def test_schema_and_docs_need_a_login(client, db):
     schema = client.get("/api/schema/")
-    assert schema.status_code == 403
+    assert schema.status_code == 401  # without credentials: told to bring a token
+    assert schema["WWW-Authenticate"] == "Token"
     page = client.get("/api/docs/")
     assert page.status_code == 302
     assert page["Location"] == "/accounts/login/?next=/api/docs/"
