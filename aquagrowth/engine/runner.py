@@ -446,16 +446,17 @@ def recompute_batches(
     again = set(first) & set(then)
     held: dict[int, BatchResult] = {}
     written = 0
-    for result in _recompute_each(first, options, workers):
+
+    def second() -> list[int]:
+        # Asked once the first phase is done. A batch that failed in it was reported
+        # there: it is not run again.
+        return [b for b in then if b not in again or b in held]
+
+    for phase, result in _recompute_each([lambda: first, second], options, workers):
         written += result.written
-        if result.batch_id in again and result.ok:
+        if phase == 0 and result.batch_id in again and result.ok:
             held[result.batch_id] = result
-        else:
-            yield result
-    # A batch that failed in the first phase was reported there: it is not run again.
-    second = [b for b in then if b not in again or b in held]
-    for result in _recompute_each(second, options, workers):
-        written += result.written
+            continue
         yield combined(held.pop(result.batch_id, None), result)
     refresh_statistics(written)
 
@@ -488,15 +489,16 @@ def refresh_statistics(written: int) -> None:
 
 
 def _recompute_each(
-    batch_ids: list[int], options: RecomputeOptions, workers: int
-) -> Iterator[BatchResult]:
-    """Each batch's result as it finishes: in this process, or in a pool of ``workers``
-    forked processes (a recompute is CPU-bound numpy between one read and one write)."""
-    if not batch_ids:
-        return
+    phases: list[Callable[[], list[int]]], options: RecomputeOptions, workers: int
+) -> Iterator[tuple[int, BatchResult]]:
+    """(phase, result) of each batch as it finishes, the phases one after the other (each
+    asked for its batches once the one before is done): in this process, or in one pool
+    of ``workers`` forked processes for all of them (a recompute is CPU-bound numpy
+    between one read and one write)."""
     if workers <= 1:
-        for batch_id in batch_ids:
-            yield recompute_batch(batch_id, options)
+        for phase, batch_ids in enumerate(phases):
+            for batch_id in batch_ids():
+                yield phase, recompute_batch(batch_id, options)
         return
     # Connections must not be shared with forked children.
     connections.close_all()
@@ -504,6 +506,7 @@ def _recompute_each(
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_worker_init, initargs=(os.getpid(),)
     ) as pool:
-        futures = [pool.submit(_run_one, batch_id, options) for batch_id in batch_ids]
-        for future in as_completed(futures):
-            yield future.result()
+        for phase, batch_ids in enumerate(phases):
+            futures = [pool.submit(_run_one, batch_id, options) for batch_id in batch_ids()]
+            for future in as_completed(futures):
+                yield phase, future.result()
