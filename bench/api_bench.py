@@ -192,6 +192,14 @@ class Server:
         return env
 
     def start(self) -> None:
+        # The login page names hashed static files: collected first, as `serve` does.
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=self.environment(),
+            check=True,
+            timeout=120,
+        )
         self.process = subprocess.Popen(
             self.command(), cwd=ROOT, env=self.environment(), preexec_fn=die_with_parent
         )
