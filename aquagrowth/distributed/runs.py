@@ -39,6 +39,33 @@ def describe(exc: BaseException) -> str:
     return "".join(frames).strip()[-4000:]
 
 
+def _store_failed_run(
+    *,
+    batch_id: int,
+    task_id: str,
+    trigger: str,
+    since: dt.date | None,
+    started_at: dt.datetime,
+    finished_at: dt.datetime,
+    error: str,
+    seconds: float | None = None,
+) -> None:
+    """One failed run, its trigger and task id cut to the columns' lengths (a worker's
+    names are not the database's to refuse: the failure must be stored)."""
+    fields = {"seconds": seconds} if seconds is not None else {}
+    RecomputeRun.objects.create(
+        batch_id=batch_id,
+        trigger=trigger[: RecomputeRun._meta.get_field("trigger").max_length],
+        task_id=task_id[: RecomputeRun._meta.get_field("task_id").max_length],
+        since=since,
+        started_at=started_at,
+        finished_at=finished_at,
+        status=RecomputeStatus.FAILED,
+        error=error,
+        **fields,
+    )
+
+
 def record_failure(
     *,
     batch_id: int,
@@ -69,16 +96,15 @@ def record_failure(
             status=RecomputeStatus.FAILED, error=error, finished_at=finished_at, seconds=seconds
         ):
             return
-        RecomputeRun.objects.create(
+        _store_failed_run(
             batch_id=batch_id,
-            trigger=trigger[:16],
-            task_id=task_id[:64],
+            task_id=task_id,
+            trigger=trigger,
             since=since,
             started_at=started_at,
             finished_at=finished_at,
-            seconds=seconds,
-            status=RecomputeStatus.FAILED,
             error=error,
+            seconds=seconds,
         )
     except DatabaseError:
         log.exception("batch %s: could not record the failure of task %s", batch_id, task_id)
@@ -104,14 +130,13 @@ def record_lost_delivery(
             return
         if RecomputeRun.objects.filter(task_id=task_id, status=RecomputeStatus.FAILED).exists():
             return
-        RecomputeRun.objects.create(
+        _store_failed_run(
             batch_id=batch_id,
-            trigger=trigger[:16],
-            task_id=task_id[:64],
+            task_id=task_id,
+            trigger=trigger,
             since=since,
             started_at=now,
             finished_at=now,
-            status=RecomputeStatus.FAILED,
             error=error,
         )
     except DatabaseError:
@@ -134,16 +159,15 @@ def record_not_queued(
     try:
         if not Batch.objects.filter(pk=batch_id).exists():
             return
-        RecomputeRun.objects.create(
+        _store_failed_run(
             batch_id=batch_id,
-            trigger=trigger[:16],
-            task_id=task_id[:64],
+            task_id=task_id,
+            trigger=trigger,
             since=since,
             started_at=now,
             finished_at=now,
-            seconds=0.0,
-            status=RecomputeStatus.FAILED,
             error=error,
+            seconds=0.0,
         )
     except DatabaseError:
         log.exception("batch %s: could not record that its recompute was not queued", batch_id)
