@@ -24,9 +24,12 @@ from aquagrowth.generator.service import build_farm
 from tests.generator.test_build import farm_checksum
 
 AS_OF = load_profile("tiny").as_of
-PERFECT_TINY_CHECKSUM = "da07c261f566b4e1fbdae60e4ae5eb4a6b664761a4095f416f357c1dcb8fea21"
+PERFECT_TINY_CHECKSUM = "085fb6b858d7618df6bedea5b86ad26b84c7c493e7e8ec4c48aa4e3d932873af"
 """``farm_checksum()`` of ``build_farm("tiny", seed=1)`` before the real farm's records
-(commit f595a0f), the same on SQLite and PostgreSQL."""
+(commit f595a0f), the same on SQLite and PostgreSQL. Computed again on 2026-11-30 by
+that commit's generator on a new machine, where it gave this value instead of the one
+first recorded (da07c261...): the figure depends on the installed libraries, the
+equality with the older generator does not."""
 
 
 @pytest.fixture

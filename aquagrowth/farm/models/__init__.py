@@ -28,6 +28,15 @@ from aquagrowth.farm.models.infrastructure import (
     Hall,
     SeaArea,
 )
+from aquagrowth.farm.models.provenance import (
+    ChangeAction,
+    EventChange,
+    FarmIdentity,
+    ImportedRecord,
+    ImportRun,
+    ImportRunState,
+    Via,
+)
 from aquagrowth.farm.models.scenario import Scenario, ScenarioStage, TemperatureProfilePoint
 from aquagrowth.farm.models.species import LifecycleStage, Species
 
@@ -35,12 +44,15 @@ __all__ = [
     "Assignment",
     "Batch",
     "BatchStatus",
+    "ChangeAction",
     "Container",
     "ContainerDayTemperature",
     "ContainerKind",
     "CountMethod",
     "EnvironmentalParameter",
     "EnvironmentalReading",
+    "EventChange",
+    "FarmIdentity",
     "FeedingEvent",
     "FishObservation",
     "FreshwaterStation",
@@ -48,6 +60,9 @@ __all__ = [
     "GrowthSample",
     "Hall",
     "Harvest",
+    "ImportRun",
+    "ImportRunState",
+    "ImportedRecord",
     "LifecycleStage",
     "MortalityEvent",
     "PopulationCount",
@@ -60,5 +75,6 @@ __all__ = [
     "TemperatureProfilePoint",
     "TransferAction",
     "TransferStatus",
+    "Via",
     "Weighing",
 ]

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from aquagrowth.farm.models.provenance import Imported
+
 TEMPERATURE_CODE = "temperature"
 """The stable code by which the engine finds water temperature (never a display name)."""
 
@@ -34,7 +36,7 @@ class Sensor(models.Model):
         return self.serial
 
 
-class EnvironmentalReading(models.Model):
+class EnvironmentalReading(Imported):
     """One reading of one parameter in one container; several a day (UTC timestamps)."""
 
     # The composite index (container, parameter, time) serves lookups by container.

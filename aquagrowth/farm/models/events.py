@@ -10,8 +10,10 @@ migration ever drops one.
 
 from django.db import models
 
+from aquagrowth.farm.models.provenance import Identified, identity_constraint
 
-class FeedingEvent(models.Model):
+
+class FeedingEvent(Identified):
     batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, db_index=False)
     container = models.ForeignKey("farm.Container", on_delete=models.PROTECT, db_index=False)
     feeding_date = models.DateField()
@@ -21,9 +23,10 @@ class FeedingEvent(models.Model):
 
     class Meta:
         constraints = [
+            identity_constraint("feeding"),
             models.CheckConstraint(
                 condition=models.Q(amount_kg__gte=0), name="feeding_amount_nonneg"
-            )
+            ),
         ]
         indexes = [
             models.Index(fields=["batch", "feeding_date"], name="feeding_batch_date"),
@@ -31,7 +34,7 @@ class FeedingEvent(models.Model):
         ]
 
 
-class MortalityEvent(models.Model):
+class MortalityEvent(Identified):
     batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, db_index=False)
     assignment = models.ForeignKey("farm.Assignment", on_delete=models.CASCADE, db_index=False)
     event_date = models.DateField()
@@ -40,7 +43,8 @@ class MortalityEvent(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(count__gte=0), name="mortality_count_nonneg")
+            identity_constraint("mortality"),
+            models.CheckConstraint(condition=models.Q(count__gte=0), name="mortality_count_nonneg"),
         ]
         indexes = [
             models.Index(fields=["assignment", "event_date"], name="mortality_assign_date"),
@@ -48,7 +52,7 @@ class MortalityEvent(models.Model):
         ]
 
 
-class GrowthSample(models.Model):
+class GrowthSample(Identified):
     """Fish weighed from one container on one day: an anchor of the weight curve."""
 
     batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, db_index=False)
@@ -61,6 +65,7 @@ class GrowthSample(models.Model):
 
     class Meta:
         constraints = [
+            identity_constraint("sample"),
             models.CheckConstraint(condition=models.Q(sample_size__gt=0), name="sample_size_pos"),
             models.CheckConstraint(
                 condition=models.Q(avg_weight_g__gt=0), name="sample_weight_pos"
@@ -91,7 +96,7 @@ class FishObservation(models.Model):
         ]
 
 
-class Weighing(models.Model):
+class Weighing(Identified):
     """Fish weighed during a treatment (delousing, vaccination): an anchor like a sample."""
 
     batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, db_index=False)
@@ -103,6 +108,7 @@ class Weighing(models.Model):
 
     class Meta:
         constraints = [
+            identity_constraint("weighing"),
             models.CheckConstraint(
                 condition=models.Q(fish_weighed__gt=0), name="weighing_count_pos"
             ),
@@ -129,7 +135,7 @@ class TransferStatus(models.TextChoices):
     CANCELLED = "CANCELLED", "Cancelled"
 
 
-class TransferAction(models.Model):
+class TransferAction(Identified):
     """Fish moved from one assignment to another on one day (start of that day).
 
     ``measured_avg_weight_g`` is the weight of the fish MOVED, when they were weighed.
@@ -155,6 +161,7 @@ class TransferAction(models.Model):
 
     class Meta:
         constraints = [
+            identity_constraint("transfer"),
             models.CheckConstraint(
                 condition=models.Q(transferred_count__gte=0), name="transfer_count_nonneg"
             ),
@@ -180,7 +187,7 @@ class TransferAction(models.Model):
         ]
 
 
-class Harvest(models.Model):
+class Harvest(Identified):
     """Fish harvested from an assignment; live kg / fish is an anchor of the weight."""
 
     batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, db_index=False)
@@ -191,6 +198,7 @@ class Harvest(models.Model):
 
     class Meta:
         constraints = [
+            identity_constraint("harvest"),
             models.CheckConstraint(condition=models.Q(count__gte=0), name="harvest_count_nonneg"),
             models.CheckConstraint(
                 condition=models.Q(live_weight_kg__gte=0), name="harvest_weight_nonneg"
@@ -212,7 +220,7 @@ class CountMethod(models.TextChoices):
     ESTIMATE = "estimate", "Estimate (by eye or camera)"
 
 
-class PopulationCount(models.Model):
+class PopulationCount(Identified):
     """The fish of a container stay counted at the END of a day: a measurement of the
     population, as a growth sample is of the mean weight.
 
@@ -236,6 +244,7 @@ class PopulationCount(models.Model):
 
     class Meta:
         constraints = [
+            identity_constraint("count"),
             models.CheckConstraint(condition=models.Q(count__gte=0), name="count_nonneg"),
             models.CheckConstraint(
                 condition=models.Q(precision_pct__isnull=True) | models.Q(precision_pct__gte=0),
