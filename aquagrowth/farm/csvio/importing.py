@@ -25,8 +25,9 @@ from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog
 from aquagrowth.farm.csvio.kinds.base import Kind, Row, origin
 from aquagrowth.farm.csvio.kinds.events import READING_WINDOW_DAYS, ReadingKind
 from aquagrowth.farm.csvio.progress import NoProgress, Progress
-from aquagrowth.farm.csvio.reading import not_regular, read_rows
+from aquagrowth.farm.csvio.reading import not_regular
 from aquagrowth.farm.csvio.registry import FILE_NAMES, all_kinds
+from aquagrowth.farm.csvio.sources import FileSource, Source
 from aquagrowth.farm.signals import bulk_load
 
 log = logging.getLogger("aquagrowth.farm.csvio")
@@ -107,7 +108,7 @@ def import_farm(
     return result
 
 
-def _files_present(folder: Path, errors: ErrorLog) -> dict[str, Path]:
+def _files_present(folder: Path, errors: ErrorLog) -> dict[str, Source]:
     """The format's files found in ``folder``; any other CSV file is reported, since a
     misspelt name would otherwise be skipped without a word."""
     present = {}
@@ -117,11 +118,11 @@ def _files_present(folder: Path, errors: ErrorLog) -> dict[str, Path]:
         elif (refused := not_regular(path)) is not None:
             errors.add(path.name, 1, WHOLE_ROW, refused)
         else:
-            present[path.stem] = path
+            present[path.stem] = FileSource(path)
     return present
 
 
-def _stored_catalogue(kinds: list[Kind], present: dict[str, Path]) -> Catalogue:
+def _stored_catalogue(kinds: list[Kind], present: dict[str, Source]) -> Catalogue:
     """Keys of the stored records that the files can refer to or collide with."""
     catalogue = Catalogue()
     for kind in kinds:
@@ -139,21 +140,21 @@ def _stored_catalogue(kinds: list[Kind], present: dict[str, Path]) -> Catalogue:
 
 
 def _check_file(
-    kind: Kind, path: Path, catalogue: Catalogue, errors: ErrorLog, progress: Progress
+    kind: Kind, source: Source, catalogue: Catalogue, errors: ErrorLog, progress: Progress
 ) -> set[int]:
     """Report every bad row of one file; return the lines identical to stored records."""
     spec = kind.spec
     skipped: set[int] = set()
-    progress.start(f"check {spec.file_name}", path.stat().st_size)
+    progress.start(f"check {spec.file_name}", source.size)
 
     def hold_key(line: int, row: Row) -> None:
         kind.hold_bad(row, catalogue)
 
-    for line, row in read_rows(path, spec, errors, progress, on_bad_row=hold_key):
+    for line, row in source.rows(spec, errors, progress, on_bad_row=hold_key):
         before = errors.total
 
         def bad(column: str, reason: str, line: int = line) -> None:
-            errors.add(spec.file_name, line, column, reason)
+            errors.add(source.name, line, column, reason)
 
         kind.check(row, catalogue, bad)
         kind.check_ranges(row, catalogue, bad)
@@ -211,19 +212,19 @@ def _clashes(kind: Kind, row: Row, line: int, catalogue: Catalogue, bad) -> bool
 
 def _load_file(
     kind: Kind,
-    path: Path,
+    source: Source,
     skipped: set[int],
     catalogue: Catalogue,
     touched: _Touched,
     progress: Progress,
 ) -> int:
     """Insert the rows of one checked file in chunks; return how many were stored."""
-    name = kind.spec.file_name
-    progress.start(f"load {name}", path.stat().st_size)
+    name = source.name
+    progress.start(f"load {kind.spec.file_name}", source.size)
     count = 0
     chunk: list = []
     lines: list[int] = []
-    for line, row in read_rows(path, kind.spec, ErrorLog(), progress):
+    for line, row in source.rows(kind.spec, ErrorLog(), progress):
         if line in skipped:
             continue
         chunk.append(kind.build(row, catalogue))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +110,7 @@ def read_rows(
     row is read, since every row would be misread.
     """
     name = spec.file_name
-    line = 0  # the last line read whole; a failure is on the next one
+    line = 0  # the line before the first data row; a failure of the header is on line 1
     try:
         lines = _decoded_lines(path, progress)
         reader = csv.reader(lines, strict=True)
@@ -120,32 +120,16 @@ def read_rows(
             return
         line = 1
         header = [cell.strip() for cell in header]
-        if not _header_ok(name, header, spec, errors):
+        if not header_ok(name, header, spec, errors):
             return
-        cells = {column.name: column.cell for column in spec.columns}
-        width = len(header)
-        for line, record in enumerate(reader, start=2):
-            if not record or all(not value.strip() for value in record):
-                continue
-            if len(record) != width:
-                errors.add(
-                    name, line, WHOLE_ROW, f"{len(record)} cells, but the header has {width}"
-                )
-                continue
-            row: Row = {}
-            good = True
-            for column, text in zip(header, record, strict=True):
-                try:
-                    row[column] = cells[column].parse(text)
-                except CellError as error:
-                    errors.add(name, line, column, str(error))
-                    good = False
-            if good:
-                for column in spec.columns:
-                    row.setdefault(column.name, column.cell.empty)
-                yield line, row
-            elif on_bad_row is not None:
-                on_bad_row(line, row)
+
+        def counted() -> Iterator[list[str]]:
+            nonlocal line
+            for record in reader:
+                line += 1
+                yield record
+
+        yield from parse_records(name, header, counted(), spec, errors, on_bad_row)
     except UnicodeDecodeError:
         errors.add(name, line + 1, WHOLE_ROW, "not UTF-8 text; save the file as CSV UTF-8")
     except csv.Error as error:
@@ -156,7 +140,43 @@ def read_rows(
         errors.add(name, line + 1, WHOLE_ROW, f"cannot be read: {error.strerror or error}")
 
 
-def _header_ok(name: str, header: list[str], spec: FileSpec, errors: ErrorLog) -> bool:
+def parse_records(
+    name: str,
+    header: list[str],
+    records: Iterable[list[str]],
+    spec: FileSpec,
+    errors: ErrorLog,
+    on_bad_row: Callable[[int, Row], None] | None = None,
+    first_line: int = 2,
+) -> Iterator[tuple[int, Row]]:
+    """Parse text records under a checked ``header`` into rows of values, logging every
+    bad cell: the one home of cell parsing, for files and for the event API's rows
+    (there ``name`` is empty and a record's line is its index in the request)."""
+    cells = {column.name: column.cell for column in spec.columns}
+    width = len(header)
+    for line, record in enumerate(records, start=first_line):
+        if not record or all(not value.strip() for value in record):
+            continue
+        if len(record) != width:
+            errors.add(name, line, WHOLE_ROW, f"{len(record)} cells, but the header has {width}")
+            continue
+        row: Row = {}
+        good = True
+        for column, text in zip(header, record, strict=True):
+            try:
+                row[column] = cells[column].parse(text)
+            except CellError as error:
+                errors.add(name, line, column, str(error))
+                good = False
+        if good:
+            for column in spec.columns:
+                row.setdefault(column.name, column.cell.empty)
+            yield line, row
+        elif on_bad_row is not None:
+            on_bad_row(line, row)
+
+
+def header_ok(name: str, header: list[str], spec: FileSpec, errors: ErrorLog) -> bool:
     known = {column.name for column in spec.columns}
     ok = True
     seen: set[str] = set()
