@@ -9,6 +9,7 @@ from aquagrowth.server.health import health
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/events/", include("aquagrowth.ingest.urls")),
     path("api/v1/", include("aquagrowth.analysis.api_urls")),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", docs_page, name="swagger-ui"),

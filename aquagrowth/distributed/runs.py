@@ -49,11 +49,11 @@ def _store_failed_run(
     finished_at: dt.datetime,
     error: str,
     seconds: float | None = None,
-) -> None:
+) -> RecomputeRun:
     """One failed run, its trigger and task id cut to the columns' lengths (a worker's
     names are not the database's to refuse: the failure must be stored)."""
     fields = {"seconds": seconds} if seconds is not None else {}
-    RecomputeRun.objects.create(
+    return RecomputeRun.objects.create(
         batch_id=batch_id,
         trigger=trigger[: RecomputeRun._meta.get_field("trigger").max_length],
         task_id=task_id[: RecomputeRun._meta.get_field("task_id").max_length],
@@ -145,21 +145,22 @@ def record_lost_delivery(
 
 def record_not_queued(
     *, batch_id: int, task_id: str, trigger: str, since: dt.date | None, reason: str
-) -> None:
+) -> int | None:
     """Store a recompute that could not be queued, with the reason: a failed run, and the
-    batch's note that its days from ``since`` still wait (see the module's docstring).
+    batch's note that its days from ``since`` still wait (see the module's docstring);
+    its id (for an answer that names it).
 
     A batch deleted meanwhile (deleting a batch deletes its events, whose triggers still
-    ask for it) has nothing left to recompute: nothing is stored. Never raises: when the
-    database is down too, the error can only be logged.
+    ask for it) has nothing left to recompute: nothing is stored (None). Never raises:
+    when the database is down too, the error can only be logged.
     """
     now = timezone.now()
     # One line: the admin's batch list shows an error's last line.
     error = f"{NOT_QUEUED}{reason}; the batch's next recompute or the nightly run takes these days"
     try:
         if not Batch.objects.filter(pk=batch_id).exists():
-            return
-        _store_failed_run(
+            return None
+        run = _store_failed_run(
             batch_id=batch_id,
             task_id=task_id,
             trigger=trigger,
@@ -171,6 +172,8 @@ def record_not_queued(
         )
     except DatabaseError:
         log.exception("batch %s: could not record that its recompute was not queued", batch_id)
+        return None
+    return run.pk
 
 
 def _open_notes() -> QuerySet:

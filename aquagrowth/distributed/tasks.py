@@ -140,11 +140,14 @@ def send_recompute(
         raise
 
 
-def note_not_queued(batch_id: int, options: RecomputeOptions, task_id: str, exc: NotQueued) -> None:
+def note_not_queued(
+    batch_id: int, options: RecomputeOptions, task_id: str, exc: NotQueued
+) -> int | None:
     """Log and store a recompute that could not be queued (a failed run, which is also
-    the batch's note that these days still wait: :mod:`aquagrowth.distributed.runs`)."""
+    the batch's note that these days still wait: :mod:`aquagrowth.distributed.runs`);
+    the failed run's id (None when it could not be stored)."""
     log.warning("batch %s: recompute from %s not queued: %s", batch_id, options.since, exc)
-    record_not_queued(
+    return record_not_queued(
         batch_id=batch_id,
         task_id=task_id,
         trigger=options.trigger,

@@ -50,10 +50,13 @@ class Verdict(IntEnum):
 @dataclass(frozen=True)
 class RepeatPolicy:
     """What to do with a row equal to a stored event that it does not name by identity:
-    report it (default), leave it out (``skip``) or store it as a new event (``allow``)."""
+    report it (default), leave it out (``skip``) or store it as a new event (``allow``).
+    ``advice`` ends the finding of a reported repeat: how to ask for the other two (the
+    command's options, or the event API's query parameter)."""
 
     skip: bool = False
     allow: bool = False
+    advice: str = "--skip-repeats leaves such rows out, --allow-repeat stores them as new events"
 
 
 @dataclass
@@ -214,8 +217,7 @@ class Judge:
         self._bad(
             line,
             WHOLE_ROW,
-            f"the same event is already stored ({self.kind.name} {pk}); --skip-repeats leaves "
-            "such rows out, --allow-repeat stores them as new events",
+            f"the same event is already stored ({self.kind.name} {pk}); {self.repeats.advice}",
         )
 
     # -- readings ---------------------------------------------------------------------
