@@ -121,7 +121,12 @@ def _import(records: payload.Records, options: ImportOptions, errors: ErrorLog) 
     sources = {}
     for name, rows in records.by_kind.items():
         header = list(SPECS.get(name, payload.FISH_SPEC).column_names)
-        sources[name] = RecordSource(header, [[row.get(c, "") for c in header] for row in rows])
+        cells = [[row.get(c, "") for c in header] for row in rows]
+        # Fish findings are renamed by their sample (Records.finding); the sample's own
+        # rows are named by their index.
+        sources[name] = RecordSource(
+            header, cells, name=payload.FISH if name == payload.FISH else ""
+        )
     return import_sources(sources, options, errors=errors)
 
 

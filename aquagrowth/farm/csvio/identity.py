@@ -167,6 +167,7 @@ class Judge:
         return unmatched
 
     def _compare(self, line: int, row: Row, pk: int, stored: Row) -> None:
+        self.kind.names_stored(stored, self.catalogue)
         changes = [
             f"{column} {_shown(stored[column])} -> {_shown(row[column])}"
             for column in self.compared
@@ -206,13 +207,14 @@ class Judge:
             for line, row in group:
                 pk = candidates.get(tuple(row[c] for c in self.compared))
                 if pk is not None:
-                    self._repeat(line, pk)
+                    self._repeat(line, row, pk)
 
-    def _repeat(self, line: int, pk: int) -> None:
+    def _repeat(self, line: int, row: Row, pk: int) -> None:
         if self.repeats.allow:
             return
         if self.repeats.skip:
             self.verdicts.set(line, Verdict.REPEAT_SKIPPED)
+            self.kind.names_stored(row, self.catalogue)
             return
         self._bad(
             line,

@@ -203,7 +203,8 @@ class ScenarioKind(Kind):
     weight_columns = ("harvest_weight_g",)
 
     def __init__(self) -> None:
-        self.pinned_line: dict[str, int] = {}
+        self.pinned_line: dict[str, tuple[int, str]] = {}
+        """Batch number -> (line or STORED, name) of its pinned scenario."""
         self.loaded: list[Row] = []
 
     def stored(self, batch_ids):
@@ -222,13 +223,15 @@ class ScenarioKind(Kind):
     def check(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
         batch = find(catalogue, "batches", (row["batch"],), "batch", "batch", bad)
         if batch and row["pinned"] and row["batch"] in self.pinned_line:
-            line = self.pinned_line[row["batch"]]
+            line, name = self.pinned_line[row["batch"]]
+            if line == STORED and name == row["name"]:
+                return  # the stored pinned scenario given again (an export re-imported)
             where = "a stored scenario" if line == STORED else f"line {line}"
             bad("pinned", f"the batch already has a pinned scenario ({where})")
 
     def accept(self, line: int, row: Row, catalogue: Catalogue) -> None:
-        if row["pinned"]:
-            self.pinned_line[row["batch"]] = line
+        if row["pinned"] and row["batch"] not in self.pinned_line:
+            self.pinned_line[row["batch"]] = (line, row["name"])
 
     def build(self, row: Row, catalogue: Catalogue) -> m.Scenario:
         self.loaded.append(row)
