@@ -34,6 +34,13 @@ WALLS = {
     "aquagrowth.distributed": ("aquagrowth.analysis", "aquagrowth.demo"),
     "aquagrowth.analysis": ("aquagrowth.demo",),
     "aquagrowth.server": ("aquagrowth.demo",),
+    "aquagrowth.accounts": (
+        "aquagrowth.engine",
+        "aquagrowth.generator",
+        "aquagrowth.distributed",
+        "aquagrowth.analysis",
+        "aquagrowth.demo",
+    ),
 }
 """Package -> module prefixes it may not import (its own prefix excepted)."""
 
