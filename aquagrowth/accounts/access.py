@@ -54,8 +54,7 @@ def find_site(kind: str, name: str, geography: str | None = None):
     if len(found) > 1:
         places = ", ".join(site.geography.name for site in found)
         raise AccessError(
-            f"{len(found)} {KIND_NAMES[kind]}s are named {name!r} ({places}): "
-            "give --geography"
+            f"{len(found)} {KIND_NAMES[kind]}s are named {name!r} ({places}): give --geography"
         )
     return found[0]
 

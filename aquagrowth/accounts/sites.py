@@ -41,9 +41,7 @@ def container_site_filter(user, prefix: str = "") -> Q:
     grants = SiteGrant.objects.filter(user=user)
     stations = grants.filter(station__isnull=False).values("station_id")
     sea_areas = grants.filter(sea_area__isnull=False).values("sea_area_id")
-    return Q(**{f"{prefix}hall__station__in": stations}) | Q(
-        **{f"{prefix}sea_area__in": sea_areas}
-    )
+    return Q(**{f"{prefix}hall__station__in": stations}) | Q(**{f"{prefix}sea_area__in": sea_areas})
 
 
 def visible_batches(user, batches: QuerySet[Batch] | None = None) -> QuerySet[Batch]:

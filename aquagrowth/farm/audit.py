@@ -66,9 +66,7 @@ def differences(before: dict[str, Any], after: dict[str, Any] | None) -> dict[st
     order (an import reports them by line: ``amount_kg 410 -> 395``)."""
     after = after or {}
     return {
-        name: (value, after.get(name))
-        for name, value in before.items()
-        if after.get(name) != value
+        name: (value, after.get(name)) for name, value in before.items() if after.get(name) != value
     }
 
 

@@ -150,9 +150,9 @@ def _site_arguments(parser: CommandParser) -> None:
 def _sites(options: dict[str, Any]) -> list:
     """The stations and sea areas named, each found (or an AccessError)."""
     geography = options["geography"]
-    return [
-        access.find_site(access.STATION, name, geography) for name in options["station"]
-    ] + [access.find_site(access.SEA_AREA, name, geography) for name in options["sea_area"]]
+    return [access.find_site(access.STATION, name, geography) for name in options["station"]] + [
+        access.find_site(access.SEA_AREA, name, geography) for name in options["sea_area"]
+    ]
 
 
 def _site_list(row: dict[str, Any]) -> str:
