@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -162,6 +163,7 @@ class DailyStateSerializer(serializers.ModelSerializer):
         return super().build_field(field_name, info, model_class, nested_depth)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleBatchField(serializers.PrimaryKeyRelatedField):
     """A batch by id, out of those the request's user may see: another site's batch is
     refused as an unknown id is (its existence is not told)."""
@@ -170,6 +172,7 @@ class VisibleBatchField(serializers.PrimaryKeyRelatedField):
         return visible_batches(self.context["request"].user)
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleStayField(serializers.PrimaryKeyRelatedField):
     """An assignment by id, out of the stays of the batches the user may see."""
 
