@@ -244,7 +244,8 @@ REST_FRAMEWORK = {
         "aquagrowth.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A role at least (viewer, operator, manager, or staff): docs/data-in.md, "Roles".
+    "DEFAULT_PERMISSION_CLASSES": ["aquagrowth.accounts.roles.CanRead"],
     "DEFAULT_RENDERER_CLASSES": [
         "aquagrowth.analysis.renderers.OrjsonRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",

@@ -94,7 +94,9 @@ def prepare(options: argparse.Namespace) -> list[tuple[int, str, int]]:
     from django.core.management import call_command
     from django.db.models import Count
 
+    from aquagrowth.accounts import access
     from aquagrowth.engine.models import DailyState
+    from aquagrowth.farm.models import FreshwaterStation, SeaArea
 
     call_command("migrate", verbosity=0)
     if options.build and not DailyState.objects.exists():
@@ -102,6 +104,9 @@ def prepare(options: argparse.Namespace) -> list[tuple[int, str, int]]:
     user, _ = User.objects.get_or_create(username=USER)
     user.set_password(PASSWORD)
     user.save()
+    # A viewer of every site, as a biologist of the farm is (docs/data-in.md, "Sites").
+    access.set_role(user, "viewer")
+    access.grant_sites(user, [*FreshwaterStation.objects.all(), *SeaArea.objects.all()])
     rows = (
         DailyState.objects.values("batch_id", "batch__number")
         .annotate(states=Count("id"))

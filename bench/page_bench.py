@@ -48,8 +48,9 @@ from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Max, Min  # noqa: E402
 
+from aquagrowth.accounts import access  # noqa: E402
 from aquagrowth.engine.models import DailyState  # noqa: E402
-from aquagrowth.farm.models import Batch  # noqa: E402
+from aquagrowth.farm.models import Batch, FreshwaterStation, SeaArea  # noqa: E402
 
 DAYS, STAYS = 800, 60
 AS_OF = dt.date(2026, 3, 10)
@@ -231,6 +232,9 @@ def main() -> None:
     user, _ = User.objects.get_or_create(username=USER)
     user.set_password(PASSWORD)
     user.save()
+    # A viewer of every site, as a biologist of the farm is (docs/data-in.md, "Sites").
+    access.set_role(user, "viewer")
+    access.grant_sites(user, [*FreshwaterStation.objects.all(), *SeaArea.objects.all()])
     states = DailyState.objects.filter(batch=batch)
     span = states.aggregate(first=Min("date"), last=Max("date"))
     print(

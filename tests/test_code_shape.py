@@ -34,6 +34,14 @@ WALLS = {
     "aquagrowth.distributed": ("aquagrowth.analysis", "aquagrowth.demo"),
     "aquagrowth.analysis": ("aquagrowth.demo",),
     "aquagrowth.server": ("aquagrowth.demo",),
+    "aquagrowth.ingest": ("aquagrowth.analysis", "aquagrowth.demo"),
+    "aquagrowth.accounts": (
+        "aquagrowth.engine",
+        "aquagrowth.generator",
+        "aquagrowth.distributed",
+        "aquagrowth.analysis",
+        "aquagrowth.demo",
+    ),
 }
 """Package -> module prefixes it may not import (its own prefix excepted)."""
 

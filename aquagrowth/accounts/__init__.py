@@ -1,1 +1,2 @@
-"""Logins and API tokens: who may guess how often, and how machine clients sign in."""
+"""Logins and API tokens, roles and sites: who may sign in, how often a guess is allowed,
+what a user may do (``roles``) and where (``sites``)."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from aquagrowth.accounts.sites import site_known_to, visible_batches, visible_stays
 from aquagrowth.analysis import recorded_through, unexplained_loss
 from aquagrowth.analysis.growth_data import DAILY, WEEKLY
 from aquagrowth.engine.core.outputs import STATE_COLUMNS
@@ -161,13 +163,28 @@ class DailyStateSerializer(serializers.ModelSerializer):
         return super().build_field(field_name, info, model_class, nested_depth)
 
 
-class RecomputeRequestSerializer(DateRangeSerializer):
-    """A batch or one of its assignments, from ``start`` on."""
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleBatchField(serializers.PrimaryKeyRelatedField):
+    """A batch by id, out of those the request's user may see: another site's batch is
+    refused as an unknown id is (its existence is not told)."""
 
-    batch = serializers.PrimaryKeyRelatedField(queryset=Batch.objects.all(), required=False)
-    assignment = serializers.PrimaryKeyRelatedField(
-        queryset=Assignment.objects.select_related("batch"), required=False
-    )
+    def get_queryset(self):
+        return visible_batches(self.context["request"].user)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleStayField(serializers.PrimaryKeyRelatedField):
+    """An assignment by id, out of the stays of the batches the user may see."""
+
+    def get_queryset(self):
+        return visible_stays(self.context["request"].user).select_related("batch")
+
+
+class RecomputeRequestSerializer(DateRangeSerializer):
+    """A batch or one of its assignments, from ``start`` on (of the user's sites)."""
+
+    batch = VisibleBatchField(required=False)
+    assignment = VisibleStayField(required=False)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -234,15 +251,13 @@ class GrowthDataSerializer(serializers.Serializer):
 class UnexplainedLossQuerySerializer(serializers.Serializer):
     """Filters of the unexplained-loss report."""
 
-    batch = serializers.PrimaryKeyRelatedField(
-        queryset=Batch.objects.all(), required=False, help_text="Only this batch (its id)."
-    )
+    batch = VisibleBatchField(required=False, help_text="Only this batch (its id).")
     site = serializers.CharField(
         required=False, help_text="Only this freshwater station or sea area (its name)."
     )
 
     def validate_site(self, value: str) -> str:
-        if not unexplained_loss.site_exists(value):
+        if not site_known_to(self.context["request"].user, value):
             raise serializers.ValidationError(f"No freshwater station or sea area {value!r}.")
         return value
 

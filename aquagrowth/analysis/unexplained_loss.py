@@ -146,12 +146,20 @@ _SITE_FIELDS = (
 )
 
 
-def unexplained_loss(batch: Batch | None = None, site: str | None = None) -> LossReport:
+def unexplained_loss(
+    batch: Batch | None = None,
+    site: str | None = None,
+    batches: QuerySet[Batch] | None = None,
+) -> LossReport:
     """The unexplained loss of every stay a harvest emptied, of ``batch`` and at the
-    site named ``site`` when given (all otherwise); raises :class:`UnknownSite`."""
+    site named ``site`` when given (all otherwise), of the batches in ``batches`` only
+    when given (a user's: ``aquagrowth.accounts.sites.visible_batches``); raises
+    :class:`UnknownSite`."""
     if site is not None and not site_exists(site):
         raise UnknownSite(site)
     chosen = _chosen_stays(batch, site)
+    if batches is not None:
+        chosen = chosen.filter(batch__in=batches.values("pk"))
     departed = chosen.filter(departure_date__isnull=False).filter(
         Exists(Harvest.objects.filter(assignment=OuterRef("pk")))
     )

@@ -13,11 +13,12 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from aquagrowth.accounts.roles import CanRead, IsManager, is_admin
+from aquagrowth.accounts.sites import visible_batches, visible_stays
 from aquagrowth.analysis import answer_cache, recorded_through
 from aquagrowth.analysis import serializers as s
 from aquagrowth.analysis.answer_key import answer_key
 from aquagrowth.analysis.growth_data import GrowthQuery, growth_data
-from aquagrowth.analysis.permissions import IsStaffOrManager
 from aquagrowth.analysis.recompute import queue_recompute
 from aquagrowth.analysis.unexplained_loss import report_data, unexplained_loss
 from aquagrowth.distributed.tasks import NotQueued
@@ -29,10 +30,15 @@ RETRY_AFTER_S = 30
 
 
 class BatchViewSet(viewsets.ReadOnlyModelViewSet):
-    """Batches, and the combined growth data of one."""
+    """Batches, and the combined growth data of one: those of the user's sites only; any
+    other batch answers 404, as one that does not exist."""
 
     queryset = Batch.objects.select_related("species").order_by("number")
     serializer_class = s.BatchSerializer
+    permission_classes = [CanRead]
+
+    def get_queryset(self):
+        return visible_batches(self.request.user, super().get_queryset())
 
     def get_serializer(self, *args, **kwargs):
         """The serializer, with the recorded-through dates of the batches it shows read
@@ -56,8 +62,10 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["get"])
     def growth(self, request, pk=None):
         # Who asks and what come first: the cache only ever answers a permitted request
-        # for a batch that exists, with a valid query. DRF's lookup answers 404 for an id
-        # that is no number (Django's would raise) and checks the object's permissions.
+        # for a batch that exists and that the user may see (the lookup goes through
+        # get_queryset, the user's sites: another site's batch is 404 here, before any
+        # cache), with a valid query. DRF's lookup answers 404 for an id that is no number
+        # (Django's would raise) and checks the object's permissions.
         batch = self.get_object()
         params = s.GrowthQuerySerializer(data=request.query_params, context={"batch": batch})
         params.is_valid(raise_exception=True)
@@ -86,6 +94,7 @@ class DailyStateViewSet(viewsets.ReadOnlyModelViewSet):
 
     serializer_class = s.DailyStateSerializer
     pagination_class = DailyStatePagination
+    permission_classes = [CanRead]
 
     @extend_schema(parameters=[s.DailyStateFilterSerializer])
     def list(self, request, *args, **kwargs):
@@ -93,6 +102,11 @@ class DailyStateViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         states = DailyState.objects.order_by("batch_id", "date", "assignment_id")
+        user = self.request.user
+        if not is_admin(user):
+            # Through the assignments, as every read of this table: those of the batches
+            # of the user's sites. Another site's states are absent, as if none existed.
+            states = states.filter(assignment__in=visible_stays(user).values("pk"))
         if self.action != "list":
             return states
         params = s.DailyStateFilterSerializer(data=self.request.query_params)
@@ -115,7 +129,7 @@ class DailyStateViewSet(viewsets.ReadOnlyModelViewSet):
 class RecomputeView(APIView):
     """Queue a recompute of a batch or of one assignment's batch from a day on."""
 
-    permission_classes = [IsStaffOrManager]
+    permission_classes = [IsManager]
 
     @extend_schema(
         request=s.RecomputeRequestSerializer,
@@ -128,7 +142,7 @@ class RecomputeView(APIView):
         ),
     )
     def post(self, request):
-        body = s.RecomputeRequestSerializer(data=request.data)
+        body = s.RecomputeRequestSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         batch = body.validated_data.get("batch")
         assignment = body.validated_data.get("assignment")
@@ -145,7 +159,10 @@ class RecomputeView(APIView):
 
 
 class UnexplainedLossView(APIView):
-    """The unexplained loss of harvested pens and of sites, as farms publish it for ASC."""
+    """The unexplained loss of harvested pens and of sites, as farms publish it for ASC:
+    of the batches the user may see."""
+
+    permission_classes = [CanRead]
 
     @extend_schema(
         parameters=[s.UnexplainedLossQuerySerializer],
@@ -159,9 +176,13 @@ class UnexplainedLossView(APIView):
         ),
     )
     def get(self, request):
-        params = s.UnexplainedLossQuerySerializer(data=request.query_params)
+        params = s.UnexplainedLossQuerySerializer(
+            data=request.query_params, context={"request": request}
+        )
         params.is_valid(raise_exception=True)
         report = unexplained_loss(
-            batch=params.validated_data.get("batch"), site=params.validated_data.get("site")
+            batch=params.validated_data.get("batch"),
+            site=params.validated_data.get("site"),
+            batches=None if is_admin(request.user) else visible_batches(request.user),
         )
         return Response(s.UnexplainedLossSerializer(report_data(report)).data)

@@ -1,7 +1,13 @@
-"""Admin for every farm model: browse, search and correct the farm's records."""
+"""Admin for every farm model: browse, search and correct the farm's records.
+
+A correction or deletion of an event here is recorded as an event change (who, when,
+the values before and after: :mod:`aquagrowth.farm.audit`), listed read-only below
+with the import runs.
+"""
 
 from django.contrib import admin
 
+from aquagrowth.farm import audit
 from aquagrowth.farm import models as m
 
 
@@ -124,10 +130,37 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 
 class EventAdmin(admin.ModelAdmin):
-    """Event tables run to millions of rows: no full counts, no select boxes of all rows."""
+    """Event tables run to millions of rows: no full counts, no select boxes of all rows.
+
+    Every correction and deletion is recorded (``EventChange``, via ``admin``) in the
+    admin's own transaction: the change and its record are stored together or not at all.
+    """
 
     show_full_result_count = False
     raw_id_fields = ["batch", "assignment"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # The form has already set the new values on ``obj``: the stored ones are read
+        # afresh, locked until the admin's transaction ends.
+        stored = type(obj).objects.select_for_update().get(pk=obj.pk)
+        before = audit.event_values(stored)
+        super().save_model(request, obj, form, change)
+        audit.record_change(
+            obj, m.ChangeAction.UPDATE, before, audit.event_values(obj), request.user, m.Via.ADMIN
+        )
+
+    def delete_model(self, request, obj) -> None:
+        before = audit.event_values(obj)
+        audit.record_change(obj, m.ChangeAction.DELETE, before, None, request.user, m.Via.ADMIN)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        """The list's "delete selected" action: every event recorded, then deleted."""
+        audit.record_deletions(queryset.iterator(chunk_size=1000), request.user, m.Via.ADMIN)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(m.FeedingEvent)
@@ -182,3 +215,36 @@ class HarvestAdmin(EventAdmin):
 class PopulationCountAdmin(EventAdmin):
     list_display = ["batch", "assignment", "count_date", "count", "method", "precision_pct"]
     list_filter = ["method"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """A record of what happened: listed and shown, never added, changed or deleted here."""
+
+    show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(m.EventChange)
+class EventChangeAdmin(ReadOnlyAdmin):
+    list_display = ["at", "action", "model", "event_id", "who_name", "via", "run", "external_id"]
+    list_filter = ["action", "via", "model"]
+    search_fields = ["who_name", "source", "external_id", "=event_id"]
+    date_hierarchy = "at"
+    raw_id_fields = ["who", "run"]
+
+
+@admin.register(m.ImportRun)
+class ImportRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "started_at", "via", "who_name", "origin", "state", "undone_at"]
+    list_filter = ["via", "state"]
+    search_fields = ["who_name", "origin"]
+    date_hierarchy = "started_at"
+    raw_id_fields = ["who"]

@@ -10,6 +10,8 @@ import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
 from django.contrib.auth.models import User
 
+from tests import access, farm_builder
+
 PASSWORD = "salmon-pass"
 LIMIT = 3
 
@@ -47,7 +49,16 @@ def hashes():
 
 @pytest.fixture
 def user(db) -> User:
-    return User.objects.create_user("biologist", password=PASSWORD)
+    """A viewer of station S01."""
+    return access.person("biologist", "viewer", stations=["S01"], password=PASSWORD)
+
+
+@pytest.fixture
+def batch(batch, hall_containers, stages):
+    """The shared batch, with a stay at station S01 (the user's: a batch is seen through
+    its stays)."""
+    farm_builder.stay(batch, hall_containers[0], stages["Egg&Alevin"], batch.start_date)
+    return batch
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from aquagrowth.engine.models import (
@@ -24,7 +24,7 @@ from aquagrowth.engine.models import (
 )
 from aquagrowth.farm import models as m
 from aquagrowth.farm.signals import bulk_load
-from tests import farm_builder
+from tests import access, farm_builder
 
 START = dt.date(2024, 1, 1)
 TRANSFER = dt.date(2024, 1, 21)
@@ -161,14 +161,14 @@ def growth_batch(species, stages, containers) -> m.Batch:
 
 @pytest.fixture
 def user(db) -> User:
-    return User.objects.create_user("biologist", password="salmon-pass")
+    """A viewer of station S01, where the batches of these tests live."""
+    return access.person("biologist", "viewer", stations=["S01"])
 
 
 @pytest.fixture
 def manager(db) -> User:
-    person = User.objects.create_user("planner", password="salmon-pass")
-    person.groups.add(Group.objects.get_or_create(name="manager")[0])
-    return person
+    """A manager of station S01."""
+    return access.person("planner", "manager", stations=["S01"])
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from aquagrowth.analysis import answer_cache
 from aquagrowth.analysis.answer_key import answer_key
 from aquagrowth.engine.runner import recompute_batch
 from aquagrowth.farm import models as m
-from tests import farm_builder
+from tests import access, farm_builder
 from tests.recompute.conftest import TODAY
 from tests.recompute.conftest import build_batch as build_recompute_batch
 
@@ -98,8 +98,10 @@ def fry_containers(stages):
 
 
 @pytest.fixture
-def computed_batch(stages, fry_containers):
-    """A batch whose daily states the engine computed and stored (with fingerprints)."""
+def computed_batch(stages, fry_containers, user):
+    """A batch whose daily states the engine computed and stored (with fingerprints), at
+    a station in Scotland the test's user is granted too."""
+    access.grant(user, stations=["S02"], geography="Scotland")
     batch = build_recompute_batch("SC-2024-01", stages, fry_containers)
     assert recompute_batch(batch.id, today=TODAY).error is None
     return batch
@@ -277,12 +279,27 @@ def test_the_cache_never_answers_who_may_not_ask(client, api, use_cache, growth_
     basic = "Basic " + base64.b64encode(b"biologist:wrong").decode()
     assert get(client, growth_batch, HTTP_AUTHORIZATION=basic).status_code in (401, 403)
     # An account switched off after the answer was cached: refused.
-    former = User.objects.create_user("former", password="salmon-pass")
+    former = access.person("former", "viewer", stations=["S01"])
     client.force_login(former)
     assert get(client, growth_batch)["X-Answer-Cache"] == "hit"
     User.objects.filter(pk=former.pk).update(is_active=False)
     assert get(client, growth_batch).status_code in (401, 403)
     assert get(client, growth_batch, HTTP_IF_NONE_MATCH=etag).status_code in (401, 403)
+
+
+def test_another_sites_user_gets_404_though_the_answer_was_cached(
+    client, api, use_cache, growth_batch
+):
+    etag = get(api, growth_batch)["ETag"]
+    assert get(api, growth_batch)["X-Answer-Cache"] == "hit"
+    # A viewer of a sea area only: the batch (in station S01) is not theirs. Not the
+    # cached answer, not a 304 for its ETag, not even a 403: a 404, as for no batch.
+    client.force_login(access.person("skipper", "viewer", sea_areas=["Vestmanna"]))
+    assert get(client, growth_batch).status_code == 404
+    assert get(client, growth_batch, HTTP_IF_NONE_MATCH=etag).status_code == 404
+    # Granted the station, the same user gets the cached answer.
+    access.grant(User.objects.get(username="skipper"), stations=["S01"])
+    assert get(client, growth_batch)["X-Answer-Cache"] == "hit"
 
 
 def test_a_deleted_batch_is_404_though_its_answer_was_cached(api, use_cache, growth_batch):

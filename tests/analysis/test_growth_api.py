@@ -8,6 +8,7 @@ import pytest
 
 from aquagrowth.engine.models import DailyState, TempSource
 from aquagrowth.farm import models as m
+from tests import farm_builder
 from tests.analysis.conftest import START, TRANSFER, build_batch
 
 
@@ -279,8 +280,10 @@ def test_batch_without_scenario_still_shows_its_states(api, species, stages, con
     assert data["periods"]["by_stage"][0]["scenario_tgc"] is None
 
 
-def test_batch_without_states_says_how_to_compute_them(api, species):
+def test_batch_without_states_says_how_to_compute_them(api, species, stages, containers):
     batch = m.Batch.objects.create(number="FO-EMPTY", species=species, start_date=START)
+    # A stay at the user's station (a batch is seen through its stays), never computed.
+    farm_builder.stay(batch, containers[0], stages["Egg&Alevin"], START, fish=100, weight_g=0.2)
     data = growth(api, batch)
     assert data["actual"]["date"] == []
     assert "aquagrowth recompute --batch FO-EMPTY" in data["states_missing"]

@@ -1,4 +1,4 @@
-"""Queueing recomputes: only staff and managers may, and they get task ids back."""
+"""Queueing recomputes: only managers and admins (staff) may, and they get task ids back."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def test_anonymous_is_refused(client, growth_batch):
     assert response.status_code in (401, 403)
 
 
-def test_plain_user_is_forbidden(api, growth_batch):
+def test_a_viewer_is_forbidden(api, growth_batch):
     response = api.post(URL, {"batch": growth_batch.id}, content_type="application/json")
     assert response.status_code == 403
 

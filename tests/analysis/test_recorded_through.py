@@ -101,8 +101,9 @@ def test_a_batch_with_no_open_stay_takes_the_latest(api, stages, tanks):
     assert body["recorded_through"]["mortality"] == "2024-01-20"  # A's record was after
 
 
-def test_never_computed_has_no_dates(api, species):
+def test_never_computed_has_no_dates(api, species, stages, tanks):
     fresh = m.Batch.objects.create(number="FO-2025-01", species=species, start_date=START)
+    farm_builder.stay(fresh, tanks[1], stages["Fry"], START, fish=100, weight_g=1.0)
     body = api.get(f"/api/v1/batches/{fresh.id}/").json()
     assert body["recorded_through"] == dict.fromkeys(STREAMS)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.staticfiles import finders
 
 from aquagrowth.farm import models as m
+from tests import farm_builder
 
 
 def test_openapi_schema_lists_the_endpoints(api):
@@ -57,8 +60,9 @@ def test_pages_need_a_login(client, growth_batch):
         assert response["Location"].startswith("/accounts/login/")
 
 
-def test_batch_list_page(api, growth_batch, species):
-    m.Batch.objects.create(number="FO-2025-09", species=species, start_date="2025-09-01")
+def test_batch_list_page(api, growth_batch, species, stages, containers):
+    fresh = m.Batch.objects.create(number="FO-2025-09", species=species, start_date="2025-09-01")
+    farm_builder.stay(fresh, containers[2], stages["Fry"], dt.date(2025, 9, 1), fish=9, weight_g=1)
     page = api.get("/").content.decode()
     assert f'href="/batches/{growth_batch.id}/growth/"' in page
     assert "2024-02-09" in page  # states computed through

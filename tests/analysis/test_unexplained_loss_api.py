@@ -8,13 +8,16 @@ import json
 import pytest
 from django.core.management import call_command
 
+from tests import access
 from tests.analysis.loss_farm import build_loss_farm
 
 URL = "/api/v1/reports/unexplained-loss/"
 
 
 @pytest.fixture
-def farm(stages):
+def farm(stages, user):
+    """The loss farm, every site of it granted to the test's user."""
+    access.grant(user, stations=["S01", "S02"], sea_areas=["Vestmanna", "Funningur"])
     return build_loss_farm(stages)
 
 

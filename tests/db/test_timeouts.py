@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import OperationalError, connection
 from django.db.utils import load_backend
 
+from tests import access
 from tests.distributed.brokers import FrozenServer
 
 pytestmark = [
@@ -27,7 +27,7 @@ def statement_timeout() -> str:
 def test_a_web_request_cuts_a_long_statement_and_other_work_is_not_cut(client, settings):
     settings.AQUAGROWTH_WEB_STATEMENT_TIMEOUT_S = 0.3
     assert statement_timeout() == "0", "outside requests (recompute, import) no limit"
-    client.force_login(User.objects.create_user("biologist", password="x"))
+    client.force_login(access.person("biologist", "viewer"))
     connection.close()  # the request opens its own session, as a server worker does
 
     assert client.get("/api/v1/batches/").status_code == 200

@@ -12,12 +12,13 @@ import json
 from collections.abc import Callable
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from aquagrowth.farm import models as m
 from aquagrowth.farm.signals import bulk_load
+from tests.access import person
 from tests.distributed.conftest import (  # noqa: F401 (fixtures)
     broker_down,
     broker_scheme,
@@ -51,13 +52,6 @@ def farm(species, stages, hall_containers) -> tuple[m.Batch, m.Assignment, m.Ass
         return build_transfer_batch(species, stages, hall_containers)
 
 
-def person(name: str, group: str | None = None, **flags) -> User:
-    user = User.objects.create_user(name, password="salmon-pass", **flags)
-    if group:
-        user.groups.add(Group.objects.get_or_create(name=group)[0])
-    return user
-
-
 @pytest.fixture
 def as_user(db) -> Callable[[User], Client]:
     """A client that sends ``user``'s token, as a machine client does."""
@@ -71,7 +65,8 @@ def as_user(db) -> Callable[[User], Client]:
 
 @pytest.fixture
 def operator(db) -> User:
-    return person("feedsys", "operator")
+    """A feed system: the operator role at station S01, where the batch lives."""
+    return person("feedsys", "operator", stations=["S01"])
 
 
 @pytest.fixture
