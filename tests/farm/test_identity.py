@@ -180,3 +180,21 @@ def test_the_command_lists_runs_undoes_them_and_says_updates(farm, tmp_path, cap
     with pytest.raises(CommandError, match="not undone"):
         call_command("import", "--undo", str(run.pk))
     assert m.FeedingEvent.objects.filter(external_id="F-1").exists()
+
+
+def test_an_undo_that_would_take_later_records_with_it_is_refused(farm, tmp_path):
+    first = import_farm(
+        write_csv(tmp_path / "area", {"sea_areas": "geography,name\nFaroe Islands,Kaldbak\n"})
+    )
+    pens = "name,kind,volume_m3,geography,sea_area\nKB-01,pen,40000,Faroe Islands,Kaldbak\n"
+    second = import_farm(write_csv(tmp_path / "pens", {"containers": pens}))
+    assert first.ok and second.ok
+    content = farm_content()
+
+    with pytest.raises(UndoRefused, match="hold records stored since"):
+        undo_run(first.run_id)  # the sea area's delete would take the later pen with it
+
+    assert farm_content() == content
+    undo_run(second.run_id)
+    undo_run(first.run_id)
+    assert not m.SeaArea.objects.filter(name="Kaldbak").exists()

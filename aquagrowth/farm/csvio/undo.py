@@ -13,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from aquagrowth.farm import models as m
@@ -41,6 +42,10 @@ DATE_FIELDS = {
     m.Harvest: "harvest_date",
     m.PopulationCount: "count_date",
 }
+
+
+DERIVED = frozenset({"farm.containerdaytemperature"})
+"""Farm tables computed from others, which go with what they were computed from."""
 
 
 class UndoRefused(Exception):
@@ -87,7 +92,7 @@ def undo_run(run_id: int, who=None, who_name: str = "") -> UndoResult:
             if model is m.Batch:
                 for batch_id in ids:
                     result.recompute_since.pop(batch_id, None)
-            count, _ = model.objects.filter(pk__in=ids).delete()
+            count = _delete_created(model, ids)
             if count:
                 result.removed[model._meta.verbose_name_plural] = count
         run.state = ImportRunState.UNDONE
@@ -95,6 +100,34 @@ def undo_run(run_id: int, who=None, who_name: str = "") -> UndoResult:
         run.undone_by = who_name or (who.get_username() if who is not None else "")
         run.save(update_fields=["state", "undone_at", "undone_by"])
     return result
+
+
+def _delete_created(model, ids: list[int]) -> int:
+    """Delete records the run created, refusing (in a savepoint, so nothing is lost)
+    when that would also delete farm records the run did not create: a stay or container
+    of a later import, held by a cascade. Derived data (daily states, temperatures of a
+    day, ground truth, runs of the engine) goes with what it was derived from."""
+    label = model._meta.label_lower
+    refused = (
+        f"{model._meta.verbose_name_plural} this import created hold records stored since; "
+        "undo or delete those first"
+    )
+    try:
+        with transaction.atomic():
+            count, per_model = model.objects.filter(pk__in=ids).delete()
+            others = [
+                name
+                for name, n in per_model.items()
+                if n
+                and name.lower() != label
+                and name.lower().split(".")[0] == "farm"
+                and name.lower() not in DERIVED
+            ]
+            if others:
+                raise UndoRefused(f"{refused} ({', '.join(sorted(others))})")
+    except (ProtectedError, RestrictedError, IntegrityError) as error:
+        raise UndoRefused(refused) from error
+    return count
 
 
 def _created_records(run: ImportRun) -> dict[str, list[int]]:
