@@ -7,8 +7,8 @@ up in the database a chunk at a time (one or two queries per chunk, by the table
 - a row whose identity names a stored event: unchanged when every value is equal, an
   update of that event otherwise (reported), never a second event;
 - a row naming an event of this farm by the identity an export made
-  (``aquagrowth:<farm>``, the event's id): the same, and a finding when the event no
-  longer exists;
+  (``aquagrowth:<farm>``, the event's id): the same; when that event no longer exists
+  the row is a new event that keeps the identity (an old export restores it once);
 - a row equal to a stored event but without a matching identity: a repeat, reported
   (or skipped, or stored again, as the import was asked);
 - a reading with the sensor (or container and parameter) and time of a stored one:
@@ -21,6 +21,7 @@ megabytes, not gigabytes, between the check and the load.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -107,6 +108,9 @@ class Judge:
         self.updates_said: list[str] = []
         self.compared = compared_columns(kind)
         self._pending: list[tuple[int, Row]] = []
+        self.on_new: Callable[[int, Row], None] = lambda line, row: None
+        """Called for every row judged new, once its chunk is judged (a new sample
+        counts among its day's samples; one already stored does not count twice)."""
 
     def offer(self, line: int, row: Row) -> None:
         self._pending.append((line, row))
@@ -119,55 +123,53 @@ class Judge:
             return
         if isinstance(self.kind, ReadingKind):
             self._judge_readings(rows)
-            return
-        unmatched = self._judge_identities([r for r in rows if r[1]["external_id"]])
-        plain = [r for r in rows if not r[1]["external_id"]]
-        self._judge_repeats(plain, unmatched)
+        else:
+            unmatched = self._judge_identities([r for r in rows if r[1]["external_id"]])
+            plain = [r for r in rows if not r[1]["external_id"]]
+            self._judge_repeats(plain, unmatched)
+        for line, row in rows:
+            if self.verdicts.get(line) == Verdict.NEW:
+                self.on_new(line, row)
 
     # -- identities -------------------------------------------------------------------
 
     def _judge_identities(self, rows: list[tuple[int, Row]]) -> list[tuple[int, Row]]:
-        """Verdicts of rows with an identity; returns those naming no stored event."""
+        """Verdicts of rows with an identity; returns those naming no stored event.
+
+        An identity is looked up as stored; one of this farm's own export that is not
+        stored names the event by its id (when that event has no identity of its own).
+        One naming nothing (another system's new event, or an event of this farm deleted
+        since the export) is new, and is stored with that identity.
+        """
         if not rows:
             return []
-        own = [(line, row) for line, row in rows if row["source"] == self.farm_source]
-        foreign = [(line, row) for line, row in rows if row["source"] != self.farm_source]
+        wanted = {(row["source"], row["external_id"]) for _, row in rows}
+        where = Q(source__in={s for s, _ in wanted}, external_id__in={e for _, e in wanted})
+        stored = {
+            (row["source"], row["external_id"]): (pk, row)
+            for pk, row in self.kind.stored_rows(where=where)
+        }
         by_pk: dict[int, tuple[int, Row]] = {}
-        for line, row in own:
-            text = row["external_id"]
-            if not text.isdigit():
-                self._bad(line, "external_id", f"{text!r} is not an event id of this farm")
-                continue
-            by_pk[int(text)] = (line, row)
-        stored_own = dict(self.kind.stored_rows(where=Q(pk__in=list(by_pk)))) if by_pk else {}
-        for pk, (line, row) in by_pk.items():
-            if pk not in stored_own:
-                self._bad(
-                    line,
-                    "external_id",
-                    f"{self.kind.name} {pk} of this farm no longer exists (deleted since the "
-                    "export); remove the row to import the rest",
-                )
-            else:
-                self._compare(line, row, pk, stored_own[pk])
         unmatched: list[tuple[int, Row]] = []
-        if foreign:
-            wanted = {(row["source"], row["external_id"]) for _, row in foreign}
-            where = Q(source__in={s for s, _ in wanted}, external_id__in={e for _, e in wanted})
-            stored = {
-                (row["source"], row["external_id"]): (pk, row)
-                for pk, row in self.kind.stored_rows(where=where)
-            }
-            for line, row in foreign:
-                found = stored.get((row["source"], row["external_id"]))
-                if found is None:
-                    unmatched.append((line, row))
+        for line, row in rows:
+            found = stored.get((row["source"], row["external_id"]))
+            if found is not None:
+                self._compare(line, row, *found)
+            elif row["source"] == self.farm_source and row["external_id"].isdigit():
+                by_pk[int(row["external_id"])] = (line, row)
+            else:
+                unmatched.append((line, row))
+        if by_pk:
+            where = Q(pk__in=list(by_pk), external_id="")
+            own = dict(self.kind.stored_rows(where=where))
+            for pk, (line, row) in by_pk.items():
+                if pk in own:
+                    self._compare(line, row, pk, own[pk])
                 else:
-                    self._compare(line, row, *found)
+                    unmatched.append((line, row))
         return unmatched
 
     def _compare(self, line: int, row: Row, pk: int, stored: Row) -> None:
-        self.kind.names_stored(stored, self.catalogue)
         changes = [
             f"{column} {_shown(stored[column])} -> {_shown(row[column])}"
             for column in self.compared
@@ -207,14 +209,13 @@ class Judge:
             for line, row in group:
                 pk = candidates.get(tuple(row[c] for c in self.compared))
                 if pk is not None:
-                    self._repeat(line, row, pk)
+                    self._repeat(line, pk)
 
-    def _repeat(self, line: int, row: Row, pk: int) -> None:
+    def _repeat(self, line: int, pk: int) -> None:
         if self.repeats.allow:
             return
         if self.repeats.skip:
             self.verdicts.set(line, Verdict.REPEAT_SKIPPED)
-            self.kind.names_stored(row, self.catalogue)
             return
         self._bad(
             line,

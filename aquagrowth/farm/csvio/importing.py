@@ -256,6 +256,7 @@ def _check_file(
     if kind.identified or isinstance(kind, ReadingKind):
         judge = Judge(kind, catalogue, errors, source.name, options.repeats, farm_source)
         judge.verdicts = checked.verdicts
+        judge.on_new = lambda line, row: kind.accept(line, row, catalogue)
     progress.start(f"check {spec.file_name}", source.size)
 
     def hold_key(line: int, row: Row) -> None:
@@ -267,24 +268,27 @@ def _check_file(
         def bad(column: str, reason: str, line: int = line) -> None:
             errors.add(source.name, line, column, reason)
 
+        if spec.key:
+            # A keyed record given again exactly as stored passed every check when it
+            # was stored; one that differs, or repeats a line above, is reported.
+            existing = catalogue.get(kind.name, kind.key(row))
+            if existing is not None:
+                if _same_as_stored(kind, existing, row, bad):
+                    checked.verdicts.set(line, Verdict.UNCHANGED)
+                continue
         kind.check(row, catalogue, bad)
         kind.check_ranges(row, catalogue, bad)
         if errors.total > before:
             hold_key(line, row)
             continue
         if spec.key:
-            key = kind.key(row)
-            existing = catalogue.get(kind.name, key)
-            if existing is not None:
-                if _same_as_stored(kind, existing, row, bad):
-                    checked.verdicts.set(line, Verdict.UNCHANGED)
-                continue
             if _clashes(kind, row, line, catalogue, bad):
                 continue
-            catalogue.of(kind.name)[key] = Entry(line, None, row)
+            catalogue.of(kind.name)[kind.key(row)] = Entry(line, None, row)
         if judge is not None:
-            judge.offer(line, row)
-        kind.accept(line, row, catalogue)
+            judge.offer(line, row)  # accepted once judged new (below)
+        else:
+            kind.accept(line, row, catalogue)
     if judge is not None:
         judge.flush()
         checked.updates_said = judge.updates_said

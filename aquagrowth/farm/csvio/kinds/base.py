@@ -96,11 +96,6 @@ class Kind:
     def accept(self, line: int, row: Row, catalogue: Catalogue) -> None:
         """Record what later rows must see of a valid row (``line`` is STORED for a stored one)."""
 
-    def names_stored(self, stored: Row, catalogue: Catalogue) -> None:
-        """An accepted event row turned out to be the stored event ``stored`` (named by
-        its identity, or a repeat left out): it adds no event of its own, so whatever
-        :meth:`accept` counted for it is counted twice with the stored one."""
-
     # -- loading --------------------------------------------------------------------
 
     def build(self, row: Row, catalogue: Catalogue) -> models.Model:

@@ -203,8 +203,7 @@ class ScenarioKind(Kind):
     weight_columns = ("harvest_weight_g",)
 
     def __init__(self) -> None:
-        self.pinned_line: dict[str, tuple[int, str]] = {}
-        """Batch number -> (line or STORED, name) of its pinned scenario."""
+        self.pinned_line: dict[str, int] = {}
         self.loaded: list[Row] = []
 
     def stored(self, batch_ids):
@@ -223,15 +222,13 @@ class ScenarioKind(Kind):
     def check(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
         batch = find(catalogue, "batches", (row["batch"],), "batch", "batch", bad)
         if batch and row["pinned"] and row["batch"] in self.pinned_line:
-            line, name = self.pinned_line[row["batch"]]
-            if line == STORED and name == row["name"]:
-                return  # the stored pinned scenario given again (an export re-imported)
+            line = self.pinned_line[row["batch"]]
             where = "a stored scenario" if line == STORED else f"line {line}"
             bad("pinned", f"the batch already has a pinned scenario ({where})")
 
     def accept(self, line: int, row: Row, catalogue: Catalogue) -> None:
-        if row["pinned"] and row["batch"] not in self.pinned_line:
-            self.pinned_line[row["batch"]] = (line, row["name"])
+        if row["pinned"]:
+            self.pinned_line[row["batch"]] = line
 
     def build(self, row: Row, catalogue: Catalogue) -> m.Scenario:
         self.loaded.append(row)

@@ -18,6 +18,9 @@ from aquagrowth.farm.csvio.kinds.base import Bad, Kind, Row, find, species_of, t
 from aquagrowth.farm.models.environment import TEMPERATURE_CODE
 from aquagrowth.farm.models.provenance import EXTERNAL_ID_MAX, SOURCE_MAX
 
+FEED_DAYS_KEPT = 100_000
+"""Container-days whose feed the check sums at once (a few MB)."""
+
 READING_WINDOW_DAYS = 7
 """Readings this many days either side of a batch's stays go with the batch on export:
 the engine interpolates temperature from measured days up to this far away. It is the
@@ -280,6 +283,9 @@ class FeedingKind(Kind):
     identified = True
     date_column = "feeding_date"
 
+    def __init__(self) -> None:
+        self._day_totals: dict[tuple[str, dt.date], float] = {}
+
     def stored(self, batch_ids, where=None):
         queryset = _in_batches(m.FeedingEvent.objects.order_by("pk"), batch_ids)
         if where is not None:
@@ -304,20 +310,35 @@ class FeedingKind(Kind):
         day = row["feeding_date"]
         check_not_future(day, "feeding_date", bad)
         if container:
-            volume = container.row["volume_m3"]
-            highest = limits.max_feed_kg(volume)
-            if row["amount_kg"] > highest:
-                bad(
-                    "amount_kg",
-                    f"{row['amount_kg']:g} kg is more than {row['container']} ({volume:g} m3) "
-                    f"can take in a day ({highest:g} kg at most: volume x "
-                    "AQUAGROWTH_MAX_DENSITY_KG_M3 x AQUAGROWTH_MAX_FEED_RATION_PCT)",
-                )
+            self._check_day_total(row, container.row["volume_m3"], bad)
         if batch and container:
             stays = catalogue.stays_of(row["batch"], row["container"])
             held = catalogue.held_bad(row["batch"], row["container"], day)
             if not held and not any(stay.covers(day) for stay in stays):
                 bad("feeding_date", f"batch {row['batch']} is not in {row['container']} on {day}")
+
+    def _check_day_total(self, row: Row, volume: float, bad: Bad) -> None:
+        """A container's feed of one day, summed over the rows given for that day, stays
+        below what it can take (``limits.max_feed_kg``); the row that crosses the bound
+        is reported. The sums are kept for the most recent ``FEED_DAYS_KEPT``
+        container-days, so memory stays bounded in a file of millions of rows (exports
+        and feed systems write a container's day together)."""
+        key = (row["container"], row["feeding_date"])
+        total = self._day_totals.pop(key, 0.0) + row["amount_kg"]
+        self._day_totals[key] = total  # re-inserted: the most recent at the end
+        if len(self._day_totals) > FEED_DAYS_KEPT:
+            del self._day_totals[next(iter(self._day_totals))]
+        highest = limits.max_feed_kg(volume)
+        if total > highest:
+            given = f"{row['amount_kg']:g} kg"
+            if total != row["amount_kg"]:
+                given += f" makes {total:g} kg on {row['feeding_date']}, which"
+            bad(
+                "amount_kg",
+                f"{given} is more than {row['container']} ({volume:g} m3) "
+                f"can take in a day ({highest:g} kg at most: volume x "
+                "AQUAGROWTH_MAX_DENSITY_KG_M3 x AQUAGROWTH_MAX_FEED_RATION_PCT)",
+            )
 
     def build(self, row: Row, catalogue: Catalogue) -> m.FeedingEvent:
         return m.FeedingEvent(

@@ -62,11 +62,6 @@ class SampleKind(AssignmentEventKind):
     def accept(self, line: int, row: Row, catalogue: Catalogue) -> None:
         catalogue.sample_days[tuple(row[column] for column in SAMPLE_KEY)] += 1
 
-    def names_stored(self, stored: Row, catalogue: Catalogue) -> None:
-        # The stored sample is counted among the stored ones at its (old) day; the row,
-        # at its new day, is that same sample: one less where the stored one was.
-        catalogue.sample_days[tuple(stored[column] for column in SAMPLE_KEY)] -= 1
-
 
 class FishKind(Kind):
     """Fish of a growth sample. The sample is named by its assignment and day, so fish can
