@@ -73,6 +73,24 @@ class Records:
     fish_origin: list[tuple[int, int]] = field(default_factory=list)
     """Row ``k`` of ``fish``: (index of its sample, index within the sample's ``fish``)."""
 
+    def leave_out(self, indices: set[int]) -> None:
+        """Leave events (and their fish) out of the import: they were answered already
+        (a batch the user may not see is answered as unknown, and nothing else)."""
+        if not indices:
+            return
+        for rows in self.by_kind.values():
+            if rows is not self.by_kind.get(FISH):
+                for index in indices:
+                    rows[index] = {}
+        if FISH in self.by_kind:
+            kept = [
+                (row, origin)
+                for row, origin in zip(self.by_kind[FISH], self.fish_origin, strict=True)
+                if origin[0] not in indices
+            ]
+            self.by_kind[FISH] = [row for row, _ in kept]
+            self.fish_origin = [origin for _, origin in kept]
+
     def finding(self, error: RowError) -> RowError:
         """A finding of the import, named as the request names its rows."""
         if error.file != FISH:

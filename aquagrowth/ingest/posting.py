@@ -96,6 +96,7 @@ def post(request: Request) -> Answer:
         return findings_answer(403, refused.forbidden, detail="Not at one of your sites.")
     for error in refused.hidden:
         errors.add(error.file, error.line, error.column, error.reason)
+    records.leave_out({error.line for error in refused.hidden})
     options = ImportOptions(
         repeats=REPEATS[request.repeats],
         who=request.user,

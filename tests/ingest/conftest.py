@@ -57,7 +57,7 @@ def as_user(db) -> Callable[[User], Client]:
     """A client that sends ``user``'s token, as a machine client does."""
 
     def client_of(user: User) -> Client:
-        token = Token.objects.create(user=user)
+        token, _ = Token.objects.get_or_create(user=user)
         return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
 
     return client_of
