@@ -10,6 +10,7 @@ from django.db.models import Sum
 from aquagrowth.engine.models import DailyState, RecomputeRun
 from aquagrowth.farm import models as m
 from aquagrowth.ingest.payload import MAX_EVENTS
+from tests import farm_builder
 from tests.ingest.conftest import NUMBER, PARR_TRAY, days, feeding, post
 
 
@@ -190,3 +191,51 @@ def test_repeats_without_identity_are_reported_skipped_or_allowed(api, farm):
     assert (allowed.status_code, allowed.json()["stored"]) == (201, 1)
     assert m.FeedingEvent.objects.filter(batch=batch).count() == 2
     assert post(api, "feeding", [plain], "?repeats=maybe").status_code == 400
+
+
+STAY = {"batch": NUMBER, "container": PARR_TRAY, "assignment_date": "2024-01-01"}
+ONE_OF_EACH = {
+    "feeding": feeding(),
+    "mortality": {**STAY, "event_date": "2024-01-05", "count": 12, "cause": "fungus"},
+    "samples": {**STAY, "sample_date": "2024-02-01", "sample_size": 30, "avg_weight_g": 18.5},
+    "weighings": {
+        **STAY,
+        "weighing_date": "2024-02-02",
+        "reason": "vaccination",
+        "fish_weighed": 50,
+        "avg_weight_g": 19.0,
+    },
+    "harvests": {**STAY, "harvest_date": "2024-02-28", "count": 10, "live_weight_kg": 0.25},
+    "population_counts": {
+        **STAY,
+        "count_date": "2024-02-10",
+        "count": 9950,
+        "method": "counter",
+        "precision_pct": 1.5,
+        "note": "graded",
+    },
+    "readings": {
+        "container": PARR_TRAY,
+        "parameter": "temperature",
+        "reading_time": "2024-02-01T06:00:00Z",
+        "value": 8.25,
+    },
+}
+
+
+@pytest.mark.parametrize("kind", list(ONE_OF_EACH))
+def test_every_kind_is_stored_once_however_often_it_is_sent(api, farm, operator, kind):
+    farm_builder.temperature_parameter()
+    event = dict(ONE_OF_EACH[kind])
+    if kind != "readings":
+        event.update(source="farmsys", external_id=f"{kind}-1")
+
+    first = post(api, kind, [event])
+    again = post(api, kind, [event])
+
+    assert first.status_code == 201, first.content
+    assert (again.status_code, again.json()["unchanged"], again.json()["stored"]) == (200, 1, 0)
+    run = m.ImportRun.objects.get(pk=first.json()["import_run"])
+    assert (run.via, run.who, run.counts[kind]["stored"]) == ("api", operator, 1)
+    assert run.origin.startswith(f"api {kind}: 1 events")
+    assert first.json()["recompute"]["queued"]
