@@ -1,0 +1,439 @@
+"""Benchmark: a day of a farm's events through the event API, with two Celery workers.
+
+Starts the production server (gunicorn on ``aquagrowth.wsgi``, DEBUG off) and two Celery
+workers (``celery -A aquagrowth worker -P prefork -c 1`` each) on one PostgreSQL
+database and a Redis broker, makes an operator of every site with a token (a machine
+client), and measures from one client sending one request after the other on one
+connection:
+
+1. **a day of the farm**: for every active batch, on its last day of records, a
+   feeding, a mortality count, a growth sample and four temperature readings per open
+   stay, one request per kind; the seconds from the first request until every affected
+   batch's daily states are current (no recompute pending, queued or running; every
+   batch's last run ok);
+2. **events per second**: feeding events (new identities, on the last 60 days of the
+   open stays) in sequential requests of 1, 100 and 10,000 events, while the workers
+   recompute what they touch.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1/aq_eventapi \\
+        .venv/bin/python bench/ingest_bench.py --broker redis://127.0.0.1:6379/12
+
+The database is migrated, and the farm built with the generator (``--profile``, demo
+by default) and computed when it holds no batch. The broker's Redis database is emptied
+first: give the bench one of its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import http.client
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+USER = "ingest-bench"
+READING_HOURS = (1, 7, 13, 19)
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="demo", help="generator profile if empty")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1/aq_eventapi",
+    )
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/12", help="Redis URL")
+    parser.add_argument("--sizes", default="1,100,10000", help="events per request")
+    parser.add_argument("--events", type=int, default=20000, help="events per size (at most)")
+    parser.add_argument("--requests", type=int, default=200, help="requests per size (at most)")
+    return parser.parse_args()
+
+
+# --- The database: a computed farm and a machine client ---------------------------------
+
+
+def prepare(options: argparse.Namespace) -> str:
+    """Migrate, build and compute the farm when empty; the bench user's token."""
+    os.environ["DATABASE_URL"] = options.database
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aquagrowth.settings")
+    os.environ.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("AQUAGROWTH_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    from aquagrowth.accounts import access
+    from aquagrowth.farm.models import Batch, FreshwaterStation, SeaArea
+
+    call_command("migrate", verbosity=0)
+    if not Batch.objects.exists():
+        build(options.profile, options.seed)
+    user, _ = User.objects.get_or_create(username=USER)
+    access.set_role(user, "operator")
+    access.grant_sites(user, [*FreshwaterStation.objects.all(), *SeaArea.objects.all()])
+    return access.token_of(user)
+
+
+def build(profile: str, seed: int) -> None:
+    from aquagrowth.engine.runner import recompute_batches
+    from aquagrowth.farm.models import Batch
+    from aquagrowth.generator.service import build_farm
+
+    started = time.perf_counter()
+    build_farm(profile, seed=seed, truth=False, progress=False)
+    for _ in recompute_batches(Batch.objects.values_list("id", flat=True)):
+        pass
+    print(f"built and computed the {profile} farm in {time.perf_counter() - started:.1f} s")
+
+
+@dataclass
+class OpenStay:
+    batch_id: int
+    number: str
+    container: str
+    arrival: dt.date
+    last_day: dt.date
+    weight_g: float
+
+
+def open_stays() -> list[OpenStay]:
+    """The stays of active batches open on the batch's last day of feeding records."""
+    from django.db.models import Max, Q
+
+    from aquagrowth.engine.models import DailyState
+    from aquagrowth.farm import models as m
+
+    last = dict(
+        m.FeedingEvent.objects.filter(batch__status=m.BatchStatus.ACTIVE)
+        .values("batch_id")
+        .annotate(day=Max("feeding_date"))
+        .values_list("batch_id", "day")
+    )
+    stays = []
+    for stay in m.Assignment.objects.filter(batch_id__in=list(last)).select_related(
+        "batch", "container"
+    ):
+        day = last[stay.batch_id]
+        if stay.assignment_date <= day and (
+            stay.departure_date is None or day < stay.departure_date
+        ):
+            state = DailyState.objects.filter(Q(assignment=stay) & Q(date=day)).first()
+            weight = state.avg_weight_g if state and state.avg_weight_g else 100.0
+            stays.append(
+                OpenStay(
+                    stay.batch_id,
+                    stay.batch.number,
+                    stay.container.name,
+                    stay.assignment_date,
+                    day,
+                    weight,
+                )
+            )
+    return stays
+
+
+# --- The events of a day ---------------------------------------------------------------
+
+
+def day_of_events(stays: list[OpenStay], tag: str) -> dict[str, list[dict]]:
+    """Per kind, the events of every open stay on its batch's last day."""
+    events: dict[str, list[dict]] = {"feeding": [], "mortality": [], "samples": [], "readings": []}
+    for n, stay in enumerate(stays):
+        day = stay.last_day.isoformat()
+        where = {"batch": stay.number, "container": stay.container}
+        at = {**where, "assignment_date": stay.arrival.isoformat()}
+        identity = {"source": "ingest-bench", "external_id": f"{tag}-{n}"}
+        events["feeding"].append(
+            {
+                **where,
+                "feeding_date": day,
+                "feeding_time": "09:41",
+                "amount_kg": 0.5 + n / 1e4,
+                "feed_type": "bench",
+                **identity,
+            }
+        )
+        events["mortality"].append(
+            {**at, "event_date": day, "count": 1 + n % 5, "cause": "bench", **identity}
+        )
+        events["samples"].append(
+            {
+                **at,
+                "sample_date": day,
+                "sample_size": 20,
+                "avg_weight_g": round(stay.weight_g * 1.01, 3),
+                "std_weight_g": round(stay.weight_g * 0.1, 3),
+                **identity,
+            }
+        )
+        for hour in READING_HOURS:
+            events["readings"].append(
+                {
+                    "container": stay.container,
+                    "parameter": "temperature",
+                    "reading_time": f"{day}T{hour:02d}:13:00Z",
+                    "value": 8.0 + (n % 7) / 10,
+                }
+            )
+    return events
+
+
+def feeding_events(stays: list[OpenStay], count: int, tag: str) -> list[dict]:
+    """``count`` feeding events with new identities on the last 60 days of the stays."""
+    made = []
+    n = 0
+    while len(made) < count:
+        for stay in stays:
+            day = stay.last_day - dt.timedelta(days=n % 60)
+            if day >= stay.arrival:
+                made.append(
+                    {
+                        "batch": stay.number,
+                        "container": stay.container,
+                        "feeding_date": day.isoformat(),
+                        "amount_kg": 0.25 + len(made) / 1e6,
+                        "source": "ingest-bench",
+                        "external_id": f"{tag}-{len(made)}",
+                    }
+                )
+            if len(made) == count:
+                break
+        n += 1
+    return made
+
+
+# --- The server, the workers, the client ----------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def die_with_parent() -> None:
+    """In the child: SIGTERM when this bench ends, however it ends (Linux)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
+
+def environment(options: argparse.Namespace) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": options.database,
+        "CELERY_BROKER_URL": options.broker,
+        "CELERY_RESULT_BACKEND": options.broker,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "AQUAGROWTH_HTTPS": "0",
+        "DATABASE_CONN_MAX_AGE": "600",
+        "AQUAGROWTH_LOG_LEVEL": "WARNING",
+    }
+    return env
+
+
+@dataclass
+class Processes:
+    started: list[subprocess.Popen] = field(default_factory=list)
+
+    def start(self, command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent,
+            )  # fmt: skip
+        self.started.append(process)
+        return process
+
+    def stop(self) -> None:
+        for process in self.started:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.started:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def start_workers(processes: Processes, env: dict[str, str], count: int = 2) -> None:
+    celery = str(Path(sys.executable).with_name("celery"))
+    logs = []
+    for index in range(count):
+        log = ROOT / "var" / f"ingest-bench-worker-{index}.log"
+        command = [
+            celery, "-A", "aquagrowth", "worker", "-P", "prefork", "-c", "1",
+            "-n", f"ingest{index}@%h", "--without-gossip", "--without-mingle", "-l", "INFO",
+        ]  # fmt: skip
+        worker = processes.start(command, {**env, "AQUAGROWTH_LOG_LEVEL": "INFO"}, log)
+        logs.append((worker, log))
+    for worker, log in logs:
+        deadline = time.monotonic() + 120
+        while " ready." not in log.read_text(errors="replace"):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"a worker did not start; see {log}")
+            time.sleep(0.2)
+
+
+def start_server(processes: Processes, env: dict[str, str]) -> int:
+    port = free_port()
+    command = [
+        sys.executable, "-m", "gunicorn", "aquagrowth.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "300",
+        "--log-level", "warning",
+    ]  # fmt: skip
+    server = processes.start(command, env, ROOT / "var" / "ingest-bench-server.log")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("gunicorn exited; see var/ingest-bench-server.log")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return port
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not listen within 60 s")
+
+
+class Client:
+    """One machine client: one connection, one request after the other."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+    def post(self, kind: str, events: list[dict]) -> dict:
+        self.connection.request("POST", f"/api/v1/events/{kind}/", json.dumps(events), self.headers)
+        response = self.connection.getresponse()
+        answer = json.loads(response.read())
+        if response.status not in (200, 201):
+            raise SystemExit(f"{kind}: HTTP {response.status}: {json.dumps(answer)[:2000]}")
+        if not answer["recompute"]["queued"]:
+            raise SystemExit(f"{kind}: recompute not queued: {answer['recompute']}")
+        return answer
+
+
+# --- The measurements ------------------------------------------------------------------
+
+
+def settled(broker) -> bool:
+    """No recompute pending (marked, not yet taken), queued or running (in flight)."""
+    pending = next(broker.scan_iter("*:pending:*", count=1000), None)
+    inflight = next(broker.scan_iter("*:inflight:*", count=1000), None)
+    return pending is None and inflight is None and broker.llen("celery") == 0
+
+
+def a_day(client: Client, stays: list[OpenStay], broker) -> dict:
+    """Send a day's events kind by kind; wait until every affected state is current."""
+    from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
+
+    events = day_of_events(stays, f"day-{uuid.uuid4().hex[:8]}")
+    batches = {stay.batch_id for stay in stays}
+    began_at = dt.datetime.now(dt.UTC)
+    began = time.perf_counter()
+    sent = 0
+    for kind, kind_events in events.items():
+        client.post(kind, kind_events)
+        sent += len(kind_events)
+    answered = time.perf_counter() - began
+    while not settled(broker):
+        time.sleep(0.02)
+    current = time.perf_counter() - began
+    runs = RecomputeRun.objects.filter(batch_id__in=batches, started_at__gte=began_at)
+    failed = runs.exclude(status=RecomputeStatus.OK).count()
+    ran = set(runs.filter(status=RecomputeStatus.OK).values_list("batch_id", flat=True))
+    return {
+        "events": sent, "stays": len(stays), "batches": len(batches),
+        "answered_s": answered, "current_s": current, "runs": runs.count(),
+        "failed_runs": failed, "batches_not_recomputed": len(batches - ran),
+    }  # fmt: skip
+
+
+def throughput(client: Client, stays: list[OpenStay], size: int, options) -> dict:
+    """Events per second of sequential requests of ``size`` feeding events."""
+    requests = max(1, min(options.requests, options.events // size))
+    events = feeding_events(stays, requests * size, f"rate-{size}-{uuid.uuid4().hex[:8]}")
+    seconds = []
+    for index in range(requests):
+        began = time.perf_counter()
+        answer = client.post("feeding", events[index * size : (index + 1) * size])
+        seconds.append(time.perf_counter() - began)
+        assert answer["stored"] == size, answer
+    total = sum(seconds)
+    seconds.sort()
+    return {
+        "size": size, "requests": requests, "events": requests * size, "seconds": total,
+        "events_per_s": requests * size / total, "median_ms": seconds[len(seconds) // 2] * 1000,
+    }  # fmt: skip
+
+
+def report(day: dict, rates: list[dict], database: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(
+        f"a day of the farm ({database}): {day['events']} events of {day['stays']} open stays "
+        f"in {day['batches']} batches, 4 requests; answered in {day['answered_s']:.2f} s, "
+        f"every affected daily state current after [bold]{day['current_s']:.2f} s[/] "
+        f"({day['runs']} recompute runs, {day['failed_runs']} failed, "
+        f"{day['batches_not_recomputed']} batches not recomputed)"
+    )
+    table = Table(title="feeding events, sequential requests from one client, 2 workers busy")
+    for column in ("events/request", "requests", "events", "seconds", "events/s", "median ms"):
+        table.add_column(column, justify="right")
+    for rate in rates:
+        table.add_row(
+            f"{rate['size']}", f"{rate['requests']}", f"{rate['events']}",
+            f"{rate['seconds']:.1f}", f"{rate['events_per_s']:.0f}", f"{rate['median_ms']:.0f}",
+        )  # fmt: skip
+    console.print(table)
+
+
+def main() -> int:
+    options = parse()
+    (ROOT / "var").mkdir(exist_ok=True)
+    token = prepare(options)
+    import redis
+    from django.db import connection
+
+    broker = redis.Redis.from_url(options.broker)
+    broker.flushdb()
+    stays = open_stays()
+    if not stays:
+        raise SystemExit("no open stay of an active batch with feeding records")
+    processes = Processes()
+    try:
+        env = environment(options)
+        start_workers(processes, env)
+        client = Client(start_server(processes, env), token)
+        day = a_day(client, stays, broker)
+        rates = [throughput(client, stays, int(size), options) for size in options.sizes.split(",")]
+        report(day, rates, f"{connection.vendor} {connection.settings_dict['NAME']}")
+    finally:
+        processes.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
