@@ -109,13 +109,34 @@ def record_change(
 
     The event's identity (``source``, ``external_id``) is taken from ``before`` (an
     update may change it; the record names the event as it was known). Call it within
-    the transaction that changes the event.
+    the transaction that changes the event. Many changes at once: :func:`change_of`
+    for each, then one ``EventChange.objects.bulk_create``.
     """
+    change = change_of(instance, action, before, after, who, via, run, who_name=who_name)
+    if change is not None:
+        change.save()
+    return change
+
+
+def change_of(
+    instance: models.Model,
+    action: str,
+    before: dict[str, Any],
+    after: dict[str, Any] | None,
+    who=None,
+    via: str = "",
+    run: ImportRun | None = None,
+    *,
+    who_name: str = "",
+) -> EventChange | None:
+    """The unsaved record :func:`record_change` would store (same arguments), or None
+    for an update that changed nothing: for a bulk write of many changes."""
     if action == ChangeAction.UPDATE and after == before:
         return None
     user, name = _who(who, who_name)
-    fields = _fields(instance, action, before, after, via, run)
-    return EventChange.objects.create(**fields, who=user, who_name=name)
+    return EventChange(
+        **_fields(instance, action, before, after, via, run), who=user, who_name=name
+    )
 
 
 def record_deletions(
@@ -123,13 +144,8 @@ def record_deletions(
 ) -> int:
     """Record the deletion of each of ``instances`` (about to be deleted, read as they
     are stored), in bulk; returns how many were recorded."""
-    user, name = _who(who)
     changes = [
-        EventChange(
-            **_fields(event, ChangeAction.DELETE, event_values(event), None, via, run),
-            who=user,
-            who_name=name,
-        )
+        change_of(event, ChangeAction.DELETE, event_values(event), None, who, via, run)
         for event in instances
     ]
     EventChange.objects.bulk_create(changes, batch_size=1000)

@@ -12,6 +12,8 @@ from django.db import connections
 
 from aquagrowth.engine.models import DailyState
 from aquagrowth.farm import models as m
+from aquagrowth.farm.signals import bulk_load
+from tests import farm_builder
 from tests.analysis.conftest import START, build_batch
 
 pytestmark = pytest.mark.browser
@@ -136,6 +138,9 @@ def test_empty_states_are_explained(
     transactional_db, page, live_server, species, stages, containers
 ):
     bare = m.Batch.objects.create(number="FO-NEW", species=species, start_date=START)
+    # One stay at the user's station (a batch is seen through its stays), never computed.
+    with bulk_load():
+        farm_builder.stay(bare, containers[0], stages["Egg&Alevin"], START, fish=100, weight_g=0.2)
     page.goto(f"{live_server.url}/batches/{bare.id}/growth/")
     wait_ready(page)
     notices = page.inner_text("#notices")

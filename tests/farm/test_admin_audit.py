@@ -163,3 +163,20 @@ def test_record_change_takes_a_command_name_and_a_run(farm):
     assert audit.record_change(event, "update", unchanged, unchanged, None, "csv") is None
     with pytest.raises(ValueError):
         audit.record_change(event, "rename", before, None, None, "csv")
+
+
+def test_many_changes_are_made_unsaved_and_stored_at_once(farm):
+    events = list(m.PopulationCount.objects.order_by("pk"))
+    befores = [audit.event_values(event) for event in events]
+    for event in events:
+        event.count -= 100
+    m.PopulationCount.objects.bulk_update(events, ["count"])
+    changes = [
+        audit.change_of(event, "update", before, audit.event_values(event), "importer", "csv")
+        for event, before in zip(events, befores, strict=True)
+    ]
+    m.EventChange.objects.bulk_create(changes)
+    stored = m.EventChange.objects.order_by("event_id")
+    assert [audit.differences(c.before, c.after) for c in stored] == [
+        {"count": (before["count"], before["count"] - 100)} for before in befores
+    ]
