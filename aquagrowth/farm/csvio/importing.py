@@ -22,11 +22,12 @@ from aquagrowth.farm import daily_temperature
 from aquagrowth.farm import models as m
 from aquagrowth.farm.csvio.catalogue import STORED, Catalogue, Entry, Key
 from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog
+from aquagrowth.farm.csvio.folder import files_present
 from aquagrowth.farm.csvio.kinds.base import Kind, Row, origin
 from aquagrowth.farm.csvio.kinds.events import READING_WINDOW_DAYS, ReadingKind
 from aquagrowth.farm.csvio.progress import NoProgress, Progress
-from aquagrowth.farm.csvio.reading import not_regular, read_rows
-from aquagrowth.farm.csvio.registry import FILE_NAMES, all_kinds
+from aquagrowth.farm.csvio.reading import read_rows
+from aquagrowth.farm.csvio.registry import all_kinds
 from aquagrowth.farm.signals import bulk_load
 
 log = logging.getLogger("aquagrowth.farm.csvio")
@@ -39,13 +40,15 @@ SQLite's limit on query parameters and for bounded memory."""
 @dataclass
 class ImportResult:
     """``stored`` and ``already_stored`` count rows per file; ``recompute_since`` maps the
-    id of every batch whose daily states may have changed to the first day to recompute."""
+    id of every batch whose daily states may have changed to the first day to recompute;
+    ``files`` names the file each kind was read from (``feeding.csv``, ``feeding.xlsx``)."""
 
     errors: ErrorLog
     stored: dict[str, int] = field(default_factory=dict)
     already_stored: dict[str, int] = field(default_factory=dict)
     recompute_since: dict[int, dt.date] = field(default_factory=dict)
     batch_numbers: dict[int, str] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -77,7 +80,8 @@ def import_farm(
     errors = ErrorLog(limit=error_limit)
     result = ImportResult(errors=errors)
     kinds = all_kinds()
-    present = _files_present(folder, errors)
+    present = files_present(folder, errors)
+    result.files = {name: path.name for name, path in present.items()}
     catalogue = _stored_catalogue(kinds, present)
     skipped: dict[str, set[int]] = {}
     for kind in kinds:
@@ -107,20 +111,6 @@ def import_farm(
     return result
 
 
-def _files_present(folder: Path, errors: ErrorLog) -> dict[str, Path]:
-    """The format's files found in ``folder``; any other CSV file is reported, since a
-    misspelt name would otherwise be skipped without a word."""
-    present = {}
-    for path in sorted(folder.glob("*.csv")):
-        if path.name not in FILE_NAMES:
-            errors.add(path.name, 1, WHOLE_ROW, "not a file of the format (see docs/csv-format.md)")
-        elif (refused := not_regular(path)) is not None:
-            errors.add(path.name, 1, WHOLE_ROW, refused)
-        else:
-            present[path.stem] = path
-    return present
-
-
 def _stored_catalogue(kinds: list[Kind], present: dict[str, Path]) -> Catalogue:
     """Keys of the stored records that the files can refer to or collide with."""
     catalogue = Catalogue()
@@ -144,7 +134,7 @@ def _check_file(
     """Report every bad row of one file; return the lines identical to stored records."""
     spec = kind.spec
     skipped: set[int] = set()
-    progress.start(f"check {spec.file_name}", path.stat().st_size)
+    progress.start(f"check {path.name}", path.stat().st_size)
 
     def hold_key(line: int, row: Row) -> None:
         kind.hold_bad(row, catalogue)
@@ -153,7 +143,7 @@ def _check_file(
         before = errors.total
 
         def bad(column: str, reason: str, line: int = line) -> None:
-            errors.add(spec.file_name, line, column, reason)
+            errors.add(path.name, line, column, reason)
 
         kind.check(row, catalogue, bad)
         kind.check_ranges(row, catalogue, bad)
@@ -218,7 +208,7 @@ def _load_file(
     progress: Progress,
 ) -> int:
     """Insert the rows of one checked file in chunks; return how many were stored."""
-    name = kind.spec.file_name
+    name = path.name
     progress.start(f"load {name}", path.stat().st_size)
     count = 0
     chunk: list = []

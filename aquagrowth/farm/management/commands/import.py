@@ -14,7 +14,8 @@ from aquagrowth.farm.csvio.terminal import RichProgress
 class Command(BaseCommand):
     help = (
         "Import a farm's data from DIR, a folder of CSV files in the format of "
-        "docs/csv-format.md (containers.csv, batches.csv, assignments.csv, ...; any subset). "
+        "docs/csv-format.md (containers.csv, batches.csv, assignments.csv, ...; any subset), "
+        "comma or semicolon separated, or Excel workbooks of the same names (feeding.xlsx). "
         "Every row of every file is checked first; each bad one is reported as "
         "file:line:column: reason (the header is line 1) and then nothing is stored and the "
         "exit status is 1. Otherwise everything is stored in one transaction, added to what "
@@ -23,7 +24,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("folder", metavar="DIR", type=Path, help="Folder with the CSV files.")
+        parser.add_argument(
+            "folder", metavar="DIR", type=Path, help="Folder with the CSV or .xlsx files."
+        )
         parser.add_argument(
             "--check",
             action="store_true",
@@ -63,7 +66,8 @@ class Command(BaseCommand):
         for name, count in result.stored.items():
             kept = result.already_stored.get(name, 0)
             note = f" ({kept} already stored, unchanged)" if kept else ""
-            self.stdout.write(f"{name + '.csv':<26} {count:>10} rows stored{note}")
+            file = result.files.get(name, f"{name}.csv")
+            self.stdout.write(f"{file:<26} {count:>10} rows stored{note}")
         if not result.recompute_since:
             return
         self.stdout.write("Daily states to recompute (triggers were off during the import):")
