@@ -32,10 +32,10 @@ from aquagrowth.farm.csvio.format import FileSpec, Record
 
 DELIMITERS = (",", ";")
 
-_SEP_LINE = re.compile(r'\s*"?sep=(.)(?:\1)*"?\s*', re.IGNORECASE)
+_SEP_LINE = re.compile(r'"?sep=(.)(?:\1)*"?', re.IGNORECASE)
 """Excel's first line, ``sep=;``; a tool that read it as a row may have added more
 separators after it, or quotes."""
-_ANY_SEP_LINE = re.compile(r'\s*"?sep=.*', re.IGNORECASE)
+_ANY_SEP_LINE = re.compile(r'"?sep=.*', re.IGNORECASE)
 _DECIMAL_COMMA = re.compile(r"([+-]?\d*),(\d+(?:[eE][+-]?\d+)?)")
 _GROUPED = re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+")
 """A whole number in groups of three digits separated by points: in a file with decimal
@@ -77,12 +77,13 @@ def csv_records(lines: Iterable[str], spec: FileSpec) -> Iterator[Record]:
 
 def said_delimiter(line: str) -> str | None:
     """The delimiter a first line ``sep=X`` says (None when the line is no ``sep=`` line)."""
+    line = line.strip()
     match = _SEP_LINE.fullmatch(line)
     if match is not None and match.group(1) in DELIMITERS:
         return match.group(1)
     if _ANY_SEP_LINE.fullmatch(line):
         raise Unreadable(
-            f"the first line {line.strip()[:20]!r} names a separator this import does not "
+            f"the first line {line[:20]!r} names a separator this import does not "
             "read; only sep=, and sep=; are read"
         )
     return None
