@@ -233,9 +233,11 @@ def test_bad_cells_of_a_workbook_are_reported_at_the_sheet_s_row_and_column(farm
         [*TANK, dt.date(2024, 4, 11), None, 4, None],  # row 9: an error value, below
         [*TANK, dt.date(2024, 4, 12), "", None, None],  # row 10: an empty required cell
         [*TANK, dt.date(2024, 4, 13), None, 1, None, None, "note"],  # row 11
+        [*TANK, dt.date(2024, 4, 14), None, 1, None],  # row 12: a date beyond Excel's
     ]
     path = save_workbook(tmp_path / "in" / "feeding.xlsx", rows)
     patch_part(path, SHEET, '<c r="E9" t="n"><v>4</v></c>', '<c r="E9" t="e"><v>#DIV/0!</v></c>')
+    patch_part(path, SHEET, "<v>45396</v>", "<v>99999999</v>")
 
     assert findings(path.parent) == [
         "feeding.xlsx:6:amount_kg: 'lots' is not a number",
@@ -245,6 +247,8 @@ def test_bad_cells_of_a_workbook_are_reported_at_the_sheet_s_row_and_column(farm
         "feeding.xlsx:9:amount_kg: holds Excel's error value #DIV/0!, not a value",
         "feeding.xlsx:10:amount_kg: a value is required",
         "feeding.xlsx:11:-: a value in column H, right of the header's last column F",
+        "feeding.xlsx:12:feeding_date: the number 99999999 is formatted as a date, but no date "
+        "Excel can show",
     ]
 
 

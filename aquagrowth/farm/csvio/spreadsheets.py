@@ -19,8 +19,9 @@ declares them; the zip module never inflates a part beyond its declared size), t
 openpyxl reads whole (shared strings, styles) at most
 ``AQUAGROWTH_XLSX_MAX_WHOLE_BYTES`` as they are inflated, only the zip's two usual
 compression methods, no encryption, at most :data:`MAX_PARTS` parts and, in the sheet,
-at most :data:`MAX_ELEMENTS` XML elements held at once. XML entities are refused
-(defusedxml). Anything the workbook cannot give is one finding, never a traceback.
+at most :data:`MAX_ELEMENTS` XML elements held at once. XML entities cannot multiply:
+Python's expat (2.4.1 and later) limits their expansion, and ElementTree never fetches
+external ones. Anything the workbook cannot give is one finding, never a traceback.
 """
 
 from __future__ import annotations
@@ -31,11 +32,17 @@ import warnings
 import zipfile
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
+from xml.etree.ElementTree import iterparse
 
-from defusedxml.ElementTree import iterparse
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._reader import DATA_TAG, FORMULA_TAG, ROW_TAG, WorkSheetParser
+from openpyxl.worksheet._reader import (
+    DATA_TAG,
+    FORMULA_TAG,
+    ROW_TAG,
+    VALUE_TAG,
+    WorkSheetParser,
+)
 
 from aquagrowth.farm.csvio import limits
 from aquagrowth.farm.csvio.errors import Unreadable
@@ -269,7 +276,7 @@ def _records(rows: Iterator[tuple[int, list[dict]]]) -> Iterator[Record]:
         texts = [""] * width
         flaws: dict[int, str] | None = None
         for cell in cells:
-            index, value, kind = cell["column"] - 1, cell["value"], cell["data_type"]
+            index, value = cell["column"] - 1, cell["value"]
             if index >= width:
                 if (flaws is None or width not in flaws) and cell_text(value).strip():
                     flaws = flaws or {}
@@ -278,12 +285,11 @@ def _records(rows: Iterator[tuple[int, list[dict]]]) -> Iterator[Record]:
                         f"header's last column {get_column_letter(max(width, 1))}"
                     )
                 continue
-            flaw = _flaw(value, kind)
-            if flaw is None:
-                texts[index] = cell_text(value)
-            else:
+            if cell["data_type"] in _FLAWED:
                 flaws = flaws or {}
-                flaws[index] = flaw
+                flaws[index] = _flaw(value, cell["data_type"])
+            elif value is not None:
+                texts[index] = value if type(value) is str else cell_text(value)
         yield number, texts, flaws
 
 
@@ -294,46 +300,53 @@ def _texts(cells: list[dict]) -> list[str]:
     return [values.get(column, "") for column in range(1, max(filled, default=0) + 1)]
 
 
-def _flaw(value: object, kind: str) -> str | None:
+def _flaw(value: object, kind: str) -> str:
     if kind == "e":
         return f"holds Excel's error value {value}, not a value"
-    if kind == _SheetParser.UNCOMPUTED:
-        formula = str(value)[:60]
-        return (
-            f"the formula {formula} has no saved value; save the workbook in Excel, which "
-            "computes it, or paste the values"
-        )
-    return None
+    if kind == _SheetParser.NO_DATE:
+        return f"the number {value} is formatted as a date, but no date Excel can show"
+    formula = str(value)[:60]
+    return (
+        f"the formula {formula} has no saved value; save the workbook in Excel, which "
+        "computes it, or paste the values"
+    )
 
 
 class _SheetParser(WorkSheetParser):
     """openpyxl's sheet parser (types, shared strings, dates), driven row by row."""
 
     UNCOMPUTED = "uncomputed formula"
+    NO_DATE = "no date"
 
     def rows(self) -> Iterator[tuple[int, list[dict]]]:
         """``(row number, cells)`` of every row of the sheet, each row dropped from the XML
         tree once read; the sheet's other parts are skipped."""
-        open_elements: list = []
-        held = 0
-        for event, element in iterparse(self.source, events=("start", "end"), forbid_dtd=True):
+        depth = held = 0  # open elements; elements in the tree
+        root = part = None  # the sheet, and the part of it being read (sheetData: the rows)
+        for event, element in iterparse(self.source, events=("start", "end")):
             if event == "start":
-                open_elements.append(element)
+                depth += 1
                 held += 1
+                if depth == 1:
+                    root = element
+                elif depth == 2:
+                    part = element
                 if held > MAX_ELEMENTS:
                     raise Unreadable(
                         f"the sheet is damaged: more than {MAX_ELEMENTS} XML elements in one row"
                     )
                 continue
-            open_elements.pop()
-            depth = len(open_elements)
-            if depth == 2 and element.tag == ROW_TAG and open_elements[1].tag == DATA_TAG:
-                row = self.parse_row(element)
-                self.row_dimensions.clear()  # kept per row by openpyxl for its own use
-                yield row
-            if depth in (1, 2):
-                open_elements[-1].clear()
-                held = len(open_elements)
+            depth -= 1
+            if depth == 2:  # a row of sheetData, or an element of another part
+                if element.tag == ROW_TAG and part.tag == DATA_TAG:
+                    row = self.parse_row(element)
+                    self.row_dimensions.clear()  # kept per row by openpyxl for its own use
+                    yield row
+                part.clear()
+                held = 2
+            elif depth == 1:
+                root.clear()
+                held = 1
 
     def parse_cell(self, element) -> dict:
         """The cell as openpyxl reads it, a formula without a saved value marked as such
@@ -342,7 +355,15 @@ class _SheetParser(WorkSheetParser):
         if cell["value"] is None and (formula := element.find(FORMULA_TAG)) is not None:
             cell["value"] = "=" + (formula.text or "")
             cell["data_type"] = self.UNCOMPUTED
+        elif cell["data_type"] == "e" and element.get("t") != "e":
+            # openpyxl makes a date cell whose number is no date an error of its own
+            cell["value"] = element.findtext(VALUE_TAG)
+            cell["data_type"] = self.NO_DATE
         return cell
+
+
+_FLAWED = ("e", _SheetParser.UNCOMPUTED, _SheetParser.NO_DATE)
+"""Cells that hold no value to read: an error, a formula never computed, no date."""
 
 
 class _Counted:
