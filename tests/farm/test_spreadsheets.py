@@ -392,6 +392,11 @@ def rows_out_of_order(path: Path) -> None:
             "feeding.xlsx:1:-: row 1 is empty; the sheet's first row must name the columns",
             id="header not in row 1",
         ),
+        pytest.param(
+            lambda path: save_workbook(path, [[None, ""], FEEDING, GOOD_ROWS[1]]),
+            "feeding.xlsx:1:-: row 1 is empty; the sheet's first row must name the columns",
+            id="row 1 of empty cells",
+        ),
     ],
 )
 def test_a_damaged_workbook_is_one_finding_and_nothing_is_stored(farm, tmp_path, make, expected):
@@ -421,9 +426,9 @@ def test_zip_bombs_are_refused_before_they_are_inflated(farm, tmp_path, settings
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/sharedStrings.xml", f'<sst xmlns="{MAIN}">{strings}</sst>')
     assert findings(path.parent) == [
-        f"feeding.xlsx:1:-: the workbook's shared text and styles are more than {1 << 20} "
-        "bytes uncompressed (AQUAGROWTH_XLSX_MAX_WHOLE_BYTES); save the sheet as CSV UTF-8 or "
-        "raise the setting"
+        "feeding.xlsx:1:-: the parts of the workbook read whole (shared text, styles, ...) are "
+        f"more than {1 << 20} bytes uncompressed (AQUAGROWTH_XLSX_MAX_WHOLE_BYTES); save the "
+        "sheet as CSV UTF-8 or raise the setting"
     ]
 
 

@@ -170,8 +170,8 @@ class _Drawing:
         self._archive.left -= len(data)
         if self._archive.left < 0:
             raise Unreadable(
-                f"the workbook's shared text and styles are more than "
-                f"{self._archive.allowance} bytes uncompressed "
+                "the parts of the workbook read whole (shared text, styles, ...) are more "
+                f"than {self._archive.allowance} bytes uncompressed "
                 "(AQUAGROWTH_XLSX_MAX_WHOLE_BYTES); save the sheet as CSV UTF-8 or raise "
                 "the setting"
             )
@@ -265,11 +265,12 @@ def _records(rows: Iterator[tuple[int, list[dict]]]) -> Iterator[Record]:
     for number, cells in rows:
         if number <= previous:
             raise Unreadable(f"the sheet is damaged: its row {number} comes after row {previous}")
-        if previous == 0 and number != 1:
+        if number == 1:
+            header = _texts(cells)
+        if previous == 0 and (number != 1 or not header):
             raise Unreadable("row 1 is empty; the sheet's first row must name the columns")
         previous = number
         if number == 1:
-            header = _texts(cells)
             width = len(header)
             yield 1, header, None
             continue
