@@ -292,6 +292,33 @@ def test_a_workbook_of_readings_gives_utc_timestamps(farm, tmp_path):
     )
 
 
+def test_a_percentage_cell_in_a_column_in_per_cent_is_reported_not_read_as_a_fraction(
+    farm, tmp_path
+):
+    # Typed as 0.5% in Excel, kept as 0.005: read as it is, the count would be 100 times
+    # more precise than the counter said.
+    header = ["batch", "container", "assignment_date", "count_date", "count", "method"]
+    path = tmp_path / "in" / "population_counts.xlsx"
+    path.parent.mkdir()
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append([*header, "precision_pct", "note"])
+    sheet.append(["FO-2024-01", "S01-B-01", dt.date(2024, 3, 31), dt.date(2024, 4, 20)])
+    sheet.append(["FO-2024-01", "S01-B-01", dt.date(2024, 3, 31), dt.date(2024, 4, 21)])
+    for row, note in ((2, "0.5%"), (3, "25%")):
+        sheet.cell(row, 5, 180_000)
+        sheet.cell(row, 6, "counter")
+        sheet.cell(row, 8, note).number_format = "0%"  # text, not a number: as it is
+    sheet.cell(2, 7, 0.005).number_format = "0.0%"
+    sheet.cell(3, 7, 0.5)
+    book.save(path)
+
+    assert findings(path.parent) == [
+        "population_counts.xlsx:2:precision_pct: a percentage cell (0.5%), which Excel keeps "
+        "as 0.005; the column is in per cent: give 0.5 in a cell formatted as a number"
+    ]
+
+
 def test_the_sheet_named_like_the_kind_is_read_else_the_first(farm, tmp_path):
     path = tmp_path / "in" / "feeding.xlsx"
     path.parent.mkdir()

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
@@ -35,6 +36,7 @@ from typing import BinaryIO
 from xml.etree.ElementTree import iterparse
 
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, builtin_format_code
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import (
     DATA_TAG,
@@ -224,7 +226,8 @@ def _sheet(archive, workbook, spec: FileSpec, progress: Progress, status) -> Ite
             date_formats=workbook._date_formats,
             timedelta_formats=workbook._timedelta_formats,
         )
-        yield from _records(_parsed_rows(parser))
+        per_cent = _per_cent_columns(spec)
+        yield from _records(_parsed_rows(parser), per_cent, _percentage_styles(workbook))
 
 
 def _chosen_sheet(workbook, kind: str):
@@ -257,11 +260,34 @@ def _parsed_rows(parser: _SheetParser) -> Iterator[tuple[int, list[dict]]]:
         yield row
 
 
-def _records(rows: Iterator[tuple[int, list[dict]]]) -> Iterator[Record]:
+def _per_cent_columns(spec: FileSpec) -> set[str]:
+    return {column.name for column in spec.columns if column.cell.unit == "%"}
+
+
+def _percentage_styles(workbook) -> set[int]:
+    """The cell styles that show a number as a percentage (``5%`` for 0.05)."""
+    styles = set()
+    for index, style in enumerate(workbook._cell_styles):
+        number = style.numFmtId
+        if number < BUILTIN_FORMATS_MAX_SIZE:
+            code = builtin_format_code(number) or ""
+        else:
+            code = workbook._number_formats[number - BUILTIN_FORMATS_MAX_SIZE]
+        if "%" in re.sub(r'"[^"]*"|\\.', "", code):  # a % sign, not quoted text
+            styles.add(index)
+    return styles
+
+
+def _records(
+    rows: Iterator[tuple[int, list[dict]]], per_cent: set[str], percentages: set[int]
+) -> Iterator[Record]:
     """The sheet's rows as records: the header from row 1, then each row's cells as text in
-    the header's columns; a value right of the header's last column is a finding."""
+    the header's columns; a value right of the header's last column is a finding, as is a
+    percentage cell in a column in per cent: Excel keeps 5% as 0.05, where the column
+    means 5."""
     width = 0
     previous = 0
+    watched: set[int] = set()
     for number, cells in rows:
         if number <= previous:
             raise Unreadable(f"the sheet is damaged: its row {number} comes after row {previous}")
@@ -272,6 +298,7 @@ def _records(rows: Iterator[tuple[int, list[dict]]]) -> Iterator[Record]:
         previous = number
         if number == 1:
             width = len(header)
+            watched = {i for i, name in enumerate(header) if name.strip() in per_cent}
             yield 1, header, None
             continue
         texts = [""] * width
@@ -291,6 +318,18 @@ def _records(rows: Iterator[tuple[int, list[dict]]]) -> Iterator[Record]:
                 flaws[index] = _flaw(value, cell["data_type"])
             elif value is not None:
                 texts[index] = value if type(value) is str else cell_text(value)
+                if (
+                    index in watched
+                    and cell["style_id"] in percentages
+                    and type(value) in (int, float)
+                ):
+                    shown = f"{float(texts[index]) * 100:g}"
+                    flaws = flaws or {}
+                    flaws[index] = (
+                        f"a percentage cell ({shown}%), which Excel keeps as "
+                        f"{texts[index]}; the column is in per cent: give {shown} in a cell "
+                        "formatted as a number"
+                    )
         yield number, texts, flaws
 
 
