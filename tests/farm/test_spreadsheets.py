@@ -357,6 +357,14 @@ def test_csv_and_xlsx_of_one_kind_in_one_folder_is_reported(farm, tmp_path):
     ]
 
 
+def test_a_workbook_that_is_no_regular_file_is_refused_unopened(farm, tmp_path):
+    folder = tmp_path / "in"
+    (folder / "feeding.xlsx").mkdir(parents=True)
+    assert findings(folder) == [
+        "feeding.xlsx:1:-: not a regular file (a folder); only regular CSV files are read"
+    ]
+
+
 def truncated(path: Path) -> None:
     data = save_workbook(path, GOOD_ROWS).read_bytes()
     path.write_bytes(data[: len(data) // 2])
