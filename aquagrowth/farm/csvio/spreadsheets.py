@@ -61,7 +61,9 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 """The start of an .xls workbook, and of a password-protected .xlsx."""
 
 
-def sheet_records(open_file: Callable[[], BinaryIO], spec: FileSpec, progress: Progress):
+def sheet_records(
+    open_file: Callable[[], BinaryIO], spec: FileSpec, progress: Progress
+) -> Iterator[Record]:
     """The records of the workbook that ``open_file`` opens, read as the CSV file of
     ``spec``: the header (row 1), then every row that holds a cell, by its row number.
     Raises :class:`Unreadable` for a workbook that cannot be read."""
@@ -289,18 +291,17 @@ def _records(
     previous = 0
     watched: set[int] = set()
     for number, cells in rows:
-        if number <= previous:
-            raise Unreadable(f"the sheet is damaged: its row {number} comes after row {previous}")
-        if number == 1:
-            header = _texts(cells)
-        if previous == 0 and (number != 1 or not header):
-            raise Unreadable("row 1 is empty; the sheet's first row must name the columns")
-        previous = number
-        if number == 1:
-            width = len(header)
+        if previous == 0:
+            header = _texts(cells) if number == 1 else []
+            if not header:
+                raise Unreadable("row 1 is empty; the sheet's first row must name the columns")
+            previous, width = 1, len(header)
             watched = {i for i, name in enumerate(header) if name.strip() in per_cent}
             yield 1, header, None
             continue
+        if number <= previous:
+            raise Unreadable(f"the sheet is damaged: its row {number} comes after row {previous}")
+        previous = number
         texts = [""] * width
         flaws: dict[int, str] | None = None
         for cell in cells:
