@@ -173,12 +173,12 @@ def test_fish_must_name_exactly_one_sample_and_a_new_fish_number(farm, tmp_path)
     )
     result = import_farm(folder)
     assert [(e.line, e.column) for e in result.errors] == [
-        (2, "fish_number"),
+        (2, "weight_g"),
         (3, "sample_date"),
         (5, "sample_date"),
     ]
     reasons = [e.reason for e in result.errors]
-    assert "already stored" in reasons[0]
+    assert "already stored with weight_g" in reasons[0]
     assert "no growth sample" in reasons[1]
     assert "2 growth samples of that assignment on 2024-04-22" in reasons[2]
     assert table_counts() == counts

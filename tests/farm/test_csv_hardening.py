@@ -57,6 +57,17 @@ def findings(folder: Path) -> list[str]:
             id="feeding of 1e308 kg",
         ),
         pytest.param(
+            {
+                "feeding": "batch,container,feeding_date,amount_kg\n"
+                "FO-2024-01,S01-B-01,2024-04-05,300\nFO-2024-01,S01-B-01,2024-04-06,300\n"
+                "FO-2024-01,S01-B-01,2024-04-05,250\n"
+            },
+            "feeding.csv:4:amount_kg: 250 kg makes 550 kg on 2024-04-05, which is more than "
+            "S01-B-01 (100 m3) can take in a day (500 kg at most: volume x "
+            "AQUAGROWTH_MAX_DENSITY_KG_M3 x AQUAGROWTH_MAX_FEED_RATION_PCT)",
+            id="a day's feed summed over its rows",
+        ),
+        pytest.param(
             {"batches": "number,species,start_date\nFO-0001-01,Atlantic salmon,0001-01-01\n"},
             "batches.csv:2:start_date: 0001-01-01 is before the farm's era "
             "(from 1970-01-01, AQUAGROWTH_ERA_START)",

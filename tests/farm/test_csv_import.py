@@ -91,15 +91,15 @@ def test_rows_that_conflict_with_stored_data_are_refused_and_nothing_stored(farm
 
     assert sorted((e.file, e.line, e.column) for e in result.errors) == [
         ("assignments.csv", 2, "assignment_date"),
-        ("assignments.csv", 3, "assignment_date"),
-        ("batches.csv", 2, "number"),
+        ("assignments.csv", 3, "departure_date"),
+        ("batches.csv", 2, "geography"),
         ("containers.csv", 2, "volume_m3"),
         ("scenarios.csv", 2, "pinned"),
         ("stages.csv", 2, "order"),
     ]
     reasons = {(e.file, e.line): e.reason for e in result.errors}
     assert "the stay from 2024-01-01 (until 2024-04-01, stored)" in reasons["assignments.csv", 2]
-    assert "already stored" in reasons["assignments.csv", 3]
+    assert "already stored with departure_date '2024-04-01'" in reasons["assignments.csv", 3]
     assert "already stored with volume_m3 '10.0'" in reasons["containers.csv", 2]
     assert "already has a pinned scenario (a stored scenario)" in reasons["scenarios.csv", 2]
     assert table_counts() == counts

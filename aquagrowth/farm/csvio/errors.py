@@ -31,6 +31,9 @@ class RowError:
     reason: str
 
     def __str__(self) -> str:
+        if not self.file:  # a row of an API request, named by its index
+            where = f"[{self.line}]" if self.column == WHOLE_ROW else f"[{self.line}].{self.column}"
+            return f"{where}: {self.reason}"
         return f"{self.file}:{self.line}:{self.column}: {self.reason}"
 
 

@@ -20,6 +20,7 @@ from aquagrowth.farm import models as m
 from aquagrowth.farm.csvio.kinds.base import Kind
 from aquagrowth.farm.csvio.progress import NoProgress, Progress
 from aquagrowth.farm.csvio.registry import all_kinds
+from aquagrowth.farm.models import FarmIdentity
 
 log = logging.getLogger("aquagrowth.farm.csvio")
 
@@ -47,10 +48,11 @@ def export_farm(
     if existing:
         raise FileExistsError(f"{folder} already holds {', '.join(existing)}")
     folder.mkdir(parents=True, exist_ok=True)
+    own_source = FarmIdentity.own_source()  # made before the read-only snapshot
     with _one_snapshot():
         batch_ids = _batch_ids(batch_numbers)
         written = {
-            kind.name: _write(kind, path, batch_ids, progress)
+            kind.name: _write(kind, path, batch_ids, progress, own_source)
             for kind, path in zip(kinds, targets, strict=True)
         }
     log.info("exported %s: %s", folder, written)
@@ -82,16 +84,27 @@ def _one_snapshot():
         yield
 
 
-def _write(kind: Kind, path: Path, batch_ids: set[int] | None, progress: Progress) -> int:
+def _write(
+    kind: Kind, path: Path, batch_ids: set[int] | None, progress: Progress, own_source: str
+) -> int:
+    """One file; an event without an identity of its own is written with the one the
+    export makes (this farm's source name, its id), so importing the folder into this
+    farm again changes nothing (docs/data-in.md)."""
     spec = kind.spec
     cells = [column.cell for column in spec.columns]
+    identity = None
+    if kind.identified:
+        names = spec.column_names
+        identity = (names.index("source"), names.index("external_id"), own_source)
     rows = kind.stored(batch_ids)
     progress.start(f"export {spec.file_name}", rows.count())
     count = 0
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(spec.column_names)
-        for _pk, *values in rows.iterator(chunk_size=FETCH_ROWS):
+        for pk, *values in rows.iterator(chunk_size=FETCH_ROWS):
+            if identity is not None and not values[identity[1]]:
+                values[identity[0]], values[identity[1]] = identity[2], str(pk)
             writer.writerow([cell.format(value) for cell, value in zip(cells, values, strict=True)])
             count += 1
             if count % FETCH_ROWS == 0:

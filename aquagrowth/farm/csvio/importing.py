@@ -13,21 +13,26 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import DatabaseError, transaction
 
 from aquagrowth.farm import daily_temperature
 from aquagrowth.farm import models as m
+from aquagrowth.farm.audit import event_values, record_change
 from aquagrowth.farm.csvio.catalogue import STORED, Catalogue, Entry, Key
 from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog
 from aquagrowth.farm.csvio.folder import files_present
+from aquagrowth.farm.csvio.identity import Judge, RepeatPolicy, Verdict, Verdicts, own_source
 from aquagrowth.farm.csvio.kinds.base import Kind, Row, origin
 from aquagrowth.farm.csvio.kinds.events import READING_WINDOW_DAYS, ReadingKind
 from aquagrowth.farm.csvio.progress import NoProgress, Progress
-from aquagrowth.farm.csvio.reading import read_rows
 from aquagrowth.farm.csvio.registry import all_kinds
+from aquagrowth.farm.csvio.sources import FileSource, RecordSource, Source
+from aquagrowth.farm.models import ChangeAction, ImportedRecord, ImportRun, Via
 from aquagrowth.farm.signals import bulk_load
 
 log = logging.getLogger("aquagrowth.farm.csvio")
@@ -39,20 +44,45 @@ SQLite's limit on query parameters and for bounded memory."""
 
 @dataclass
 class ImportResult:
-    """``stored`` and ``already_stored`` count rows per file; ``recompute_since`` maps the
-    id of every batch whose daily states may have changed to the first day to recompute;
-    ``files`` names the file each kind was read from (``feeding.csv``, ``feeding.xlsx``)."""
+    """Rows per file: ``stored`` (new), ``already_stored`` (keyed records and events equal
+    to stored ones: unchanged), ``updated`` (events changed by identity, said in
+    ``updates_said``), ``repeats_skipped``. ``recompute_since`` maps the id of every batch
+    whose daily states may have changed to the first day to recompute; ``run_id`` is the
+    import run that can be undone (None when nothing was stored or updated); ``files``
+    names the file each kind was read from (``feeding.csv``, ``feeding.xlsx``)."""
 
     errors: ErrorLog
     stored: dict[str, int] = field(default_factory=dict)
     already_stored: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    repeats_skipped: dict[str, int] = field(default_factory=dict)
+    updates_said: list[str] = field(default_factory=list)
     recompute_since: dict[int, dt.date] = field(default_factory=dict)
     batch_numbers: dict[int, str] = field(default_factory=dict)
+    run_id: int | None = None
     files: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def changed(self) -> bool:
+        return any(self.stored.values()) or any(self.updated.values())
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """How to import: ``check_only`` stores nothing; ``repeats`` says what to do with a
+    row equal to a stored event it does not name; who and through what, for the run."""
+
+    check_only: bool = False
+    repeats: RepeatPolicy = field(default_factory=RepeatPolicy)
+    who: Any = None
+    who_name: str = ""
+    via: str = Via.CSV
+    origin: str = ""
+    error_limit: int = 1000
 
 
 class _LoadRefused(Exception):
@@ -67,6 +97,7 @@ def import_farm(
     check_only: bool = False,
     progress: Progress | None = None,
     error_limit: int = 1000,
+    options: ImportOptions | None = None,
 ) -> ImportResult:
     """Check every file of ``folder`` and, when all is well and not ``check_only``, store it.
 
@@ -76,42 +107,117 @@ def import_farm(
     folder = Path(folder)
     if not folder.is_dir():
         raise NotADirectoryError(f"{folder} is not a folder")
+    options = options or ImportOptions(
+        check_only=check_only, error_limit=error_limit, origin=str(folder)
+    )
+    errors = ErrorLog(limit=options.error_limit)
+    present = _files_present(folder, errors)
+    return import_sources(present, options, progress, errors)
+
+
+def import_records(
+    kind_name: str, records: Sequence[dict[str, str]], options: ImportOptions
+) -> ImportResult:
+    """Check and store rows of one kind given as text cells by column name (the event
+    API's rows), all or nothing, with findings ``[index].column: reason``."""
+    header = list(dict.fromkeys(column for record in records for column in record))
+    source = RecordSource(header, [[record.get(c, "") for c in header] for record in records])
+    return import_sources({kind_name: source}, options)
+
+
+def import_sources(
+    present: dict[str, Source],
+    options: ImportOptions,
+    progress: Progress | None = None,
+    errors: ErrorLog | None = None,
+) -> ImportResult:
+    """Check every source (by kind name) and, when all is well, store them in one
+    transaction as one import run."""
     progress = progress or NoProgress()
-    errors = ErrorLog(limit=error_limit)
+    errors = errors if errors is not None else ErrorLog(limit=options.error_limit)
     result = ImportResult(errors=errors)
+    result.files = {name: source.name for name, source in present.items() if source.name}
     kinds = all_kinds()
-    present = files_present(folder, errors)
-    result.files = {name: path.name for name, path in present.items()}
     catalogue = _stored_catalogue(kinds, present)
-    skipped: dict[str, set[int]] = {}
+    farm_source = own_source()
+    checked: dict[str, _Checked] = {}
     for kind in kinds:
         if kind.name in present:
-            skipped[kind.name] = _check_file(kind, present[kind.name], catalogue, errors, progress)
-    if errors or check_only:
+            checked[kind.name] = _check_file(
+                kind, present[kind.name], catalogue, errors, progress, options, farm_source
+            )
+    if errors or options.check_only:
         return result
     touched = _Touched()
     try:
         with transaction.atomic(), bulk_load():
+            run = ImportRun.objects.create(
+                who=options.who if getattr(options.who, "is_authenticated", False) else None,
+                who_name=options.who_name,
+                via=options.via,
+                origin=options.origin[:500],
+            )
             for kind in kinds:
                 if kind.name in present:
+                    done = checked[kind.name]
                     stored = _load_file(
-                        kind, present[kind.name], skipped[kind.name], catalogue, touched, progress
+                        kind, present[kind.name], done, catalogue, touched, progress, run, options
                     )
                     result.stored[kind.name] = stored
-                    result.already_stored[kind.name] = len(skipped[kind.name])
+                    result.already_stored[kind.name] = done.unchanged
+                    result.updated[kind.name] = done.verdicts.counts[Verdict.UPDATE]
+                    result.repeats_skipped[kind.name] = done.verdicts.counts[Verdict.REPEAT_SKIPPED]
+                    result.updates_said.extend(done.updates_said)
             result.recompute_since, result.batch_numbers = touched.resolve()
-            if result.stored.get("readings"):
+            if result.stored.get("readings") or result.updated.get("readings"):
                 # Readings go in by bulk_create, which sends no signals.
                 daily_temperature.refresh()
+            if result.changed:
+                run.counts = _run_counts(result)
+                run.save(update_fields=["counts"])
+                result.run_id = run.pk
+            else:
+                run.delete()
     except _LoadRefused as refused:
         errors.add(refused.file, refused.line, WHOLE_ROW, refused.reason)
-        result.stored, result.recompute_since = {}, {}
+        result.stored, result.updated, result.recompute_since = {}, {}, {}
+        result.run_id = None
         return result
-    log.info("imported %s: %s", folder, result.stored)
+    log.info("imported %s: %s", options.origin, result.stored)
     return result
 
 
-def _stored_catalogue(kinds: list[Kind], present: dict[str, Path]) -> Catalogue:
+def _run_counts(result: ImportResult) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for name, stored in result.stored.items():
+        counts[name] = {
+            "stored": stored,
+            "updated": result.updated.get(name, 0),
+            "unchanged": result.already_stored.get(name, 0),
+            "repeats_skipped": result.repeats_skipped.get(name, 0),
+        }
+    return counts
+
+
+@dataclass
+class _Checked:
+    """What the check pass learnt of one file for the load: verdicts by line."""
+
+    verdicts: Verdicts = field(default_factory=Verdicts)
+    updates_said: list[str] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> int:
+        return self.verdicts.counts[Verdict.UNCHANGED]
+
+
+def _files_present(folder: Path, errors: ErrorLog) -> dict[str, Source]:
+    """The format's files found in ``folder`` (``feeding.csv`` or ``feeding.xlsx``); every
+    file it will not read is reported (:func:`folder.files_present`)."""
+    return {name: FileSource(path) for name, path in files_present(folder, errors).items()}
+
+
+def _stored_catalogue(kinds: list[Kind], present: dict[str, Source]) -> Catalogue:
     """Keys of the stored records that the files can refer to or collide with."""
     catalogue = Catalogue()
     for kind in kinds:
@@ -129,51 +235,69 @@ def _stored_catalogue(kinds: list[Kind], present: dict[str, Path]) -> Catalogue:
 
 
 def _check_file(
-    kind: Kind, path: Path, catalogue: Catalogue, errors: ErrorLog, progress: Progress
-) -> set[int]:
-    """Report every bad row of one file; return the lines identical to stored records."""
+    kind: Kind,
+    source: Source,
+    catalogue: Catalogue,
+    errors: ErrorLog,
+    progress: Progress,
+    options: ImportOptions,
+    farm_source: str | None,
+) -> _Checked:
+    """Report every bad row of one file; give every line its verdict (new, unchanged,
+    an update, a skipped repeat)."""
     spec = kind.spec
-    skipped: set[int] = set()
-    progress.start(f"check {path.name}", path.stat().st_size)
+    checked = _Checked()
+    judge = None
+    if kind.identified or isinstance(kind, ReadingKind):
+        judge = Judge(kind, catalogue, errors, source.name, options.repeats, farm_source)
+        judge.verdicts = checked.verdicts
+        judge.on_new = lambda line, row: kind.accept(line, row, catalogue)
+    progress.start(f"check {source.name or spec.file_name}", source.size)
 
     def hold_key(line: int, row: Row) -> None:
         kind.hold_bad(row, catalogue)
 
-    for line, row in read_rows(path, spec, errors, progress, on_bad_row=hold_key):
+    for line, row in source.rows(spec, errors, progress, on_bad_row=hold_key):
         before = errors.total
 
         def bad(column: str, reason: str, line: int = line) -> None:
-            errors.add(path.name, line, column, reason)
+            errors.add(source.name, line, column, reason)
 
+        if spec.key:
+            # A keyed record given again exactly as stored passed every check when it
+            # was stored; one that differs, or repeats a line above, is reported.
+            existing = catalogue.get(kind.name, kind.key(row))
+            if existing is not None:
+                if _same_as_stored(kind, existing, row, bad):
+                    checked.verdicts.set(line, Verdict.UNCHANGED)
+                continue
         kind.check(row, catalogue, bad)
         kind.check_ranges(row, catalogue, bad)
         if errors.total > before:
             hold_key(line, row)
             continue
         if spec.key:
-            key = kind.key(row)
-            existing = catalogue.get(kind.name, key)
-            if existing is not None:
-                if _same_as_stored(kind, existing, row, bad):
-                    skipped.add(line)
-                continue
             if _clashes(kind, row, line, catalogue, bad):
                 continue
-            catalogue.of(kind.name)[key] = Entry(line, None, row)
-        kind.accept(line, row, catalogue)
+            catalogue.of(kind.name)[kind.key(row)] = Entry(line, None, row)
+        if judge is not None:
+            judge.offer(line, row)  # accepted once judged new (below)
+        else:
+            kind.accept(line, row, catalogue)
+    if judge is not None:
+        judge.flush()
+        checked.updates_said = judge.updates_said
     progress.finish()
-    return skipped
+    return checked
 
 
 def _same_as_stored(kind: Kind, existing: Entry, row: Row, bad) -> bool:
-    """A shared record given again exactly as stored is fine; anything else with a known
-    key is a conflict (reported)."""
+    """A keyed record given again exactly as stored is fine (an export imported into the
+    farm it came from, the shared records of a batch's files); anything else with a
+    known key is a conflict (reported): the import never changes keyed records."""
     key_column = kind.spec.key[-1]
     if existing.line != STORED:
         bad(key_column, f"the same {' + '.join(kind.spec.key)} is {origin(existing)}")
-        return False
-    if not kind.shared:
-        bad(key_column, f"{' + '.join(str(k) for k in kind.key(row))} is already stored")
         return False
     for column in kind.spec.column_names:
         if existing.row[column] != row[column]:
@@ -201,28 +325,41 @@ def _clashes(kind: Kind, row: Row, line: int, catalogue: Catalogue, bad) -> bool
 
 def _load_file(
     kind: Kind,
-    path: Path,
-    skipped: set[int],
+    source: Source,
+    checked: _Checked,
     catalogue: Catalogue,
     touched: _Touched,
     progress: Progress,
+    run: ImportRun,
+    options: ImportOptions,
 ) -> int:
-    """Insert the rows of one checked file in chunks; return how many were stored."""
-    name = path.name
-    progress.start(f"load {name}", path.stat().st_size)
+    """Insert the new rows of one checked file in chunks and apply its updates; return
+    how many rows were stored."""
+    name = source.name
+    progress.start(f"load {source.name or kind.spec.file_name}", source.size)
+    verdicts = checked.verdicts
+    carries_run = hasattr(kind.model, "import_run_id")
     count = 0
     chunk: list = []
     lines: list[int] = []
-    for line, row in read_rows(path, kind.spec, ErrorLog(), progress):
-        if line in skipped:
+    for line, row in source.rows(kind.spec, ErrorLog(), progress):
+        verdict = verdicts.get(line)
+        if verdict in (Verdict.UNCHANGED, Verdict.REPEAT_SKIPPED):
             continue
-        chunk.append(kind.build(row, catalogue))
-        lines.append(line)
         touched.note(kind, row, catalogue)
+        if verdict == Verdict.UPDATE:
+            pk, stored = verdicts.updates[line]
+            _update(kind, pk, row, stored, catalogue, touched, run, options)
+            continue
+        record = kind.build(row, catalogue)
+        if carries_run:
+            record.import_run_id = run.pk
+        chunk.append(record)
+        lines.append(line)
         if len(chunk) >= CHUNK_ROWS:
-            count += _insert(kind, chunk, name, lines)
+            count += _insert(kind, chunk, name, lines, run, carries_run)
             chunk, lines = [], []
-    count += _insert(kind, chunk, name, lines)
+    count += _insert(kind, chunk, name, lines, run, carries_run)
     if kind.spec.key and kind.referenced:
         _note_new_ids(kind, catalogue)
     kind.after_load(catalogue)
@@ -230,15 +367,56 @@ def _load_file(
     return count
 
 
-def _insert(kind: Kind, chunk: list, name: str, lines: list[int]) -> int:
+def _update(
+    kind: Kind,
+    pk: int,
+    row: Row,
+    stored: Row,
+    catalogue: Catalogue,
+    touched: _Touched,
+    run: ImportRun,
+    options: ImportOptions,
+) -> None:
+    """Change a stored event to the row's values, keeping its id, identity and run, and
+    record the change; the event's old place is recomputed too."""
+    touched.note(kind, stored, catalogue)
+    event = kind.model.objects.get(pk=pk)
+    before = event_values(event)
+    fresh = kind.build(row, catalogue)
+    kept = {"id", "import_run", "source", "external_id"}
+    for model_field in kind.model._meta.concrete_fields:
+        if model_field.name not in kept:
+            setattr(event, model_field.attname, getattr(fresh, model_field.attname))
+    event.save()
+    record_change(
+        event,
+        ChangeAction.UPDATE,
+        before,
+        event_values(event),
+        via=options.via,
+        who=options.who,
+        who_name=options.who_name,
+        run=run,
+    )
+
+
+def _insert(
+    kind: Kind, chunk: list, name: str, lines: list[int], run: ImportRun, carries_run: bool
+) -> int:
     """Insert a chunk; when the database refuses it, find the row it refuses by inserting
-    them one by one (each in a savepoint), so the report names that row's own line."""
+    them one by one (each in a savepoint), so the report names that row's own line.
+    Keyed records (which carry no run) are listed as the run's, for its undo."""
     if not chunk:
         return 0
     try:
         # A savepoint keeps PostgreSQL's transaction usable to report the refusal.
         with transaction.atomic():
             kind.model.objects.bulk_create(chunk)
+        if not carries_run:
+            label = kind.model._meta.label_lower
+            ImportedRecord.objects.bulk_create(
+                ImportedRecord(run=run, model=label, record_id=record.pk) for record in chunk
+            )
         return len(chunk)
     except (DatabaseError, ValueError, OverflowError) as error:
         refused = error

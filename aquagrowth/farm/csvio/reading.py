@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -130,36 +130,16 @@ def read_rows(
             return
         line = 1
         header = [cell.strip() for cell in first[1]]
-        if not _header_ok(name, header, spec, errors):
+        if not header_ok(name, header, spec, errors):
             return
-        cells = {column.name: column.cell for column in spec.columns}
-        width = len(header)
-        for line, record, flaws in records:
-            if not flaws and (not record or all(not value.strip() for value in record)):
-                continue
-            if len(record) != width:
-                errors.add(
-                    name, line, WHOLE_ROW, f"{len(record)} cells, but the header has {width}"
-                )
-                continue
-            row: Row = {}
-            good = True
-            pairs = zip(header, record, strict=True)
-            if flaws:
-                good = False
-                pairs = _report_flaws(name, line, header, record, flaws, errors)
-            for column, text in pairs:
-                try:
-                    row[column] = cells[column].parse(text)
-                except CellError as error:
-                    errors.add(name, line, column, str(error))
-                    good = False
-            if good:
-                for column in spec.columns:
-                    row.setdefault(column.name, column.cell.empty)
-                yield line, row
-            elif on_bad_row is not None:
-                on_bad_row(line, row)
+
+        def counted() -> Iterator[Record]:
+            nonlocal line
+            for record in records:
+                line = record[0]
+                yield record
+
+        yield from parse_numbered(name, header, counted(), spec, errors, on_bad_row)
     except UnicodeDecodeError:
         errors.add(name, line + 1, WHOLE_ROW, "not UTF-8 text; save the file as CSV UTF-8")
     except csv.Error as error:
@@ -168,6 +148,60 @@ def read_rows(
         errors.add(name, line + 1, WHOLE_ROW, refused.reason)
     except OSError as error:
         errors.add(name, line + 1, WHOLE_ROW, f"cannot be read: {error.strerror or error}")
+
+
+def parse_records(
+    name: str,
+    header: list[str],
+    records: Iterable[list[str]],
+    spec: FileSpec,
+    errors: ErrorLog,
+    on_bad_row: Callable[[int, Row], None] | None = None,
+    first_line: int = 2,
+) -> Iterator[tuple[int, Row]]:
+    """Parse text records under a checked ``header`` into rows of values, logging every
+    bad cell (there ``name`` is empty and a record's line is its index in the request)."""
+    numbered = ((line, record, None) for line, record in enumerate(records, start=first_line))
+    return parse_numbered(name, header, numbered, spec, errors, on_bad_row)
+
+
+def parse_numbered(
+    name: str,
+    header: list[str],
+    records: Iterable[Record],
+    spec: FileSpec,
+    errors: ErrorLog,
+    on_bad_row: Callable[[int, Row], None] | None = None,
+) -> Iterator[tuple[int, Row]]:
+    """Parse records with their lines (a file's, of either CSV dialect or a workbook's
+    sheet) under a checked ``header`` into rows of values, logging every bad cell: the
+    one home of cell parsing, for files and for the event API's rows."""
+    cells = {column.name: column.cell for column in spec.columns}
+    width = len(header)
+    for line, record, flaws in records:
+        if not flaws and (not record or all(not value.strip() for value in record)):
+            continue
+        if len(record) != width:
+            errors.add(name, line, WHOLE_ROW, f"{len(record)} cells, but the header has {width}")
+            continue
+        row: Row = {}
+        good = True
+        pairs = zip(header, record, strict=True)
+        if flaws:
+            good = False
+            pairs = _report_flaws(name, line, header, record, flaws, errors)
+        for column, text in pairs:
+            try:
+                row[column] = cells[column].parse(text)
+            except CellError as error:
+                errors.add(name, line, column, str(error))
+                good = False
+        if good:
+            for column in spec.columns:
+                row.setdefault(column.name, column.cell.empty)
+            yield line, row
+        elif on_bad_row is not None:
+            on_bad_row(line, row)
 
 
 def _report_flaws(
@@ -188,7 +222,7 @@ def _report_flaws(
     ]
 
 
-def _header_ok(name: str, header: list[str], spec: FileSpec, errors: ErrorLog) -> bool:
+def header_ok(name: str, header: list[str], spec: FileSpec, errors: ErrorLog) -> bool:
     known = {column.name for column in spec.columns}
     ok = True
     seen: set[str] = set()

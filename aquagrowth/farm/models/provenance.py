@@ -36,10 +36,12 @@ class FarmIdentity(models.Model):
         verbose_name_plural = "farm identity"
 
     @classmethod
-    def own_source(cls) -> str:
-        """``aquagrowth:<uuid>``: the source name of this farm's own events."""
-        farm, _ = cls.objects.get_or_create(pk=1)
-        return f"{OWN_SOURCE_PREFIX}{farm.uuid.hex}"
+    def own_source(cls, make: bool = True) -> str | None:
+        """``aquagrowth:<uuid>``: the source name of this farm's own events. Made on
+        first use (``make``); without ``make``, None while there is none yet (then no
+        export has named an event by it)."""
+        farm = cls.objects.get_or_create(pk=1)[0] if make else cls.objects.filter(pk=1).first()
+        return None if farm is None else f"{OWN_SOURCE_PREFIX}{farm.uuid.hex}"
 
 
 class ImportRunState(models.TextChoices):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from aquagrowth.farm.csvio import limits
@@ -38,6 +39,10 @@ class Kind:
     referenced: ClassVar[bool] = False
     weight_columns: ClassVar[tuple[str, ...]] = ()
     """Columns holding a fish's weight (g), bounded by the batch's species' limit."""
+    identified: ClassVar[bool] = False
+    """Events with an identity (``source``, ``external_id``; docs/data-in.md)."""
+    date_column: ClassVar[str] = ""
+    """An event's day (a reading's time): with the batch, where a repeat is looked for."""
 
     @property
     def name(self) -> str:
@@ -48,15 +53,19 @@ class Kind:
 
     # -- stored records -------------------------------------------------------------
 
-    def stored(self, batch_ids: set[int] | None) -> Iterable[tuple[Any, ...]]:
+    def stored(self, batch_ids: set[int] | None, where: Q | None = None) -> Any:
         """Stored records as ``(pk, value of each column in order)``, in a stable order;
-        only those of ``batch_ids`` (and what they need) when given."""
+        only those of ``batch_ids`` (and what they need) when given, and only those
+        ``where`` selects (events only)."""
         raise NotImplementedError
 
-    def stored_rows(self, batch_ids: set[int] | None = None) -> Iterator[tuple[int, Row]]:
+    def stored_rows(
+        self, batch_ids: set[int] | None = None, where: Q | None = None
+    ) -> Iterator[tuple[int, Row]]:
         """Stored records as rows, with empty optional cells as a parsed file gives them."""
         columns = self.spec.columns
-        for pk, *values in self.stored(batch_ids):
+        stored = self.stored(batch_ids) if where is None else self.stored(batch_ids, where)
+        for pk, *values in stored:
             row = {
                 column.name: column.cell.empty if value is None else value
                 for column, value in zip(columns, values, strict=True)

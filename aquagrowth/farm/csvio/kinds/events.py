@@ -16,6 +16,10 @@ from aquagrowth.farm.csvio.cells import Choice, Date, Integer, Number, Text, Tim
 from aquagrowth.farm.csvio.format import Column, FileSpec
 from aquagrowth.farm.csvio.kinds.base import Bad, Kind, Row, find, species_of, today
 from aquagrowth.farm.models.environment import TEMPERATURE_CODE
+from aquagrowth.farm.models.provenance import EXTERNAL_ID_MAX, SOURCE_MAX
+
+FEED_DAYS_KEPT = 100_000
+"""Container-days whose feed the check sums at once (a few MB)."""
 
 READING_WINDOW_DAYS = 7
 """Readings this many days either side of a batch's stays go with the batch on export:
@@ -40,6 +44,21 @@ def assignment_columns(prefix: str = "", what: str = "the assignment") -> tuple[
 
 
 BATCH = Column("batch", Text(max_length=50), "Batch number.")
+
+IDENTITY = (
+    Column(
+        "source",
+        Text(required=False, max_length=SOURCE_MAX),
+        "The system the event came from (docs/data-in.md), optional.",
+    ),
+    Column(
+        "external_id",
+        Text(required=False, max_length=EXTERNAL_ID_MAX),
+        "The event's id in that system, unique within it; with source, the event's "
+        "identity: sent again, it is unchanged or updated, never stored twice.",
+    ),
+)
+"""The two columns every event file ends with (readings are keyed by sensor and time)."""
 
 
 def find_assignment(row: Row, catalogue: Catalogue, bad: Bad, prefix: str = "") -> Entry | None:
@@ -100,7 +119,7 @@ def check_in_stay(
 class AssignmentEventKind(Kind):
     """An event of one assignment on one day; subclasses name the date column and values."""
 
-    date_column: str
+    identified = True
 
     def stored_query(self):
         raise NotImplementedError
@@ -108,8 +127,10 @@ class AssignmentEventKind(Kind):
     def value_fields(self) -> tuple[str, ...]:
         return self.spec.column_names[4:]
 
-    def stored(self, batch_ids):
+    def stored(self, batch_ids, where=None):
         queryset = _in_batches(self.stored_query().order_by("pk"), batch_ids)
+        if where is not None:
+            queryset = queryset.filter(where)
         return queryset.values_list(
             "pk",
             "batch__number",
@@ -146,6 +167,7 @@ class MortalityKind(AssignmentEventKind):
             Column("event_date", Date(), "Day the fish died."),
             Column("count", Integer(unit="fish"), "Dead fish."),
             Column("cause", Text(required=False, max_length=50), "Cause, if known."),
+            *IDENTITY,
         ),
     )
     model = m.MortalityEvent
@@ -165,6 +187,7 @@ class WeighingKind(AssignmentEventKind):
             Column("reason", Text(required=False, max_length=50), "e.g. delousing."),
             Column("fish_weighed", Integer(minimum=1, unit="fish"), "Fish weighed."),
             Column("avg_weight_g", Number(above=0, unit="g"), "Mean weight of the fish weighed."),
+            *IDENTITY,
         ),
     )
     model = m.Weighing
@@ -184,6 +207,7 @@ class HarvestKind(AssignmentEventKind):
             Column("harvest_date", Date(), "Day of the harvest."),
             Column("count", Integer(unit="fish"), "Fish harvested."),
             Column("live_weight_kg", Number(at_least=0, unit="kg"), "Their live weight in total."),
+            *IDENTITY,
         ),
     )
     model = m.Harvest
@@ -232,6 +256,7 @@ class PopulationCountKind(AssignmentEventKind):
                 "method's default.",
             ),
             Column("note", Text(required=False, max_length=200), "Free text, optional."),
+            *IDENTITY,
         ),
     )
     model = m.PopulationCount
@@ -251,12 +276,21 @@ class FeedingKind(Kind):
             Column("feeding_time", TimeOfDay(required=False), "Time of day (UTC), optional."),
             Column("amount_kg", Number(at_least=0, unit="kg"), "Feed given."),
             Column("feed_type", Text(required=False, max_length=50), "Feed product."),
+            *IDENTITY,
         ),
     )
     model = m.FeedingEvent
+    identified = True
+    date_column = "feeding_date"
 
-    def stored(self, batch_ids):
-        return _in_batches(m.FeedingEvent.objects.order_by("pk"), batch_ids).values_list(
+    def __init__(self) -> None:
+        self._day_totals: dict[tuple[str, dt.date], float] = {}
+
+    def stored(self, batch_ids, where=None):
+        queryset = _in_batches(m.FeedingEvent.objects.order_by("pk"), batch_ids)
+        if where is not None:
+            queryset = queryset.filter(where)
+        return queryset.values_list(
             "pk",
             "batch__number",
             "container__name",
@@ -264,6 +298,8 @@ class FeedingKind(Kind):
             "feeding_time",
             "amount_kg",
             "feed_type",
+            "source",
+            "external_id",
         )
 
     def check(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
@@ -274,20 +310,35 @@ class FeedingKind(Kind):
         day = row["feeding_date"]
         check_not_future(day, "feeding_date", bad)
         if container:
-            volume = container.row["volume_m3"]
-            highest = limits.max_feed_kg(volume)
-            if row["amount_kg"] > highest:
-                bad(
-                    "amount_kg",
-                    f"{row['amount_kg']:g} kg is more than {row['container']} ({volume:g} m3) "
-                    f"can take in a day ({highest:g} kg at most: volume x "
-                    "AQUAGROWTH_MAX_DENSITY_KG_M3 x AQUAGROWTH_MAX_FEED_RATION_PCT)",
-                )
+            self._check_day_total(row, container.row["volume_m3"], bad)
         if batch and container:
             stays = catalogue.stays_of(row["batch"], row["container"])
             held = catalogue.held_bad(row["batch"], row["container"], day)
             if not held and not any(stay.covers(day) for stay in stays):
                 bad("feeding_date", f"batch {row['batch']} is not in {row['container']} on {day}")
+
+    def _check_day_total(self, row: Row, volume: float, bad: Bad) -> None:
+        """A container's feed of one day, summed over the rows given for that day, stays
+        below what it can take (``limits.max_feed_kg``); the row that crosses the bound
+        is reported. The sums are kept for the most recent ``FEED_DAYS_KEPT``
+        container-days, so memory stays bounded in a file of millions of rows (exports
+        and feed systems write a container's day together)."""
+        key = (row["container"], row["feeding_date"])
+        total = self._day_totals.pop(key, 0.0) + row["amount_kg"]
+        self._day_totals[key] = total  # re-inserted: the most recent at the end
+        if len(self._day_totals) > FEED_DAYS_KEPT:
+            del self._day_totals[next(iter(self._day_totals))]
+        highest = limits.max_feed_kg(volume)
+        if total > highest:
+            given = f"{row['amount_kg']:g} kg"
+            if total != row["amount_kg"]:
+                given += f" makes {total:g} kg on {row['feeding_date']}, which"
+            bad(
+                "amount_kg",
+                f"{given} is more than {row['container']} ({volume:g} m3) "
+                f"can take in a day ({highest:g} kg at most: volume x "
+                "AQUAGROWTH_MAX_DENSITY_KG_M3 x AQUAGROWTH_MAX_FEED_RATION_PCT)",
+            )
 
     def build(self, row: Row, catalogue: Catalogue) -> m.FeedingEvent:
         return m.FeedingEvent(
@@ -297,6 +348,8 @@ class FeedingKind(Kind):
             feeding_time=row["feeding_time"],
             amount_kg=row["amount_kg"],
             feed_type=row["feed_type"],
+            source=row["source"],
+            external_id=row["external_id"],
         )
 
     def touched(self, row: Row, catalogue: Catalogue) -> tuple[str, dt.date]:
@@ -335,13 +388,19 @@ class TransferKind(Kind):
                 ),
                 "PLANNED, IN_PROGRESS, COMPLETED (default) or CANCELLED.",
             ),
+            *IDENTITY,
         ),
     )
     model = m.TransferAction
     weight_columns = ("measured_avg_weight_g",)
+    identified = True
+    date_column = "execution_date"
 
-    def stored(self, batch_ids):
-        return _in_batches(m.TransferAction.objects.order_by("pk"), batch_ids).values_list(
+    def stored(self, batch_ids, where=None):
+        queryset = _in_batches(m.TransferAction.objects.order_by("pk"), batch_ids)
+        if where is not None:
+            queryset = queryset.filter(where)
+        return queryset.values_list(
             "pk",
             "batch__number",
             "source_assignment__container__name",
@@ -353,6 +412,8 @@ class TransferKind(Kind):
             "measured_avg_weight_g",
             "selection_method",
             "status",
+            "source",
+            "external_id",
         )
 
     def check(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
@@ -381,6 +442,8 @@ class TransferKind(Kind):
             measured_avg_weight_g=row["measured_avg_weight_g"],
             selection_method=row["selection_method"],
             status=row["status"],
+            source=row["source"],
+            external_id=row["external_id"],
         )
 
     def touched(self, row: Row, catalogue: Catalogue) -> tuple[str, dt.date]:
@@ -406,11 +469,14 @@ class ReadingKind(Kind):
         ),
     )
     model = m.EnvironmentalReading
+    date_column = "reading_time"
 
-    def stored(self, batch_ids):
+    def stored(self, batch_ids, where=None):
         queryset = m.EnvironmentalReading.objects.order_by("pk")
         if batch_ids is not None:
             queryset = queryset.filter(_readings_near_stays(batch_ids))
+        if where is not None:
+            queryset = queryset.filter(where)
         return queryset.values_list(
             "pk", "container__name", "parameter__code", "reading_time", "value", "sensor__serial"
         )

@@ -11,7 +11,12 @@ from aquagrowth.farm.csvio.catalogue import Catalogue, Key
 from aquagrowth.farm.csvio.cells import Date, Integer, Number
 from aquagrowth.farm.csvio.format import Column, FileSpec
 from aquagrowth.farm.csvio.kinds.base import Bad, Kind, Row
-from aquagrowth.farm.csvio.kinds.events import BATCH, AssignmentEventKind, assignment_columns
+from aquagrowth.farm.csvio.kinds.events import (
+    BATCH,
+    IDENTITY,
+    AssignmentEventKind,
+    assignment_columns,
+)
 
 SAMPLE_KEY = ("batch", "container", "assignment_date", "sample_date")
 
@@ -40,6 +45,7 @@ class SampleKind(AssignmentEventKind):
                 ),
                 "Mean length.",
             ),
+            *IDENTITY,
         ),
     )
     model = m.GrowthSample

@@ -1,0 +1,247 @@
+"""Is a row an event already stored? Identity, repeats and updates (docs/data-in.md).
+
+The check pass offers every valid event row to a :class:`Judge`, which looks the rows
+up in the database a chunk at a time (one or two queries per chunk, by the tables'
+(batch, day) indexes and the identity's unique index) and gives each line a verdict:
+
+- a row whose identity names a stored event: unchanged when every value is equal, an
+  update of that event otherwise (reported), never a second event;
+- a row naming an event of this farm by the identity an export made
+  (``aquagrowth:<farm>``, the event's id): the same; when that event no longer exists
+  the row is a new event that keeps the identity (an old export restores it once);
+- a row equal to a stored event but without a matching identity: a repeat, reported
+  (or skipped, or stored again, as the import was asked);
+- a reading with the sensor (or container and parameter) and time of a stored one:
+  unchanged, or an update of its value.
+
+Verdicts are kept as one byte per line, so a file of millions of repeated rows costs
+megabytes, not gigabytes, between the check and the load.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from django.db.models import Q
+
+from aquagrowth.farm.csvio.catalogue import Catalogue
+from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog
+from aquagrowth.farm.csvio.kinds.base import Kind, Row
+from aquagrowth.farm.csvio.kinds.events import ReadingKind
+
+CHUNK_ROWS = 2000
+"""Rows looked up together: a few queries per chunk, parameters well under SQLite's
+limit, bounded memory."""
+
+IDENTITY_COLUMNS = ("source", "external_id")
+READING_KEY = ("container", "parameter", "reading_time", "sensor")
+
+
+class Verdict(IntEnum):
+    NEW = 0
+    UNCHANGED = 1
+    UPDATE = 2
+    REPEAT_SKIPPED = 3
+
+
+@dataclass(frozen=True)
+class RepeatPolicy:
+    """What to do with a row equal to a stored event that it does not name by identity:
+    report it (default), leave it out (``skip``) or store it as a new event (``allow``)."""
+
+    skip: bool = False
+    allow: bool = False
+
+
+@dataclass
+class Verdicts:
+    """One byte per line of a file, and the stored event of every line that updates one."""
+
+    codes: bytearray = field(default_factory=bytearray)
+    updates: dict[int, tuple[int, Row]] = field(default_factory=dict)
+    counts: Counter[Verdict] = field(default_factory=Counter)
+
+    def set(self, line: int, verdict: Verdict) -> None:
+        if line >= len(self.codes):
+            self.codes.extend(bytes(max(line + 1 - len(self.codes), len(self.codes))))
+        self.codes[line] = verdict
+        self.counts[verdict] += 1
+
+    def get(self, line: int) -> Verdict:
+        return Verdict(self.codes[line]) if line < len(self.codes) else Verdict.NEW
+
+
+def compared_columns(kind: Kind) -> tuple[str, ...]:
+    """What makes two events the same event: every column but the identity."""
+    return tuple(c for c in kind.spec.column_names if c not in IDENTITY_COLUMNS)
+
+
+def own_source() -> str | None:
+    """This farm's own source name, None when it has none yet (nothing to look up)."""
+    from aquagrowth.farm.models import FarmIdentity
+
+    return FarmIdentity.own_source(make=False)
+
+
+class Judge:
+    """Gives every valid row of one event file its :class:`Verdict` (see the module)."""
+
+    def __init__(
+        self,
+        kind: Kind,
+        catalogue: Catalogue,
+        errors: ErrorLog,
+        file_name: str,
+        repeats: RepeatPolicy,
+        farm_source: str | None,
+    ) -> None:
+        self.kind, self.catalogue, self.errors = kind, catalogue, errors
+        self.file_name, self.repeats, self.farm_source = file_name, repeats, farm_source
+        self.verdicts = Verdicts()
+        self.updates_said: list[str] = []
+        self.compared = compared_columns(kind)
+        self._pending: list[tuple[int, Row]] = []
+        self.on_new: Callable[[int, Row], None] = lambda line, row: None
+        """Called for every row judged new, once its chunk is judged (a new sample
+        counts among its day's samples; one already stored does not count twice)."""
+
+    def offer(self, line: int, row: Row) -> None:
+        self._pending.append((line, row))
+        if len(self._pending) >= CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        rows, self._pending = self._pending, []
+        if not rows:
+            return
+        if isinstance(self.kind, ReadingKind):
+            self._judge_readings(rows)
+        else:
+            unmatched = self._judge_identities([r for r in rows if r[1]["external_id"]])
+            plain = [r for r in rows if not r[1]["external_id"]]
+            self._judge_repeats(plain, unmatched)
+        for line, row in rows:
+            if self.verdicts.get(line) == Verdict.NEW:
+                self.on_new(line, row)
+
+    # -- identities -------------------------------------------------------------------
+
+    def _judge_identities(self, rows: list[tuple[int, Row]]) -> list[tuple[int, Row]]:
+        """Verdicts of rows with an identity; returns those naming no stored event.
+
+        An identity is looked up as stored; one of this farm's own export that is not
+        stored names the event by its id (when that event has no identity of its own).
+        One naming nothing (another system's new event, or an event of this farm deleted
+        since the export) is new, and is stored with that identity.
+        """
+        if not rows:
+            return []
+        wanted = {(row["source"], row["external_id"]) for _, row in rows}
+        where = Q(source__in={s for s, _ in wanted}, external_id__in={e for _, e in wanted})
+        stored = {
+            (row["source"], row["external_id"]): (pk, row)
+            for pk, row in self.kind.stored_rows(where=where)
+        }
+        by_pk: dict[int, tuple[int, Row]] = {}
+        unmatched: list[tuple[int, Row]] = []
+        for line, row in rows:
+            found = stored.get((row["source"], row["external_id"]))
+            if found is not None:
+                self._compare(line, row, *found)
+            elif row["source"] == self.farm_source and row["external_id"].isdigit():
+                by_pk[int(row["external_id"])] = (line, row)
+            else:
+                unmatched.append((line, row))
+        if by_pk:
+            where = Q(pk__in=list(by_pk), external_id="")
+            own = dict(self.kind.stored_rows(where=where))
+            for pk, (line, row) in by_pk.items():
+                if pk in own:
+                    self._compare(line, row, pk, own[pk])
+                else:
+                    unmatched.append((line, row))
+        return unmatched
+
+    def _compare(self, line: int, row: Row, pk: int, stored: Row) -> None:
+        changes = [
+            f"{column} {_shown(stored[column])} -> {_shown(row[column])}"
+            for column in self.compared
+            if stored[column] != row[column]
+        ]
+        if not changes:
+            self.verdicts.set(line, Verdict.UNCHANGED)
+            return
+        self.verdicts.set(line, Verdict.UPDATE)
+        self.verdicts.updates[line] = (pk, stored)
+        where = f"{self.file_name}:{line}" if self.file_name else f"[{line}]"
+        self.updates_said.append(f"{where}: updates {self.kind.name} {pk}: {', '.join(changes)}")
+
+    # -- repeats ----------------------------------------------------------------------
+
+    def _judge_repeats(
+        self, plain: list[tuple[int, Row]], identified: list[tuple[int, Row]]
+    ) -> None:
+        """Rows equal to a stored event they do not name: ``plain`` rows (no identity)
+        against every stored event, ``identified`` rows (an identity new here) against
+        stored events without identity."""
+        rows = plain + identified
+        if not rows:
+            return
+        date = self.kind.date_column
+        where = Q(batch__number__in={row["batch"] for _, row in rows}) & Q(
+            **{f"{date}__in": {row[date] for _, row in rows}}
+        )
+        any_stored: dict[tuple, int] = {}
+        without_identity: dict[tuple, int] = {}
+        for pk, stored in self.kind.stored_rows(where=where):
+            key = tuple(stored[c] for c in self.compared)
+            any_stored.setdefault(key, pk)
+            if not stored["external_id"]:
+                without_identity.setdefault(key, pk)
+        for group, candidates in ((plain, any_stored), (identified, without_identity)):
+            for line, row in group:
+                pk = candidates.get(tuple(row[c] for c in self.compared))
+                if pk is not None:
+                    self._repeat(line, pk)
+
+    def _repeat(self, line: int, pk: int) -> None:
+        if self.repeats.allow:
+            return
+        if self.repeats.skip:
+            self.verdicts.set(line, Verdict.REPEAT_SKIPPED)
+            return
+        self._bad(
+            line,
+            WHOLE_ROW,
+            f"the same event is already stored ({self.kind.name} {pk}); --skip-repeats leaves "
+            "such rows out, --allow-repeat stores them as new events",
+        )
+
+    # -- readings ---------------------------------------------------------------------
+
+    def _judge_readings(self, rows: list[tuple[int, Row]]) -> None:
+        """A reading is named by its sensor (else container and parameter) and time."""
+        where = Q(container__name__in={row["container"] for _, row in rows}) & Q(
+            reading_time__in={row["reading_time"] for _, row in rows}
+        )
+        stored = {
+            tuple(row[c] for c in READING_KEY): (pk, row)
+            for pk, row in self.kind.stored_rows(where=where)
+        }
+        for line, row in rows:
+            found = stored.get(tuple(row[c] for c in READING_KEY))
+            if found is not None:
+                self._compare(line, row, *found)
+
+    def _bad(self, line: int, column: str, reason: str) -> None:
+        self.errors.add(self.file_name, line, column, reason)
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "":
+        return "(empty)"
+    return format(value, "g") if isinstance(value, float) else str(value)
