@@ -60,7 +60,9 @@ def test_known_stage_start_wins_over_weight():
 
 def test_missing_tgc_holds_weight_and_cold_water_grows_nothing():
     path = project_growth(2.0, 10, 0, plan([np.nan], [0.0], [1e9]), np.full(5, 10.0))
-    assert list(path.weight_g) == [2.0] * 5
+    # Held to the last bit but for the cube root's own rounding (numpy's cbrt and the
+    # cube give 2.0000000000000013 on some builds).
+    assert path.weight_g == pytest.approx([2.0] * 5, rel=1e-12)
     path = project_growth(2.0, 10, 0, plan([2.0], [0.0], [1e9]), np.array([-1.0, np.nan, 0.0]))
     assert path.weight_g == pytest.approx([2.0, 2.0, 2.0])
 

@@ -13,6 +13,16 @@ WHOLE_ROW = "-"
 """The column shown when a finding concerns the row or the file rather than one cell."""
 
 
+class Unreadable(Exception):
+    """The rest of a file cannot be read (a line too long, a damaged workbook, a file that
+    does not say how its cells are separated); ``reason`` is what the user is shown, at
+    the line where reading stopped."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True, order=True)
 class RowError:
     file: str

@@ -35,3 +35,10 @@ class FileSpec:
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
+
+
+Record = tuple[int, list[str], dict[int, str] | None]
+"""One row of a file as every reader gives it (CSV of either dialect, a workbook's sheet):
+its line (the header is line 1), its cells as text, and the cells the file holds no
+text for, by index, with the reason (an index past the header: the whole row). The cell
+parsers and checks take it from there, whatever the file was."""

@@ -25,12 +25,12 @@ from aquagrowth.farm import models as m
 from aquagrowth.farm.audit import event_values, record_change
 from aquagrowth.farm.csvio.catalogue import STORED, Catalogue, Entry, Key
 from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog
+from aquagrowth.farm.csvio.folder import files_present
 from aquagrowth.farm.csvio.identity import Judge, RepeatPolicy, Verdict, Verdicts, own_source
 from aquagrowth.farm.csvio.kinds.base import Kind, Row, origin
 from aquagrowth.farm.csvio.kinds.events import READING_WINDOW_DAYS, ReadingKind
 from aquagrowth.farm.csvio.progress import NoProgress, Progress
-from aquagrowth.farm.csvio.reading import not_regular
-from aquagrowth.farm.csvio.registry import FILE_NAMES, all_kinds
+from aquagrowth.farm.csvio.registry import all_kinds
 from aquagrowth.farm.csvio.sources import FileSource, RecordSource, Source
 from aquagrowth.farm.models import ChangeAction, ImportedRecord, ImportRun, Via
 from aquagrowth.farm.signals import bulk_load
@@ -48,7 +48,8 @@ class ImportResult:
     to stored ones: unchanged), ``updated`` (events changed by identity, said in
     ``updates_said``), ``repeats_skipped``. ``recompute_since`` maps the id of every batch
     whose daily states may have changed to the first day to recompute; ``run_id`` is the
-    import run that can be undone (None when nothing was stored or updated)."""
+    import run that can be undone (None when nothing was stored or updated); ``files``
+    names the file each kind was read from (``feeding.csv``, ``feeding.xlsx``)."""
 
     errors: ErrorLog
     stored: dict[str, int] = field(default_factory=dict)
@@ -59,6 +60,7 @@ class ImportResult:
     recompute_since: dict[int, dt.date] = field(default_factory=dict)
     batch_numbers: dict[int, str] = field(default_factory=dict)
     run_id: int | None = None
+    files: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -134,6 +136,7 @@ def import_sources(
     progress = progress or NoProgress()
     errors = errors if errors is not None else ErrorLog(limit=options.error_limit)
     result = ImportResult(errors=errors)
+    result.files = {name: source.name for name, source in present.items() if source.name}
     kinds = all_kinds()
     catalogue = _stored_catalogue(kinds, present)
     farm_source = own_source()
@@ -209,17 +212,9 @@ class _Checked:
 
 
 def _files_present(folder: Path, errors: ErrorLog) -> dict[str, Source]:
-    """The format's files found in ``folder``; any other CSV file is reported, since a
-    misspelt name would otherwise be skipped without a word."""
-    present = {}
-    for path in sorted(folder.glob("*.csv")):
-        if path.name not in FILE_NAMES:
-            errors.add(path.name, 1, WHOLE_ROW, "not a file of the format (see docs/csv-format.md)")
-        elif (refused := not_regular(path)) is not None:
-            errors.add(path.name, 1, WHOLE_ROW, refused)
-        else:
-            present[path.stem] = FileSource(path)
-    return present
+    """The format's files found in ``folder`` (``feeding.csv`` or ``feeding.xlsx``); every
+    file it will not read is reported (:func:`folder.files_present`)."""
+    return {name: FileSource(path) for name, path in files_present(folder, errors).items()}
 
 
 def _stored_catalogue(kinds: list[Kind], present: dict[str, Source]) -> Catalogue:
@@ -257,7 +252,7 @@ def _check_file(
         judge = Judge(kind, catalogue, errors, source.name, options.repeats, farm_source)
         judge.verdicts = checked.verdicts
         judge.on_new = lambda line, row: kind.accept(line, row, catalogue)
-    progress.start(f"check {spec.file_name}", source.size)
+    progress.start(f"check {source.name or spec.file_name}", source.size)
 
     def hold_key(line: int, row: Row) -> None:
         kind.hold_bad(row, catalogue)
@@ -341,7 +336,7 @@ def _load_file(
     """Insert the new rows of one checked file in chunks and apply its updates; return
     how many rows were stored."""
     name = source.name
-    progress.start(f"load {kind.spec.file_name}", source.size)
+    progress.start(f"load {source.name or kind.spec.file_name}", source.size)
     verdicts = checked.verdicts
     carries_run = hasattr(kind.model, "import_run_id")
     count = 0

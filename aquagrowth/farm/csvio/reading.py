@@ -2,7 +2,9 @@
 
 The file is read line by line from disk (never whole), handed to :mod:`csv`, and each
 record becomes a dict of parsed values. Bad cells are logged and their row skipped, so a
-caller sees only rows whose every cell is valid.
+caller sees only rows whose every cell is valid. A ``;`` file (:mod:`.dialects`) and an
+Excel workbook (:mod:`.spreadsheets`) give the same records as a comma file, so every
+cell and row is checked here, whatever the file.
 """
 
 from __future__ import annotations
@@ -16,22 +18,24 @@ from typing import Any
 
 from aquagrowth.farm.csvio import limits
 from aquagrowth.farm.csvio.cells import CellError
-from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog
-from aquagrowth.farm.csvio.format import FileSpec
+from aquagrowth.farm.csvio.dialects import csv_records
+from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog, Unreadable
+from aquagrowth.farm.csvio.format import FileSpec, Record
 from aquagrowth.farm.csvio.progress import Progress
+from aquagrowth.farm.csvio.spreadsheets import sheet_records
 
 Row = dict[str, Any]
 
 PROGRESS_STEP_BYTES = 1 << 20
 
 
-class FileRefused(Exception):
+class FileRefused(Unreadable):
     """The file cannot be read as a file of the format (not a regular file, a line too
     long); the message is the reason shown to the user."""
 
     def __init__(self, reason: str, physical_line: int = 1) -> None:
         super().__init__(reason)
-        self.reason, self.physical_line = reason, physical_line
+        self.physical_line = physical_line
 
 
 def not_regular(path: Path) -> str | None:
@@ -96,6 +100,13 @@ def _decoded_lines(path: Path, progress: Progress) -> Iterator[str]:
     progress.advance(pending)
 
 
+def _records(path: Path, spec: FileSpec, progress: Progress) -> Iterator[Record]:
+    """The file's records, read as its name says: a workbook or CSV."""
+    if path.suffix == ".xlsx":
+        return sheet_records(lambda: open_regular(path), spec, progress)
+    return csv_records(_decoded_lines(path, progress), spec)
+
+
 def read_rows(
     path: Path,
     spec: FileSpec,
@@ -109,32 +120,31 @@ def read_rows(
     A header with an unknown, duplicated or missing required column is reported and no
     row is read, since every row would be misread.
     """
-    name = spec.file_name
-    line = 0  # the line before the first data row; a failure of the header is on line 1
+    name = path.name
+    line = 0  # the last line read whole; a failure is on the next one
     try:
-        lines = _decoded_lines(path, progress)
-        reader = csv.reader(lines, strict=True)
-        header = next(reader, None)
-        if header is None:
+        records = _records(path, spec, progress)
+        first = next(records, None)
+        if first is None:
             errors.add(name, 1, WHOLE_ROW, "the file is empty; a header line is required")
             return
         line = 1
-        header = [cell.strip() for cell in header]
+        header = [cell.strip() for cell in first[1]]
         if not header_ok(name, header, spec, errors):
             return
 
-        def counted() -> Iterator[list[str]]:
+        def counted() -> Iterator[Record]:
             nonlocal line
-            for record in reader:
-                line += 1
+            for record in records:
+                line = record[0]
                 yield record
 
-        yield from parse_records(name, header, counted(), spec, errors, on_bad_row)
+        yield from parse_numbered(name, header, counted(), spec, errors, on_bad_row)
     except UnicodeDecodeError:
         errors.add(name, line + 1, WHOLE_ROW, "not UTF-8 text; save the file as CSV UTF-8")
     except csv.Error as error:
         errors.add(name, line + 1, WHOLE_ROW, f"not valid CSV: {error}")
-    except FileRefused as refused:
+    except Unreadable as refused:
         errors.add(name, line + 1, WHOLE_ROW, refused.reason)
     except OSError as error:
         errors.add(name, line + 1, WHOLE_ROW, f"cannot be read: {error.strerror or error}")
@@ -150,19 +160,37 @@ def parse_records(
     first_line: int = 2,
 ) -> Iterator[tuple[int, Row]]:
     """Parse text records under a checked ``header`` into rows of values, logging every
-    bad cell: the one home of cell parsing, for files and for the event API's rows
-    (there ``name`` is empty and a record's line is its index in the request)."""
+    bad cell (there ``name`` is empty and a record's line is its index in the request)."""
+    numbered = ((line, record, None) for line, record in enumerate(records, start=first_line))
+    return parse_numbered(name, header, numbered, spec, errors, on_bad_row)
+
+
+def parse_numbered(
+    name: str,
+    header: list[str],
+    records: Iterable[Record],
+    spec: FileSpec,
+    errors: ErrorLog,
+    on_bad_row: Callable[[int, Row], None] | None = None,
+) -> Iterator[tuple[int, Row]]:
+    """Parse records with their lines (a file's, of either CSV dialect or a workbook's
+    sheet) under a checked ``header`` into rows of values, logging every bad cell: the
+    one home of cell parsing, for files and for the event API's rows."""
     cells = {column.name: column.cell for column in spec.columns}
     width = len(header)
-    for line, record in enumerate(records, start=first_line):
-        if not record or all(not value.strip() for value in record):
+    for line, record, flaws in records:
+        if not flaws and (not record or all(not value.strip() for value in record)):
             continue
         if len(record) != width:
             errors.add(name, line, WHOLE_ROW, f"{len(record)} cells, but the header has {width}")
             continue
         row: Row = {}
         good = True
-        for column, text in zip(header, record, strict=True):
+        pairs = zip(header, record, strict=True)
+        if flaws:
+            good = False
+            pairs = _report_flaws(name, line, header, record, flaws, errors)
+        for column, text in pairs:
             try:
                 row[column] = cells[column].parse(text)
             except CellError as error:
@@ -174,6 +202,24 @@ def parse_records(
             yield line, row
         elif on_bad_row is not None:
             on_bad_row(line, row)
+
+
+def _report_flaws(
+    name: str,
+    line: int,
+    header: list[str],
+    record: list[str],
+    flaws: dict[int, str],
+    errors: ErrorLog,
+) -> list[tuple[str, str]]:
+    """Report the cells the file holds no text for; the row's other cells, to parse."""
+    for index, reason in sorted(flaws.items()):
+        errors.add(name, line, header[index] if index < len(header) else WHOLE_ROW, reason)
+    return [
+        (column, text)
+        for index, (column, text) in enumerate(zip(header, record, strict=True))
+        if index not in flaws
+    ]
 
 
 def header_ok(name: str, header: list[str], spec: FileSpec, errors: ErrorLog) -> bool:

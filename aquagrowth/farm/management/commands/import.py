@@ -24,7 +24,8 @@ RUNS_LISTED = 100
 class Command(BaseCommand):
     help = (
         "Import a farm's data from DIR, a folder of CSV files in the format of "
-        "docs/csv-format.md (containers.csv, batches.csv, assignments.csv, ...; any subset). "
+        "docs/csv-format.md (containers.csv, batches.csv, assignments.csv, ...; any subset), "
+        "comma or semicolon separated, or Excel workbooks of the same names (feeding.xlsx). "
         "Every row of every file is checked first; each bad one is reported as "
         "file:line:column: reason (the header is line 1) and then nothing is stored and the "
         "exit status is 1. Otherwise everything is stored in one transaction, added to what "
@@ -34,7 +35,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "folder", metavar="DIR", type=Path, nargs="?", help="Folder with the CSV files."
+            "folder",
+            metavar="DIR",
+            type=Path,
+            nargs="?",
+            help="Folder with the CSV or .xlsx files.",
         )
         repeats = parser.add_mutually_exclusive_group()
         repeats.add_argument(
@@ -137,7 +142,8 @@ class Command(BaseCommand):
                 if n
             ]
             note = f" ({', '.join(notes)})" if notes else ""
-            self.stdout.write(f"{name + '.csv':<26} {count:>10} rows stored{note}")
+            file = result.files.get(name, f"{name}.csv")
+            self.stdout.write(f"{file:<26} {count:>10} rows stored{note}")
         if result.run_id is not None:
             self.stdout.write(
                 f"Import run {result.run_id} (undo: aquagrowth import --undo {result.run_id})"
