@@ -352,8 +352,11 @@ def a_day(client: Client, stays: list[OpenStay], broker) -> dict:
     began_at = dt.datetime.now(dt.UTC)
     began = time.perf_counter()
     sent = 0
+    per_kind = {}
     for kind, kind_events in events.items():
+        asked = time.perf_counter()
         client.post(kind, kind_events)
+        per_kind[kind] = (len(kind_events), time.perf_counter() - asked)
         sent += len(kind_events)
     answered = time.perf_counter() - began
     while not settled(broker):
@@ -365,7 +368,7 @@ def a_day(client: Client, stays: list[OpenStay], broker) -> dict:
     return {
         "events": sent, "stays": len(stays), "batches": len(batches),
         "answered_s": answered, "current_s": current, "runs": runs.count(),
-        "failed_runs": failed, "batches_not_recomputed": len(batches - ran),
+        "failed_runs": failed, "batches_not_recomputed": len(batches - ran), "per_kind": per_kind,
     }  # fmt: skip
 
 
@@ -398,6 +401,10 @@ def report(day: dict, rates: list[dict], database: str) -> None:
         f"every affected daily state current after [bold]{day['current_s']:.2f} s[/] "
         f"({day['runs']} recompute runs, {day['failed_runs']} failed, "
         f"{day['batches_not_recomputed']} batches not recomputed)"
+    )
+    console.print(
+        "  per request: "
+        + ", ".join(f"{kind} {n} in {s:.2f} s" for kind, (n, s) in day["per_kind"].items())
     )
     table = Table(title="feeding events, sequential requests from one client, 2 workers busy")
     for column in ("events/request", "requests", "events", "seconds", "events/s", "median ms"):
