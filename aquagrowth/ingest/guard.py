@@ -3,7 +3,8 @@
 docs/data-in.md ("Sites"): a write to a container outside one's sites is refused (403)
 and names the row; a batch of sites one cannot see is answered as one that does not
 exist, with the very finding the import gives an unknown batch, so that its existence
-is not told. Two queries per request, whatever its length.
+is not told (a batch without any stay is no site's yet: anyone who writes may give it
+its first stay). Three queries per request, whatever its length.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ def refusal(kind: str, spec: FileSpec, records: Sequence[Record], user) -> Refus
     if "batch" in spec.column_names:
         named = _values(spec, records, ("batch",))
         numbers = {v for _, _, v in named}
-        stored = set(Batch.objects.filter(number__in=numbers).values_list("number", flat=True))
+        # A batch without any stay is nobody's site's yet: its first stay may be added.
+        placed = Batch.objects.filter(number__in=numbers, assignments__isnull=False)
+        stored = set(placed.values_list("number", flat=True).distinct())
         seen = visible_batches(user, Batch.objects.filter(number__in=stored))
         hidden = stored - set(seen.values_list("number", flat=True))
         for index, name, value in named:

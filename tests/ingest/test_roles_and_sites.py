@@ -93,3 +93,21 @@ def test_a_batch_of_another_site_is_not_told_of(as_user, farm, stages):
 
 def test_get_is_not_an_endpoint(api, farm):
     assert api.get(url("feeding")).status_code == 405
+
+
+def test_a_new_batch_gets_its_first_stay_from_an_operator(as_user, farm, species):
+    m.Batch.objects.create(number="FO-2025-01", species=species, start_date="2024-01-01")
+    operator = person("hatchery", "operator", stations=["S01"])
+    egg_input = {
+        "batch": "FO-2025-01",
+        "container": "S01-A-03",
+        "assignment_date": "2024-01-01",
+        "stage": "Egg&Alevin",
+        "population_count": 100000,
+        "avg_weight_g": 0.2,
+    }
+
+    response = post(as_user(operator), "assignments", [egg_input])
+
+    assert response.status_code == 201, response.content
+    assert m.Assignment.objects.filter(batch__number="FO-2025-01").count() == 1
