@@ -45,19 +45,9 @@ from aquagrowth.distributed.dispatch import recompute_after_commit
 from aquagrowth.distributed.pending import earliest
 from aquagrowth.engine.core.temperature import INTERPOLATION_REACH_DAYS
 from aquagrowth.farm import models as m
+from aquagrowth.farm.models import EVENT_DAY_FIELDS
 from aquagrowth.farm.models.environment import TEMPERATURE_CODE
 from aquagrowth.farm.signals import triggers_enabled
-
-EVENT_DAY_FIELDS: dict[type[Model], str] = {
-    m.FeedingEvent: "feeding_date",
-    m.MortalityEvent: "event_date",
-    m.GrowthSample: "sample_date",
-    m.Weighing: "weighing_date",
-    m.TransferAction: "execution_date",
-    m.Harvest: "harvest_date",
-    m.PopulationCount: "count_date",
-}
-"""Event model -> the field holding its day."""
 
 Windows = dict[int, dt.date | None]
 """Batch id -> first day to recompute."""

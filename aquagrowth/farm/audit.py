@@ -70,11 +70,6 @@ def differences(before: dict[str, Any], after: dict[str, Any] | None) -> dict[st
     }
 
 
-def changed_fields(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """``field old -> new`` for every field that differs, in field order."""
-    return [f"{name} {old!r} -> {new!r}" for name, (old, new) in differences(before, after).items()]
-
-
 def _who(who, who_name: str = "") -> tuple[Any, str]:
     """(user or None, name): a signed-in user, a plain name (the OS account of a
     command), or None (nobody known; ``who_name`` says who, when given)."""

@@ -18,12 +18,12 @@ from typing import Any
 
 from django.db import models, transaction
 
-from aquagrowth.distributed.triggers import EVENT_DAY_FIELDS, event_windows, reading_windows
+from aquagrowth.distributed.triggers import event_windows, reading_windows
 from aquagrowth.farm import models as m
 from aquagrowth.farm.audit import event_values, record_change
 from aquagrowth.farm.csvio.cells import CellError, Timestamp
 from aquagrowth.farm.csvio.registry import KIND_CLASSES
-from aquagrowth.farm.models import ChangeAction, FarmIdentity, Via
+from aquagrowth.farm.models import EVENT_DAY_FIELDS, ChangeAction, FarmIdentity, Via
 from aquagrowth.farm.signals import bulk_load
 from aquagrowth.ingest import recompute as rq
 from aquagrowth.ingest.access import visible_batches, writable_container_ids

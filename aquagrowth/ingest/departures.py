@@ -52,12 +52,10 @@ SPEC = FileSpec(
 )
 Key = tuple[str, str, dt.date]
 
-ASSIGNMENT_EVENTS: tuple[tuple[type, str], ...] = (
-    (m.MortalityEvent, "event_date"),
-    (m.GrowthSample, "sample_date"),
-    (m.Weighing, "weighing_date"),
-    (m.Harvest, "harvest_date"),
-    (m.PopulationCount, "count_date"),
+ASSIGNMENT_EVENTS: tuple[tuple[type, str], ...] = tuple(
+    (model, day)
+    for model, day in m.EVENT_DAY_FIELDS.items()
+    if model not in (m.FeedingEvent, m.TransferAction)  # a container's; two stays'
 )
 """Events of one stay, with their day."""
 MOVES = (m.TransferStatus.COMPLETED, m.TransferStatus.IN_PROGRESS)

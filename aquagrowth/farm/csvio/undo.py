@@ -19,29 +19,18 @@ from django.utils import timezone
 
 from aquagrowth.farm import models as m
 from aquagrowth.farm.audit import event_values, record_change
-from aquagrowth.farm.models import ChangeAction, EventChange, ImportRun, ImportRunState, Via
+from aquagrowth.farm.models import (
+    EVENT_DAY_FIELDS,
+    ChangeAction,
+    EventChange,
+    ImportRun,
+    ImportRunState,
+    Via,
+)
 from aquagrowth.farm.signals import bulk_load
 
-EVENT_MODELS = (
-    m.FeedingEvent,
-    m.MortalityEvent,
-    m.GrowthSample,
-    m.Weighing,
-    m.TransferAction,
-    m.Harvest,
-    m.PopulationCount,
-)
+EVENT_MODELS = tuple(EVENT_DAY_FIELDS)
 """Events that carry their run and a batch; readings carry their run but no batch."""
-
-DATE_FIELDS = {
-    m.FeedingEvent: "feeding_date",
-    m.MortalityEvent: "event_date",
-    m.GrowthSample: "sample_date",
-    m.Weighing: "weighing_date",
-    m.TransferAction: "execution_date",
-    m.Harvest: "harvest_date",
-    m.PopulationCount: "count_date",
-}
 
 
 DERIVED = frozenset({"farm.containerdaytemperature"})
@@ -76,7 +65,7 @@ def undo_run(run_id: int, who=None, who_name: str = "") -> UndoResult:
             _restore(change, result, who, who_name)
         for model in EVENT_MODELS:
             events = model.objects.filter(import_run=run)
-            for batch_id, day in events.values_list("batch_id", DATE_FIELDS[model]):
+            for batch_id, day in events.values_list("batch_id", EVENT_DAY_FIELDS[model]):
                 _keep_earliest(result.recompute_since, batch_id, day)
             count, _ = events.delete()
             if count:
@@ -190,7 +179,7 @@ def _restore(change: EventChange, result: UndoResult, who, who_name: str) -> Non
             value = model_field.to_python(change.before[model_field.name])
             setattr(event, model_field.attname, value)
     event.save()
-    day_field = DATE_FIELDS.get(model)
+    day_field = EVENT_DAY_FIELDS.get(model)
     if day_field is not None:
         for values in (current, change.before):
             _keep_earliest(

@@ -8,6 +8,7 @@ from aquagrowth.farm.models.environment import (
     Sensor,
 )
 from aquagrowth.farm.models.events import (
+    EVENT_DAY_FIELDS,
     CountMethod,
     FeedingEvent,
     FishObservation,
@@ -41,6 +42,7 @@ from aquagrowth.farm.models.scenario import Scenario, ScenarioStage, Temperature
 from aquagrowth.farm.models.species import LifecycleStage, Species
 
 __all__ = [
+    "EVENT_DAY_FIELDS",
     "Assignment",
     "Batch",
     "BatchStatus",

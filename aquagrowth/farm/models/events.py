@@ -258,3 +258,16 @@ class PopulationCount(Identified):
 
     def __str__(self) -> str:
         return f"{self.count} fish counted ({self.method}) on {self.count_date}"
+
+
+EVENT_DAY_FIELDS: dict[type[models.Model], str] = {
+    FeedingEvent: "feeding_date",
+    MortalityEvent: "event_date",
+    GrowthSample: "sample_date",
+    Weighing: "weighing_date",
+    TransferAction: "execution_date",
+    Harvest: "harvest_date",
+    PopulationCount: "count_date",
+}
+"""Every event model with a batch, and the field holding its day: where recomputes
+start, what an undo takes back, what must lie within a stay."""
