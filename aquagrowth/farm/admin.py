@@ -248,3 +248,29 @@ class ImportRunAdmin(ReadOnlyAdmin):
     search_fields = ["who_name", "origin"]
     date_hierarchy = "started_at"
     raw_id_fields = ["who"]
+
+
+@admin.register(m.FarmSettings)
+class FarmSettingsAdmin(admin.ModelAdmin):
+    """The one row of settings; every save is recorded as a settings change."""
+
+    def has_add_permission(self, request) -> bool:
+        return not m.FarmSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        m.save_settings(obj, request.user)
+
+
+@admin.register(m.SettingsChange)
+class SettingsChangeAdmin(admin.ModelAdmin):
+    list_display = ["at", "who_name", "before", "after"]
+    readonly_fields = ["at", "who", "who_name", "before", "after"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

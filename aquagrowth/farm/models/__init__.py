@@ -39,6 +39,12 @@ from aquagrowth.farm.models.provenance import (
     Via,
 )
 from aquagrowth.farm.models.scenario import Scenario, ScenarioStage, TemperatureProfilePoint
+from aquagrowth.farm.models.settings import (
+    FarmSettings,
+    SettingsChange,
+    WeightModel,
+    save_settings,
+)
 from aquagrowth.farm.models.species import LifecycleStage, Species
 
 __all__ = [
@@ -55,6 +61,7 @@ __all__ = [
     "EnvironmentalReading",
     "EventChange",
     "FarmIdentity",
+    "FarmSettings",
     "FeedingEvent",
     "FishObservation",
     "FreshwaterStation",
@@ -73,10 +80,13 @@ __all__ = [
     "SeaArea",
     "SelectionMethod",
     "Sensor",
+    "SettingsChange",
     "Species",
     "TemperatureProfilePoint",
     "TransferAction",
     "TransferStatus",
     "Via",
     "Weighing",
+    "WeightModel",
+    "save_settings",
 ]
