@@ -400,3 +400,5 @@ AQUAGROWTH_COALESCE_SECONDS = float(os.environ.get("AQUAGROWTH_COALESCE_SECONDS"
 AQUAGROWTH_PENDING_URL = os.environ.get("AQUAGROWTH_PENDING_URL", "")
 # Longest wait for another worker's lock on the same batch before the task retries.
 AQUAGROWTH_BATCH_LOCK_TIMEOUT_S = float(os.environ.get("AQUAGROWTH_BATCH_LOCK_TIMEOUT_S", "600"))
+# Evaluate the alert rules for a batch after each of its recomputes (docs/sites.md).
+AQUAGROWTH_ALERTS_AFTER_RECOMPUTE = os.environ.get("AQUAGROWTH_ALERTS_AFTER_RECOMPUTE", "1") == "1"

@@ -42,6 +42,7 @@ from aquagrowth.engine.history import teaching_order
 from aquagrowth.engine.load import LoadedBatch, load_batch
 from aquagrowth.engine.locks import batch_lock
 from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
+from aquagrowth.engine.signals import batch_recomputed
 from aquagrowth.engine.window import window
 from aquagrowth.farm.models import Batch
 
@@ -333,6 +334,9 @@ def _recompute_locked(batch_id: int, options: RecomputeOptions) -> BatchResult:
             Batch.objects.filter(pk=batch_id).values_list("number", flat=True).first() or ""
         )
     _finish_run(run, result)
+    batch_recomputed.send(
+        sender=RecomputeRun, batch_id=batch_id, ok=result.ok, today=options.today
+    )
     return result
 
 
