@@ -203,3 +203,16 @@ def acknowledge(alert: Alert, user) -> Alert:
         alert.acknowledged_by_name = user.get_username()
         alert.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledged_by_name"])
     return alert
+
+
+def alerts_of_site(site: Site) -> Q:
+    """A condition on alerts: about a container of ``site``, a batch with an open stay
+    there, or a licence group covering it."""
+    return (
+        site.containers("container__")
+        | (
+            site.containers("batch__assignments__container__")
+            & Q(batch__assignments__departure_date__isnull=True)
+        )
+        | Q(**{f"licence_group__{site.field}s": site.id})
+    )
