@@ -96,14 +96,20 @@ def monthly_report(site: Site, first: dt.date) -> MonthlyReport:
     states_through = (
         DailyState.objects.filter(assignment__in=stays).order_by("-date").values_list("date", flat=True)
     ).first()
-    days = [first + dt.timedelta(days=i) for i in range(last.day)]
+    # Past the states, nothing is known: the month is reported up to them, incomplete.
+    through = last if states_through is None else max(min(last, states_through), before)
+    days = [first + dt.timedelta(days=i) for i in range((through - first).days + 1)]
     start = next((r for r in rows if r["date"] == before), {"fish": 0, "kg": 0})
     fish = _per_day(rows, days, "fish")
     dead = _per_day(rows, days, "dead")
     unexplained = _per_day(rows, days, "unexplained")
     harvested = _per_day(harvests, days, "fish")
-    flows = core.fish_flows(int(start["fish"] or 0), fish, dead, unexplained, harvested)
-    end = next((r for r in rows if r["date"] == last), None) or {"fish": 0, "kg": 0, "known_fish": 0}
+    flows = (
+        core.fish_flows(int(start["fish"] or 0), fish, dead, unexplained, harvested)
+        if days
+        else core.FishFlows(0, 0)
+    )
+    end = next((r for r in rows if r["date"] == through), None) or {"fish": 0, "kg": 0, "known_fish": 0}
     end_fish, end_kg = int(end["fish"] or 0), float(end["kg"] or 0.0)
     stock_start = int(start["fish"] or 0)
     balance = (
