@@ -58,6 +58,7 @@
       ctx.fillStyle = "#b3261e"; ctx.fillText("cap " + cap + " t", width - right - 90, Y(cap) - 4);
     }
     canvas.dataset.drawn = String(lines.length);
+    canvas.dataset.drawnAtMs = String(Math.round(performance.now()));
   }
 
   document.querySelectorAll("button.ack").forEach((button) => {
