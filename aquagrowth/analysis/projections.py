@@ -275,7 +275,9 @@ def pen_paths(batch: Batch, planned: ScenarioInForce) -> list[PenPath]:
         PenPath(
             state.container_id,
             latest,
-            path.biomass_kg[: HORIZON_DAYS if path.harvest_index is None else path.harvest_index + 1],
+            path.biomass_kg[
+                : HORIZON_DAYS if path.harvest_index is None else path.harvest_index + 1
+            ],
         )
         for state, path in zip(current, paths, strict=True)
     ]

@@ -334,9 +334,7 @@ def _recompute_locked(batch_id: int, options: RecomputeOptions) -> BatchResult:
             Batch.objects.filter(pk=batch_id).values_list("number", flat=True).first() or ""
         )
     _finish_run(run, result)
-    batch_recomputed.send(
-        sender=RecomputeRun, batch_id=batch_id, ok=result.ok, today=options.today
-    )
+    batch_recomputed.send(sender=RecomputeRun, batch_id=batch_id, ok=result.ok, today=options.today)
     return result
 
 

@@ -33,9 +33,9 @@ from aquagrowth.db.maintenance import analyze
 from aquagrowth.farm import daily_temperature
 from aquagrowth.farm import models as m
 from aquagrowth.generator import events, records
-from aquagrowth.generator.licences import license_sea_areas
 from aquagrowth.generator.fixed_records import FixedRecordIds, ensure_fixed_records
 from aquagrowth.generator.layout import Layout, build_layout
+from aquagrowth.generator.licences import license_sea_areas
 from aquagrowth.generator.planner import plan_schedule
 from aquagrowth.generator.profile import (
     GEOGRAPHIES,

@@ -49,9 +49,7 @@ class Outcome:
         }
 
 
-def make_scope(
-    today: dt.date | None = None, batch_ids: set[int] | None = None
-) -> Scope:
+def make_scope(today: dt.date | None = None, batch_ids: set[int] | None = None) -> Scope:
     """The clock's day and time, or the end of ``today`` when given."""
     if today is None:
         now = timezone.now()
@@ -75,7 +73,9 @@ def evaluate(today: dt.date | None = None, batch_ids: set[int] | None = None) ->
     """Run every rule (for the whole farm, or ``batch_ids``) and bring the alerts in line."""
     started = timezone.now()
     scope = make_scope(today, batch_ids)
-    found = {(c.rule, c.key): c for conditions in evaluate_rules(scope).values() for c in conditions}
+    found = {
+        (c.rule, c.key): c for conditions in evaluate_rules(scope).values() for c in conditions
+    }
     outcome = Outcome()
     with transaction.atomic():
         current = {(a.rule, a.key): a for a in _in_scope(scope).select_for_update()}
@@ -149,10 +149,14 @@ def subscribers(alert: Alert) -> list[str]:
     where = Q(pk__in=[])
     for site in sites:
         where |= Q(**{f"{site.field}_id": site.id})
-    users = get_user_model().objects.filter(
-        is_active=True,
-        pk__in=AlertSubscription.objects.filter(where).values("user"),
-    ).exclude(email="")
+    users = (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            pk__in=AlertSubscription.objects.filter(where).values("user"),
+        )
+        .exclude(email="")
+    )
     return sorted(u.email for u in users if may_see(u, alert))
 
 

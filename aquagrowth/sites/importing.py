@@ -37,7 +37,9 @@ def import_licences(lines: Iterable[str]) -> int:
             except (TypeError, ValueError):
                 tonnes = 0.0
             if not tonnes > 0:
-                raise BadLicenceRow(f"line {line}: max_biomass_t {row['max_biomass_t']!r} is not > 0")
+                raise BadLicenceRow(
+                    f"line {line}: max_biomass_t {row['max_biomass_t']!r} is not > 0"
+                )
             names = [n.strip() for n in (row["sites"] or "").split(";") if n.strip()]
             if not names or not (row["group"] or "").strip():
                 raise BadLicenceRow(f"line {line}: licence {number} needs a group and sites")

@@ -94,7 +94,9 @@ def monthly_report(site: Site, first: dt.date) -> MonthlyReport:
         .order_by("cause")
     )
     states_through = (
-        DailyState.objects.filter(assignment__in=stays).order_by("-date").values_list("date", flat=True)
+        DailyState.objects.filter(assignment__in=stays)
+        .order_by("-date")
+        .values_list("date", flat=True)
     ).first()
     # Past the states, nothing is known: the month is reported up to them, incomplete.
     through = last if states_through is None else max(min(last, states_through), before)
@@ -109,7 +111,11 @@ def monthly_report(site: Site, first: dt.date) -> MonthlyReport:
         if days
         else core.FishFlows(0, 0)
     )
-    end = next((r for r in rows if r["date"] == through), None) or {"fish": 0, "kg": 0, "known_fish": 0}
+    end = next((r for r in rows if r["date"] == through), None) or {
+        "fish": 0,
+        "kg": 0,
+        "known_fish": 0,
+    }
     end_fish, end_kg = int(end["fish"] or 0), float(end["kg"] or 0.0)
     stock_start = int(start["fish"] or 0)
     balance = (

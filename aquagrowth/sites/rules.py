@@ -276,7 +276,10 @@ def recompute(scope: Scope) -> list[Condition]:
                 Rule.RECOMPUTE,
                 f"batch:{batch.pk}",
                 f"{batch.number}: {why}",
-                {"status": batch.run_status, "started": batch.started and batch.started.isoformat()},
+                {
+                    "status": batch.run_status,
+                    "started": batch.started and batch.started.isoformat(),
+                },
                 batch.pk,
             )
         )

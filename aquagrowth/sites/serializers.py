@@ -51,7 +51,8 @@ class AlertSerializer(serializers.ModelSerializer):
 
 class AlertQuerySerializer(serializers.Serializer):
     state = serializers.ChoiceField(
-        choices=["open", "acknowledged", "resolved", "all"], default="open",
+        choices=["open", "acknowledged", "resolved", "all"],
+        default="open",
         help_text="open: not resolved (acknowledged or not)",
     )
     rule = serializers.ChoiceField(choices=Rule.choices, required=False)

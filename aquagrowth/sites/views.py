@@ -56,7 +56,9 @@ class LicenceGroupViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         names = {site.name for site in visible_sites(self.request.user)}
         groups = super().get_queryset()
-        return [g for g in groups if {x.name for x in [*g.stations.all(), *g.sea_areas.all()]} & names]
+        return [
+            g for g in groups if {x.name for x in [*g.stations.all(), *g.sea_areas.all()]} & names
+        ]
 
     def get_object(self):
         found = [g for g in self.get_queryset() if g.pk == int(self.kwargs["pk"])]

@@ -36,7 +36,10 @@ def sea_farm(stages):
     pens = farm_builder.sea_area("North", ["N-R1", "N-R2"])
     batch = m.Batch.objects.create(number="B1", species=stages["Adult"].species, start_date=START)
     farm_builder.scenario(
-        batch, stages, {"Adult": (TGC, 1.1, 0.0)}, [(1, TEMP_C), (2000, TEMP_C)],
+        batch,
+        stages,
+        {"Adult": (TGC, 1.1, 0.0)},
+        [(1, TEMP_C), (2000, TEMP_C)],
         harvest_weight_g=100_000,
     )
     stays = [

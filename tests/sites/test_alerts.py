@@ -85,7 +85,9 @@ def test_mortality_spike_by_share_of_the_fish(sea_farm):
     record.count = 1000  # 1 % of about 100,000 fish; 0.5 % allowed
     record.save()
     alerts = raised_once(Rule.MORTALITY_SPIKE, RECORDS_END)
-    assert [a.figures["day"] for a in alerts] == ["2025-05-30"] and alerts[0].figures["dead"] == 1000
+    assert [a.figures["day"] for a in alerts] == ["2025-05-30"] and alerts[0].figures[
+        "dead"
+    ] == 1000
     record.count = 10
     record.save()
     evaluate(today=RECORDS_END)
@@ -110,8 +112,11 @@ def test_mortality_spike_by_factor_of_the_median(sea_farm):
 
 def test_recompute_failed(sea_farm):
     RecomputeRun.objects.create(
-        batch=sea_farm["batch"], trigger="cli", started_at=timezone.now(),
-        status=RecomputeStatus.FAILED, error="OperationalError: the database went away",
+        batch=sea_farm["batch"],
+        trigger="cli",
+        started_at=timezone.now(),
+        status=RecomputeStatus.FAILED,
+        error="OperationalError: the database went away",
     )
     alerts = raised_once(Rule.RECOMPUTE, RECORDS_END)
     assert "database went away" in alerts[0].message
@@ -123,7 +128,12 @@ def test_behind_plan(sea_farm, stages):
     batch = sea_farm["batch"]
     first_plan = batch.scenario_in_force()
     faster = farm_builder.scenario(
-        batch, stages, {"Adult": (9.0, 1.1, 0.0)}, [(1, TEMP_C)], name="fast", harvest_weight_g=100_000
+        batch,
+        stages,
+        {"Adult": (9.0, 1.1, 0.0)},
+        [(1, TEMP_C)],
+        name="fast",
+        harvest_weight_g=100_000,
     )
     batch.pinned_scenario = faster
     batch.save()

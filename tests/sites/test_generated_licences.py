@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def true_biomass_t(area, day=None):
     rows = TrueDailyState.objects.filter(assignment__container__sea_area=area)
     by_day = dict(
-        rows.values("date").annotate(g=Sum(F("population") * F("avg_weight_g"))).values_list("date", "g")
+        rows.values("date")
+        .annotate(g=Sum(F("population") * F("avg_weight_g")))
+        .values_list("date", "g")
     )
     return (by_day[max(by_day)] if day is None else by_day[day]) / 1e6
 

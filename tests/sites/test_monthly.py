@@ -33,7 +33,9 @@ def harvested_farm(sea_farm):
 def test_month_figures_are_the_states_sums_and_balance(harvested_farm):
     report = monthly_report(of_sea_area(harvested_farm["area"]), parse_month("2025-05"))
     may = DailyState.objects.filter(date__range=(START, dt.date(2025, 5, 31)))
-    sums = may.aggregate(dead=Sum("mortality_count"), lost=Sum("unexplained_fish"), feed=Sum("feed_kg"))
+    sums = may.aggregate(
+        dead=Sum("mortality_count"), lost=Sum("unexplained_fish"), feed=Sum("feed_kg")
+    )
     end = DailyState.objects.filter(date=dt.date(2025, 5, 31)).aggregate(
         fish=Sum("population"), kg=Sum("biomass_kg")
     )
@@ -49,8 +51,12 @@ def test_month_figures_are_the_states_sums_and_balance(harvested_farm):
     assert report.stock_end_t == pytest.approx(end["kg"] / 1000.0, abs=5e-4)
     assert report.balance_fish == 0
     assert (
-        report.stock_start_fish + report.stocked_fish - report.moved_out_fish
-        - report.mortality_fish - report.harvested_fish - report.unexplained_fish
+        report.stock_start_fish
+        + report.stocked_fish
+        - report.moved_out_fish
+        - report.mortality_fish
+        - report.harvested_fish
+        - report.unexplained_fish
         == report.stock_end_fish
     )
     assert report.complete
@@ -67,8 +73,18 @@ def test_command_writes_csv_xlsx_and_json(harvested_farm, tmp_path):
     out = io.StringIO()
     csv_file, xlsx_file = tmp_path / "m.csv", tmp_path / "m.xlsx"
     call_command(
-        "report", "monthly", "--site", "North", "--month", "2025-05",
-        "--csv", str(csv_file), "--xlsx", str(xlsx_file), "--json", stdout=out,
+        "report",
+        "monthly",
+        "--site",
+        "North",
+        "--month",
+        "2025-05",
+        "--csv",
+        str(csv_file),
+        "--xlsx",
+        str(xlsx_file),
+        "--json",
+        stdout=out,
     )
     answer = json.loads(out.getvalue())
     assert answer["harvested_fish"] == 1000 and answer["balance_fish"] == 0
@@ -94,4 +110,6 @@ def test_api_answers_the_report_and_its_files(harvested_farm, admin_client):
     assert csv_answer.content.decode() == monthly_output.csv_text(
         monthly_report(of_sea_area(harvested_farm["area"]), parse_month("2025-05"))
     )
-    assert admin_client.get("/api/v1/reports/monthly/?site=Nowhere&month=2025-05").status_code == 400
+    assert (
+        admin_client.get("/api/v1/reports/monthly/?site=Nowhere&month=2025-05").status_code == 400
+    )

@@ -14,8 +14,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.serializers.json import DjangoJSONEncoder
 from rich.console import Console
 
 from aquagrowth.analysis import loss_output

@@ -66,6 +66,8 @@ class Command(BaseCommand):
         try:
             site = find_site(options["site"])
         except UnknownSite as error:
-            raise CommandError(f"no station or sea area {error}", returncode=BAD_ARGUMENTS) from error
+            raise CommandError(
+                f"no station or sea area {error}", returncode=BAD_ARGUMENTS
+            ) from error
         AlertSubscription.objects.get_or_create(user=user, **{f"{site.field}_id": site.id})
         self.stdout.write(f"{user.username} is mailed the new alerts of {site.name}")
