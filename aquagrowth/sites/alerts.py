@@ -79,22 +79,24 @@ def evaluate(today: dt.date | None = None, batch_ids: set[int] | None = None) ->
     outcome = Outcome()
     with transaction.atomic():
         current = {(a.rule, a.key): a for a in _in_scope(scope).select_for_update()}
+        kept = []
         for ident, alert in current.items():
             if ident in found:
-                condition = found[ident]
-                alert.message, alert.figures = condition.message[:500], condition.figures
+                alert.message = found[ident].message[:500]
+                alert.figures = found[ident].figures
                 alert.last_seen_at = scope.now
-                alert.save(update_fields=["message", "figures", "last_seen_at"])
-                outcome.kept.append(alert.pk)
+                kept.append(alert)
             else:
-                alert.resolved_at = scope.now
-                alert.save(update_fields=["resolved_at"])
                 outcome.resolved.append(alert.pk)
-        fresh = [
-            Alert.objects.create(**_alert_fields(c, scope.now))
+        Alert.objects.bulk_update(kept, ["message", "figures", "last_seen_at"], batch_size=500)
+        Alert.objects.filter(pk__in=outcome.resolved).update(resolved_at=scope.now)
+        outcome.kept = [alert.pk for alert in kept]
+        # The database gives the new rows their ids (PostgreSQL and SQLite alike).
+        fresh = Alert.objects.bulk_create(
+            Alert(**_alert_fields(c, scope.now))
             for ident, c in found.items()
             if ident not in current
-        ]
+        )
     outcome.raised = [a.pk for a in fresh]
     for alert in fresh:
         outcome.mailed += mail_alert(alert)

@@ -127,6 +127,13 @@ class Forecast:
     def days_to_cap(self) -> int | None:
         return None if self.crossing is None else self.crossing.index
 
+    def against(self, cap_kg: float | None) -> Forecast:
+        """The same biomass and forecast against another cap."""
+        crossing = None if cap_kg is None else core.first_over(self.forecast_kg, cap_kg)
+        return Forecast(
+            cap_kg, self.actual, self.from_date, self.forecast_kg, self.not_projected, crossing
+        )
+
     def to_json(self, series: bool = True) -> dict:
         peak = int(np.argmax(self.forecast_kg)) if self.forecast_kg.size else None
         out = {

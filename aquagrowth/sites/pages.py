@@ -21,11 +21,14 @@ def site_groups(site: Site):
 def site_data(site: Site, user) -> dict:
     """Everything the site page and ``GET /api/v1/sites/<kind>/<id>/`` show."""
     cache = PathCache()
+    own = forecast([site], None, cache)
     groups = []
     for group in site_groups(site):
         cap_t = group.cap_t()
+        cap_kg = None if cap_t is None else cap_t * 1000
         sites = group_sites(group)
-        shown = forecast(sites, None if cap_t is None else cap_t * 1000, cache)
+        # A group of this site alone: the site's own forecast against the group's cap.
+        shown = own.against(cap_kg) if sites == [site] else forecast(sites, cap_kg, cache)
         groups.append(
             {
                 "id": group.pk,
@@ -38,7 +41,6 @@ def site_data(site: Site, user) -> dict:
                 **shown.to_json(series=len(sites) > 1),
             }
         )
-    own = forecast([site], None, cache)
     alerts = visible_alerts(user).filter(alerts_of_site(site), resolved_at__isnull=True)
     alerts = alerts.distinct().select_related("batch", "container", "licence_group")
     return {
