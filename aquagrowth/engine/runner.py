@@ -334,7 +334,6 @@ def _recompute_locked(batch_id: int, options: RecomputeOptions) -> BatchResult:
             Batch.objects.filter(pk=batch_id).values_list("number", flat=True).first() or ""
         )
     _finish_run(run, result)
-    batch_recomputed.send(sender=RecomputeRun, batch_id=batch_id, ok=result.ok, today=options.today)
     return result
 
 
@@ -459,8 +458,19 @@ def recompute_batches(
         if phase == 0 and result.batch_id in again and result.ok:
             held[result.batch_id] = result
             continue
-        yield combined(held.pop(result.batch_id, None), result)
+        done = combined(held.pop(result.batch_id, None), result)
+        announce(done, options)
+        yield done
     refresh_statistics(written)
+
+
+def announce(result: BatchResult, options: RecomputeOptions) -> None:
+    """Tell the apps that read the states that a batch's recompute is over (ok or not):
+    the ``batch_recomputed`` signal, sent by the paths that finish a batch (the local
+    processes' :func:`recompute_batches` and the Celery task), after the run is closed."""
+    batch_recomputed.send(
+        sender=RecomputeRun, batch_id=result.batch_id, ok=result.ok, today=options.today
+    )
 
 
 def combined(earlier: BatchResult | None, result: BatchResult) -> BatchResult:

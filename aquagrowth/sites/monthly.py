@@ -62,13 +62,10 @@ def _per_day(rows: list[dict], days: list[dt.date], name: str) -> np.ndarray:
     return np.array([by_day.get(day, 0) for day in days])
 
 
-def monthly_report(site: Site, first: dt.date) -> MonthlyReport:
-    """The report of ``site`` for the month beginning on ``first`` (a few queries)."""
-    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
-    before = first - dt.timedelta(days=1)
-    stays = Assignment.objects.filter(site.containers("container__")).values("pk")
+def _state_sums(stays, before: dt.date, last: dt.date) -> list[dict]:
+    """The daily states' sums per date of ``stays`` from ``before`` to ``last``."""
     recorded = [MortalitySource.RECORDED, MortalitySource.RECORDED_LATE]
-    rows = list(
+    return list(
         DailyState.objects.filter(assignment__in=stays, date__gte=before, date__lte=last)
         .values("date")
         .annotate(
@@ -82,6 +79,14 @@ def monthly_report(site: Site, first: dt.date) -> MonthlyReport:
             feed_unknown=Count("pk", filter=Q(feed_source=FeedSource.UNKNOWN)),
         )
     )
+
+
+def monthly_report(site: Site, first: dt.date) -> MonthlyReport:
+    """The report of ``site`` for the month beginning on ``first`` (a few queries)."""
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    before = first - dt.timedelta(days=1)
+    stays = Assignment.objects.filter(site.containers("container__")).values("pk")
+    rows = _state_sums(stays, before, last)
     harvests = list(
         Harvest.objects.filter(assignment__in=stays, harvest_date__range=(first, last))
         .values(date=F("harvest_date"))

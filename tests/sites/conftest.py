@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from aquagrowth.engine.runner import recompute_batch
+from aquagrowth.engine.runner import recompute_batches
 from aquagrowth.farm import models as m
 from aquagrowth.sites.models import Licence, LicenceGroup
 from tests import farm_builder
@@ -26,7 +26,8 @@ def days(first: dt.date, last: dt.date) -> list[dt.date]:
 
 
 def recompute(batch: m.Batch, today: dt.date = RECORDS_END):
-    result = recompute_batch(batch.pk, end=today, today=today)
+    """The local path of ``aquagrowth recompute``, which evaluates the alerts after it."""
+    (result,) = recompute_batches([batch.pk], end=today, today=today)
     assert result.ok, result.error
     return result
 
