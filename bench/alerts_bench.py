@@ -46,6 +46,7 @@ def time_rules(today: dt.date) -> dict[str, float]:
     scope = make_scope(today)
     started = time.perf_counter()
     stays = rules.open_stays(scope)
+    cache = rules.PathCache()
     seconds = {"open stays (shared)": time.perf_counter() - started}
     for name, run in (
         ("feed_silence", lambda: rules.feed_silence(scope, stays)),
@@ -53,8 +54,8 @@ def time_rules(today: dt.date) -> dict[str, float]:
         ("mortality_silence", lambda: rules.mortality_silence(scope, stays)),
         ("mortality_spike", lambda: rules.mortality_spike(scope, stays)),
         ("recompute", lambda: rules.recompute(scope)),
-        ("behind_plan", lambda: rules.behind_plan(scope, stays)),
-        ("biomass_cap", lambda: rules.biomass_cap(scope, rules.groups_in_scope(scope))),
+        ("behind_plan", lambda: rules.behind_plan(scope, stays, cache)),
+        ("biomass_cap", lambda: rules.biomass_cap(scope, rules.groups_in_scope(scope), cache)),
     ):
         started = time.perf_counter()
         run()

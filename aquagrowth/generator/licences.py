@@ -4,12 +4,12 @@ A real farm's licences are sized for its plans, and a site near its cap is what 
 forecast and the ``biomass_cap`` alert exist for (docs/sites.md). Per geography, from the
 true standing biomass (``generator_truedailystate``) up to the as-of date:
 
-- the first sea area is a group of its own, capped at 5 % above its biomass on the
-  as-of date: while its fish grow they cross it within weeks (the forecast and the alert
-  have something to find on the demo and seed-scale farms);
-- the other sea areas share one group (as Norwegian licences in a *samdrift* group
-  share their summed maximum allowed biomass), capped at 50 % above their summed peak,
-  room for a cycle larger than the ones before.
+- the sea area holding the most fish biomass on the farm's last day is a group of its
+  own, capped 5 % above that biomass: while its fish grow they cross it within weeks
+  (the forecast and the alert have something to find on the demo and seed-scale farms);
+- the other sea areas, in pairs by name, share a group (as Norwegian licences in a
+  *samdrift* group share their summed maximum allowed biomass), capped 50 % above the
+  pair's summed peak so far: room for a cycle larger than the ones before.
 
 Faroese groups are made of standard 780 t licences (as in Norway); a Scottish site's is
 one consent of the cap rounded up to 10 t.
@@ -35,8 +35,13 @@ def _peak_t(by_day: dict) -> float:
     return max(by_day.values(), default=0.0) / 1e6
 
 
-def _latest_t(by_day: dict) -> float:
-    return by_day[max(by_day)] / 1e6 if by_day else 0.0
+def _summed(biomass: dict, areas: list[SeaArea]) -> dict:
+    """Grams of fish per day over ``areas``."""
+    summed: dict = defaultdict(float)
+    for area in areas:
+        for day, grams in biomass[area.pk].items():
+            summed[day] += grams
+    return summed
 
 
 def license_sea_areas() -> list[LicenceGroup]:
@@ -50,26 +55,27 @@ def license_sea_areas() -> list[LicenceGroup]:
     )
     for area_id, day, grams in rows:
         biomass[area_id][day] += grams
-    groups = []
-    areas = SeaArea.objects.select_related("geography").order_by("geography__name", "name")
+    if not biomass:
+        return []
+    last_day = max(max(days) for days in biomass.values())
     by_geography: dict[str, list[SeaArea]] = defaultdict(list)
+    areas = SeaArea.objects.select_related("geography").order_by("geography__name", "name")
     for area in areas:
         if area.pk in biomass:
             by_geography[area.geography.name].append(area)
+    groups = []
     for geography, found in by_geography.items():
-        close, spare = found[:1], found[1:]
-        for members, margin, name, measure in (
-            (close, CLOSE_MARGIN, f"{close[0].name}", _latest_t),
-            (spare, SPARE_MARGIN, f"{geography} shared licences", _peak_t),
-        ):
-            if not members:
-                continue
-            summed: dict = defaultdict(float)
-            for area in members:
-                for day, grams in biomass[area.pk].items():
-                    summed[day] += grams
-            cap_t = measure(summed) * margin
-            groups.append(_group(name, members, cap_t, faroese=geography.startswith("Faroe")))
+        faroese = geography.startswith("Faroe")
+        close = max(found, key=lambda a: biomass[a.pk].get(last_day, 0.0))
+        cap_t = biomass[close.pk].get(last_day, 0.0) / 1e6 * CLOSE_MARGIN
+        groups.append(_group(close.name, [close], cap_t, faroese))
+        others = [a for a in found if a != close]
+        for i in range(0, len(others), 2):
+            pair = others[i : i + 2]
+            name = " + ".join(a.name for a in pair)
+            groups.append(
+                _group(name, pair, _peak_t(_summed(biomass, pair)) * SPARE_MARGIN, faroese)
+            )
     return groups
 
 
@@ -77,7 +83,7 @@ def _group(name: str, areas: list[SeaArea], cap_t: float, faroese: bool) -> Lice
     group, _ = LicenceGroup.objects.get_or_create(name=name)
     group.licences.all().delete()
     group.sea_areas.set(areas)
-    code = "-".join(a.name.split()[0] for a in areas[:1]) + f"-{group.pk}"
+    code = f"{areas[0].name.split()[0]}-G{group.pk}"
     if faroese:
         count = max(1, math.ceil(cap_t / STANDARD_LICENCE_T))
         Licence.objects.bulk_create(

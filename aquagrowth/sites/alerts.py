@@ -79,18 +79,19 @@ def evaluate(today: dt.date | None = None, batch_ids: set[int] | None = None) ->
     outcome = Outcome()
     with transaction.atomic():
         current = {(a.rule, a.key): a for a in _in_scope(scope).select_for_update()}
-        kept = []
+        changed = []
         for ident, alert in current.items():
-            if ident in found:
-                alert.message = found[ident].message[:500]
-                alert.figures = found[ident].figures
-                alert.last_seen_at = scope.now
-                kept.append(alert)
-            else:
+            condition = found.get(ident)
+            if condition is None:
                 outcome.resolved.append(alert.pk)
-        Alert.objects.bulk_update(kept, ["message", "figures", "last_seen_at"], batch_size=500)
+                continue
+            outcome.kept.append(alert.pk)
+            if (alert.message, alert.figures) != (condition.message[:500], condition.figures):
+                alert.message, alert.figures = condition.message[:500], condition.figures
+                changed.append(alert)
+        Alert.objects.bulk_update(changed, ["message", "figures"], batch_size=500)
+        Alert.objects.filter(pk__in=outcome.kept).update(last_seen_at=scope.now)
         Alert.objects.filter(pk__in=outcome.resolved).update(resolved_at=scope.now)
-        outcome.kept = [alert.pk for alert in kept]
         # The database gives the new rows their ids (PostgreSQL and SQLite alike).
         fresh = Alert.objects.bulk_create(
             Alert(**_alert_fields(c, scope.now))

@@ -13,7 +13,7 @@ from django.db.models import Count, Q, Sum
 
 from aquagrowth.analysis.projections import PenPath, pen_paths
 from aquagrowth.engine.models import DailyState
-from aquagrowth.engine.scenario import read_scenario
+from aquagrowth.engine.scenario import ScenarioInForce, StageTable, read_scenario, read_stages
 from aquagrowth.farm.models import Assignment, Batch, BatchStatus, Container
 from aquagrowth.sites import core
 from aquagrowth.sites.models import LicenceGroup
@@ -84,14 +84,25 @@ def daily_biomass(containers: Q, since: dt.date | None = None) -> Series:
 
 @dataclass
 class PathCache:
-    """Forward paths per batch, read once per evaluation however many groups share it."""
+    """Plans and forward paths per batch, read once per evaluation however many groups
+    and rules use them."""
 
     paths: dict[int, list[PenPath] | None] = field(default_factory=dict)
+    plans: dict[int, ScenarioInForce] = field(default_factory=dict)
+    stages: dict[int, StageTable] = field(default_factory=dict)
+
+    def plan(self, batch: Batch) -> ScenarioInForce:
+        """The batch's scenario in force (its species' stages read once)."""
+        if batch.pk not in self.plans:
+            if batch.species_id not in self.stages:
+                self.stages[batch.species_id] = read_stages(batch.species_id)
+            self.plans[batch.pk] = read_scenario(batch, self.stages[batch.species_id])
+        return self.plans[batch.pk]
 
     def of(self, batch: Batch) -> list[PenPath] | None:
         """The batch's pen paths; None when it has no scenario to project with."""
         if batch.pk not in self.paths:
-            planned = read_scenario(batch)
+            planned = self.plan(batch)
             self.paths[batch.pk] = None if planned.scenario is None else pen_paths(batch, planned)
         return self.paths[batch.pk]
 

@@ -17,11 +17,11 @@ from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 
 from aquagrowth.analysis.projections import scenario_projection
 from aquagrowth.engine.models import DailyState, FeedSource, RecomputeRun, RecomputeStatus
-from aquagrowth.engine.scenario import read_scenario
 from aquagrowth.farm.models import (
     Assignment,
     Batch,
     BatchStatus,
+    EnvironmentalParameter,
     EnvironmentalReading,
     FarmSettings,
     MortalityEvent,
@@ -33,6 +33,11 @@ from aquagrowth.sites.models import LicenceGroup, Rule
 FED_WINDOW_DAYS = 14
 """A pen is fed when it had a feeding record on at least half of the days of this
 window up to its last feeding record: a pen fed now and then is not 'silent'."""
+
+
+RECENT_DAYS = 60
+"""The cap rule reads the daily biomass of this many days before today (all of it when
+the states end earlier)."""
 
 
 @dataclass(frozen=True)
@@ -157,8 +162,10 @@ def temperature_silence(scope: Scope, stays: list) -> list[Condition]:
     """Containers holding fish without a temperature reading for too long."""
     hours = scope.settings.temperature_silence_hours
     containers = {s.container_id: s for s in stays}
+    parameter = EnvironmentalParameter.objects.filter(code="temperature").first()
+    # One probe of the readings' (container, parameter, time) index per container.
     last = EnvironmentalReading.objects.filter(
-        container=OuterRef("container_id"), parameter__code="temperature"
+        container=OuterRef("container_id"), parameter=parameter
     ).order_by("-reading_time")
     rows = (
         Assignment.objects.filter(pk__in=[s.id for s in containers.values()])
@@ -286,7 +293,7 @@ def recompute(scope: Scope) -> list[Condition]:
     return found
 
 
-def behind_plan(scope: Scope, stays: list) -> list[Condition]:
+def behind_plan(scope: Scope, stays: list, cache: PathCache) -> list[Condition]:
     """Batches whose mean weight the plan reached more than the allowed days earlier."""
     limit = scope.settings.behind_plan_days
     latest: dict[int, list] = defaultdict(list)
@@ -295,7 +302,7 @@ def behind_plan(scope: Scope, stays: list) -> list[Condition]:
             latest[s.batch_id].append(s)
     found = []
     for batch in Batch.objects.filter(pk__in=list(latest)):
-        planned = read_scenario(batch)
+        planned = cache.plan(batch)
         plan = None if planned.scenario is None else scenario_projection(batch, planned)
         if plan is None:
             continue
@@ -331,13 +338,16 @@ def groups_in_scope(scope: Scope):
     ).distinct()
 
 
-def biomass_cap(scope: Scope, groups) -> list[Condition]:
+def biomass_cap(scope: Scope, groups, cache: PathCache) -> list[Condition]:
     """Licence groups forecast over their cap within the warning days (or over now)."""
     days = scope.settings.cap_warning_days
-    cache = PathCache()
     found = []
+    # Only the latest actual day matters here: a recent window, not the whole history.
+    recent = scope.today - dt.timedelta(days=RECENT_DAYS)
     for group in groups.prefetch_related("licences"):
-        forecast = group_forecast(group, cache)
+        forecast = group_forecast(group, cache, since=recent)
+        if forecast.from_date is None:
+            forecast = group_forecast(group, cache)
         if forecast.crossing is None or forecast.crossing.index > days:
             continue
         when = "is over" if forecast.crossing.index == 0 else f"crosses on {forecast.first_over}"
@@ -362,12 +372,13 @@ def biomass_cap(scope: Scope, groups) -> list[Condition]:
 def evaluate_rules(scope: Scope) -> dict[str, list[Condition]]:
     """Every rule's conditions in ``scope``, by rule."""
     stays = open_stays(scope)
+    cache = PathCache()  # the plans two rules read, and the paths every group sums
     return {
         Rule.FEED_SILENCE: feed_silence(scope, stays),
         Rule.TEMPERATURE_SILENCE: temperature_silence(scope, stays),
         Rule.MORTALITY_SILENCE: mortality_silence(scope, stays),
         Rule.MORTALITY_SPIKE: mortality_spike(scope, stays),
         Rule.RECOMPUTE: recompute(scope),
-        Rule.BEHIND_PLAN: behind_plan(scope, stays),
-        Rule.BIOMASS_CAP: biomass_cap(scope, groups_in_scope(scope)),
+        Rule.BEHIND_PLAN: behind_plan(scope, stays, cache),
+        Rule.BIOMASS_CAP: biomass_cap(scope, groups_in_scope(scope), cache),
     }
