@@ -4,6 +4,7 @@ the pens' forward projections, and the cap (docs/sites.md, "Biomass against the 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -33,6 +34,10 @@ def group_sites(group: LicenceGroup) -> list[Site]:
 def containers_of(sites: list[Site]) -> Q:
     """A condition on containers: in any of ``sites`` (none when the list is empty)."""
     return reduce(or_, (site.containers() for site in sites), Q(pk__in=[]))
+
+
+_UNKNOWN = Q(biomass_kg__isnull=True, population__gt=0)
+"""A pen holding fish of unknown weight: its biomass is not in a day's sum."""
 
 
 @dataclass
@@ -70,7 +75,7 @@ def daily_biomass(containers: Q, since: dt.date | None = None) -> Series:
         states.values("date")
         .annotate(
             kg=Sum("biomass_kg"),
-            unknown=Count("pk", filter=Q(biomass_kg__isnull=True, population__gt=0)),
+            unknown=Count("pk", filter=_UNKNOWN),
         )
         .order_by("date")
         .values_list("date", "kg", "unknown")
@@ -175,18 +180,24 @@ def forecast(
     """Biomass of ``sites`` against ``cap_kg``: the actual series, and from its latest
     day the sum of every pen's forward path (index 0 = the latest actual day, its value
     the actual biomass, so a site over its cap already crosses at index 0)."""
-    cache = cache or PathCache()
     where = containers_of(sites)
     actual = daily_biomass(where, since)
-    if actual.latest is None:
-        return Forecast(cap_kg, actual, None, np.zeros(0), [])
-    from_date = actual.latest
     container_ids = set(Container.objects.filter(where).values_list("pk", flat=True))
     batches = Batch.objects.filter(
         status=BatchStatus.ACTIVE,
         assignments__container_id__in=container_ids,
         assignments__departure_date__isnull=True,
     ).distinct()
+    return _projected(actual, cap_kg, container_ids, list(batches), cache or PathCache())
+
+
+def _projected(
+    actual: Series, cap_kg: float | None, container_ids: set[int], batches: list, cache
+) -> Forecast:
+    """The forecast of the pens in ``container_ids`` of ``batches`` after ``actual``."""
+    if actual.latest is None:
+        return Forecast(cap_kg, actual, None, np.zeros(0), [])
+    from_date = actual.latest
     starts, paths, not_projected = [], [], []
     for batch in batches:
         found = cache.of(batch)
@@ -199,17 +210,71 @@ def forecast(
                 paths.append(pen.biomass_kg)
     projected = core.sum_paths(np.array(starts, dtype=np.int64), paths, FORECAST_DAYS + 1)
     projected[0] = actual.biomass_kg[-1]
-    # A batch without a scenario is held at its latest biomass: still there, not growing.
-    held = DailyState.objects.filter(
-        assignment__in=Assignment.objects.filter(
-            batch__in=not_projected, container_id__in=container_ids
-        ).values("pk"),
-        date=from_date,
-    ).aggregate(kg=Sum("biomass_kg"))["kg"]
-    projected[1:] += held or 0.0
+    if not_projected:
+        # A batch without a scenario is held at its latest biomass: there, not growing.
+        held = DailyState.objects.filter(
+            assignment__in=Assignment.objects.filter(
+                batch__in=not_projected, container_id__in=container_ids
+            ).values("pk"),
+            date=from_date,
+        ).aggregate(kg=Sum("biomass_kg"))["kg"]
+        projected[1:] += held or 0.0
     crossing = None if cap_kg is None else core.first_over(projected, cap_kg)
     names = [b.number for b in not_projected]
     return Forecast(cap_kg, actual, from_date, projected, names, crossing)
+
+
+def group_forecasts(groups, cache: PathCache, since: dt.date) -> dict[int, Forecast]:
+    """Every group's forecast from ``since`` on, its reads shared: one aggregate of the
+    daily biomass per site and date, one of the open stays, then the pens' paths."""
+    groups = list(groups.prefetch_related("licences", "stations", "sea_areas"))
+    containers = Container.objects.filter(
+        Q(sea_area__licence_groups__in=groups) | Q(hall__station__licence_groups__in=groups)
+    ).values_list("pk", "sea_area_id", "hall__station_id")
+    site_of = {pk: ("a", area) if area else ("s", station) for pk, area, station in containers}
+    per_site: dict[tuple, dict[dt.date, list]] = defaultdict(dict)
+    for area, station, day, kg, unknown in (
+        DailyState.objects.filter(
+            assignment__in=Assignment.objects.filter(container__in=list(site_of)).values("pk"),
+            date__gte=since,
+        )
+        .values("container__sea_area", "container__hall__station", "date")
+        .annotate(kg=Sum("biomass_kg"), unknown=Count("pk", filter=_UNKNOWN))
+        .values_list("container__sea_area", "container__hall__station", "date", "kg", "unknown")
+    ):
+        per_site[("a", area) if area else ("s", station)][day] = [kg or 0.0, unknown]
+    batches_in: dict[int, set[int]] = defaultdict(set)
+    for container_id, batch_id in Assignment.objects.filter(
+        container__in=list(site_of), departure_date__isnull=True, batch__status=BatchStatus.ACTIVE
+    ).values_list("container_id", "batch_id"):
+        batches_in[container_id].add(batch_id)
+    batch_of = Batch.objects.in_bulk({b for ids in batches_in.values() for b in ids})
+    found = {}
+    for group in groups:
+        sites = {("a", a.pk) for a in group.sea_areas.all()} | {
+            ("s", s.pk) for s in group.stations.all()
+        }
+        ids = {pk for pk, site in site_of.items() if site in sites}
+        summed: dict[dt.date, list] = defaultdict(lambda: [0.0, 0])
+        for site in sites:
+            for day, (kg, unknown) in per_site[site].items():
+                summed[day][0] += kg
+                summed[day][1] += unknown
+        dates = sorted(summed)
+        actual = Series(
+            dates,
+            np.array([summed[d][0] for d in dates], dtype=float),
+            np.array([summed[d][1] for d in dates], dtype=np.int64),
+        )
+        batches = [batch_of[b] for b in sorted({b for c in ids for b in batches_in[c]})]
+        cap_t = group.cap_t()
+        cap_kg = None if cap_t is None else cap_t * 1000
+        if actual.latest is None and batches:
+            # Fish whose states end before ``since``: read the whole history for them.
+            found[group.pk] = forecast(group_sites(group), cap_kg, cache)
+        else:
+            found[group.pk] = _projected(actual, cap_kg, ids, batches, cache)
+    return found
 
 
 def group_forecast(group: LicenceGroup, cache: PathCache | None = None, since=None) -> Forecast:

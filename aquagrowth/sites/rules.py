@@ -27,7 +27,7 @@ from aquagrowth.farm.models import (
     MortalityEvent,
 )
 from aquagrowth.sites import core
-from aquagrowth.sites.biomass import PathCache, group_forecast
+from aquagrowth.sites.biomass import PathCache, group_forecasts
 from aquagrowth.sites.models import LicenceGroup, Rule
 
 FED_WINDOW_DAYS = 14
@@ -343,11 +343,9 @@ def biomass_cap(scope: Scope, groups, cache: PathCache) -> list[Condition]:
     days = scope.settings.cap_warning_days
     found = []
     # Only the latest actual day matters here: a recent window, not the whole history.
-    recent = scope.today - dt.timedelta(days=RECENT_DAYS)
-    for group in groups.prefetch_related("licences"):
-        forecast = group_forecast(group, cache, since=recent)
-        if forecast.from_date is None:
-            forecast = group_forecast(group, cache)
+    forecasts = group_forecasts(groups, cache, scope.today - dt.timedelta(days=RECENT_DAYS))
+    for group in groups:
+        forecast = forecasts[group.pk]
         if forecast.crossing is None or forecast.crossing.index > days:
             continue
         when = "is over" if forecast.crossing.index == 0 else f"crosses on {forecast.first_over}"

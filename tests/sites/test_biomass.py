@@ -68,3 +68,17 @@ def test_a_site_over_its_cap_crosses_on_its_latest_day(sea_farm):
     now_kg = sum(f * 1.0 for f in PEN_FISH)  # far below the pens' biomass (>= 1 kg a fish)
     shown = forecast([of_sea_area(sea_farm["area"])], now_kg)
     assert shown.first_over == RECORDS_END and shown.headroom_kg < 0
+
+
+def test_the_rules_shared_reads_give_each_groups_own_forecast(sea_farm):
+    from aquagrowth.sites.biomass import PathCache, group_forecasts
+    from aquagrowth.sites.models import LicenceGroup
+
+    near = cap_group(sea_farm["area"], expected_biomass_kg(20) / 1000.0, name="near")
+    cap_group(sea_farm["area"], 1.0, name="over")
+    shared = group_forecasts(LicenceGroup.objects.all(), PathCache(), START)
+    for group in LicenceGroup.objects.all():
+        alone = group_forecast(group)
+        assert shared[group.pk].first_over == alone.first_over is not None
+        assert np.allclose(shared[group.pk].forecast_kg, alone.forecast_kg)
+    assert shared[near.pk].first_over > RECORDS_END
