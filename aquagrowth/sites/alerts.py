@@ -99,8 +99,9 @@ def evaluate(today: dt.date | None = None, batch_ids: set[int] | None = None) ->
             if ident not in current
         )
     outcome.raised = [a.pk for a in fresh]
-    for alert in fresh:
-        outcome.mailed += mail_alert(alert)
+    if fresh and AlertSubscription.objects.exists():
+        for alert in fresh:
+            outcome.mailed += mail_alert(alert)
     outcome.seconds = (timezone.now() - started).total_seconds()
     return outcome
 
