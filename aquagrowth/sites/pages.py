@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from aquagrowth.accounts.roles import can_write_events
 from aquagrowth.sites.alerts import alerts_of_site, visible_alerts
 from aquagrowth.sites.biomass import PathCache, forecast, group_sites, open_pens
 from aquagrowth.sites.models import LicenceGroup
@@ -63,4 +64,9 @@ def site_page(request: HttpRequest, kind: str, site_id: int) -> HttpResponse:
     # Another site's page is 404 as a missing one: its existence is not told.
     if site is None or not may_see_site(request.user, site):
         raise Http404
-    return render(request, "sites/site.html", {"site": site, "data": site_data(site, request.user)})
+    context = {
+        "site": site,
+        "data": site_data(site, request.user),
+        "can_acknowledge": can_write_events(request.user),
+    }
+    return render(request, "sites/site.html", context)

@@ -80,3 +80,9 @@ def test_subscribe_command(two_areas):
     assert AlertSubscription.objects.get(user=user).sea_area.name == "North"
     with pytest.raises(CommandError, match="no user"):
         call_command("sites", "subscribe", "nobody", "--site", "North")
+
+
+def test_admin_pages_of_licences_and_alerts(two_areas, admin_client):
+    assert admin_client.get("/admin/sites/licencegroup/add/").status_code == 200
+    assert admin_client.get("/admin/sites/alert/").status_code == 200
+    assert admin_client.get("/admin/sites/alertsubscription/").status_code == 200
