@@ -10,7 +10,7 @@ from functools import reduce
 from operator import or_
 
 import numpy as np
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 
 from aquagrowth.analysis.projections import PenPath, pen_paths
 from aquagrowth.engine.models import DailyState
@@ -283,31 +283,32 @@ def group_forecast(group: LicenceGroup, cache: PathCache | None = None, since=No
 
 
 def open_pens(site: Site) -> list[dict]:
-    """The pens of ``site`` holding fish on their batch's latest day: what the page lists."""
-    stays = Assignment.objects.filter(site.containers("container__"), departure_date__isnull=True)
-    rows = []
-    for stay in stays.select_related("container", "batch"):
-        state = (
-            DailyState.objects.filter(assignment=stay)
-            .order_by("-date")
-            .values("date", "population", "avg_weight_g", "biomass_kg")
-            .first()
+    """The pens of ``site`` holding fish on their stay's latest day: what the page lists
+    (one query: each stay's latest state is one probe of the states' index)."""
+    latest = DailyState.objects.filter(assignment=OuterRef("pk")).order_by("-date")
+    stays = (
+        Assignment.objects.filter(site.containers("container__"), departure_date__isnull=True)
+        .annotate(
+            day=Subquery(latest.values("date")[:1]),
+            fish=Subquery(latest.values("population")[:1]),
+            weight_g=Subquery(latest.values("avg_weight_g")[:1]),
+            kg=Subquery(latest.values("biomass_kg")[:1]),
         )
-        if state is None or state["population"] == 0:
-            continue
-        rows.append(
-            {
-                "container": stay.container.name,
-                "batch": stay.batch.number,
-                "batch_id": stay.batch_id,
-                "date": state["date"],
-                "fish": state["population"],
-                "avg_weight_g": None
-                if state["avg_weight_g"] is None
-                else round(state["avg_weight_g"], 1),
-                "biomass_t": None
-                if state["biomass_kg"] is None
-                else round(state["biomass_kg"] / 1000.0, 3),
-            }
+        .filter(fish__gt=0)
+        .order_by("container__name")
+        .values_list(
+            "container__name", "batch__number", "batch_id", "day", "fish", "weight_g", "kg"
         )
-    return sorted(rows, key=lambda r: r["container"])
+    )
+    return [
+        {
+            "container": container,
+            "batch": number,
+            "batch_id": batch_id,
+            "date": day,
+            "fish": fish,
+            "avg_weight_g": None if weight_g is None else round(weight_g, 1),
+            "biomass_t": None if kg is None else round(kg / 1000.0, 3),
+        }
+        for container, number, batch_id, day, fish, weight_g, kg in stays
+    ]

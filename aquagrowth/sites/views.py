@@ -3,6 +3,7 @@ every answer scoped to the user's sites (docs/sites.md)."""
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -13,7 +14,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aquagrowth.accounts.roles import CanRead, CanWriteEvents
+from aquagrowth.accounts.models import SiteGrant
+from aquagrowth.accounts.roles import CanRead, CanWriteEvents, is_admin
 from aquagrowth.sites import monthly_output
 from aquagrowth.sites import serializers as s
 from aquagrowth.sites.alerts import acknowledge, alerts_of_site, visible_alerts
@@ -54,17 +56,15 @@ class LicenceGroupViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = LicenceGroup.objects.prefetch_related("licences", "stations", "sea_areas")
 
     def get_queryset(self):
-        names = {site.name for site in visible_sites(self.request.user)}
+        """The groups covering a site of the user's (every group for staff)."""
         groups = super().get_queryset()
-        return [
-            g for g in groups if {x.name for x in [*g.stations.all(), *g.sea_areas.all()]} & names
-        ]
-
-    def get_object(self):
-        found = [g for g in self.get_queryset() if g.pk == int(self.kwargs["pk"])]
-        if not found:
-            raise Http404
-        return found[0]
+        user = self.request.user
+        if is_admin(user):
+            return groups
+        grants = SiteGrant.objects.filter(user=user)
+        return groups.filter(
+            Q(sea_areas__in=grants.values("sea_area")) | Q(stations__in=grants.values("station"))
+        ).distinct()
 
 
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -186,3 +186,16 @@ def test_a_new_alert_is_mailed_once_to_the_sites_subscribers(sea_farm, mailoutbo
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["keeper@farm.example"]
     assert "North licences" in mailoutbox[0].subject
+
+
+def test_the_nightly_task_evaluates_the_whole_farm_and_is_scheduled(sea_farm):
+    from django.conf import settings
+
+    from aquagrowth.sites.tasks import evaluate_alerts
+
+    cap_group(sea_farm["area"], 1.0)
+    answer = evaluate_alerts()  # today is the clock's: the records stopped long ago
+    assert open_alerts(Rule.BIOMASS_CAP)[0].pk in answer["raised"]
+    assert open_alerts(Rule.FEED_SILENCE) and open_alerts(Rule.MORTALITY_SILENCE)
+    scheduled = [entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()]
+    assert "aquagrowth.evaluate_alerts" in scheduled
