@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "aquagrowth.demo",
     "aquagrowth.server",
     "aquagrowth.accounts",
+    "aquagrowth.sites",
 ]
 
 MIDDLEWARE = [
@@ -373,7 +374,24 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Runs left "running" by a process that died are marked failed (aquagrowth.engine.stale).
     "sweep-stale-runs": {"task": "aquagrowth.sweep_stale_runs", "schedule": crontab(minute="*/10")},
+    # Every alert rule for the whole farm, after the nightly recompute (docs/sites.md).
+    "evaluate-alerts": {"task": "aquagrowth.evaluate_alerts",
+                        "schedule": crontab(hour=5, minute=0)},
 }
+# Alert mail (docs/sites.md): the console in development, SMTP otherwise.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "") == "1"
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "aquagrowth@localhost")
 # SQLite only (PostgreSQL asks the batch's lock): a run still running this long after it
 # started was left by a process that died.
 AQUAGROWTH_STALE_RUN_S = float(os.environ.get("AQUAGROWTH_STALE_RUN_S", "3600"))
@@ -383,3 +401,5 @@ AQUAGROWTH_COALESCE_SECONDS = float(os.environ.get("AQUAGROWTH_COALESCE_SECONDS"
 AQUAGROWTH_PENDING_URL = os.environ.get("AQUAGROWTH_PENDING_URL", "")
 # Longest wait for another worker's lock on the same batch before the task retries.
 AQUAGROWTH_BATCH_LOCK_TIMEOUT_S = float(os.environ.get("AQUAGROWTH_BATCH_LOCK_TIMEOUT_S", "600"))
+# Evaluate the alert rules for a batch after each of its recomputes (docs/sites.md).
+AQUAGROWTH_ALERTS_AFTER_RECOMPUTE = os.environ.get("AQUAGROWTH_ALERTS_AFTER_RECOMPUTE", "1") == "1"

@@ -250,6 +250,39 @@ def forward_projection(
     }
 
 
+class PenPath(NamedTuple):
+    """One occupied container's forward path: from the day after ``from_date``, its
+    expected biomass (kg) per day up to the day it reaches the harvest weight (its last
+    value), when the scenario's plan takes it out."""
+
+    container_id: int
+    from_date: dt.date
+    biomass_kg: FloatArray
+
+
+def pen_paths(batch: Batch, planned: ScenarioInForce) -> list[PenPath]:
+    """The forward projection of each container holding fish (as
+    :func:`forward_projection` projects it), kept per container and cut at its harvest:
+    what a site's or a licence's forecast sums. Empty when nothing is left to project."""
+    found = _latest_states(batch, None)
+    if found is None:
+        return []
+    latest, current = found
+    measured = _measured_days(batch, planned, latest)
+    day_number = current[0].day_number + np.arange(1, HORIZON_DAYS + 1)
+    paths, _, _ = _project_containers(batch, planned, current, measured, day_number)
+    return [
+        PenPath(
+            state.container_id,
+            latest,
+            path.biomass_kg[
+                : HORIZON_DAYS if path.harvest_index is None else path.harvest_index + 1
+            ],
+        )
+        for state, path in zip(current, paths, strict=True)
+    ]
+
+
 def _project_containers(
     batch: Batch,
     planned: ScenarioInForce,

@@ -42,6 +42,7 @@ from aquagrowth.engine.history import teaching_order
 from aquagrowth.engine.load import LoadedBatch, load_batch
 from aquagrowth.engine.locks import batch_lock
 from aquagrowth.engine.models import RecomputeRun, RecomputeStatus
+from aquagrowth.engine.signals import batch_recomputed
 from aquagrowth.engine.window import window
 from aquagrowth.farm.models import Batch
 
@@ -457,8 +458,19 @@ def recompute_batches(
         if phase == 0 and result.batch_id in again and result.ok:
             held[result.batch_id] = result
             continue
-        yield combined(held.pop(result.batch_id, None), result)
+        done = combined(held.pop(result.batch_id, None), result)
+        announce(done, options)
+        yield done
     refresh_statistics(written)
+
+
+def announce(result: BatchResult, options: RecomputeOptions) -> None:
+    """Tell the apps that read the states that a batch's recompute is over (ok or not):
+    the ``batch_recomputed`` signal, sent by the paths that finish a batch (the local
+    processes' :func:`recompute_batches` and the Celery task), after the run is closed."""
+    batch_recomputed.send(
+        sender=RecomputeRun, batch_id=result.batch_id, ok=result.ok, today=options.today
+    )
 
 
 def combined(earlier: BatchResult | None, result: BatchResult) -> BatchResult:

@@ -35,6 +35,7 @@ from aquagrowth.farm import models as m
 from aquagrowth.generator import events, records
 from aquagrowth.generator.fixed_records import FixedRecordIds, ensure_fixed_records
 from aquagrowth.generator.layout import Layout, build_layout
+from aquagrowth.generator.licences import license_sea_areas
 from aquagrowth.generator.planner import plan_schedule
 from aquagrowth.generator.profile import (
     GEOGRAPHIES,
@@ -237,6 +238,9 @@ def build_farm(
     # without them the first recompute plans its per-batch reads as if the tables were
     # empty and runs several times slower.
     analyze([*TABLES, "farm_containerdaytemperature"])
+    if truth:
+        # Caps sized on the true biomass: some sites close to theirs (docs/sites.md).
+        license_sea_areas()
     summary.seconds_total = time.perf_counter() - began
     # Loading includes the index builds, key checks and commit after the last batch.
     summary.seconds_load = summary.seconds_total - summary.seconds_simulate

@@ -10,10 +10,12 @@ Exit status: 0 when the report was made (also when it has no row), 2 for bad arg
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.serializers.json import DjangoJSONEncoder
 from rich.console import Console
 
 from aquagrowth.analysis import loss_output
@@ -22,6 +24,7 @@ from aquagrowth.farm.models import Batch
 
 BAD_ARGUMENTS = 2
 UNEXPLAINED_LOSS = "unexplained-loss"
+MONTHLY = "monthly"
 WIDTH_WHEN_PIPED = 180
 """Columns of the tables in a file or a pipe, where no terminal says how wide: the
 widest table's rows fit on one line each."""
@@ -58,8 +61,23 @@ class Command(BaseCommand):
             "--json", action="store_true", help="Print one JSON object instead of tables."
         )
 
+        monthly = reports.add_parser(
+            MONTHLY,
+            help="the monthly site report (stock, stocked, mortality, harvest, feed)",
+            description="One site's month from the daily states, balanced to the fish. "
+            "See docs/sites.md, 'Monthly site report'.",
+        )
+        monthly.add_argument("--site", required=True, metavar="NAME")
+        monthly.add_argument("--month", required=True, metavar="YYYY-MM")
+        monthly.add_argument("--csv", type=Path, metavar="FILE", help="Also write FILE (CSV).")
+        monthly.add_argument("--xlsx", type=Path, metavar="FILE", help="Also write FILE (.xlsx).")
+        monthly.add_argument("--json", action="store_true", help="Print one JSON object.")
+
     def handle(self, *args: Any, **options: Any) -> None:
         """Run the report asked for."""
+        if options["report"] == MONTHLY:
+            self._monthly(options)
+            return
         if options["report"] != UNEXPLAINED_LOSS:  # argparse refuses any other name
             raise CommandError(f"unknown report {options['report']}", returncode=BAD_ARGUMENTS)
         batch = None
@@ -89,3 +107,31 @@ class Command(BaseCommand):
             if not console.is_terminal:
                 console.width = WIDTH_WHEN_PIPED
             loss_output.print_report(report, console)
+
+    def _monthly(self, options: dict[str, Any]) -> None:
+        """``report monthly``: one site's month (docs/sites.md)."""
+        from aquagrowth.sites import monthly_output
+        from aquagrowth.sites.monthly import BadMonth, monthly_report, parse_month
+        from aquagrowth.sites.site import UnknownSite, find_site
+
+        try:
+            site = find_site(options["site"])
+            first = parse_month(options["month"])
+        except UnknownSite as error:
+            raise CommandError(
+                f"no freshwater station or sea area named {error}", returncode=BAD_ARGUMENTS
+            ) from error
+        except BadMonth as error:
+            raise CommandError(str(error), returncode=BAD_ARGUMENTS) from error
+        report = monthly_report(site, first)
+        try:
+            if options["csv"] is not None:
+                options["csv"].write_text(monthly_output.csv_text(report), encoding="utf-8")
+            if options["xlsx"] is not None:
+                options["xlsx"].write_bytes(monthly_output.xlsx_bytes(report))
+        except OSError as error:
+            raise CommandError(f"cannot write the report: {error}") from error
+        if options["json"]:
+            self.stdout.write(json.dumps(report.to_json(), cls=DjangoJSONEncoder))
+        else:
+            self.stdout.write("\n".join(monthly_output.lines(report)))
