@@ -42,7 +42,11 @@ _DAY_EVENTS = {
     ),
     "samples": (
         "SELECT assignment_id, {day}, SUM(sample_size), SUM(sample_size * avg_weight_g), "
-        "MIN(id) FROM farm_growthsample WHERE batch_id = %s GROUP BY 1, 2",
+        "MIN(id), "
+        "CAST(COALESCE(SUM(sample_size * std_weight_g * std_weight_g), 0) AS DOUBLE PRECISION), "
+        "CAST(COALESCE(SUM(CASE WHEN std_weight_g IS NULL "
+        "THEN sample_size * avg_weight_g * avg_weight_g END), 0) AS DOUBLE PRECISION) "
+        "FROM farm_growthsample WHERE batch_id = %s GROUP BY 1, 2",
         "sample_date",
     ),
     "weighings": (
@@ -255,8 +259,10 @@ def _day_events(
 ) -> core.DayEvents:
     """One event kind's per-day sums; a record naming another batch's assignment keeps
     that id, with position ``OTHER``."""
-    owner, day, count, amount, first_id = read_columns(
-        sql, [start, batch_id], np.int64, np.int64, np.int64, np.float64, np.int64
+    spread = "std_weight_g" in sql  # samples: the two sums of their spread too
+    extra = (np.float64, np.float64) if spread else ()
+    owner, day, count, amount, first_id, *sums = read_columns(
+        sql, [start, batch_id], np.int64, np.int64, np.int64, np.float64, np.int64, *extra
     )
     return core.DayEvents(
         assignment=_positions(assignment_ids, owner),
@@ -265,6 +271,7 @@ def _day_events(
         amount=amount,
         first_id=first_id,
         assignment_id=owner,
+        **(dict(zip(("sd_sq_sum", "no_sd_sq_sum"), sums, strict=True)) if spread else {}),
     )
 
 
