@@ -24,7 +24,8 @@ from aquagrowth.engine.core import inputs as core
 from aquagrowth.engine.core.temperature import INTERPOLATION_REACH_DAYS
 from aquagrowth.engine.history import learned_loss_rates
 from aquagrowth.engine.scenario import StageTable, read_scenario, read_stages
-from aquagrowth.farm.models import Batch, TransferStatus
+from aquagrowth.engine.weight_fit import current_smoother_params
+from aquagrowth.farm.models import Batch, FarmSettings, TransferStatus
 from aquagrowth.farm.models.environment import VALID_TEMPERATURE_C
 from aquagrowth.farm.models.events import SelectionMethod
 
@@ -76,6 +77,8 @@ class LoadedBatch:
     species_id: int = 0
     geography_id: int | None = None
     """The batch's species and geography: whose harvests teach its history."""
+    weight_model: str = "anchored"
+    """The farm's setting ``weight_model`` when the batch was read (docs/settings.md)."""
 
     @property
     def batch_id(self) -> int:
@@ -183,6 +186,7 @@ def load_batch(
             dtype=bool,
         ),
         hidden_loss_rate_by_stage=learned_loss_rates(batch, stages, history_before or last_day),
+        smoother_params=current_smoother_params(),
     )
     return LoadedBatch(
         inputs=inputs,
@@ -191,6 +195,7 @@ def load_batch(
         stage_ids=stages.id,
         species_id=batch.species_id,
         geography_id=batch.geography_id,
+        weight_model=FarmSettings.current().weight_model,
     )
 
 

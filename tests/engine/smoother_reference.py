@@ -75,7 +75,6 @@ def reference_smooth(
             else:
                 push(m, p + np.array([[0.0, 0.0], [0.0, q]]), (f, False))
         end_index[point] = len(filtered_m) - 1
-        broke = False
         for action in by_point.get(point, []):
             m, p = filtered_m[-1], filtered_p[-1]
             if isinstance(action, Observe):
@@ -120,24 +119,24 @@ def reference_smooth(
                         f = np.zeros((2, 2))
                     elif math.isnan(m[1]):
                         g_new, pgg_new = 0.0, 0.0
-                    push(np.array([u_new, g_new]), np.array([[r, 0.0], [0.0, pgg_new]]), (f, known))
+                    p_new = np.array([[r, 0.0], [0.0, pgg_new]])
+                    push(np.array([u_new, g_new]), p_new, (f, known))
                     known = True
-                broke = True
             elif isinstance(action, MassBalance):
                 if not known or action.present <= action.moved:
                     continue
                 rest = action.present - action.moved
-                w_new = (max(m[0], 0.0) ** 3 * action.present - action.weight_g * action.moved) / rest
+                mass = max(m[0], 0.0) ** 3 * action.present - action.weight_g * action.moved
+                w_new = mass / rest
                 if w_new <= 0:
                     continue
                 u_new = math.cbrt(w_new)
                 a = (action.present / rest) * m[0] ** 2 / u_new**2
                 r = (action.moved / rest) ** 2 * action.weight_var / (3 * u_new**2) ** 2
                 f = np.array([[a, 0.0], [0.0, 1.0]])
-                push(np.array([u_new, m[1]]), f @ p @ f.T + np.array([[r, 0.0], [0.0, 0.0]]), (f, True))
-                broke = True
+                p_new = f @ p @ f.T + np.array([[r, 0.0], [0.0, 0.0]])
+                push(np.array([u_new, m[1]]), p_new, (f, True))
         start_index[point] = len(filtered_m) - 1
-        del broke
 
     # Rauch-Tung-Striebel, one step at a time
     n = len(filtered_m)

@@ -73,9 +73,12 @@ def test_a_perfect_observation_is_passed_through():
 
 def test_no_observation_gives_the_scenario_curve_with_a_widening_band():
     # an egg input of 8 g, TGC 3.0 at 10 degC: the cube root grows 0.03 a day
-    inputs = build(30, [Stay(0, 30, 1000, 8.0)], scenario=scenario(tgc=[3.0]), temperature=[
-        (0, d, 10.0) for d in range(30)
-    ])
+    inputs = build(
+        30,
+        [Stay(0, 30, 1000, 8.0)],
+        scenario=scenario(tgc=[3.0]),
+        temperature=[(0, d, 10.0) for d in range(30)],
+    )
     s = assimilate(inputs, weight_model="smoothed")
     assert s.avg_weight_g == pytest.approx([(2.0 + 0.03 * (d + 1)) ** 3 for d in range(30)])
     width = s.weight_high_g - s.weight_low_g

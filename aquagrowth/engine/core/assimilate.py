@@ -81,7 +81,7 @@ def assimilate(
     checked = validation.validate(inputs)
     rows = Rows.of(inputs)
     events = RowEvents.of(checked, rows)
-    temp = _row_temperatures(inputs, rows)
+    temp = row_temperatures(inputs, rows)
     effective = effective_temperature(temp.temp_c)
     smoothing = _Smoothing(params, realtime) if weight_model == "smoothed" else None
     walked = _BatchWalk(checked, rows, events, effective, rules, smoothing).run()
@@ -262,7 +262,7 @@ class RowEvents:
         return of_rows
 
 
-def _row_temperatures(inputs: BatchInputs, rows: Rows) -> temperature.RowTemperature:
+def row_temperatures(inputs: BatchInputs, rows: Rows) -> temperature.RowTemperature:
     """Temperature, its source and confidence on every row (from its container's days)."""
     scenario = inputs.scenario
     if scenario is not None:
