@@ -129,6 +129,18 @@ def measure(end: dt.date, holdout_too: bool) -> dict:
     for batch in loaded:
         sums = sums + weight_fit.batch_sums(batch.inputs)
     fit = weight_fit.fit(sums)
+    moments_drift = fit.params.tgc_drift_sd
+    params, likelihoods, observations = fit.params, {}, 0
+    for name, grid in weight_fit.LIKELIHOOD_GRIDS.items():
+        total, observations = np.zeros(len(grid)), 0
+        for batch in loaded:
+            values, count = weight_fit.grid_logliks(batch.inputs, params, name)
+            total += values
+            observations += count
+        best = weight_fit.best_on_grid(name, list(total), observations, getattr(params, name))
+        params = replace(params, **{name: best})
+        likelihoods[name] = dict(zip(grid, total.tolist(), strict=True))
+    fit = replace(fit, params=params)
     fit_seconds = time.perf_counter() - started
     closed = learned_history(loaded)
     truth = Truth()
@@ -142,6 +154,9 @@ def measure(end: dt.date, holdout_too: bool) -> dict:
         "fit": {
             **fit.params.__dict__,
             "samples_with_sd": fit.samples_with_sd,
+            "observations": observations,
+            "loglik": likelihoods,
+            "drift_by_moments": moments_drift,
             "triples": fit.triples,
             "stays": fit.stays,
             "seconds": fit_seconds,

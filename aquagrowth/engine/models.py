@@ -284,6 +284,7 @@ class WeightModelFit(models.Model):
     )
     scenario_tgc_cv = models.FloatField(help_text="Relative SD of a stay's TGC around plan.")
     scenario_tgc_stays = models.PositiveIntegerField(help_text="Stays behind it.")
+    transfer_weight_cv = models.FloatField(help_text="Relative SD of a transfer's measured weight.")
 
     class Meta:
         ordering = ["-fitted_at", "-id"]

@@ -8,7 +8,9 @@ one at a time (``load_batch``, as a recompute reads them) and the fit is stored 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
+import numpy as np
 from django.utils import timezone
 
 from aquagrowth.engine.core import weight_fit
@@ -29,8 +31,23 @@ def farm_sums(batch_ids: list[int] | None = None, *, end: dt.date | None = None)
 
 
 def fit_farm(batch_ids: list[int] | None = None, *, end: dt.date | None = None):
-    """The farm's fit (not stored)."""
-    return weight_fit.fit(farm_sums(batch_ids, end=end))
+    """The farm's fit (not stored): the sample CV and the scenario TGC's CV from one
+    pass over the batches, then the drift by maximum likelihood from a second."""
+    from aquagrowth.engine.load import load_batch
+
+    first = weight_fit.fit(farm_sums(batch_ids, end=end))
+    ids = batch_ids or list(Batch.objects.order_by("id").values_list("id", flat=True))
+    params, observations = first.params, 0
+    for name, grid in weight_fit.LIKELIHOOD_GRIDS.items():
+        total, observations = np.zeros(len(grid)), 0
+        for batch_id in ids:
+            inputs = load_batch(batch_id, end=end).inputs
+            values, count = weight_fit.grid_logliks(inputs, params, name)
+            total += values
+            observations += count
+        best = weight_fit.best_on_grid(name, list(total), observations, getattr(params, name))
+        params = replace(params, **{name: best})
+    return replace(first, params=params, triples=observations)
 
 
 def store_fit(fit: weight_fit.Fit) -> WeightModelFit:
@@ -44,13 +61,14 @@ def store_fit(fit: weight_fit.Fit) -> WeightModelFit:
         tgc_drift_triples=fit.triples,
         scenario_tgc_cv=p.scenario_tgc_cv,
         scenario_tgc_stays=fit.stays,
+        transfer_weight_cv=p.transfer_weight_cv,
     )
 
 
 def current_smoother_params() -> SmootherParams | None:
     """The newest fit's parameters; None without a fit (the defaults apply)."""
-    row = WeightModelFit.objects.values_list("sample_cv", "tgc_drift_sd", "scenario_tgc_cv").first()
+    names = ("sample_cv", "tgc_drift_sd", "scenario_tgc_cv", "transfer_weight_cv")
+    row = WeightModelFit.objects.values_list(*names).first()
     if row is None:
         return None
-    cv, drift, scenario_cv = row
-    return SmootherParams(sample_cv=cv, tgc_drift_sd=drift, scenario_tgc_cv=scenario_cv)
+    return SmootherParams(**dict(zip(names, row, strict=True)))

@@ -92,6 +92,21 @@ def assimilate(
     return _assemble(checked, rows, events, temp, walked, curves, rules, days, realtime)
 
 
+def innovation_loglik(inputs: BatchInputs, params: smoother.SmootherParams) -> tuple[float, int]:
+    """The log-likelihood of a batch's measured weights under the smoothed model with
+    ``params`` (each given the records before it), and the observations it counts: the
+    drift's maximum-likelihood fit (``weight_fit``) sums it over a farm's batches."""
+    checked = validation.validate(inputs)
+    rows = Rows.of(checked.inputs)
+    events = RowEvents.of(checked, rows)
+    effective = effective_temperature(row_temperatures(inputs, rows).temp_c)
+    walked = _BatchWalk(
+        checked, rows, events, effective, "reconciled", _Smoothing(params, realtime=False)
+    ).run()
+    chains = walked.chains.values()
+    return sum(c.loglik for c in chains), sum(c.observations for c in chains)
+
+
 @dataclass(frozen=True)
 class _Smoothing:
     """The smoothed model's parameters, and which estimate the rows and transfers take."""
@@ -471,7 +486,7 @@ class _BatchWalk:
         points = sorted({*anchors, *(p for p in placed if p < n_days), *outgoing})
         actions: list = []
         key = 0
-        transfer_var = smoothing.relative_var(smoother.TRANSFER_WEIGHT_CV)
+        transfer_var = smoothing.relative_var(smoothing.params.transfer_weight_cv)
         for p in points:
             anchor = anchors.get(p)
             if anchor is not None:
@@ -534,7 +549,7 @@ class _BatchWalk:
         same_stage = inputs.assignment_stage[a] == inputs.assignment_stage[move.dest]
         if not math.isnan(move.weight_g):
             w = move.weight_g
-            var_w = self.smoothing.relative_var(smoother.TRANSFER_WEIGHT_CV) * w * w
+            var_w = self.smoothing.relative_var(self.smoothing.params.transfer_weight_cv) * w * w
         elif x.known:
             w, var_w = x.weight_g(), x.weight_var()
         else:

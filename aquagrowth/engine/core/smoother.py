@@ -37,8 +37,8 @@ Z90 = 1.6448536269514722
 OPENING_WEIGHT_CV = 0.02
 """Relative SD of an egg input's recorded weight (our assumption: eggs weighed in bulk)."""
 TRANSFER_WEIGHT_CV = 0.01
-"""Relative SD of a transfer's measured weight: kilograms over a counter's count, whose
-precision (1 %, ``counts.COUNT_PRECISION['counter']``) is the weight's."""
+"""Default relative SD of a transfer's measured weight: kilograms over a counter's count,
+whose precision (1 %, ``counts.COUNT_PRECISION['counter']``) is the weight's at best."""
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,13 @@ class SmootherParams:
         SD, weighings and harvests
     tgc_drift_sd : SD of the TGC's change per day, customary TGC units per sqrt(day)
     scenario_tgc_cv : relative SD of a stay's TGC around its scenario's, the prior
+    transfer_weight_cv : relative SD of a transfer's measured weight
     """
 
     sample_cv: float = 0.20
     tgc_drift_sd: float = 0.02
     scenario_tgc_cv: float = 0.10
+    transfer_weight_cv: float = TRANSFER_WEIGHT_CV
     exact_measurements: bool = False
     """Every measured weight taken as exact (the anchored model's view)."""
 
@@ -156,6 +158,10 @@ class StayChain:
     """(node before, node after, a, b, h, noise, c): u' = a u + b + h g, g' = c g (+
     noise); c = 0 where a pen's opening takes the TGC its fish bring."""
     grow: list[tuple[int, int]] = field(default_factory=list)
+    loglik: float = 0.0
+    """Log-likelihood of the stay's observations given the ones before (the filter's
+    innovations): what the drift's maximum-likelihood fit sums over a farm's stays."""
+    observations: int = 0
     leaving: dict[int, tuple[Gauss, Gauss]] = field(default_factory=dict)
     """By ``Leave.key``, the (smoothed, filtered) state the fish left with."""
     leave_node: dict[int, int] = field(default_factory=dict)
@@ -240,6 +246,10 @@ def smooth_stay(
         if isinstance(action, Observe):
             y = math.cbrt(action.weight_g)
             r = float(root_variance(action.weight_g, action.weight_var))
+            if x.known and x.puu + r > 0:
+                s = x.puu + r
+                chain.loglik -= 0.5 * (math.log(2 * math.pi * s) + (y - x.u) ** 2 / s)
+                chain.observations += 1
             chain.filtered[-1] = _update(x, y, r)
         elif isinstance(action, Mix):
             _step_mix(chain, x, action)

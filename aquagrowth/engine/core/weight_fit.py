@@ -3,29 +3,36 @@
 Three numbers (docs/engine.md, "Parameters, and how the farm's records fit them"):
 
 - ``sample_cv``: the median SD / mean of the samples that record an SD;
-- ``tgc_drift_sd``: by the method of moments on sample-to-sample TGC changes. For three
-  consecutive observations of a stay (intervals A and B), the change of the TGC between
-  the intervals, ``d = (y2 - y1) / C_B - (y1 - y0) / C_A`` in cube-root space, has
-  ``E[d^2] = noise + sigma_g^2 (L_A + L_B) / 3``: the observations' own noise (known from
-  their variances) plus the random walk's (the difference of its means over two
-  adjacent intervals of L_A and L_B days);
+- ``tgc_drift_sd``: by maximum likelihood over the filter's innovations of every stay
+  (each measured weight given the records before it), over a grid of values
+  (:data:`DRIFT_GRID`), the other two fitted first. (A method of moments on
+  sample-to-sample TGC changes, ``FitSums``'s drift sums, is kept as a check: it came out
+  at 0 on a farm whose growth did not follow one TGC line over a sea stay, since it sees
+  only changes between adjacent intervals, far below the samples' noise, while the
+  likelihood weighs every observation against the whole curve before it);
 - ``scenario_tgc_cv``: the spread of each stay's fitted TGC (first to last observation)
   around its scenario's, less what the observations' noise explains.
 
-A batch gives sums (:class:`FitSums`); the farm's are their total (``+``), so the shell
-reads one batch at a time. The variances of samples without an SD scale with
-``sample_cv^2``, which is fitted in the same pass: each sum keeps that part apart.
+A batch gives sums (:class:`FitSums`, and its log-likelihoods per drift); the farm's are
+their total (``+``), so the shell reads one batch at a time. The variances of samples
+without an SD scale with ``sample_cv^2``, which is fitted in the same pass: each sum
+keeps that part apart.
 Nothing here knows of any generator: only the records.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
 from aquagrowth.engine.core import validation
-from aquagrowth.engine.core.assimilate import RowEvents, Rows, row_temperatures
+from aquagrowth.engine.core.assimilate import (
+    RowEvents,
+    Rows,
+    innovation_loglik,
+    row_temperatures,
+)
 from aquagrowth.engine.core.growth import effective_temperature
 from aquagrowth.engine.core.inputs import BatchInputs, FloatArray
 from aquagrowth.engine.core.smoother import SmootherParams
@@ -35,6 +42,10 @@ MIN_INTERVAL_DEGREE_DAYS = 20.0
 TGC (its noise divided by a small sum): left out of the drift's fit."""
 MIN_STAY_DEGREE_DAYS = 100.0
 """A stay's first and last observation this far apart (degC day) fit its TGC."""
+DRIFT_GRID = (0.0, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08)
+"""Values of ``tgc_drift_sd`` (TGC units per sqrt(day)) the likelihood is compared over."""
+TRANSFER_CV_GRID = (0.005, 0.01, 0.02, 0.03, 0.05)
+"""Values of ``transfer_weight_cv`` the likelihood is compared over."""
 MIN_SAMPLES_WITH_SD = 30
 MIN_TRIPLES = 30
 MIN_STAYS = 10
@@ -144,6 +155,29 @@ def _drift_sums(
     sums.noise_cv2 += float(noise(var_cv2).sum())
     sums.walk += float(lengths.sum()) / 3.0
     sums.triples += int(ok.sum())
+
+
+LIKELIHOOD_GRIDS = {"transfer_weight_cv": TRANSFER_CV_GRID, "tgc_drift_sd": DRIFT_GRID}
+"""The parameters fitted by maximum likelihood, in the order they are fitted (each
+given the ones before it), with their grids."""
+
+
+def grid_logliks(inputs: BatchInputs, params: SmootherParams, name: str) -> tuple[list[float], int]:
+    """A batch's log-likelihood at each value of parameter ``name``'s grid (``params``
+    giving the rest), and its observations."""
+    values, count = [], 0
+    for value in LIKELIHOOD_GRIDS[name]:
+        loglik, count = innovation_loglik(inputs, replace(params, **{name: value}))
+        values.append(loglik)
+    return values, count
+
+
+def best_on_grid(name: str, logliks: list[float], observations: int, default: float) -> float:
+    """The grid's value of the highest summed log-likelihood; ``default`` with fewer
+    than ``MIN_TRIPLES`` observations."""
+    if observations < MIN_TRIPLES:
+        return default
+    return LIKELIHOOD_GRIDS[name][int(np.argmax(logliks))]
 
 
 def fit(sums: FitSums, defaults: SmootherParams | None = None) -> Fit:
