@@ -195,8 +195,15 @@ def load_batch(
         stage_ids=stages.id,
         species_id=batch.species_id,
         geography_id=batch.geography_id,
-        weight_model=FarmSettings.current().weight_model,
+        weight_model=farm_weight_model(),
     )
+
+
+def farm_weight_model() -> str:
+    """The farm's ``weight_model`` setting, read without making the settings' row (a read
+    is one query whether or not a manager ever saved the settings)."""
+    stored = FarmSettings.objects.filter(pk=1).values_list("weight_model", flat=True).first()
+    return stored or FarmSettings._meta.get_field("weight_model").default
 
 
 def _container_names(stays: list[Stay], container_ids: np.ndarray) -> tuple[str, ...]:
