@@ -7,7 +7,7 @@
     .venv/bin/python bench/weight_model_bench.py --database ag_perfect --json
 
 Reads every batch once, fits the smoother's parameters from the farm's records
-(``engine/core/weight_fit.py``, as ``aquagrowth fit-weight-model`` does), then computes
+(``engine/core/weight_fit.py``, as ``aquagrowth fit_weight_model`` does), then computes
 every batch in memory, nothing stored, under each weight model (the reconciled
 population rules, the farm's history learned as ``real_farm_bench`` learns it). For
 each model, with the code of ``aquagrowth verify``: the stored figure's weight error

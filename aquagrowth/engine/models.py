@@ -269,7 +269,7 @@ class RecomputeRun(models.Model):
 class WeightModelFit(models.Model):
     """The weight smoother's parameters as fitted from the farm's own records.
 
-    ``aquagrowth fit-weight-model`` adds one row per fit; the engine reads the newest
+    ``aquagrowth fit_weight_model`` adds one row per fit; the engine reads the newest
     (``current_smoother_params``), and the defaults without one (docs/engine.md,
     "Parameters, and how the farm's records fit them"). Each value keeps how many
     records it rests on; a value with too few is the default, and says so.

@@ -1,4 +1,4 @@
-"""``aquagrowth fit-weight-model``: fit the weight smoother's parameters from the records."""
+"""``aquagrowth fit_weight_model``: fit the weight smoother's parameters from the records."""
 
 from __future__ import annotations
 
@@ -32,16 +32,20 @@ class Command(BaseCommand):
         fit = fit_farm(end=options["end"])
         p = fit.params
 
-        def rests(n: int, minimum: int) -> str:
-            return f"{n} records" if n >= minimum else f"default: only {n}, fewer than {minimum}"
+        def rests(n: int, minimum: int, what: str) -> str:
+            if n >= minimum:
+                return f"from {n} {what}"
+            return f"the default: only {n} {what}, fewer than {minimum}"
 
         self.stdout.write(
-            f"sample_cv        {p.sample_cv:.4f}  "
-            f"({rests(fit.samples_with_sd, weight_fit.MIN_SAMPLES_WITH_SD)} samples with an SD)\n"
-            f"tgc_drift_sd     {p.tgc_drift_sd:.4f}  "
-            f"({rests(fit.triples, weight_fit.MIN_TRIPLES)} observation triples)\n"
-            f"scenario_tgc_cv  {p.scenario_tgc_cv:.4f}  "
-            f"({rests(fit.stays, weight_fit.MIN_STAYS)} stays)"
+            f"sample_cv           {p.sample_cv:.4f}  "
+            f"({rests(fit.samples_with_sd, weight_fit.MIN_SAMPLES_WITH_SD, 'samples with SD')})\n"
+            f"scenario_tgc_cv     {p.scenario_tgc_cv:.4f}  "
+            f"({rests(fit.stays, weight_fit.MIN_STAYS, 'stays')})\n"
+            f"transfer_weight_cv  {p.transfer_weight_cv:.4f}  "
+            f"({rests(fit.triples, weight_fit.MIN_TRIPLES, 'observations, by likelihood')})\n"
+            f"tgc_drift_sd        {p.tgc_drift_sd:.4f}  "
+            f"({rests(fit.triples, weight_fit.MIN_TRIPLES, 'observations, by likelihood')})"
         )
         if not options["dry_run"]:
             store_fit(fit)
