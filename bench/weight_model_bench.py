@@ -129,7 +129,7 @@ def measure(end: dt.date, holdout_too: bool) -> dict:
     for batch in loaded:
         sums = sums + weight_fit.batch_sums(batch.inputs)
     fit = weight_fit.fit(sums)
-    moments_drift = fit.params.tgc_drift_sd
+    moments_drift = fit.drift_by_moments
     params, likelihoods, observations = fit.params, {}, 0
     for name, grid in weight_fit.LIKELIHOOD_GRIDS.items():
         total, observations = np.zeros(len(grid)), 0

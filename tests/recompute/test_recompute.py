@@ -36,6 +36,11 @@ def stored(batch) -> list[tuple]:
 
 
 def test_rows_cover_every_assignment_day_and_fish_are_never_doubled(small_batch):
+    # The anchored model: its curve passes through the weighed transfer (the smoothed
+    # model weighs it with the other records: tests/engine/test_smoother.py).
+    settings = m.FarmSettings.current()
+    settings.weight_model = "anchored"
+    settings.save()
     result = recompute_batch(small_batch.id, today=TODAY)
     assert result.ok, result.error
     egg, *fry = small_batch.assignments.order_by("assignment_date", "id")

@@ -88,6 +88,9 @@ class Fit:
     samples_with_sd: int
     triples: int
     stays: int
+    drift_by_moments: float | None = None
+    """The drift by the method of moments, a check beside the likelihood's (None with
+    too few triples); ``params`` keeps the default until the likelihood fits it."""
 
 
 def batch_sums(inputs: BatchInputs) -> FitSums:
@@ -187,17 +190,20 @@ def fit(sums: FitSums, defaults: SmootherParams | None = None) -> Fit:
     cv = defaults.sample_cv
     if len(sums.cv_ratios) >= MIN_SAMPLES_WITH_SD:
         cv = float(np.median(sums.cv_ratios))
-    drift = defaults.tgc_drift_sd
+    moments = None
     if sums.triples >= MIN_TRIPLES and sums.walk > 0:
         excess = sums.d2 - sums.noise_sd - cv * cv * sums.noise_cv2
-        drift = 1000.0 * float(np.sqrt(max(excess, 0.0) / sums.walk))
+        moments = 1000.0 * float(np.sqrt(max(excess, 0.0) / sums.walk))
     scenario_cv = defaults.scenario_tgc_cv
     if sums.stays >= MIN_STAYS:
         excess = sums.e2 - sums.e_var_sd - cv * cv * sums.e_var_cv2
         scenario_cv = float(np.sqrt(max(excess, 0.0) / sums.stays))
     return Fit(
-        SmootherParams(sample_cv=cv, tgc_drift_sd=drift, scenario_tgc_cv=scenario_cv),
+        SmootherParams(
+            sample_cv=cv, tgc_drift_sd=defaults.tgc_drift_sd, scenario_tgc_cv=scenario_cv
+        ),
         samples_with_sd=len(sums.cv_ratios),
         triples=sums.triples,
         stays=sums.stays,
+        drift_by_moments=moments,
     )
