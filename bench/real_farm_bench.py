@@ -163,25 +163,34 @@ def run_rules(rules: str, loaded: list, closed, truth: Truth) -> RuleRun:
     every harvested pen held out before its harvest."""
     from aquagrowth.engine import holdout
     from aquagrowth.engine.core.assimilate import assimilate
-    from aquagrowth.engine.verify import estimates_in_memory, figures
+    from aquagrowth.engine.verify import estimates_in_memory, figures, realtime_states
     from aquagrowth.generator import accuracy
 
     run = RuleRun(rules)
     started = time.perf_counter()
-    estimates = []
+    estimates, realtime = [], []
     for batch in loaded:
-        states = assimilate(with_history(batch, closed), rules=rules)
+        # the farm's weight model, as the stored rows have it
+        states = assimilate(
+            with_history(batch, closed), rules=rules, weight_model=batch.weight_model
+        )
         run.daily_rows += len(states.day)
         estimates.append(estimates_in_memory(batch, states))
     run.daily_seconds = time.perf_counter() - started
-    scored = None
+    scored = scored_now = None
     if run.daily_rows and accuracy.has_truth():
         joined = concat_estimates(estimates)
         scored = accuracy.score(joined, truth.of(joined))
+        if rules == "reconciled":
+            for batch in loaded:
+                now = realtime_states(replace(batch, inputs=with_history(batch, closed)))
+                realtime.append(estimates_in_memory(batch, now))
+            joined_now = concat_estimates(realtime)
+            scored_now = accuracy.score(joined_now, truth.of(joined_now))
     started = time.perf_counter()
     scores = []
     for batch in loaded:
-        scores += holdout.score_batch(batch, closed, rules)
+        scores += holdout.score_batch(batch, closed, rules, batch.weight_model)
         run.holdout_rows += sum(
             held_rows(batch.inputs, pen.day) for pen in holdout.harvested_pens(batch.inputs)
         )
@@ -190,6 +199,7 @@ def run_rules(rules: str, loaded: list, closed, truth: Truth) -> RuleRun:
         scored.overall if scored else None,
         scored.stages if scored else [],
         holdout.HarvestFigures(scores),
+        scored_now.overall if scored_now else None,
     )
     return run
 

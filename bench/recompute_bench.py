@@ -63,6 +63,29 @@ def empty_daily_states(connection) -> None:
                 cursor.execute(f"DELETE FROM {table}")
 
 
+def compare_models(repeat: int, run, prepare, rows: int) -> None:
+    """The empty-table recompute under each weight model, alternating run by run."""
+    from aquagrowth.farm.models import FarmSettings
+
+    settings = FarmSettings.current()
+    kept = settings.weight_model
+    seconds: dict[str, list[float]] = {"anchored": [], "smoothed": []}
+    try:
+        for _ in range(repeat):
+            for model in seconds:
+                settings.weight_model = model
+                settings.save()
+                runs, _ = timed(1, run, prepare)
+                seconds[model] += runs
+    finally:
+        settings.weight_model = kept
+        settings.save()
+    for model, runs in seconds.items():
+        report(f"into an empty table, weight model {model} (median of {repeat})", runs, rows)
+    ratio = statistics.median(seconds["smoothed"]) / statistics.median(seconds["anchored"])
+    print(f"  smoothed / anchored  {ratio:10.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="seed-scale", help="generator profile if empty")
@@ -73,6 +96,12 @@ def main() -> None:
     )
     parser.add_argument("--incremental", type=int, default=20, help="incremental recomputes")
     parser.add_argument("--reference-batches", type=int, default=2)
+    parser.add_argument(
+        "--compare-models",
+        action="store_true",
+        help="also time the empty-table recompute under each weight model, alternating "
+        "(the farm setting weight_model set for each run, restored after)",
+    )
     parser.add_argument(
         "--end",
         type=dt.date.fromisoformat,
@@ -137,6 +166,8 @@ def main() -> None:
         f"full recompute into an empty table (a new farm, median of {args.repeat})", fresh_s, rows
     )
     assert sum(r.written for r in fresh) == rows == sum(r.rows for r in forced)
+    if args.compare_models:
+        compare_models(args.repeat, recompute(), lambda: empty_daily_states(connection), rows)
 
     batches = m.Batch.objects.filter(id__in=ids)
     samples = list(

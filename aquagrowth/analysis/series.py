@@ -15,6 +15,7 @@ import numpy as np
 
 from aquagrowth.analysis.state_rows import StateRows
 from aquagrowth.engine.core.feed import MIN_RECORDED_DAYS, trailing_fcr
+from aquagrowth.engine.core.smoother import Z90
 
 Series = dict[str, np.ndarray]
 
@@ -79,7 +80,8 @@ def daily(rows: StateRows, start_date: dt.date) -> Series:
     feed records, summed over the trailing 7 days), ``weight_confidence`` and
     ``temp_confidence`` (population-weighted),
     ``anchor_type``, ``weight_source`` and ``temp_source`` (of the day's largest group),
-    ``containers`` (rows of the day).
+    ``containers`` (rows of the day), and the 90 % bands ``weight_low_g``,
+    ``weight_high_g``, ``biomass_low_kg``, ``biomass_high_kg`` (:func:`_bands`).
     """
     days, index = np.unique(rows["day_number"], return_inverse=True)
     size = days.shape[0]
@@ -110,7 +112,42 @@ def daily(rows: StateRows, start_date: dt.date) -> Series:
         series[name] = _dominant(index, size, rows[name], population)
     series["containers"] = np.bincount(index, minlength=size).astype(np.float64)
     series["date"] = day_dates(days, start_date)
+    _bands(series, rows, index, size)
     return series
+
+
+BAND_COLUMNS = ("weight_low_g", "weight_high_g", "biomass_low_kg", "biomass_high_kg")
+
+
+def _bands(series: Series, rows: StateRows, index: np.ndarray, size: int) -> None:
+    """The day's 90 % bands from its rows' (docs/engine.md, the smoother).
+
+    One row: its own band. Several containers: each row's band read as mean +- Z90 sd,
+    the pens' errors taken as independent (fish split from one source share its error,
+    so the band of their sum is then somewhat narrow): the biomass's variances add, the
+    weight's weigh by the fish, ``var(W) = sum((N_i / N)^2 var(W_i))``. Null on a day any
+    of whose rows has no band (the anchored model).
+    """
+    if "weight_low_g" not in rows.columns:
+        return
+    missing = np.bincount(index, np.isnan(rows["weight_low_g"]) * 1.0, size) > 0
+    single = np.bincount(index, minlength=size) == 1
+    fish = series["population"]
+    sd_w = (rows["weight_high_g"] - rows["weight_low_g"]) / (2 * Z90)
+    sd_b = (rows["biomass_high_kg"] - rows["biomass_low_kg"]) / (2 * Z90)
+    share = rows["population"] / np.where(fish > 0, fish, 1.0)[index]
+    sd_weight = np.sqrt(np.bincount(index, np.nan_to_num((share * sd_w) ** 2), size))
+    sd_biomass = np.sqrt(np.bincount(index, np.nan_to_num(sd_b**2), size))
+    pooled = {
+        "weight_low_g": np.maximum(series["avg_weight_g"] - Z90 * sd_weight, 0.0),
+        "weight_high_g": series["avg_weight_g"] + Z90 * sd_weight,
+        "biomass_low_kg": np.maximum(series["biomass_kg"] - Z90 * sd_biomass, 0.0),
+        "biomass_high_kg": series["biomass_kg"] + Z90 * sd_biomass,
+    }
+    for name in BAND_COLUMNS:
+        own = np.full(size, np.nan)
+        own[index] = rows[name]  # one row a day: its own value
+        series[name] = np.where(missing, np.nan, np.where(single, own, pooled[name]))
 
 
 def weekly(day: Series) -> Series:
@@ -131,6 +168,9 @@ def weekly(day: Series) -> Series:
     week: Series = {}
     for name in ("day_number", "date", "population", "biomass_kg", "weight_source", "tgc"):
         week[name] = day[name][last_row]
+    for name in BAND_COLUMNS:
+        if name in day:
+            week[name] = day[name][last_row]
     week["avg_weight_g"] = _ratio(week["biomass_kg"] * 1000.0, week["population"])
     for name in ("growth_kg", "mortality_count", "recorded_feed_kg", "recorded_growth_kg"):
         week[name] = np.bincount(index, day[name], size)

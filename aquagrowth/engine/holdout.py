@@ -177,11 +177,16 @@ def held_out(
 
 
 def score_pen(
-    inputs: BatchInputs, pen: HarvestedPen, rates: FloatArray | None, rules: str
+    inputs: BatchInputs,
+    pen: HarvestedPen,
+    rates: FloatArray | None,
+    rules: str,
+    weight_model: str = "anchored",
 ) -> PenScore:
     """Compute ``pen``'s batch held out (see :func:`held_out`) and compare the pen's row
-    of its harvest day, the fish standing at the end of it, with the harvest."""
-    states = assimilate(held_out(inputs, pen, rates), rules=rules)
+    of its harvest day, the fish standing at the end of it, with the harvest (weight by
+    ``weight_model``)."""
+    states = assimilate(held_out(inputs, pen, rates), rules=rules, weight_model=weight_model)
     [row] = np.flatnonzero((states.assignment == pen.position) & (states.day == pen.day))
     return PenScore(
         batch=inputs.batch_name,
@@ -196,16 +201,21 @@ def score_pen(
 
 
 def score_batch(
-    loaded: LoadedBatch, closed: ClosedStays, rules: str = "reconciled"
+    loaded: LoadedBatch,
+    closed: ClosedStays,
+    rules: str = "reconciled",
+    weight_model: str | None = None,
 ) -> list[PenScore]:
     """Every harvested pen of one batch, each held out on its own, with the history of
-    ``closed`` cut at its harvest day (the pens a harvest closed before it)."""
+    ``closed`` cut at its harvest day (the pens a harvest closed before it); the weight
+    by ``weight_model``, default the farm's setting."""
+    weight_model = weight_model or loaded.weight_model
     inputs = loaded.inputs
     scores = []
     for pen in harvested_pens(inputs):
         harvest_day = loaded.start_date + dt.timedelta(days=pen.day)
         rates = closed.rates(loaded.species_id, loaded.geography_id, loaded.stage_ids, harvest_day)
-        scores.append(score_pen(inputs, pen, rates, rules))
+        scores.append(score_pen(inputs, pen, rates, rules, weight_model))
     return scores
 
 

@@ -24,7 +24,8 @@ from aquagrowth.engine.core import inputs as core
 from aquagrowth.engine.core.temperature import INTERPOLATION_REACH_DAYS
 from aquagrowth.engine.history import learned_loss_rates
 from aquagrowth.engine.scenario import StageTable, read_scenario, read_stages
-from aquagrowth.farm.models import Batch, TransferStatus
+from aquagrowth.engine.weight_fit import current_smoother_params
+from aquagrowth.farm.models import Batch, FarmSettings, TransferStatus
 from aquagrowth.farm.models.environment import VALID_TEMPERATURE_C
 from aquagrowth.farm.models.events import SelectionMethod
 
@@ -42,7 +43,11 @@ _DAY_EVENTS = {
     ),
     "samples": (
         "SELECT assignment_id, {day}, SUM(sample_size), SUM(sample_size * avg_weight_g), "
-        "MIN(id) FROM farm_growthsample WHERE batch_id = %s GROUP BY 1, 2",
+        "MIN(id), "
+        "CAST(COALESCE(SUM(sample_size * std_weight_g * std_weight_g), 0) AS DOUBLE PRECISION), "
+        "CAST(COALESCE(SUM(CASE WHEN std_weight_g IS NULL "
+        "THEN sample_size * avg_weight_g * avg_weight_g END), 0) AS DOUBLE PRECISION) "
+        "FROM farm_growthsample WHERE batch_id = %s GROUP BY 1, 2",
         "sample_date",
     ),
     "weighings": (
@@ -72,6 +77,8 @@ class LoadedBatch:
     species_id: int = 0
     geography_id: int | None = None
     """The batch's species and geography: whose harvests teach its history."""
+    weight_model: str = "anchored"
+    """The farm's setting ``weight_model`` when the batch was read (docs/settings.md)."""
 
     @property
     def batch_id(self) -> int:
@@ -179,6 +186,7 @@ def load_batch(
             dtype=bool,
         ),
         hidden_loss_rate_by_stage=learned_loss_rates(batch, stages, history_before or last_day),
+        smoother_params=current_smoother_params(),
     )
     return LoadedBatch(
         inputs=inputs,
@@ -187,7 +195,15 @@ def load_batch(
         stage_ids=stages.id,
         species_id=batch.species_id,
         geography_id=batch.geography_id,
+        weight_model=farm_weight_model(),
     )
+
+
+def farm_weight_model() -> str:
+    """The farm's ``weight_model`` setting, read without making the settings' row (a read
+    is one query whether or not a manager ever saved the settings)."""
+    stored = FarmSettings.objects.filter(pk=1).values_list("weight_model", flat=True).first()
+    return stored or FarmSettings._meta.get_field("weight_model").default
 
 
 def _container_names(stays: list[Stay], container_ids: np.ndarray) -> tuple[str, ...]:
@@ -255,8 +271,10 @@ def _day_events(
 ) -> core.DayEvents:
     """One event kind's per-day sums; a record naming another batch's assignment keeps
     that id, with position ``OTHER``."""
-    owner, day, count, amount, first_id = read_columns(
-        sql, [start, batch_id], np.int64, np.int64, np.int64, np.float64, np.int64
+    spread = "std_weight_g" in sql  # samples: the two sums of their spread too
+    extra = (np.float64, np.float64) if spread else ()
+    owner, day, count, amount, first_id, *sums = read_columns(
+        sql, [start, batch_id], np.int64, np.int64, np.int64, np.float64, np.int64, *extra
     )
     return core.DayEvents(
         assignment=_positions(assignment_ids, owner),
@@ -265,6 +283,7 @@ def _day_events(
         amount=amount,
         first_id=first_id,
         assignment_id=owner,
+        **(dict(zip(("sd_sq_sum", "no_sd_sq_sum"), sums, strict=True)) if spread else {}),
     )
 
 

@@ -264,3 +264,33 @@ class RecomputeRun(models.Model):
         db_table = "farm_recomputerun"
         ordering = ["-started_at"]
         indexes = [models.Index(fields=["batch", "started_at"], name="recompute_batch_started")]
+
+
+class WeightModelFit(models.Model):
+    """The weight smoother's parameters as fitted from the farm's own records.
+
+    ``aquagrowth fit_weight_model`` adds one row per fit; the engine reads the newest
+    (``current_smoother_params``), and the defaults without one (docs/engine.md,
+    "Parameters, and how the farm's records fit them"). Each value keeps how many
+    records it rests on; a value with too few is the default, and says so.
+    """
+
+    fitted_at = models.DateTimeField()
+    sample_cv = models.FloatField(help_text="SD of fish weights over their mean.")
+    sample_cv_samples = models.PositiveIntegerField(help_text="Samples with an SD behind it.")
+    tgc_drift_sd = models.FloatField(help_text="SD of the TGC's daily change (TGC units).")
+    tgc_drift_triples = models.PositiveIntegerField(
+        help_text="Three consecutive observations of a stay behind it."
+    )
+    scenario_tgc_cv = models.FloatField(help_text="Relative SD of a stay's TGC around plan.")
+    scenario_tgc_stays = models.PositiveIntegerField(help_text="Stays behind it.")
+    transfer_weight_cv = models.FloatField(help_text="Relative SD of a transfer's measured weight.")
+
+    class Meta:
+        ordering = ["-fitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return (
+            f"fit of {self.fitted_at:%Y-%m-%d %H:%M}: CV {self.sample_cv:.3f}, "
+            f"drift {self.tgc_drift_sd:.4f}, scenario TGC CV {self.scenario_tgc_cv:.3f}"
+        )

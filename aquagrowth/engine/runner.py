@@ -235,7 +235,7 @@ def compute_batch(
     """Load and compute one batch (always whole: it is cheap) and find its window."""
     loaded = load_batch(batch_id, end=end, today=today)
     inputs = loaded.inputs
-    states = assimilate(inputs)
+    states = assimilate(inputs, weight_model=loaded.weight_model)
     mask = np.ones(len(states), dtype=bool)
     starts = None
     if since is not None:

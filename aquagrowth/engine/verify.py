@@ -18,10 +18,13 @@ import numpy as np
 
 from aquagrowth.db.read import columns, fetch
 from aquagrowth.engine import holdout
+from aquagrowth.engine.core import smoother
+from aquagrowth.engine.core.assimilate import assimilate
 from aquagrowth.engine.core.outputs import DailyStates
 from aquagrowth.engine.holdout import HarvestFigures
-from aquagrowth.engine.load import LoadedBatch
+from aquagrowth.engine.load import LoadedBatch, load_batch
 from aquagrowth.engine.models import AnchorType
+from aquagrowth.farm.models import Batch
 from aquagrowth.generator import accuracy
 from aquagrowth.generator.accuracy import StageAccuracy
 
@@ -43,6 +46,8 @@ class Verification:
     overall: StageAccuracy | None = None
     harvest: HarvestFigures = field(default_factory=lambda: HarvestFigures([]))
     """Each harvested pen's estimate before its harvest, against the harvest."""
+    realtime: StageAccuracy | None = None
+    """The weight each day from the records up to that day, against the truth."""
 
     @property
     def ok(self) -> bool:
@@ -58,7 +63,7 @@ class Verification:
             "weight_spikes": self.weight_spikes,
             "population_increases_explained": self.population_increases_explained,
             "ok": self.ok,
-            **figures(self.overall, self.accuracy, self.harvest),
+            **figures(self.overall, self.accuracy, self.harvest, self.realtime),
         }
 
 
@@ -74,18 +79,29 @@ _STAGE_FIGURES = {
 
 
 def figures(
-    overall: StageAccuracy | None, stages: list[StageAccuracy], harvest: HarvestFigures
+    overall: StageAccuracy | None,
+    stages: list[StageAccuracy],
+    harvest: HarvestFigures,
+    realtime: StageAccuracy | None = None,
 ) -> dict:
     """The accuracy figures by their ``verify --json`` keys: the daily errors against the
-    truth (None without one), per stage with its rows, and the harvest figures (None
+    truth (None without one), per stage with its rows, the band's coverage (None without
+    a band), the real-time weight error (None without it), and the harvest figures (None
     without a harvested pen)."""
     daily = {
         key: None if overall is None else getattr(overall, f) for key, f in _STAGE_FIGURES.items()
     }
+    daily["weight_band90_coverage_pct"] = overall and overall.weight_band90_coverage_pct
+    daily["weight_realtime_error_median_pct"] = realtime and realtime.weight_median_pct
+    daily["weight_realtime_error_p95_pct"] = realtime and realtime.weight_p95_pct
     by_stage = None
     if overall is not None:
         by_stage = {
-            s.stage: {"rows": s.rows, **{key: getattr(s, f) for key, f in _STAGE_FIGURES.items()}}
+            s.stage: {
+                "rows": s.rows,
+                **{key: getattr(s, f) for key, f in _STAGE_FIGURES.items()},
+                "weight_band90_coverage_pct": s.weight_band90_coverage_pct,
+            }
             for s in stages
         }
     return {
@@ -124,8 +140,47 @@ def verify(batch_ids: list[int] | None = None, *, end: dt.date | None = None) ->
     _check_coverage(result, f"WHERE a.{batches}" if batches else "", params, today)
     _check_batch_series(result, states_of(""), params)
     _accuracy(result, states_of("s."), params)
+    result.realtime = realtime_accuracy(batch_ids, end=end)
     result.harvest = holdout.farm_figures(batch_ids, end=end)
     return result
+
+
+def realtime_accuracy(
+    batch_ids: list[int] | None = None, *, end: dt.date | None = None
+) -> StageAccuracy | None:
+    """The weight error of each day's estimate from the records up to that day (the
+    smoother's filter in the smoothed model; in the anchored model the curve from the
+    last measured weight at the scenario's TGC): each batch computed in memory. None
+    without a truth."""
+    if not accuracy.has_truth():
+        return None
+    ids = batch_ids or list(Batch.objects.order_by("id").values_list("id", flat=True))
+    parts = []
+    for batch_id in ids:
+        loaded = load_batch(batch_id, end=end)
+        parts.append(estimates_in_memory(loaded, realtime_states(loaded)))
+    if not parts:
+        return None
+    joined = accuracy.Estimates(
+        *(np.concatenate([getattr(p, f) for p in parts]) for f in _ESTIMATE_COLUMNS)
+    )
+    return accuracy.score(joined).overall
+
+
+_ESTIMATE_COLUMNS = ("assignment_id", "date", "stage", "stage_order", "weight_g", "population")
+
+
+def realtime_states(loaded: LoadedBatch, weight_model: str | None = None) -> DailyStates:
+    """A batch's states with each day's weight as it stood that day (see
+    :func:`realtime_accuracy`), by ``weight_model`` (default the farm's)."""
+    if (weight_model or loaded.weight_model) == "smoothed":
+        return assimilate(loaded.inputs, weight_model="smoothed", realtime=True)
+    return assimilate(
+        loaded.inputs,
+        weight_model="smoothed",
+        realtime=True,
+        params=smoother.ANCHORED_REALTIME,
+    )
 
 
 def _check_coverage(result: Verification, where: str, params: list, today: dt.date) -> None:
@@ -192,12 +247,13 @@ def _accuracy(result: Verification, where: str, params: list) -> None:
     if not accuracy.has_truth():
         return
     rows = fetch(
-        'SELECT s.assignment_id, s.date, st.name, st."order", s.avg_weight_g, s.population '
+        'SELECT s.assignment_id, s.date, st.name, st."order", s.avg_weight_g, s.population, '
+        "s.weight_low_g, s.weight_high_g "
         "FROM farm_dailystate s JOIN farm_lifecyclestage st ON st.id = s.stage_id " + where,
         params,
     )
-    assignment_id, date, stage, order, weight_g, population = columns(
-        rows, np.int64, object, str, np.int64, np.float64, np.int64
+    assignment_id, date, stage, order, weight_g, population, low, high = columns(
+        rows, np.int64, object, str, np.int64, np.float64, np.int64, np.float64, np.float64
     )
     scored = accuracy.score(
         accuracy.Estimates(
@@ -207,6 +263,8 @@ def _accuracy(result: Verification, where: str, params: list) -> None:
             stage_order=order,
             weight_g=weight_g,
             population=population,
+            weight_low_g=low,
+            weight_high_g=high,
         )
     )
     result.accuracy, result.overall = scored.stages, scored.overall
@@ -224,4 +282,6 @@ def estimates_in_memory(loaded: LoadedBatch, states: DailyStates) -> accuracy.Es
         stage_order=stage,
         weight_g=np.asarray(states.avg_weight_g, dtype=np.float64),
         population=np.asarray(states.population, dtype=np.int64),
+        weight_low_g=np.asarray(states.weight_low_g, dtype=np.float64),
+        weight_high_g=np.asarray(states.weight_high_g, dtype=np.float64),
     )

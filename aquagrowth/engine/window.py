@@ -5,7 +5,14 @@ the weight curve back to the anchor before ``d`` (the segment is re-fitted), and
 population back to the stay's previous measurement (a count or a late mortality record
 reconciles the stretch it closes, per fish-day), which for most stays is their opening.
 So the window takes each stay that reaches ``d`` whole, and every stay after it (the
-fish it hands on downstream). Stays that ended before ``d`` cannot change. Rows whose
+fish it hands on downstream). Stays that ended before ``d`` cannot change.
+
+In the smoothed weight model a new sample changes its stay's past too, back to the
+stay's opening (the smoother runs back over the whole stay), and the stays it hands fish
+on to (their opening is its estimate at the transfer). It never changes a stay upstream:
+information runs forward across transfers (a destination's sample does not inform its
+source, docs/engine.md), so the same window holds in both models (a test recomputes a
+new sample both ways and compares with a full recompute). Rows whose
 numbers come out the same are not written anyway (the store's fingerprints).
 """
 

@@ -43,6 +43,9 @@ class Estimates:
     stage_order: np.ndarray
     weight_g: np.ndarray
     population: np.ndarray
+    weight_low_g: np.ndarray | None = None
+    """The lower end of the weight's 90 % band (g), NaN or None where none is stated."""
+    weight_high_g: np.ndarray | None = None
 
 
 @dataclass
@@ -57,6 +60,9 @@ class StageAccuracy:
     population_p95_pct: float
     biomass_median_pct: float
     biomass_p95_pct: float
+    weight_band90_coverage_pct: float | None = None
+    """Share (%) of the rows with a stated band whose true weight lies inside it; None
+    without a band."""
 
 
 @dataclass(frozen=True)
@@ -103,18 +109,30 @@ def score(estimates: Estimates, truth: tuple[np.ndarray, np.ndarray] | None = No
     )
     stage, order = estimates.stage[counts], estimates.stage_order[counts]
     names = sorted(set(stage.tolist()), key=lambda n: order[stage == n][0])
+    inside = np.full(stage.size, np.nan)  # 1 inside the band, 0 outside, NaN no band
+    if estimates.weight_low_g is not None and estimates.weight_high_g is not None:
+        low, high = estimates.weight_low_g[counts], estimates.weight_high_g[counts]
+        banded = ~np.isnan(low) & ~np.isnan(high)
+        inside[banded] = (low[banded] <= true_w[banded]) & (true_w[banded] <= high[banded])
     return Accuracy(
-        stages=[_summary(name, errors, stage == name) for name in names],
-        overall=_summary("all", errors, np.ones(stage.size, dtype=bool)),
+        stages=[_summary(name, errors, stage == name, inside) for name in names],
+        overall=_summary("all", errors, np.ones(stage.size, dtype=bool), inside),
     )
 
 
 def _summary(
-    name: str, errors: tuple[np.ndarray, np.ndarray, np.ndarray], rows: np.ndarray
+    name: str,
+    errors: tuple[np.ndarray, np.ndarray, np.ndarray],
+    rows: np.ndarray,
+    inside: np.ndarray | None = None,
 ) -> StageAccuracy:
     """Median and 95th percentile of the ``rows`` of each error (%): weight, population,
-    biomass."""
+    biomass; and the band's coverage where ``inside`` (1, 0, NaN: no band) says."""
     weight, population, biomass = (e[rows] for e in errors)
+    coverage = None
+    if inside is not None:
+        banded = inside[rows][~np.isnan(inside[rows])]
+        coverage = float(100.0 * banded.mean()) if banded.size else None
     return StageAccuracy(
         stage=name,
         rows=int(rows.sum()),
@@ -124,6 +142,7 @@ def _summary(
         population_p95_pct=float(np.percentile(population, 95)),
         biomass_median_pct=float(np.percentile(biomass, 50)),
         biomass_p95_pct=float(np.percentile(biomass, 95)),
+        weight_band90_coverage_pct=coverage,
     )
 
 

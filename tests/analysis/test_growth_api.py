@@ -307,3 +307,40 @@ def test_incomplete_scenario_is_explained(api, growth_batch):
     data = growth(api, growth_batch)
     assert "temperature profile" in data["scenario_missing"]
     assert data["scenario"]["name"] == "Plan A"
+
+
+def test_the_90_percent_band_of_a_day_pools_its_containers(api, growth_batch):
+    # The smoothed model's bands, written by hand: the trays' day before the transfer
+    # (two pens: their errors pooled as independent) and the tank's transfer day (one pen:
+    # its own band). Days without a band (the anchored model) answer null.
+    z = 1.6448536269514722
+    before = TRANSFER - dt.timedelta(days=1)
+    trays = list(DailyState.objects.filter(batch=growth_batch, date=before).order_by("id"))
+    for row, sd_w, sd_b in zip(trays, (0.01, 0.02), (0.5, 1.0), strict=True):
+        row.weight_low_g, row.weight_high_g = (
+            row.avg_weight_g - z * sd_w,
+            row.avg_weight_g + z * sd_w,
+        )
+        row.biomass_low_kg, row.biomass_high_kg = (
+            row.biomass_kg - z * sd_b,
+            row.biomass_kg + z * sd_b,
+        )
+        row.save()
+    tank = DailyState.objects.get(batch=growth_batch, date=TRANSFER)
+    tank.weight_low_g, tank.weight_high_g = 0.41, 0.43
+    tank.biomass_low_kg, tank.biomass_high_kg = 0.58, 0.61
+    tank.save()
+    actual = growth(api, growth_batch)["actual"]
+    day = by_date(actual, before)
+    fish = sum(r.population for r in trays)
+    sd_weight = (
+        (trays[0].population / fish * 0.01) ** 2 + (trays[1].population / fish * 0.02) ** 2
+    ) ** 0.5
+    assert day["weight_low_g"] == pytest.approx(day["avg_weight_g"] - z * sd_weight, abs=1e-4)
+    assert day["weight_high_g"] == pytest.approx(day["avg_weight_g"] + z * sd_weight, abs=1e-4)
+    assert day["biomass_high_kg"] == pytest.approx(day["biomass_kg"] + z * 1.25**0.5, abs=1e-2)
+    moved = by_date(actual, TRANSFER)
+    assert (moved["weight_low_g"], moved["weight_high_g"]) == (0.41, 0.43)
+    assert (moved["biomass_low_kg"], moved["biomass_high_kg"]) == (0.58, 0.61)
+    other = by_date(actual, TRANSFER + dt.timedelta(days=3))
+    assert other["weight_low_g"] is None and other["biomass_high_kg"] is None

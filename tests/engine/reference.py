@@ -1382,6 +1382,9 @@ def reference_assimilate(inputs: BatchInputs, rules: Rules = "reconciled") -> Da
                 sum(1 << bit for bit, name in enumerate(ESTIMATED_METRICS) if estimated[name])
             )
 
+    # The anchored model states no band (docs/engine.md, the smoother).
+    for name in BAND_COLUMNS:
+        cols[name] = [math.nan] * len(cols["day"])
     floats = {name for name in DailyStates.columns() if name in _FLOAT_COLUMNS}
     arrays = {
         name: np.asarray(cols[name], dtype=np.float64 if name in floats else np.int64)
@@ -1400,7 +1403,9 @@ def reference_assimilate(inputs: BatchInputs, rules: Rules = "reconciled") -> Da
     return DailyStates(**arrays, findings=rec.findings, stays=summaries)
 
 
+BAND_COLUMNS = ("weight_low_g", "weight_high_g", "biomass_low_kg", "biomass_high_kg")
 _FLOAT_COLUMNS = {
+    *BAND_COLUMNS,
     "avg_weight_g",
     "biomass_kg",
     "temp_c",

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 def test_first_read_gives_the_documented_defaults():
     settings = FarmSettings.current()
-    assert settings.weight_model == WeightModel.ANCHORED
+    assert settings.weight_model == WeightModel.SMOOTHED
     assert settings.feed_silence_days == 3
     assert settings.mortality_spike_pct == 0.5
     assert FarmSettings.objects.count() == 1

@@ -36,6 +36,11 @@ def stored(batch) -> list[tuple]:
 
 
 def test_rows_cover_every_assignment_day_and_fish_are_never_doubled(small_batch):
+    # The anchored model: its curve passes through the weighed transfer (the smoothed
+    # model weighs it with the other records: tests/engine/test_smoother.py).
+    settings = m.FarmSettings.current()
+    settings.weight_model = "anchored"
+    settings.save()
     result = recompute_batch(small_batch.id, today=TODAY)
     assert result.ok, result.error
     egg, *fry = small_batch.assignments.order_by("assignment_date", "id")
@@ -76,11 +81,18 @@ def test_queries_do_not_grow_with_days_or_containers(stages, fry_containers):
     assert counts[0] == counts[1]
     # Load (with the population counts and the farm's history), compute, store (with the
     # stays' summaries) and record the run, under the batch's lock (PostgreSQL: its wait
-    # limit set, the lock, the limit reset, the unlock).
-    assert counts[0] <= (32 if connection.vendor == "postgresql" else 28)
+    # limit set, the lock, the limit reset, the unlock), with the farm's weight model and
+    # the smoother's fit (one query each).
+    assert counts[0] <= (34 if connection.vendor == "postgresql" else 30)
 
 
-def test_incremental_recompute_equals_full(small_batch):
+@pytest.mark.parametrize("weight_model", ["anchored", "smoothed"])
+def test_incremental_recompute_equals_full(small_batch, weight_model):
+    # In the smoothed model a new sample moves every day of its stay, back to the stay's
+    # opening, and the stays downstream; the window (whole stays from the change on) holds.
+    settings = m.FarmSettings.current()
+    settings.weight_model = weight_model
+    settings.save()
     recompute_batch(small_batch.id, today=TODAY)
     fry = small_batch.assignments.order_by("assignment_date", "id")[1]
     day = fry.assignment_date + dt.timedelta(days=24)
@@ -100,8 +112,12 @@ def test_incremental_recompute_equals_full(small_batch):
     recompute_batch(small_batch.id, today=TODAY)
     assert incremental == stored(small_batch)
     changed = [r for r in incremental if before[(r[0], r[date_at])] != r]
-    # The new sample re-fits the curve back to the previous anchor: rows before it change.
+    # The new sample re-fits the curve back to the previous anchor (anchored) or moves the
+    # stay's estimate back to its opening (smoothed): rows before it change.
     assert changed and min(r[date_at] for r in changed) < day
+    low_at = STATE_FIELDS.index("weight_low_g")
+    banded = [r[low_at] is not None for r in incremental]
+    assert all(banded) if weight_model == "smoothed" else not any(banded)
 
 
 def test_a_failing_batch_is_named_and_stored_and_the_others_go_on(small_batch, stages):

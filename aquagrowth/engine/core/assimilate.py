@@ -21,38 +21,105 @@ from typing import NamedTuple
 
 import numpy as np
 
-from aquagrowth.engine.core import completeness, feed, stays, temperature, validation, weight
+from aquagrowth.engine.core import (
+    completeness,
+    feed,
+    smoother,
+    stays,
+    temperature,
+    validation,
+    weight,
+)
 from aquagrowth.engine.core.growth import effective_temperature
-from aquagrowth.engine.core.inputs import BatchInputs, Counts, FloatArray, IntArray, Transfers
+from aquagrowth.engine.core.inputs import (
+    SELECTION_AVERAGE,
+    BatchInputs,
+    Counts,
+    FloatArray,
+    IntArray,
+    Transfers,
+)
 from aquagrowth.engine.core.mortality import NO_RECORD
 from aquagrowth.engine.core.outputs import ANCHOR_TYPES, DailyStates, Finding
 
 GROWTH_SAMPLE = ANCHOR_TYPES.index("growth_sample")
 WEIGHING = ANCHOR_TYPES.index("weighing")
+WEIGHT_MODELS = ("anchored", "smoothed")
+"""The farm setting ``weight_model`` (docs/settings.md): how a day's weight is estimated."""
 ROUNDING = 1e-9
 """Flags ignore rounding: two equal anchors fit a TGC of 0 give or take a few units in the
 last place, and a weight held at the stage's bound may come back a hair above it."""
 
 
-def assimilate(inputs: BatchInputs, rules: str = "reconciled") -> DailyStates:
+def assimilate(
+    inputs: BatchInputs,
+    rules: str = "reconciled",
+    weight_model: str = "anchored",
+    *,
+    realtime: bool = False,
+    params: smoother.SmootherParams | None = None,
+) -> DailyStates:
     """Compute the daily states of one batch (see docs/engine.md for every rule).
 
     ``rules``: ``"reconciled"`` (counts, late records, history) or ``"book"`` (the
     population rules before counts, the yardstick of the benchmark); see ``stays``.
+    ``weight_model``: ``"anchored"`` (through every measured weight) or ``"smoothed"``
+    (the state-space smoother, with a 90 % band). ``realtime`` (smoothed model only):
+    each day's weight from the records up to that day (the filter), what a manager saw
+    then, for the accuracy figures; ``params`` overrides the farm's smoother parameters
+    (``smoother.ANCHORED_REALTIME`` gives the anchored curve as it stood each day).
     """
     if rules not in stays.RULES:
         raise ValueError(f"rules must be one of {stays.RULES}, not {rules!r}")
+    if weight_model not in WEIGHT_MODELS:
+        raise ValueError(f"weight_model must be one of {WEIGHT_MODELS}, not {weight_model!r}")
+    if params is None:
+        params = inputs.smoother_params or smoother.SmootherParams()
     if rules == "book":
         # The rules before counts know no counts, history or departures.
         inputs = replace(inputs, counts=Counts(), hidden_loss_rate_by_stage=None)
     checked = validation.validate(inputs)
     rows = Rows.of(inputs)
     events = RowEvents.of(checked, rows)
-    temp = _row_temperatures(inputs, rows)
+    temp = row_temperatures(inputs, rows)
     effective = effective_temperature(temp.temp_c)
-    walked = _BatchWalk(checked, rows, events, effective, rules).run()
+    smoothing = _Smoothing(params, realtime) if weight_model == "smoothed" else None
+    walked = _BatchWalk(checked, rows, events, effective, rules, smoothing).run()
     curves = weight.fill_curves(walked.plans, rows.offset, rows.assignment, rows.point)
-    return _assemble(checked, rows, events, temp, walked, curves, rules)
+    days = None
+    if smoothing is not None:
+        days = smoother.fill_days(walked.chains, rows.offset, params)
+    return _assemble(checked, rows, events, temp, walked, curves, rules, days, realtime)
+
+
+def innovation_loglik(inputs: BatchInputs, params: smoother.SmootherParams) -> tuple[float, int]:
+    """The log-likelihood of a batch's measured weights under the smoothed model with
+    ``params`` (each given the records before it), and the observations it counts: the
+    drift's maximum-likelihood fit (``weight_fit``) sums it over a farm's batches."""
+    checked = validation.validate(inputs)
+    rows = Rows.of(checked.inputs)
+    events = RowEvents.of(checked, rows)
+    effective = effective_temperature(row_temperatures(inputs, rows).temp_c)
+    walked = _BatchWalk(
+        checked, rows, events, effective, "reconciled", _Smoothing(params, realtime=False)
+    ).run()
+    chains = walked.chains.values()
+    return sum(c.loglik for c in chains), sum(c.observations for c in chains)
+
+
+@dataclass(frozen=True)
+class _Smoothing:
+    """The smoothed model's parameters, and which estimate the rows and transfers take."""
+
+    params: smoother.SmootherParams
+    realtime: bool
+
+    @property
+    def sample_cv(self) -> float:
+        return 0.0 if self.params.exact_measurements else self.params.sample_cv
+
+    def relative_var(self, cv: float) -> float:
+        return 0.0 if self.params.exact_measurements else cv * cv
 
 
 @dataclass(frozen=True)
@@ -117,6 +184,10 @@ class RowEvents:
     weighing_g: FloatArray
     feed_kg: FloatArray
     feed_events: IntArray
+    sample_sd_sq: FloatArray
+    """Samples: sum of n x SD^2 (g^2) over those that record an SD."""
+    sample_no_sd_sq: FloatArray
+    """Samples: sum of n x mean^2 (g^2) over those without an SD."""
 
     @classmethod
     def of(cls, checked: validation.Checked, rows: Rows) -> RowEvents:
@@ -138,6 +209,13 @@ class RowEvents:
                 inputs.harvests.first_id
             )
         sample_fish, sample_g = per_row(inputs.samples)
+        samples = inputs.samples
+        sample_rows = rows.at(samples.assignment, samples.day)
+        if len(samples.sd_sq_sum) == len(samples.day):
+            sd_sq, no_sd_sq = samples.sd_sq_sum, samples.no_sd_sq_sum
+        else:  # no spread given: each day one sample without an SD
+            sd_sq = np.zeros(len(samples.day))
+            no_sd_sq = samples.amount**2 / np.maximum(samples.count, 1)
         weighing_fish, weighing_g = per_row(inputs.weighings)
         feed_at = rows.at(checked.feed_assignment, inputs.feed.day)
         return cls(
@@ -151,14 +229,18 @@ class RowEvents:
             weighing_g=weighing_g,
             feed_kg=_sum_onto(n, feed_at, inputs.feed.value),
             feed_events=_sum_onto(n, feed_at, np.maximum(inputs.feed.count, 1)),
+            sample_sd_sq=_sum_onto(n, sample_rows, np.asarray(sd_sq, dtype=np.float64)),
+            sample_no_sd_sq=_sum_onto(n, sample_rows, np.asarray(no_sd_sq, dtype=np.float64)),
         )
 
-    def end_anchors(self):
+    def end_anchors(self, sample_cv: float = 0.0):
         """The rows with a measured end-of-day weight, and a function giving those of rows
         lo..hi by point (local day + 1).
 
-        Samples, weighings and harvests of one day combine into their fish-weighted mean.
-        Computed once for the batch; each assignment then takes its slice.
+        Samples, weighings and harvests of one day combine into their fish-weighted mean,
+        whose variance is ``sum(n_j^2 var_j) / N^2`` (docs/engine.md, the smoother;
+        ``sample_cv`` for the records without an SD). Computed once for the batch; each
+        assignment then takes its slice.
         """
         rows = np.flatnonzero(
             (self.sample_fish > 0) | (self.weighing_fish > 0) | (self.harvest_fish > 0)
@@ -169,11 +251,22 @@ class RowEvents:
         harvested = self.harvest_fish[rows] > 0
         confidence = np.where(harvested, 1.0, weight.sample_confidence(weighed))
         kind = np.where(self.sample_fish[rows] > 0, GROWTH_SAMPLE, WEIGHING)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # n w^2 of weighings and harvests, one mean each per day (no SD recorded)
+            other_sq = np.nan_to_num(self.weighing_g[rows] ** 2 / self.weighing_fish[rows]) + (
+                np.nan_to_num((self.harvest_kg[rows] * 1000.0) ** 2 / self.harvest_fish[rows])
+            )
+        no_sd = self.sample_no_sd_sq[rows] + other_sq
+        variance = (self.sample_sd_sq[rows] + sample_cv**2 * no_sd) / fish.astype(float) ** 2
         row_list = rows.tolist()
         anchors = [
-            weight.EndAnchor(w, c, k)
-            for w, c, k in zip(
-                (grams / fish).tolist(), confidence.tolist(), kind.tolist(), strict=True
+            weight.EndAnchor(w, c, k, v)
+            for w, c, k, v in zip(
+                (grams / fish).tolist(),
+                confidence.tolist(),
+                kind.tolist(),
+                variance.tolist(),
+                strict=True,
             )
         ]
 
@@ -184,7 +277,7 @@ class RowEvents:
         return of_rows
 
 
-def _row_temperatures(inputs: BatchInputs, rows: Rows) -> temperature.RowTemperature:
+def row_temperatures(inputs: BatchInputs, rows: Rows) -> temperature.RowTemperature:
     """Temperature, its source and confidence on every row (from its container's days)."""
     scenario = inputs.scenario
     if scenario is not None:
@@ -213,6 +306,7 @@ class Walked:
         fish at the end of its day and what the stays' walks said of it
     stays : each assignment's population walk, by position
     plans : each assignment's weight plan, by position
+    chains : each assignment's smoothed weight (the smoothed model only), by position
     findings : what the walks found (counts clamped or refused, reconciliations,
         invalid mass balances)
     """
@@ -226,11 +320,12 @@ class Walked:
     stays: dict[int, stays.StayPopulation]
     plans: dict[int, weight.WeightPlan]
     findings: list[Finding]
+    chains: dict[int, smoother.StayChain]
 
     @classmethod
     def empty(cls, n: int) -> Walked:
         ints = lambda: np.zeros(n, dtype=np.int64)  # noqa: E731
-        return cls(ints(), ints(), ints(), ints(), np.zeros(n), ints(), {}, {}, [])
+        return cls(ints(), ints(), ints(), ints(), np.zeros(n), ints(), {}, {}, [], {})
 
     def keep(self, lo: int, hi: int, stay: stays.StayPopulation) -> None:
         """Store one stay's walk in its rows ``lo`` .. ``hi - 1``."""
@@ -254,11 +349,16 @@ class _BatchWalk:
         events: RowEvents,
         effective_c: FloatArray,
         rules: str,
+        smoothing: _Smoothing | None = None,
     ) -> None:
         self.inputs = inputs = checked.inputs
         self.checked, self.rows, self.events, self.effective_c = checked, rows, events, effective_c
         self.rules = rules
-        self.end_anchors = events.end_anchors()
+        self.smoothing = smoothing
+        self.end_anchors = events.end_anchors(smoothing.sample_cv if smoothing else 0.0)
+        self.smooth_placements_of: dict[int, dict[int, list[tuple]]] = defaultdict(
+            lambda: defaultdict(list)
+        )
         n_stages = len(inputs.stage_names)
         scenario = inputs.scenario
         self.tgc_by_stage = scenario.tgc_by_stage if scenario else np.full(n_stages, np.nan)
@@ -332,16 +432,23 @@ class _BatchWalk:
         opening_g = math.nan
         if not self.checked.filled_by_transfer[a]:
             opening_g = float(inputs.assignment_opening_weight_g[a])
+        cumulative = np.concatenate(([0.0], np.cumsum(self.effective_c[lo:hi])))
+        anchors = self.end_anchors(lo, hi)
+        scenario_tgc = float(self.tgc_by_stage[inputs.assignment_stage[a]])
         plan = weight.weight_curve(
             hi - lo,
-            np.concatenate(([0.0], np.cumsum(self.effective_c[lo:hi]))),
+            cumulative,
             opening_g,
-            self.end_anchors(lo, hi),
+            anchors,
             self.placements_of[a],
             outgoing,
             stay,
-            float(self.tgc_by_stage[inputs.assignment_stage[a]]),
+            scenario_tgc,
         )
+        if self.smoothing is not None:
+            self.walked.chains[a] = self.smooth(
+                a, cumulative, opening_g, anchors, outgoing, stay, scenario_tgc
+            )
         for local_day in plan.invalid_mass_balance:
             self.walked.findings.append(
                 Finding(
@@ -354,12 +461,67 @@ class _BatchWalk:
             )
         return plan
 
+    def smooth(
+        self,
+        a: int,
+        cumulative: FloatArray,
+        opening_g: float,
+        anchors: dict[int, weight.EndAnchor],
+        outgoing: dict[int, list[weight.Outgoing]],
+        stay: stays.StayPopulation,
+        scenario_tgc: float,
+    ) -> smoother.StayChain:
+        """Assignment ``a``'s weight filtered and smoothed (docs/engine.md, the smoother):
+        its records as actions in the order they apply."""
+        smoothing = self.smoothing
+        n_days = len(cumulative) - 1
+        g = 0.0 if math.isnan(scenario_tgc) else scenario_tgc / 1000.0
+        var_g = (smoothing.params.scenario_tgc_cv * g) ** 2
+        prior = smoother.UNKNOWN._replace(g=g, pgg=var_g)
+        if not math.isnan(opening_g) and opening_g > 0:
+            var_w = smoothing.relative_var(smoother.OPENING_WEIGHT_CV) * opening_g**2
+            u = math.cbrt(opening_g)
+            prior = smoother.Gauss(u, g, float(smoother.root_variance(opening_g, var_w)), 0, var_g)
+        placed = self.smooth_placements_of[a]
+        points = sorted({*anchors, *(p for p in placed if p < n_days), *outgoing})
+        actions: list = []
+        key = 0
+        transfer_var = smoothing.relative_var(smoothing.params.transfer_weight_cv)
+        for p in points:
+            anchor = anchors.get(p)
+            if anchor is not None:
+                actions.append(smoother.Observe(p, anchor.weight_g, anchor.weight_var))
+            if p in placed and p < n_days:
+                present = int(stay.start_before_placement[p])
+                actions.append(smoother.Mix(p, present, tuple(placed[p])))
+            outs = outgoing.get(p, ())
+            if outs:
+                population = int(stay.start_after_placement[p]) if p < n_days else int(stay.end[-1])
+                for out in outs:
+                    actions.append(smoother.Leave(p, key))
+                    key += 1
+                    w_m = out.measured_weight_g
+                    if out.fish > 0 and not math.isnan(w_m):
+                        if out.selection == SELECTION_AVERAGE:
+                            actions.append(smoother.Observe(p, w_m, transfer_var * w_m * w_m))
+                        elif population > out.fish:
+                            actions.append(
+                                smoother.MassBalance(
+                                    p, population, out.fish, w_m, transfer_var * w_m * w_m
+                                )
+                            )
+                    population -= out.fish
+        return smoother.smooth_stay(cumulative, prior, actions, smoothing.params)
+
     def hand_on(self, a: int, stay: stays.StayPopulation, plan: weight.WeightPlan) -> None:
         """Place the fish each transfer out of ``a`` moved into its destination, at the
         measured weight, else at the weight they left with."""
         day0, first_day = int(self.rows.first_day[a]), self.rows.first_day
         order_at_day: dict[int, int] = defaultdict(int)
-        for move, fish in zip(self.outgoing_of.get(a, []), stay.moved, strict=True):
+        chain = self.walked.chains.get(a)
+        for key, (move, fish) in enumerate(
+            zip(self.outgoing_of.get(a, []), stay.moved, strict=True)
+        ):
             local_day = move.day - day0
             leaving_g = plan.leaving_g.get(local_day)
             if leaving_g is not None:
@@ -370,9 +532,31 @@ class _BatchWalk:
             weighed = not math.isnan(move.weight_g)
             if move.beyond:
                 continue  # its destination has no computed day
-            self.placements_of[move.dest][move.day - int(first_day[move.dest])].append(
+            dest_day = move.day - int(first_day[move.dest])
+            if chain is not None:
+                w = self.smooth_hand_on(a, move, fish, chain.leaving[key], dest_day)
+            self.placements_of[move.dest][dest_day].append(
                 weight.Placement(fish, move.weight_g if weighed else w, weighed)
             )
+
+    def smooth_hand_on(self, a: int, move, fish: int, left: tuple, dest_day: int) -> float:
+        """Place the fish of ``move`` into its destination's smoother: at the measured
+        weight (with its precision) or at the source's estimate and its variance, with
+        the source's TGC when both stays are of one stage. Returns the weight (g)."""
+        smoothed, filtered = left
+        x = filtered if self.smoothing.realtime else smoothed
+        inputs = self.inputs
+        same_stage = inputs.assignment_stage[a] == inputs.assignment_stage[move.dest]
+        if not math.isnan(move.weight_g):
+            w = move.weight_g
+            var_w = self.smoothing.relative_var(self.smoothing.params.transfer_weight_cv) * w * w
+        elif x.known:
+            w, var_w = x.weight_g(), x.weight_var()
+        else:
+            w, var_w = math.nan, math.nan
+        g, var_g = (x.g, x.pgg) if same_stage and x.known else (math.nan, math.nan)
+        self.smooth_placements_of[move.dest][dest_day].append((fish, w, var_w, g, var_g))
+        return w
 
 
 class _Move(NamedTuple):
@@ -414,11 +598,19 @@ def _assemble(
     walked: Walked,
     curves: weight.FilledCurves,
     rules: str,
+    days: smoother.SmoothedDays | None = None,
+    realtime: bool = False,
 ) -> DailyStates:
     """The rows of the batch from the columns the steps made."""
     inputs = checked.inputs
-    fish, w_end = walked.population, curves.end_g
-    growth = feed.growth_kg(fish, curves.start_g, w_end)
+    fish, w_end, w_start, tgc = walked.population, curves.end_g, curves.start_g, curves.tgc
+    band = _Band.none(len(rows))
+    source = curves.source
+    if days is not None:
+        w_end, w_start, tgc = _smoothed_weights(days, rows, realtime)
+        band = _Band.of(days, fish, walked.variance, realtime)
+        source = np.where(np.isnan(w_end), weight.WEIGHT_SOURCES.index("missing"), source)
+    growth = feed.growth_kg(fish, w_start, w_end)
     recorded = events.feed_events > 0
     if rules == "book":
         fed = completeness.feed_as_before(events.feed_kg, recorded)
@@ -443,9 +635,9 @@ def _assemble(
             recorded=fed.recorded,
             min_recorded=feed.MIN_RECORDED_DAYS if rules == "reconciled" else 0,
         ),
-        tgc=curves.tgc,
+        tgc=tgc,
         anchor_type=curves.anchor_type,
-        weight_source=curves.source,
+        weight_source=source,
         weight_confidence=curves.confidence,
         temp_source=temp.source,
         temp_confidence=temp.confidence,
@@ -453,7 +645,7 @@ def _assemble(
         mortality_confidence=completeness.MORTALITY_CONFIDENCE[walked.mortality_source],
         feed_source=fed.source,
         feed_confidence=fed.confidence,
-        flags=_flags(w_end > stage_max * (1 + ROUNDING), curves.tgc < -ROUNDING),
+        flags=_flags(w_end > stage_max * (1 + ROUNDING), tgc < -ROUNDING),
         population_source=walked.source,
         population_variance=walked.variance,
         population_confidence=completeness.population_confidence(fish, walked.variance),
@@ -463,11 +655,66 @@ def _assemble(
             if rules == "reconciled"
             else np.zeros(len(rows), dtype=np.int64)
         ),
+        weight_low_g=band.weight_low_g,
+        weight_high_g=band.weight_high_g,
+        biomass_low_kg=band.biomass_low_kg,
+        biomass_high_kg=band.biomass_high_kg,
         findings=checked.findings + walked.findings,
         stays=completeness.summaries(inputs, rows, walked, known)
         if rules == "reconciled"
         else None,
     )
+
+
+def _smoothed_weights(
+    days: smoother.SmoothedDays, rows: Rows, realtime: bool
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Each row's end- and start-of-day weight (g) and TGC in the smoothed model (the
+    filter's end-of-day weight in real time, the day before's as the start)."""
+    w_end = days.weight_g(realtime)
+    if realtime:
+        w_start = np.empty_like(w_end)
+        w_start[1:] = w_end[:-1]
+        first = rows.offset[:-1][np.diff(rows.offset) > 0]
+        w_start[first] = w_end[first]
+    else:
+        w_start = np.where(days.u_start > 0, days.u_start, 0.0) ** 3
+    return w_end, w_start, days.g * 1000.0
+
+
+@dataclass(frozen=True)
+class _Band:
+    """The 90 % bands of weight (g) and biomass (kg); NaN in the anchored model."""
+
+    weight_low_g: FloatArray
+    weight_high_g: FloatArray
+    biomass_low_kg: FloatArray
+    biomass_high_kg: FloatArray
+
+    @classmethod
+    def none(cls, n: int) -> _Band:
+        return cls(*(np.full(n, np.nan) for _ in range(4)))
+
+    @classmethod
+    def of(
+        cls, days: smoother.SmoothedDays, fish: IntArray, fish_var: FloatArray, realtime: bool
+    ) -> _Band:
+        """Weight from the smoother; biomass ``N W`` with ``var = W^2 var(N) + N^2 var(W) +
+        var(N) var(W)`` (independent errors), never below 0."""
+        low, high = days.band_g(realtime)
+        w = days.weight_g(realtime)
+        u, var_u = (days.u_filtered, days.var_filtered) if realtime else (days.u, days.var_u)
+        var_w = (3.0 * u * u) ** 2 * np.maximum(var_u, 0.0)
+        n = fish.astype(np.float64)
+        var_n = np.maximum(fish_var, 0.0)
+        sd_b = np.sqrt(w * w * var_n + n * n * var_w + var_n * var_w) / 1000.0
+        biomass = n * w / 1000.0
+        return cls(
+            low,
+            high,
+            np.maximum(biomass - smoother.Z90 * sd_b, 0.0),
+            biomass + smoother.Z90 * sd_b,
+        )
 
 
 def _flags(above_max: np.ndarray, negative_tgc: np.ndarray) -> IntArray:

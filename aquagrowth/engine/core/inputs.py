@@ -75,6 +75,12 @@ class DayEvents:
     assignment_id: IntArray = field(default_factory=ints)
     """Database id of the assignment each record names (empty when not given): names
     the assignment of a record whose position is ``OTHER``."""
+    sd_sq_sum: FloatArray = field(default_factory=floats)
+    """Samples: sum of n x SD^2 (g^2) over the day's samples that record an SD (empty
+    when not given: no sample records one)."""
+    no_sd_sq_sum: FloatArray = field(default_factory=floats)
+    """Samples: sum of n x mean^2 (g^2) over the day's samples without an SD (empty when
+    not given: taken as amount^2 / count, one sample)."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,9 @@ class BatchInputs:
     """Per assignment position, whether the stay has departed by the end of the computed
     days (its pen is then empty after ``assignment_stop_day - 1``); None: those whose
     stop day is before ``n_days``."""
+    smoother_params: object | None = None
+    """The weight smoother's farm parameters (``smoother.SmootherParams``, the farm's
+    newest fit); None: the defaults."""
     hidden_loss_rate_by_stage: FloatArray | None = None
     """Per stage position, the expected unrecorded loss (fish lost per fish-day) the
     farm's history teaches, for open stretches; None or NaN: none learned (0)."""

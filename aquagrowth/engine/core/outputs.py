@@ -216,6 +216,35 @@ class DailyStates:
         codes=ESTIMATED,
         default=ESTIMATED.index(""),
     )
+    weight_low_g: FloatArray = _column(
+        "quantity",
+        "g",
+        "Lower end of the weight's 90 % band (smoothed model; null in the anchored model).",
+        nullable=True,
+        decimals=4,
+    )
+    weight_high_g: FloatArray = _column(
+        "quantity",
+        "g",
+        "Upper end of the weight's 90 % band (smoothed model; null in the anchored model).",
+        nullable=True,
+        decimals=4,
+    )
+    biomass_low_kg: FloatArray = _column(
+        "quantity",
+        "kg",
+        "Lower end of the biomass's 90 % band, from the weight's and the population's "
+        "variance (smoothed model; null in the anchored model).",
+        nullable=True,
+        decimals=2,
+    )
+    biomass_high_kg: FloatArray = _column(
+        "quantity",
+        "kg",
+        "Upper end of the biomass's 90 % band (smoothed model; null in the anchored model).",
+        nullable=True,
+        decimals=2,
+    )
     findings: list[Finding] = field(default_factory=list)
     stays: StaySummaries | None = None
 

@@ -80,6 +80,8 @@ class EndAnchor(NamedTuple):
     weight_g: float
     confidence: float
     anchor_type: int
+    weight_var: float = math.nan
+    """Variance of the measured mean (g^2), for the smoother (docs/engine.md)."""
 
 
 class Placement(NamedTuple):

@@ -27,7 +27,7 @@ class FarmSettings(models.Model):
     weight_model = models.CharField(
         max_length=10,
         choices=WeightModel.choices,
-        default=WeightModel.ANCHORED,
+        default=WeightModel.SMOOTHED,
         help_text="How a day's mean weight is estimated from the records (docs/engine.md).",
     )
     feed_silence_days = models.PositiveSmallIntegerField(

@@ -1,0 +1,209 @@
+"""The weight smoother's parameters, fitted from a farm's own records.
+
+Three numbers (docs/engine.md, "Parameters, and how the farm's records fit them"):
+
+- ``sample_cv``: the median SD / mean of the samples that record an SD;
+- ``tgc_drift_sd``: by maximum likelihood over the filter's innovations of every stay
+  (each measured weight given the records before it), over a grid of values
+  (:data:`DRIFT_GRID`), the other two fitted first. (A method of moments on
+  sample-to-sample TGC changes, ``FitSums``'s drift sums, is kept as a check: it came out
+  at 0 on a farm whose growth did not follow one TGC line over a sea stay, since it sees
+  only changes between adjacent intervals, far below the samples' noise, while the
+  likelihood weighs every observation against the whole curve before it);
+- ``scenario_tgc_cv``: the spread of each stay's fitted TGC (first to last observation)
+  around its scenario's, less what the observations' noise explains.
+
+A batch gives sums (:class:`FitSums`, and its log-likelihoods per drift); the farm's are
+their total (``+``), so the shell reads one batch at a time. The variances of samples
+without an SD scale with ``sample_cv^2``, which is fitted in the same pass: each sum
+keeps that part apart.
+Nothing here knows of any generator: only the records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+
+from aquagrowth.engine.core import validation
+from aquagrowth.engine.core.assimilate import (
+    RowEvents,
+    Rows,
+    innovation_loglik,
+    row_temperatures,
+)
+from aquagrowth.engine.core.growth import effective_temperature
+from aquagrowth.engine.core.inputs import BatchInputs, FloatArray
+from aquagrowth.engine.core.smoother import SmootherParams
+
+MIN_INTERVAL_DEGREE_DAYS = 20.0
+"""An interval between two observations with fewer degree-days says too little of the
+TGC (its noise divided by a small sum): left out of the drift's fit."""
+MIN_STAY_DEGREE_DAYS = 100.0
+"""A stay's first and last observation this far apart (degC day) fit its TGC."""
+DRIFT_GRID = (0.0, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08)
+"""Values of ``tgc_drift_sd`` (TGC units per sqrt(day)) the likelihood is compared over."""
+TRANSFER_CV_GRID = (0.005, 0.01, 0.02, 0.03, 0.05)
+"""Values of ``transfer_weight_cv`` the likelihood is compared over."""
+MIN_SAMPLES_WITH_SD = 30
+MIN_TRIPLES = 30
+MIN_STAYS = 10
+
+
+@dataclass
+class FitSums:
+    """The sufficient sums of one batch (or a farm: ``a + b``).
+
+    cv_ratios : SD / mean of each day's samples that all record an SD
+    d2, noise_sd, noise_cv2, walk, triples : the drift's sums (noise_cv2 is the noise of
+        the observations without an SD per unit of sample_cv^2)
+    e2, e_var_sd, e_var_cv2, stays : the scenario CV's sums, alike
+    """
+
+    cv_ratios: list[float] = field(default_factory=list)
+    d2: float = 0.0
+    noise_sd: float = 0.0
+    noise_cv2: float = 0.0
+    walk: float = 0.0
+    triples: int = 0
+    e2: float = 0.0
+    e_var_sd: float = 0.0
+    e_var_cv2: float = 0.0
+    stays: int = 0
+
+    def __add__(self, other: FitSums) -> FitSums:
+        total = FitSums()
+        for f in fields(FitSums):
+            setattr(total, f.name, getattr(self, f.name) + getattr(other, f.name))
+        return total
+
+
+@dataclass(frozen=True)
+class Fit:
+    """The fitted parameters and the records behind each (a count below its minimum
+    means the default was used)."""
+
+    params: SmootherParams
+    samples_with_sd: int
+    triples: int
+    stays: int
+    drift_by_moments: float | None = None
+    """The drift by the method of moments, a check beside the likelihood's (None with
+    too few triples); ``params`` keeps the default until the likelihood fits it."""
+
+
+def batch_sums(inputs: BatchInputs) -> FitSums:
+    """A batch's contribution: its stays' samples and weighings, in cube-root space."""
+    checked = validation.validate(inputs)
+    inputs = checked.inputs
+    rows = Rows.of(inputs)
+    events = RowEvents.of(checked, rows)
+    effective = effective_temperature(row_temperatures(inputs, rows).temp_c)
+    sums = FitSums()
+    samples = inputs.samples
+    if len(samples.sd_sq_sum) == len(samples.day):
+        with_sd = (samples.no_sd_sq_sum == 0) & (samples.count > 0) & (samples.amount > 0)
+        mean = samples.amount[with_sd] / samples.count[with_sd]
+        sd = np.sqrt(samples.sd_sq_sum[with_sd] / samples.count[with_sd])
+        sums.cv_ratios = (sd / mean).tolist()
+    fish = events.sample_fish + events.weighing_fish
+    tgc = inputs.scenario.tgc_by_stage if inputs.scenario is not None else None
+    for a in range(inputs.n_assignments):
+        lo, hi = int(rows.offset[a]), int(rows.offset[a + 1])
+        at = np.flatnonzero(fish[lo:hi] > 0)
+        if len(at) < 2:
+            continue
+        r = lo + at
+        n = fish[r].astype(np.float64)
+        w = (events.sample_g[r] + events.weighing_g[r]) / n
+        scale = (3.0 * np.cbrt(w) ** 2) ** 2 * n * n
+        var_sd = events.sample_sd_sq[r] / scale
+        with np.errstate(divide="ignore", invalid="ignore"):
+            weighed_sq = np.nan_to_num(events.weighing_g[r] ** 2 / events.weighing_fish[r])
+        var_cv2 = (events.sample_no_sd_sq[r] + weighed_sq) / scale
+        c = np.concatenate(([0.0], np.cumsum(effective[lo:hi])))[at + 1]
+        y = np.cbrt(w)
+        _drift_sums(sums, y, c, (at + 1).astype(np.float64), var_sd, var_cv2)
+        g_plan = float(tgc[inputs.assignment_stage[a]]) / 1000.0 if tgc is not None else 0.0
+        if g_plan > 0 and c[-1] - c[0] >= MIN_STAY_DEGREE_DAYS:
+            span = c[-1] - c[0]
+            e = (y[-1] - y[0]) / span / g_plan - 1.0
+            denominator = (span * g_plan) ** 2
+            sums.e2 += e * e
+            sums.e_var_sd += (var_sd[0] + var_sd[-1]) / denominator
+            sums.e_var_cv2 += (var_cv2[0] + var_cv2[-1]) / denominator
+            sums.stays += 1
+    return sums
+
+
+def _drift_sums(
+    sums: FitSums, y: FloatArray, c: FloatArray, point: FloatArray, var_sd, var_cv2
+) -> None:
+    """The drift's sums over every three consecutive observations of one stay."""
+    c_a, c_b = c[1:-1] - c[:-2], c[2:] - c[1:-1]
+    ok = (c_a > MIN_INTERVAL_DEGREE_DAYS) & (c_b > MIN_INTERVAL_DEGREE_DAYS)
+    if not ok.any():
+        return
+    c_a, c_b = c_a[ok], c_b[ok]
+    y0, y1, y2 = y[:-2][ok], y[1:-1][ok], y[2:][ok]
+    d = (y2 - y1) / c_b - (y1 - y0) / c_a
+
+    def noise(v):
+        return v[2:][ok] / c_b**2 + v[1:-1][ok] * (1 / c_b + 1 / c_a) ** 2 + v[:-2][ok] / c_a**2
+
+    lengths = (point[1:-1] - point[:-2])[ok] + (point[2:] - point[1:-1])[ok]
+    sums.d2 += float(d @ d)
+    sums.noise_sd += float(noise(var_sd).sum())
+    sums.noise_cv2 += float(noise(var_cv2).sum())
+    sums.walk += float(lengths.sum()) / 3.0
+    sums.triples += int(ok.sum())
+
+
+LIKELIHOOD_GRIDS = {"transfer_weight_cv": TRANSFER_CV_GRID, "tgc_drift_sd": DRIFT_GRID}
+"""The parameters fitted by maximum likelihood, in the order they are fitted (each
+given the ones before it), with their grids."""
+
+
+def grid_logliks(inputs: BatchInputs, params: SmootherParams, name: str) -> tuple[list[float], int]:
+    """A batch's log-likelihood at each value of parameter ``name``'s grid (``params``
+    giving the rest), and its observations."""
+    values, count = [], 0
+    for value in LIKELIHOOD_GRIDS[name]:
+        loglik, count = innovation_loglik(inputs, replace(params, **{name: value}))
+        values.append(loglik)
+    return values, count
+
+
+def best_on_grid(name: str, logliks: list[float], observations: int, default: float) -> float:
+    """The grid's value of the highest summed log-likelihood; ``default`` with fewer
+    than ``MIN_TRIPLES`` observations."""
+    if observations < MIN_TRIPLES:
+        return default
+    return LIKELIHOOD_GRIDS[name][int(np.argmax(logliks))]
+
+
+def fit(sums: FitSums, defaults: SmootherParams | None = None) -> Fit:
+    """The farm's parameters from its sums: each fitted where it has enough records,
+    else the default."""
+    defaults = defaults or SmootherParams()
+    cv = defaults.sample_cv
+    if len(sums.cv_ratios) >= MIN_SAMPLES_WITH_SD:
+        cv = float(np.median(sums.cv_ratios))
+    moments = None
+    if sums.triples >= MIN_TRIPLES and sums.walk > 0:
+        excess = sums.d2 - sums.noise_sd - cv * cv * sums.noise_cv2
+        moments = 1000.0 * float(np.sqrt(max(excess, 0.0) / sums.walk))
+    scenario_cv = defaults.scenario_tgc_cv
+    if sums.stays >= MIN_STAYS:
+        excess = sums.e2 - sums.e_var_sd - cv * cv * sums.e_var_cv2
+        scenario_cv = float(np.sqrt(max(excess, 0.0) / sums.stays))
+    return Fit(
+        SmootherParams(
+            sample_cv=cv, tgc_drift_sd=defaults.tgc_drift_sd, scenario_tgc_cv=scenario_cv
+        ),
+        samples_with_sd=len(sums.cv_ratios),
+        triples=sums.triples,
+        stays=sums.stays,
+        drift_by_moments=moments,
+    )
