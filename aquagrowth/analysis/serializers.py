@@ -11,7 +11,7 @@ from rest_framework import serializers
 from aquagrowth.accounts.sites import site_known_to, visible_batches, visible_stays
 from aquagrowth.analysis import recorded_through, unexplained_loss
 from aquagrowth.analysis.growth_data import DAILY, WEEKLY
-from aquagrowth.engine.core.outputs import STATE_COLUMNS
+from aquagrowth.engine.core.outputs import POPULATION_SOURCES, STATE_COLUMNS, WEIGHT_SOURCES
 from aquagrowth.engine.models import DailyState
 from aquagrowth.farm.models import Assignment, Batch
 
@@ -228,6 +228,107 @@ def _part(text: str) -> serializers.DictField:
     return serializers.DictField(allow_null=True, help_text=text)
 
 
+def _f(text: str, **kwargs) -> serializers.FloatField:
+    return serializers.FloatField(allow_null=True, help_text=text, **kwargs)
+
+
+def _i(text: str) -> serializers.IntegerField:
+    return serializers.IntegerField(allow_null=True, help_text=text)
+
+
+class BalanceSerializer(serializers.Serializer):
+    """Deaths, feed, growth and the two FCRs over some days (docs/growth-analysis.md)."""
+
+    deaths = serializers.IntegerField(help_text="Dead fish over the days shown.")
+    deaths_recorded = serializers.IntegerField(help_text="Of them, on days with records.")
+    deaths_modelled = serializers.IntegerField(help_text="Of them, modelled (no records).")
+    unexplained_fish = serializers.IntegerField(
+        help_text="Fish lost without a record; negative: a gain."
+    )
+    mortality_pct = _f("100 x deaths / stocked fish.")
+    unexplained_pct = _f("100 x unexplained fish / stocked fish.")
+    feed_kg = _f("Known feed (recorded, fasting days 0), kg.")
+    feed_unknown_days = serializers.IntegerField(
+        help_text="Pen-days in a fed stretch without a feeding record."
+    )
+    growth_kg = _f("Biomass produced by growth, dead and lost fish included, kg.")
+    net_gain_kg = _f("Growth minus the biomass of dead and lost fish, kg.")
+    fcr_biological = _f("Feed / growth over the pen-days with feed records.")
+    fcr_economic = _f("Feed / net gain over the pen-days with feed records.")
+    degree_days = _f("Sum of the daily temperature (>= 0) after the first day, degC day.")
+    sgr_pct_day = _f("100 ln(W2/W1) / days, % a day.")
+    tgc = _f("1000 (W2^(1/3) - W1^(1/3)) / degree-days.")
+
+
+class HeadlineSerializer(BalanceSerializer):
+    """The batch's headline numbers on ``as_of``, the last day shown."""
+
+    as_of = serializers.DateField()
+    fish = serializers.IntegerField(help_text="Fish alive at the end of as_of.")
+    population_source = serializers.ChoiceField(choices=list(POPULATION_SOURCES))
+    avg_weight_g = _f("Mean weight on as_of, g.")
+    weight_source = serializers.ChoiceField(choices=list(WEIGHT_SOURCES))
+    biomass_kg = _f("Biomass on as_of, kg.")
+    stocked_fish = _i("Fish put into the batch (or the stay).")
+    harvest_date = serializers.DateField(
+        allow_null=True, help_text="The forward projection's harvest date."
+    )
+    days_to_harvest = _i("harvest_date - today, days.")
+    plan_reference_date = serializers.DateField(allow_null=True)
+    plan_weight_date = serializers.DateField(
+        allow_null=True, help_text="First day the plan reaches the reference day's weight."
+    )
+    days_vs_plan = _i("plan_weight_date - reference day: > 0 ahead, < 0 behind.")
+    biomass_plan_kg = _f("The plan's biomass on the reference day, kg.")
+    biomass_vs_plan_kg = _f("Actual - planned biomass, kg.")
+    biomass_vs_plan_pct = _f("Actual - planned biomass, % of planned.")
+
+
+class PenStatusSerializer(BalanceSerializer):
+    """One container stay's status over its days shown."""
+
+    assignment = serializers.IntegerField()
+    container = serializers.CharField()
+    stage = serializers.CharField()
+    first_date = serializers.DateField()
+    last_date = serializers.DateField()
+    current = serializers.BooleanField(help_text="Still holds the batch's fish (no departure).")
+    start_fish = _i("Fish put into the stay.")
+    start_weight_g = _f("Mean weight at the end of its first day shown, g.")
+    end_fish = serializers.IntegerField(help_text="Fish at the end of its last day shown.")
+    end_weight_g = _f("Mean weight then, g (null without fish).")
+    end_biomass_kg = _f("Biomass then, kg.")
+    by_cause = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Recorded deaths by cause."
+    )
+    harvested_fish = serializers.IntegerField()
+    harvested_kg = _f("Live weight harvested, kg.")
+    density_kg_m3 = _f("End biomass / container volume, kg/m3.")
+    forecast_harvest_date = serializers.DateField(allow_null=True)
+
+
+class HarvestSummarySerializer(serializers.Serializer):
+    """A harvested batch: what came out of the water."""
+
+    fish = serializers.IntegerField()
+    live_weight_kg = _f("Live weight harvested, kg.")
+    avg_weight_g = _f("Live weight / fish, g.")
+    first_date = serializers.DateField(allow_null=True)
+    last_date = serializers.DateField(allow_null=True)
+    days_from_start = _i("Batch start to the last harvest, days.")
+    survival_pct = _f("100 x harvested / stocked fish.")
+    mortality_pct = _f("100 x deaths / stocked fish.")
+    unexplained_pct = _f("100 x unexplained fish / stocked fish.")
+    fcr_biological = _f("Feed / growth.")
+    fcr_economic = _f("Feed / net gain.")
+
+
+class StatusSerializer(serializers.Serializer):
+    batch = HeadlineSerializer(allow_null=True)
+    pens = PenStatusSerializer(many=True)
+    harvest = HarvestSummarySerializer(allow_null=True)
+
+
 class GrowthDataSerializer(serializers.Serializer):
     """The combined growth data (docs/growth-analysis.md): the batch and its stays, and
     the series as objects of column arrays."""
@@ -246,6 +347,8 @@ class GrowthDataSerializer(serializers.Serializer):
     forward_projection = _part("From the latest state to the harvest weight.")
     variance = _part("Actual minus scenario weight: now, mean, largest.")
     periods = _part("Observed TGC and FCR by stage and by container stay.")
+    status = StatusSerializer(help_text="Headline numbers, the pens, the harvest.")
+    today = serializers.DateField(help_text="The server's date (UTC).")
 
 
 class UnexplainedLossQuerySerializer(serializers.Serializer):
