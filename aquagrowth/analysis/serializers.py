@@ -279,6 +279,9 @@ class HeadlineSerializer(BalanceSerializer):
         allow_null=True, help_text="First day the plan reaches the reference day's weight."
     )
     days_vs_plan = _i("plan_weight_date - reference day: > 0 ahead, < 0 behind.")
+    plan_exceeded = serializers.BooleanField(
+        help_text="Heavier than the plan ever is: compared at the plan's harvest weight."
+    )
     biomass_plan_kg = _f("The plan's biomass on the reference day, kg.")
     biomass_vs_plan_kg = _f("Actual - planned biomass, kg.")
     biomass_vs_plan_pct = _f("Actual - planned biomass, % of planned.")

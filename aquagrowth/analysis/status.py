@@ -198,6 +198,19 @@ def _at_or_after(dates: np.ndarray, day: np.datetime64) -> int | None:
     return i if i < dates.size else None
 
 
+def _first_day_at(daily: dict, forward: dict | None, weight_g: float) -> dt.date | None:
+    """The first day the batch's weight (its states, then its forward projection) is at
+    least ``weight_g``."""
+    at = np.flatnonzero(np.nan_to_num(daily["avg_weight_g"]) >= weight_g)
+    if at.size:
+        return daily["date"][at[0]].astype(object)
+    if forward and forward.get("date"):
+        for day, value in zip(forward["date"], forward["avg_weight_g"], strict=True):
+            if value is not None and value >= weight_g:
+                return dt.date.fromisoformat(str(day))
+    return None
+
+
 def _plan_position(
     daily: dict, forward: dict | None, plan: dict | None, today: dt.date, as_of: dt.date
 ) -> dict:
@@ -209,6 +222,7 @@ def _plan_position(
         "biomass_plan_kg": None,
         "biomass_vs_plan_kg": None,
         "biomass_vs_plan_pct": None,
+        "plan_exceeded": False,
     }
     if plan is None or plan["date"].size == 0:
         return empty
@@ -235,6 +249,14 @@ def _plan_position(
         when = plan["date"][reached[0]].astype(object)
         result["plan_weight_date"] = when
         result["days_vs_plan"] = (when - reference).days
+    elif plan["avg_weight_g"][-1] < weight:
+        # Heavier than the plan ever is: compared at the plan's last (harvest) weight
+        # instead, the day the fish reached it against the day the plan does.
+        reached_on = _first_day_at(daily, forward, float(plan["avg_weight_g"][-1]))
+        if reached_on is not None:
+            result["plan_exceeded"] = True
+            result["plan_weight_date"] = plan["date"][-1].astype(object)
+            result["days_vs_plan"] = (result["plan_weight_date"] - reached_on).days
     k = np.flatnonzero(plan["date"] == np.datetime64(reference, "D"))
     if k.size and plan.get("biomass_kg") is not None and np.isfinite(biomass):
         planned = float(plan["biomass_kg"][k[0]])

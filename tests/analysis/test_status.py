@@ -152,3 +152,20 @@ def test_a_day_past_the_records_says_so(api, growth_batch):
     assert data["actual"]["estimated_population"][i] == 0
     assert data["actual"]["estimated_weight"][i - 1] == 0
     assert data["actual"]["population_source"][i] == "book"
+
+
+def test_fish_heavier_than_the_plan_are_compared_at_its_harvest_weight(growth_batch):
+    """Past the plan's last weight, the day the fish reached it against the plan's day."""
+    data = growth_data(growth_batch, GrowthQuery(), today=LAST)
+    plan = data["scenario_projection"]
+    heavy = plan["avg_weight_g"][-1]
+    # From 2024-02-01 on, the tank weighs more than the plan's harvest weight.
+    for state in DailyState.objects.filter(date__gte=dt.date(2024, 2, 1)):
+        state.avg_weight_g = heavy * 1.1
+        state.biomass_kg = state.population * state.avg_weight_g / 1000
+        state.save()
+    head = growth_data(growth_batch, GrowthQuery(), today=LAST)["status"]["batch"]
+    assert head["plan_exceeded"] is True
+    assert head["plan_weight_date"].isoformat() == plan["date"][-1]
+    expected = dt.date.fromisoformat(plan["date"][-1]) - dt.date(2024, 2, 1)
+    assert head["days_vs_plan"] == expected.days

@@ -209,9 +209,11 @@
     const values = actualValues(actual, m);
     let max = 0;
     for (const v of values) if (known(v) && v > max) max = v;
+    // Tonnes at sea scale; a harvest-size fish in kilograms.
     const tonnes = state.metric === "biomass" && max >= TONNES_FROM_KG;
-    const scale = tonnes ? 1 / 1000 : 1;
-    const unit = tonnes ? "t" : m.unit;
+    const kilos = state.metric === "weight" && max >= 2000;
+    const scale = tonnes || kilos ? 1 / 1000 : 1;
+    const unit = tonnes ? "t" : kilos ? "kg" : m.unit;
     const scaled = (v) => (known(v) ? v * scale : null);
     const actualPoints = (actual.date || []).map((d, i) => ({
       x: ms(d), y: scaled(values[i]), date: d, est: shareOf(actual, m, i),
@@ -230,7 +232,7 @@
       }
     }
     const samples = state.metric === "weight" ? data.samples.date.map((d, i) => ({
-      x: ms(d), y: data.samples.avg_weight_g[i], date: d, sd: data.samples.std_weight_g[i],
+      x: ms(d), y: scaled(data.samples.avg_weight_g[i]), date: d, sd: scaled(data.samples.std_weight_g[i]),
       n: data.samples.fish_weighed[i], container: data.samples.container[i], k: data.samples.condition_factor[i],
     })) : [];
     const planColumn = planValues(plan, m);
@@ -321,7 +323,7 @@
 
   function valueText(v, unit) {
     if (!known(v)) return "—";
-    if (state.metric === "weight") return fmtWeight(v);
+    if (state.metric === "weight") return fmtWeight(unit === "kg" ? v * 1000 : v);
     if (state.metric === "biomass") return unit === "t" ? `${fmt(v, 1)} t` : fmtMass(v);
     if (state.metric === "feed") return fmtMass(v);
     if (state.metric === "population") return `${fmtFish(v)} fish`;
@@ -347,7 +349,8 @@
     const unit = drawn.unit;
     const kind = item.dataset.kind;
     if (kind === "samples") {
-      return [`Sample ${p.container}: ${fmtWeight(p.y)} ± ${fmtWeight(p.sd)} (${p.n} fish weighed)`,
+      const g = (v) => fmtWeight(unit === "kg" ? v * 1000 : v);
+      return [`Sample ${p.container}: ${g(p.y)} ± ${g(p.sd)} (${p.n} fish weighed)`,
         known(p.k) ? `  condition factor K ${fmt(p.k, 2)}` : "  measured"];
     }
     if (kind === "actual") {
@@ -484,7 +487,7 @@
       if (ds.kind === "samples") {
         columns.push("Sample mean (g)", "Sample SD (g)", "Fish weighed", "Sample container");
         for (const p of ds.data) {
-          put(p.date, "Sample mean (g)", p.y); put(p.date, "Sample SD (g)", p.sd);
+          put(p.date, "Sample mean (g)", known(p.y) ? p.y / drawn.scale : ""); put(p.date, "Sample SD (g)", known(p.sd) ? p.sd / drawn.scale : "");
           put(p.date, "Fish weighed", p.n); put(p.date, "Sample container", p.container);
         }
         continue;
@@ -582,10 +585,11 @@
     return `<div class="tile${cls ? " " + cls : ""}"><div class="tile-label">${label}</div><div class="tile-value">${value}</div>${note ? `<div class="tile-note">${note}</div>` : ""}</div>`;
   }
 
+  const plural = (n, word) => `${fmt(n, 0)} ${word}${n === 1 ? "" : "s"}`;
   function planText(days) {
     if (!known(days)) return "—";
     if (days === 0) return "on plan";
-    return `${Math.abs(days)} day${Math.abs(days) === 1 ? "" : "s"} ${days > 0 ? "ahead" : "behind"}`;
+    return `${plural(Math.abs(days), "day")} ${days >= 0 ? "ahead" : "behind"}`;
   }
 
   function renderHeadline() {
@@ -604,7 +608,7 @@
       tile("SGR / TGC", `${fmt(h.sgr_pct_day, 2)} %/day · ${fmt(h.tgc, 2)}`, "last 30 days"),
       tile("Degree-days", fmt(h.degree_days, 0), "°C·days in this range"),
       tile("Harvest", h.harvest_date ? dayText(h.harvest_date) : "—",
-        known(h.days_to_harvest) ? (h.days_to_harvest >= 0 ? `in ${h.days_to_harvest} days` : `${-h.days_to_harvest} days ago`) : "no forecast"),
+        known(h.days_to_harvest) ? (h.days_to_harvest >= 0 ? `in ${plural(h.days_to_harvest, "day")}` : `${plural(-h.days_to_harvest, "day")} ago`) : "no forecast"),
     ];
     if (!state.assignment) {
       const late = known(h.days_vs_plan) && h.days_vs_plan <= -behind;
@@ -622,8 +626,11 @@
     if (h && known(h.days_vs_plan) && !state.assignment) {
       const behind = Number(root.dataset.behindPlanDays || 14);
       const late = h.days_vs_plan <= -behind;
+      const when = h.plan_exceeded
+        ? `The fish are heavier than the plan ever is; compared at the plan's harvest weight, which the plan reaches on ${dayText(h.plan_weight_date)}.`
+        : `The plan reaches ${dayText(h.plan_reference_date)}'s weight on ${dayText(h.plan_weight_date)}.`;
       parts.push(`<div class="big ${h.days_vs_plan >= 0 ? "pos" : "neg"}">${planText(h.days_vs_plan)}</div>
-        <div class="subtle small">The plan reaches ${dayText(h.plan_reference_date)}'s weight on ${dayText(h.plan_weight_date)}.${late ? ` <strong class="neg">Behind by ${behind} days or more (the farm's warning threshold).</strong>` : ""}</div>`);
+        <div class="subtle small">${when}${late ? ` <strong class="neg">Behind by ${behind} days or more (the farm's warning threshold).</strong>` : ""}</div>`);
       if (known(h.biomass_plan_kg)) {
         parts.push(`<div class="figures"><span class="label">Biomass</span><span class="value">${fmtMass(h.biomass_kg)}</span><span class="value">plan ${fmtMass(h.biomass_plan_kg)}</span>
           <span class="label">Difference</span><span class="value ${h.biomass_vs_plan_kg >= 0 ? "pos" : "neg"}">${signed(h.biomass_vs_plan_kg / 1000, 1)} t</span><span class="value ${h.biomass_vs_plan_kg >= 0 ? "pos" : "neg"}">${signed(h.biomass_vs_plan_pct, 1)} %</span></div>`);
@@ -712,8 +719,11 @@
     { key: "forecast_harvest_date", label: "Harvest forecast", text: (p) => (p.forecast_harvest_date ? dayText(p.forecast_harvest_date) : "—") },
   ];
 
+  let allPens = false;
   function renderPens() {
-    const pens = (data.status ? data.status.pens : []).slice();
+    const every = data.status ? data.status.pens : [];
+    const current = every.filter((p) => p.current);
+    const pens = (allPens || !current.length || state.assignment ? every : current).slice();
     if (pensSort) {
       const col = PEN_COLUMNS.find((c) => c.key === pensSort.key);
       const value = col.sort || ((p) => p[col.key]);
@@ -734,6 +744,10 @@
     table.querySelector("tbody").innerHTML = pens.length ? pens.map((p) => `<tr data-assignment="${p.assignment}" class="${p.current ? "current" : ""}">${PEN_COLUMNS.map((c) =>
       `<td class="${c.num ? "num" : ""}"${c.title && c.title(p) ? ` title="${escapeHtml(c.title(p))}"` : ""}>${c.text(p)}</td>`).join("")}</tr>`).join("")
       : `<tr><td colspan="${PEN_COLUMNS.length}" class="subtle">No daily states in this range.</td></tr>`;
+    const earlier = every.length - current.length;
+    $("pens-more").hidden = !current.length || !earlier || Boolean(state.assignment);
+    $("pens-more").textContent = allPens ? `Show the ${current.length} pens holding fish only` : `Show the ${plural(earlier, "earlier stay")} too`;
+    $("pens-more").setAttribute("aria-expanded", allPens ? "true" : "false");
   }
 
   function renderPeriods() {
@@ -826,6 +840,7 @@
     pensSort = pensSort && pensSort.key === key ? { key, dir: -pensSort.dir } : { key, dir: 1 };
     renderPens();
   });
+  $("pens-more").addEventListener("click", () => { allPens = !allPens; renderPens(); });
   $("granularity").addEventListener("change", (e) => change(() => { state.granularity = e.target.value; }, true));
   $("start").addEventListener("change", (e) => change(() => { state.start = e.target.value; }, true));
   $("end").addEventListener("change", (e) => change(() => { state.end = e.target.value; }, true));
