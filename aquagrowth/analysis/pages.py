@@ -67,6 +67,7 @@ def batch_growth(request: HttpRequest, batch_id: int) -> HttpResponse:
     context = {
         "batch": batch,
         "api_url": reverse("batch-growth", args=[batch.id]),
+        "export_url": reverse("batch-growth-export", args=[batch.id]),
         "recompute_url": reverse("recompute"),
         "can_recompute": is_manager(request.user),
         # Read per page view, never cached with the answer: a manager's change shows at once.

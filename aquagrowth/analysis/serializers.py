@@ -117,6 +117,17 @@ class GrowthQuerySerializer(DateRangeSerializer):
         return value
 
 
+class GrowthExportSerializer(serializers.Serializer):
+    """What to export: a workbook, or one table as CSV."""
+
+    kind = serializers.ChoiceField(choices=["xlsx", "csv"], default="xlsx")
+    table = serializers.ChoiceField(
+        choices=["daily", "pens", "pen_days", "periods"],
+        default="daily",
+        help_text="The table of a CSV: the batch by day, the pens, the pens by day, the periods.",
+    )
+
+
 class DailyStateFilterSerializer(DateRangeSerializer):
     """Filters of the daily states list."""
 

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from aquagrowth.engine.models import DailyState
 from aquagrowth.farm import models as m
@@ -102,6 +103,25 @@ def test_growth_page(transactional_db, page, live_server, growth_batch, api):
     )
     assert {"Plan (g)", "Forward (g)", "Sample mean (g)", "Rests on"} <= set(rows[0])
     assert sum(1 for r in rows if r["Actual (g)"]) == lengths["actual"]
+
+    # The workbook of what is shown (this tank), opened as a manager would.
+    with page.expect_download() as download:
+        page.click("#download-xlsx")
+    assert download.value.suggested_filename == f"FO-2024-01-growth-daily-{tank.id}.xlsx"
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
+    assert book.sheetnames == [
+        "About",
+        "Batch by day",
+        "Pens",
+        "Pens by day",
+        "TGC and FCR periods",
+    ]
+    about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)}
+    assert about["Scope"] == "S01-B-01"
+    pens = list(book["Pens"].iter_rows(values_only=True))
+    assert len(pens) == 2 and "FCR economic (kg/kg)" in pens[0]
+    row = dict(zip(pens[0], pens[1], strict=True))
+    assert row["Feed (kg)"] == pytest.approx(0.05 * 210)  # 0.05 kg x day, 20 days
 
     page.select_option("#granularity", "weekly")
     wait_ready(page)

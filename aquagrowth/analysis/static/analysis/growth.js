@@ -129,6 +129,7 @@
     if (state.start) params.set("start", state.start);
     if (state.end) params.set("end", state.end);
     if (state.assignment) params.set("assignment", state.assignment);
+    $("download-xlsx").href = `${root.dataset.export}?${params}`;
     let response;
     try {
       response = await fetch(`${root.dataset.api}?${params}`, {
