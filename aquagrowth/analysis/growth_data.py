@@ -267,8 +267,8 @@ def growth_data(batch: Batch, query: GrowthQuery, today: dt.date | None = None) 
     stages = {a["id"]: a["stage"] for a in assignments}
     per_assignment = periods.by_assignment(rows, names, stages, planned_by_stage)
     result["periods"] = {
-        "by_stage": periods.by_stage(per_assignment),
-        "by_assignment": per_assignment,
+        "by_stage": _kg_rounded(periods.by_stage(per_assignment)),
+        "by_assignment": _kg_rounded(per_assignment),
     }
     forward = result["forward_projection"]
     pens = status.pens(batch, rows, assignments, forward, query.start, query.end)
@@ -299,9 +299,10 @@ def _add_scenario(
     per_stage = [
         {
             "stage": name,
-            "tgc": _num(scenario.tgc_by_stage[i]),
-            "fcr": _num(scenario.fcr_by_stage[i]),
-            "mortality_rate_per_day": _num(scenario.mortality_rate_by_stage[i]),
+            "tgc": _num(scenario.tgc_by_stage[i], 4),
+            "fcr": _num(scenario.fcr_by_stage[i], 4),
+            # A daily rate of 0.0005: seven decimals keep its three significant digits.
+            "mortality_rate_per_day": _num(scenario.mortality_rate_by_stage[i], 7),
         }
         for i, name in enumerate(planned.stages.name)
     ]
@@ -331,6 +332,9 @@ def _add_scenario(
     forward = projections.forward_projection(batch, planned, query.assignment_id)
     if forward is not None:
         fseries = forward.pop("series")
+        forward["expected_weight_g"] = _num(forward["expected_weight_g"], 2)
+        for pen in forward["containers"]:
+            pen["latest_weight_g"] = _num(pen["latest_weight_g"], 2)
         fseries["date"] = series.day_dates(fseries["day_number"], batch.start_date)
         if query.end is not None:
             keep = fseries["date"] <= np.datetime64(query.end, "D")
@@ -345,5 +349,16 @@ def _add_scenario(
     return {s["stage"]: {"tgc": s["tgc"], "fcr": s["fcr"]} for s in per_stage}, curve
 
 
-def _num(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
+def _num(value: float, digits: int) -> float | None:
+    return round(float(value), digits) if np.isfinite(value) else None
+
+
+PERIOD_KG = ("feed_kg", "growth_kg", "recorded_feed_kg", "recorded_growth_kg")
+
+
+def _kg_rounded(rows: list[dict]) -> list[dict]:
+    """Periods' kilograms to the gram (their ratios were taken before rounding)."""
+    for row in rows:
+        for name in PERIOD_KG:
+            row[name] = round(row[name], 3)
+    return rows
