@@ -239,8 +239,13 @@ def _plan_position(
             weight = forward["avg_weight_g"][j] or float("nan")
             biomass = forward["biomass_kg"][j] if forward["biomass_kg"][j] is not None else np.nan
             reference = today
-    if not np.isfinite(weight) and daily["date"].size:
-        weight, biomass = daily["avg_weight_g"][-1], daily["biomass_kg"][-1]
+    if not np.isfinite(weight):
+        # The last day with fish (a harvested batch: its last day before the harvest).
+        alive = np.flatnonzero(np.isfinite(daily["avg_weight_g"]) & (daily["population"] > 0))
+        if alive.size:
+            k = int(alive[-1])
+            weight, biomass = daily["avg_weight_g"][k], daily["biomass_kg"][k]
+            reference = daily["date"][k].astype(object)
     if not np.isfinite(weight):
         return empty
     reached = np.flatnonzero(plan["avg_weight_g"] >= weight)

@@ -133,6 +133,10 @@ def test_harvested_batch_gets_a_harvest_summary(api, growth_batch):
     assert harvest["survival_pct"] == pytest.approx(100 * 1420 / 1500, abs=0.01)
     assert harvest["days_from_start"] == (LAST - START).days + 1
     assert data["status"]["batch"]["fish"] == 0
+    # Against the plan as the fish were on their last day in the water.
+    last_alive = (LAST - dt.timedelta(days=1)).isoformat()
+    assert data["status"]["batch"]["plan_reference_date"] == last_alive
+    assert data["status"]["batch"]["days_vs_plan"] is not None
 
 
 def test_a_day_past_the_records_says_so(api, growth_batch):

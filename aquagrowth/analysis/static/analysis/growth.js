@@ -637,7 +637,7 @@
           <span class="label">Difference</span><span class="value ${h.biomass_vs_plan_kg >= 0 ? "pos" : "neg"}">${signed(h.biomass_vs_plan_kg / 1000, 1)} t</span><span class="value ${h.biomass_vs_plan_kg >= 0 ? "pos" : "neg"}">${signed(h.biomass_vs_plan_pct, 1)} %</span></div>`);
       }
     } else if (h && !state.assignment && data.scenario) {
-      parts.push(`<div class="subtle">The plan never reaches this weight (or starts later): no days ahead or behind.</div>`);
+      parts.push(`<div class="subtle">No weight to set against the plan's curve in this range.</div>`);
     }
     if (v) {
       const cls = (x) => (x >= 0 ? "pos" : "neg");
