@@ -93,8 +93,12 @@ def test_state_lives_in_the_url(transactional_db, page, live_server, growth_batc
     wait_ready(page)
     assert "metric=population" in page.url and f"container={tank.id}" in page.url
     assert "start=2024-01-25" in page.url
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/v1/" in r.url else None)
     page.reload()
     wait_ready(page)
+    # The answer preloaded with the page is the one the script uses: asked once.
+    assert len(asked) == 1, asked
     assert page.get_attribute("#metric button[data-metric=population]", "aria-pressed") == "true"
     assert "S01-B-01" in page.inner_text("#chart-scope")
     assert page.input_value("#start") == "2024-01-25"
