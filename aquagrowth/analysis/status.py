@@ -47,38 +47,59 @@ def _sgr(w1: float, w2: float, days: int) -> float:
     return 100.0 * float(np.log(w2 / w1)) / days
 
 
-def _balance(rows: StateRows, idx: np.ndarray) -> dict:
-    """Feed, growth and losses of some rows; both FCRs over the rows with feed records.
+def _balances(rows: StateRows, group: np.ndarray, size: int) -> list[dict]:
+    """Per group of rows (``group``: each row's group, 0 .. size - 1): deaths, feed, growth
+    and losses, and both FCRs over the rows with feed records. One pass of sums for every
+    group (a batch's 60 stays), not a loop over them.
 
     The fish that died or went missing leave at their day's mean weight: net gain =
     growth - lost biomass, the same as end + harvested + moved out - start - moved in.
     """
-    weight = np.nan_to_num(rows["avg_weight_g"][idx])
-    deaths = rows["mortality_count"][idx]
-    unexplained = rows["unexplained_fish"][idx]
+    weight = np.nan_to_num(rows["avg_weight_g"])
+    deaths = rows["mortality_count"]
+    unexplained = rows["unexplained_fish"]
     lost_kg = (deaths + unexplained) * weight / 1000.0
-    growth = np.nan_to_num(rows["growth_kg"][idx])
-    source = rows["feed_source"][idx]
-    recorded = source == "recorded"
-    feed = rows["feed_kg"][idx]
-    fed_growth = float(growth[recorded].sum())
-    fed_feed = float(np.nansum(feed[recorded]))
-    fed_net = fed_growth - float(lost_kg[recorded].sum())
-    mortality_source = rows["mortality_source"][idx]
-    temp = effective_temperature(rows["temp_c"][idx])
-    return {
-        "deaths": int(deaths.sum()),
-        "deaths_recorded": int(deaths[np.isin(mortality_source, _DEATHS_RECORDED)].sum()),
-        "deaths_modelled": int(deaths[mortality_source == "model"].sum()),
-        "unexplained_fish": int(unexplained.sum()),
-        "feed_kg": _kg(float(np.nansum(feed))),
-        "feed_unknown_days": int((source == "unknown").sum()),
-        "growth_kg": _kg(float(growth.sum())),
-        "net_gain_kg": _kg(float(growth.sum() - lost_kg.sum())),
-        "fcr_biological": _num(_ratio(fed_feed, fed_growth) if fed_feed > 0 else np.nan, 3),
-        "fcr_economic": _num(_ratio(fed_feed, fed_net) if fed_feed > 0 else np.nan, 3),
-        "_temp": temp,
+    growth = np.nan_to_num(rows["growth_kg"])
+    feed = np.nan_to_num(rows["feed_kg"])
+    recorded = rows["feed_source"] == "recorded"
+    mortality_source = rows["mortality_source"]
+    from_records = np.zeros(len(rows), dtype=bool)
+    for name in _DEATHS_RECORDED:
+        from_records |= mortality_source == name
+
+    def total(values: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+        weights = values if where is None else np.where(where, values, 0.0)
+        return np.bincount(group, weights * 1.0, size)
+
+    fed_feed, fed_growth = total(feed, recorded), total(growth, recorded)
+    fed_net = fed_growth - total(lost_kg, recorded)
+    columns = {
+        "deaths": total(deaths),
+        "deaths_recorded": total(deaths, from_records),
+        "deaths_modelled": total(deaths, mortality_source == "model"),
+        "unexplained_fish": total(unexplained),
+        "feed_kg": total(feed),
+        "feed_unknown_days": total(np.ones(len(rows)), rows["feed_source"] == "unknown"),
+        "growth_kg": total(growth),
+        "net_gain_kg": total(growth) - total(lost_kg),
     }
+    result = []
+    for g in range(size):
+        fed = fed_feed[g] > 0
+        result.append(
+            {
+                **{name: int(np.rint(columns[name][g])) for name in _COUNTS},
+                **{name: _kg(columns[name][g]) for name in _MASSES},
+                "fcr_biological": _num(_ratio(fed_feed[g], fed_growth[g]) if fed else np.nan, 3),
+                "fcr_economic": _num(_ratio(fed_feed[g], fed_net[g]) if fed else np.nan, 3),
+            }
+        )
+    return result
+
+
+_COUNTS = ("deaths", "deaths_recorded", "deaths_modelled", "unexplained_fish")
+_COUNTS += ("feed_unknown_days",)
+_MASSES = ("feed_kg", "growth_kg", "net_gain_kg")
 
 
 def _percent(fish: int, stocked: int | None) -> float | None:
@@ -145,15 +166,16 @@ def pens(
     forecast = {c["assignment"]: c for c in (forward or {}).get("containers", [])}
     order = np.lexsort((rows["day_number"], rows["assignment_id"]))
     bounds = np.flatnonzero(np.diff(rows["assignment_id"][order])) + 1
+    _, group = np.unique(rows["assignment_id"], return_inverse=True)
+    balances = _balances(rows, group, bounds.size + 1)
+    temp = effective_temperature(rows["temp_c"])
     result = []
-    for chunk in np.split(np.arange(order.size), bounds):
+    for chunk, balance in zip(np.split(np.arange(order.size), bounds), balances, strict=True):
         idx = order[chunk]
         stay_id = int(rows["assignment_id"][idx[0]])
         stay = stays.get(stay_id, {})
         extra = info.get(stay_id, {})
-        balance = _balance(rows, idx)
-        temp = balance.pop("_temp")
-        degree_days = float(temp[1:].sum())
+        degree_days = float(temp[idx[1:]].sum())
         weight = rows["avg_weight_g"][idx]
         w1, w2 = float(weight[0]), float(weight[-1])
         end_fish = int(rows["population"][idx[-1]])
@@ -288,8 +310,7 @@ def headline(
     """
     if daily["date"].size == 0:
         return None
-    balance = _balance(rows, np.arange(len(rows)))
-    balance.pop("_temp")
+    balance = _balances(rows, np.zeros(len(rows), dtype=np.int64), 1)[0]
     as_of = daily["date"][-1].astype(object)
     last = daily["date"].size - 1
     with_fish = np.flatnonzero(daily["population"] > 0)
