@@ -183,10 +183,17 @@ def test_no_page_scrolls_sideways(transactional_db, browser, live_server, user, 
             wait_ready(tab)
             tab.click("#pens-more")
         assert tab.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), url
-    # Every metric button can be reached without scrolling sideways.
+    # Every metric button can be reached without scrolling sideways, and the pressed
+    # one reads: its text is not the colour of its background.
+    tab.click("#metric button[data-metric=biomass]")
     for button in tab.locator("#metric button").all():
         box = button.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+    colours = tab.eval_on_selector(
+        "#metric button[aria-pressed=true]",
+        "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]",
+    )
+    assert colours == ["rgb(255, 255, 255)", "rgb(29, 95, 138)"]
     tab.evaluate("window.scrollTo(0, 0)")
     tab.screenshot(path=str(OUTPUT / f"growth-{size}.png"), full_page=size == "phone")
     assert tab.errors == []
