@@ -19,6 +19,7 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from aquagrowth.analysis import status
 from aquagrowth.analysis.state_rows import read_state_rows
 from aquagrowth.farm.models import Batch
 
@@ -173,6 +174,16 @@ def _plain(value):
     return value
 
 
+def _pens_with_causes(batch: Batch, answer: dict) -> list[dict]:
+    """The status table's pens with their recorded deaths by cause (read here, fresh:
+    the cached answer leaves them out)."""
+    query = answer["query"]
+    by_stay = status.causes(batch, query["start"], query["end"])
+    return [
+        {**pen, "by_cause": by_stay.get(pen["assignment"], {})} for pen in answer["status"]["pens"]
+    ]
+
+
 def _period_rows(answer: dict, start: dt.date) -> list[dict]:
     def day(n: int) -> dt.date:
         return start + dt.timedelta(days=n - 1)
@@ -196,7 +207,7 @@ def tables(batch: Batch, answer: dict) -> dict[str, tuple[tuple[Column, ...], li
     """Each table's columns and rows."""
     return {
         "daily": (DAILY, _daily_rows(answer)),
-        "pens": (PENS, answer["status"]["pens"]),
+        "pens": (PENS, _pens_with_causes(batch, answer)),
         "pen_days": (PEN_DAYS, _pen_day_rows(batch, answer)),
         "periods": (PERIODS, _period_rows(answer, batch.start_date)),
     }

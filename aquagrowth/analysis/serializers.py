@@ -308,9 +308,6 @@ class PenStatusSerializer(BalanceSerializer):
     end_fish = serializers.IntegerField(help_text="Fish at the end of its last day shown.")
     end_weight_g = _f("Mean weight then, g (null without fish).")
     end_biomass_kg = _f("Biomass then, kg.")
-    by_cause = serializers.DictField(
-        child=serializers.IntegerField(), help_text="Recorded deaths by cause."
-    )
     harvested_fish = serializers.IntegerField()
     harvested_kg = _f("Live weight harvested, kg.")
     density_kg_m3 = _f("End biomass / container volume, kg/m3.")

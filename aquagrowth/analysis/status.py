@@ -132,7 +132,12 @@ def _harvests(batch: Batch, first: dt.date | None, last: dt.date | None) -> dict
     return {row["assignment_id"]: row for row in rows}
 
 
-def _causes(batch: Batch, first: dt.date | None, last: dt.date | None) -> dict[int, dict]:
+def causes(batch: Batch, first: dt.date | None, last: dt.date | None) -> dict[int, dict]:
+    """Recorded deaths per stay id by cause (``""``: none given), for the export.
+
+    Not in the growth answer: the answer cache's key does not read the mortality records
+    (a cause edited in place changes no daily state), and hashing every record of a
+    batch on every request would cost more than the rest of the key."""
     query = MortalityEvent.objects.filter(batch=batch)
     if first is not None:
         query = query.filter(event_date__gte=first)
@@ -162,7 +167,6 @@ def pens(
     stays = {a["id"]: a for a in assignments}
     info = _stays_info(batch)
     harvests = _harvests(batch, first, last)
-    causes = _causes(batch, first, last)
     forecast = {c["assignment"]: c for c in (forward or {}).get("containers", [])}
     order = np.lexsort((rows["day_number"], rows["assignment_id"]))
     bounds = np.flatnonzero(np.diff(rows["assignment_id"][order])) + 1
@@ -200,7 +204,6 @@ def pens(
                 **balance,
                 "mortality_pct": _percent(balance["deaths"], stocked),
                 "unexplained_pct": _percent(balance["unexplained_fish"], stocked),
-                "by_cause": causes.get(stay_id, {}),
                 "harvested_fish": harvest["fish"] if harvest else 0,
                 "harvested_kg": _kg(harvest["kg"]) if harvest else 0.0,
                 "degree_days": _num(degree_days, 1),

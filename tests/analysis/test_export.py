@@ -9,7 +9,8 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tests.analysis.conftest import LAST, START
+from aquagrowth.farm import models as m
+from tests.analysis.conftest import LAST, START, TRANSFER
 
 
 def export(api, batch, **params):
@@ -67,6 +68,35 @@ def test_a_table_as_csv_is_wide_with_units(api, growth_batch):
     lines = one.content.decode().splitlines()
     assert len(lines) == 2 + 20
     assert lines[2].startswith(f"{(LAST - dt.timedelta(days=19)).isoformat()},1458,")
+
+
+def test_the_pens_deaths_by_cause_are_read_fresh(api, growth_batch):
+    tank = growth_batch.assignments.get(container__name="S01-B-01")
+    death = m.MortalityEvent.objects.create(
+        batch=growth_batch, assignment=tank, event_date=TRANSFER, count=7, cause="Winter ulcer"
+    )
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                export(api, growth_batch, kind="csv", table="pens")
+                .content.decode()
+                .split("\n", 1)[1]
+            )
+        )
+    )
+    assert rows[0]["Deaths by cause"] == "Winter ulcer: 7"
+    death.cause = "Wound"
+    death.save()
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                export(api, growth_batch, kind="csv", table="pens")
+                .content.decode()
+                .split("\n", 1)[1]
+            )
+        )
+    )
+    assert rows[0]["Deaths by cause"] == "Wound: 7"
 
 
 def test_a_bad_export_request_is_a_clear_400(api, growth_batch):
