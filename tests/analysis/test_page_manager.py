@@ -13,7 +13,7 @@ import pytest
 
 from aquagrowth.analysis.growth_data import utc_today
 from aquagrowth.engine.core.outputs import ESTIMATED
-from aquagrowth.engine.models import DailyState, WeightSource
+from aquagrowth.engine.models import DailyState, StayClose, StaySummary, WeightSource
 from tests.analysis.browser_tools import DESKTOP, OUTPUT, PHONE, day_text, signed_in, wait_ready
 from tests.analysis.conftest import LAST, build_batch
 
@@ -40,6 +40,16 @@ def test_days_past_the_records_are_drawn_apart_and_said_in_words(
     transactional_db, page, live_server, growth_batch
 ):
     estimated = mark_past_records(growth_batch)
+    # How far the tank's records reach, as a recompute writes it: its last sample.
+    tank = growth_batch.assignments.get(container__name="S01-B-01")
+    StaySummary.objects.create(
+        assignment=tank,
+        samples_through=LAST - dt.timedelta(days=10),
+        stocked_fish=1460,
+        fish_days=0,
+        unexplained_fish=0,
+        closed_by=StayClose.OPEN,
+    )
     page.goto(growth_url(live_server, growth_batch))
     wait_ready(page)
     dash = page.evaluate(
@@ -50,6 +60,18 @@ def test_days_past_the_records_are_drawn_apart_and_said_in_words(
     dates = page.evaluate("window.growthChart.data.datasets[2].data.map(p => p.date)")
     dashed = [d for d, style in zip(dates, dash, strict=True) if style]
     assert dashed == estimated  # exactly the days past the records, no other
+    # The tooltip of the last day says why, in words, with how far the records reach.
+    page.evaluate("window.scrollTo(0, document.querySelector('#growth-chart').offsetTop - 50)")
+    point = page.evaluate(
+        """() => { const c = window.growthChart; const el = c.getDatasetMeta(2).data.at(-1);
+        const box = c.canvas.getBoundingClientRect(); return [box.left + el.x, box.top + el.y]; }"""
+    )
+    page.mouse.move(point[0], point[1])
+    page.wait_for_function("window.growthChart.tooltip.getActiveElements().length > 0")
+    lines = page.evaluate("window.growthChart.tooltip.body.flatMap(b => b.lines).join('\\n')")
+    assert "estimated forward from the last sample with the plan's growth rate" in lines
+    assert "estimated past the records: last sample 30 Jan 2024 (10 days before)" in lines
+    assert "scenario_tgc" not in lines
     key = page.inner_text("#chart-key")
     assert "Actual, on records" in key and "Actual, estimated past the records" in key
     # The words behind the chart: the table says what each day rests on.
