@@ -249,3 +249,39 @@ def test_accessibility(transactional_db, browser, live_server, user, growth_batc
     found = axe_violations(tab)
     assert found == [], json.dumps(found, indent=1)
     tab.context.close()
+
+
+def test_a_weight_band_is_drawn_only_when_the_answer_has_one(
+    transactional_db, page, live_server, growth_batch
+):
+    """The engine's weight band (weight_low_g / weight_high_g, being added beside this
+    page) is drawn when the answer carries it, and not otherwise."""
+    page.goto(growth_url(live_server, growth_batch))
+    wait_ready(page)
+    lengths = page.evaluate(
+        "Object.fromEntries(window.growthChart.data.datasets.map(d => [d.kind, d.data.length]))"
+    )
+    assert lengths["band"] == lengths["band-low"] == 0
+    assert "Weight band" not in page.inner_text("#chart-key")
+
+    def with_band(route):
+        answer = route.fetch().json()
+        weights = answer["actual"]["avg_weight_g"]
+        answer["actual"]["weight_low_g"] = [w * 0.9 for w in weights]
+        answer["actual"]["weight_high_g"] = [w * 1.1 for w in weights]
+        route.fulfill(json=answer)
+
+    page.route("**/api/v1/batches/*/growth/?*", with_band)
+    page.reload()
+    wait_ready(page)
+    band = page.evaluate(
+        "window.growthChart.data.datasets.find(d => d.kind === 'band').data.map(p => p.y)"
+    )
+    weights = page.evaluate("window.growthData.actual.avg_weight_g")
+    assert band == pytest.approx([w * 1.1 for w in weights])
+    assert "Weight band" in page.inner_text("#chart-key")
+    page.click("#metric button[data-metric=population]")  # a band of weight only
+    assert (
+        page.evaluate("window.growthChart.data.datasets.find(d => d.kind === 'band').data.length")
+        == 0
+    )

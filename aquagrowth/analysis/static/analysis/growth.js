@@ -251,6 +251,9 @@
       if (stay && stay.departure_date) forwardPoints = [];
     }
     const harvestDrawn = forwardPoints.length > 0 && forward.harvest_date === forwardPoints[forwardPoints.length - 1].date;
+    /* The weight's band (the smoother's, issue 15), drawn only when the answer has it. */
+    const hasBand = state.metric === "weight" && Array.isArray(actual.weight_low_g) && Array.isArray(actual.weight_high_g);
+    const band = (key) => (hasBand ? actual.date.map((d, i) => ({ x: ms(d), y: scaled(actual[key][i]), date: d })) : []);
     const sets = [
       // "order": samples are drawn first (underneath), the actual line last (on top).
       { label: "Growth samples (±1 SD)", data: samples, showLine: false, pointRadius: 2.5,
@@ -273,6 +276,10 @@
         backgroundColor: COLORS.forward, borderDash: [2, 3], borderWidth: 1.8, order: 1,
         pointRadius: forwardPoints.map((p, i) => (i === forwardPoints.length - 1 && harvestDrawn ? 5 : 0)),
         pointStyle: "rectRot", kind: "forward" },
+      { label: "Weight band (low)", data: band("weight_low_g"), borderWidth: 0, pointRadius: 0,
+        fill: false, order: 4, kind: "band-low", spanGaps: false },
+      { label: "Weight band", data: band("weight_high_g"), borderWidth: 0, pointRadius: 0,
+        backgroundColor: "rgba(201, 106, 0, 0.14)", fill: "-1", order: 4, kind: "band", spanGaps: false },
     ];
     return { metric: state.metric, unit, scale, sets, clipAt, harvestDrawn };
   }
@@ -457,6 +464,7 @@
     const byKind = Object.fromEntries(drawn.sets.map((s) => [s.kind, s.data]));
     const swatch = (cls) => `<span class="swatch ${cls}" aria-hidden="true"></span>`;
     if (byKind.samples.length) items.push(`${swatch("sw-sample")}Growth samples (±1 SD)`);
+    if (byKind.band.length) items.push(`${swatch("sw-band")}Weight band (the model's uncertainty)`);
     if (byKind.scenario.length) items.push(`${swatch("sw-plan")}Plan (${escapeHtml(data.scenario ? data.scenario.name : "scenario")})`);
     const actual = byKind.actual;
     if (actual.some((p) => known(p.y) && !(p.est > 0))) items.push(`${swatch("sw-actual")}Actual, on records`);
@@ -491,6 +499,12 @@
           put(p.date, "Sample mean (g)", known(p.y) ? p.y / drawn.scale : ""); put(p.date, "Sample SD (g)", known(p.sd) ? p.sd / drawn.scale : "");
           put(p.date, "Fish weighed", p.n); put(p.date, "Sample container", p.container);
         }
+        continue;
+      }
+      if (ds.kind === "band-low" || ds.kind === "band") {
+        const col = `${ds.kind === "band" ? "Band high" : "Band low"} (${drawn.unit})`;
+        columns.push(col);
+        for (const p of ds.data) put(p.date, col, known(p.y) ? Number(p.y.toPrecision(6)) : "");
         continue;
       }
       const name = { scenario: "Plan", actual: "Actual", forward: "Forward" }[ds.kind];
