@@ -7,7 +7,8 @@ the production server under load), then times:
 
 - the combined growth data, daily and weekly, whole batch and one container: median
   and p95 over ``--requests`` requests, and the response size;
-- the page in headless Chromium: from navigation to the chart drawn.
+- the page in headless Chromium: from navigation to the chart drawn, cold (answer cache
+  empty, a fresh browser) and warm (answer cached, the same browser).
 
     AQUAGROWTH_VAR=/tmp/ag-bench .venv/bin/python bench/page_bench.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ag_bench .venv/bin/python bench/page_bench.py
@@ -42,6 +43,7 @@ django.setup()
 import yaml  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.contrib.staticfiles.handlers import StaticFilesHandler  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
@@ -188,8 +190,13 @@ def time_api(site: Site, batch: Batch, requests: int) -> list[dict]:
     return results
 
 
-def time_page(site: Site, batch: Batch, loads: int) -> list[float]:
+def time_page(site: Site, batch: Batch, loads: int) -> dict[str, list[float]]:
+    """Milliseconds from navigation to the chart drawn: ``cold`` loads start with an
+    empty answer cache and a fresh browser (no cached script or answer), ``warm`` loads
+    repeat the page in one browser with the answer cached."""
     from playwright.sync_api import sync_playwright
+
+    from aquagrowth.analysis.answer_cache import ALIAS
 
     args = [
         "--no-sandbox",
@@ -199,25 +206,33 @@ def time_page(site: Site, batch: Batch, loads: int) -> list[float]:
         "--disable-sync",
         "--no-first-run",
     ]
-    times = []
+    url = f"{site.url}/batches/{batch.id}/growth/"
+    times: dict[str, list[float]] = {"cold": [], "warm": []}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{site.url}/accounts/login/")
-        page.fill("#id_username", USER)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url(f"{site.url}/")
-        for _ in range(loads + 1):
-            page.goto(f"{site.url}/batches/{batch.id}/growth/")
-            page.wait_for_selector('#growth-app[data-ready="1"]', timeout=30_000)
-            # Milliseconds from the start of navigation to the chart drawn.
-            times.append(page.evaluate("performance.now()"))
+        for kind in ("cold", "warm"):
+            for i in range(loads + (1 if kind == "warm" else 0)):
+                if kind == "cold" or i == 0:
+                    context = browser.new_context(viewport={"width": 1440, "height": 900})
+                    page = context.new_page()
+                    page.goto(f"{site.url}/accounts/login/")
+                    page.fill("#id_username", USER)
+                    page.fill("#id_password", PASSWORD)
+                    page.click("button[type=submit]")
+                    page.wait_for_url(f"{site.url}/")
+                if kind == "cold":
+                    caches[ALIAS].clear()
+                page.goto(url)
+                page.wait_for_selector('#growth-app[data-ready="1"]', timeout=30_000)
+                if kind == "cold" or i > 0:  # the first warm load fills the caches
+                    times[kind].append(page.evaluate("performance.now()"))
+                if kind == "cold":
+                    context.close()
         output = Path(__file__).resolve().parents[1] / "test-output"
         output.mkdir(exist_ok=True)
         page.screenshot(path=str(output / "bench-page.png"), full_page=True)
         browser.close()
-    return times[1:]  # the first load fills the browser's cache
+    return times
 
 
 def main() -> None:
@@ -250,11 +265,17 @@ def main() -> None:
             kib = r["bytes"] / 1024
             print(f"{r['case']:<24}{r['median_ms']:>10.1f}{r['p95_ms']:>10.1f}{kib:>9.1f}")
         if not options.no_browser:
-            loads = time_page(site, batch, options.loads)
-            print(
-                f"\npage in headless Chromium, navigation to chart drawn over {len(loads)} loads: "
-                f"median {statistics.median(loads):.0f} ms, max {max(loads):.0f} ms"
-            )
+            timed = time_page(site, batch, options.loads)
+            print("\npage in headless Chromium at 1440x900, navigation to chart drawn")
+            for kind, label in (
+                ("cold", "cold (answer cache empty, fresh browser)"),
+                ("warm", "warm (answer cached, same browser)"),
+            ):
+                loads = timed[kind]
+                print(
+                    f"  {label}: median {statistics.median(loads):.0f} ms, "
+                    f"max {max(loads):.0f} ms over {len(loads)} loads"
+                )
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     when = f"{dt.datetime.now():%Y-%m-%d %H:%M}"
     print(f"\nmeasured {when}, load average {load} on {os.cpu_count()} cores")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db.models import Q
 
-from aquagrowth.analysis import periods, projections, recorded_through, series
+from aquagrowth.analysis import periods, projections, recorded_through, series, status
 from aquagrowth.analysis.state_rows import read_state_rows
 from aquagrowth.engine.core.feed import FCR_WINDOW_DAYS
 from aquagrowth.engine.core.outputs import STATE_COLUMNS
@@ -25,11 +25,15 @@ DAILY, WEEKLY = "daily", "weekly"
 RECOMPUTE_HINT = "aquagrowth recompute --batch {number}"
 
 # Decimals sent per quantity: the engine keeps full precision, the page needs less.
-DECIMALS = {c.name: c.decimals for c in STATE_COLUMNS if c.decimals is not None} | {
-    "days": 0,
-    "containers": 0,
-    "stage": 0,
-}
+DECIMALS = (
+    {c.name: c.decimals for c in STATE_COLUMNS if c.decimals is not None}
+    | {
+        "days": 0,
+        "containers": 0,
+        "stage": 0,
+    }
+    | {name: 2 for name in series.ESTIMATED_SHARES.values()}
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,8 @@ ACTUAL_SERIES = (
     "weight_confidence",
     "temp_source",
     "temp_confidence",
+    "population_source",
+    *series.ESTIMATED_SHARES.values(),
     "containers",
 )
 PLAN_COLUMNS = (
@@ -209,8 +215,15 @@ def _plan_for_query(
     return out
 
 
-def growth_data(batch: Batch, query: GrowthQuery) -> dict:
-    """The combined growth data of ``batch`` for ``query`` (see the module docstring)."""
+def utc_today() -> dt.date:
+    """The server's date (UTC): the answer cache starts afresh at midnight UTC."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def growth_data(batch: Batch, query: GrowthQuery, today: dt.date | None = None) -> dict:
+    """The combined growth data of ``batch`` for ``query`` (see the module docstring);
+    ``today`` (default: UTC today) is the day that day counts are taken from."""
+    today = today or utc_today()
     # Six days before the range so the trailing 7-day FCR of its first days is complete.
     lead = None if query.start is None else query.start - dt.timedelta(days=FCR_WINDOW_DAYS - 1)
     rows = read_state_rows(batch.id, lead, query.end, query.assignment_id)
@@ -240,41 +253,60 @@ def growth_data(batch: Batch, query: GrowthQuery) -> dict:
         "scenario_projection": None,
         "forward_projection": None,
         "variance": None,
+        "today": today,
     }
     if not result["batch"]["last_state_date"]:
         result["states_missing"] = (
             "No daily states have been computed for this batch yet. Compute them with "
             f"`{RECOMPUTE_HINT.format(number=batch.number)}`."
         )
-    planned_by_stage = None
+    planned_by_stage = plan_curve = None
     if planned.scenario is None:
         result["scenario_missing"] = (
             "This batch has no scenario, so there is no plan to compare with and no forward "
             "projection. Pin a scenario to the batch (or create one) to see them."
         )
     else:
-        planned_by_stage = _add_scenario(result, batch, query, planned, shown)
+        planned_by_stage, plan_curve = _add_scenario(result, batch, query, planned, shown)
     stages = {a["id"]: a["stage"] for a in assignments}
     per_assignment = periods.by_assignment(rows, names, stages, planned_by_stage)
     result["periods"] = {
-        "by_stage": periods.by_stage(per_assignment),
-        "by_assignment": per_assignment,
+        "by_stage": _kg_rounded(periods.by_stage(per_assignment)),
+        "by_assignment": _kg_rounded(per_assignment),
+    }
+    forward = result["forward_projection"]
+    pens = status.pens(batch, rows, assignments, forward, query.start, query.end)
+    head = status.headline(
+        batch,
+        rows,
+        daily,
+        status.batch_stocked(batch, query.assignment_id),
+        forward,
+        None if query.assignment_id is not None else plan_curve,
+        today,
+    )
+    result["status"] = {
+        "batch": head,
+        "pens": pens,
+        "harvest": status.harvest_summary(batch, head, pens),
     }
     return result
 
 
 def _add_scenario(
     result: dict, batch: Batch, query: GrowthQuery, planned: ScenarioInForce, shown: dict
-) -> dict:
+) -> tuple[dict, dict | None]:
     """Put the scenario, its projections and the variance into ``result``; return the
-    scenario's TGC and FCR by stage name (for the periods)."""
+    scenario's TGC and FCR by stage name (for the periods) and the plan's whole curve
+    with its dates (for the status), ``None`` without one."""
     scenario = planned.scenario
     per_stage = [
         {
             "stage": name,
-            "tgc": _num(scenario.tgc_by_stage[i]),
-            "fcr": _num(scenario.fcr_by_stage[i]),
-            "mortality_rate_per_day": _num(scenario.mortality_rate_by_stage[i]),
+            "tgc": _num(scenario.tgc_by_stage[i], 4),
+            "fcr": _num(scenario.fcr_by_stage[i], 4),
+            # A daily rate of 0.0005: seven decimals keep its three significant digits.
+            "mortality_rate_per_day": _num(scenario.mortality_rate_by_stage[i], 7),
         }
         for i, name in enumerate(planned.stages.name)
     ]
@@ -293,15 +325,20 @@ def _add_scenario(
             + "; the projections treat those as no growth."
         )
     plan = projections.scenario_projection(batch, planned)
+    curve = None
     if plan is not None:
         result["scenario_projection"] = _plan_for_query(plan, batch, query, planned, shown["date"])
         plan_dates = series.day_dates(plan["day_number"], batch.start_date)
+        curve = {**plan, "date": plan_dates}
         result["variance"] = periods.weight_variance(
             shown["date"], shown["avg_weight_g"], plan_dates, plan["avg_weight_g"]
         )
     forward = projections.forward_projection(batch, planned, query.assignment_id)
     if forward is not None:
         fseries = forward.pop("series")
+        forward["expected_weight_g"] = _num(forward["expected_weight_g"], 2)
+        for pen in forward["containers"]:
+            pen["latest_weight_g"] = _num(pen["latest_weight_g"], 2)
         fseries["date"] = series.day_dates(fseries["day_number"], batch.start_date)
         if query.end is not None:
             keep = fseries["date"] <= np.datetime64(query.end, "D")
@@ -313,8 +350,19 @@ def _add_scenario(
             )
         )
         result["forward_projection"] = forward
-    return {s["stage"]: {"tgc": s["tgc"], "fcr": s["fcr"]} for s in per_stage}
+    return {s["stage"]: {"tgc": s["tgc"], "fcr": s["fcr"]} for s in per_stage}, curve
 
 
-def _num(value: float) -> float | None:
-    return float(value) if np.isfinite(value) else None
+def _num(value: float, digits: int) -> float | None:
+    return round(float(value), digits) if np.isfinite(value) else None
+
+
+PERIOD_KG = ("feed_kg", "growth_kg", "recorded_feed_kg", "recorded_growth_kg")
+
+
+def _kg_rounded(rows: list[dict]) -> list[dict]:
+    """Periods' kilograms to the gram (their ratios were taken before rounding)."""
+    for row in rows:
+        for name in PERIOD_KG:
+            row[name] = round(row[name], 3)
+    return rows

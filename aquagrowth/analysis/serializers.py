@@ -11,7 +11,7 @@ from rest_framework import serializers
 from aquagrowth.accounts.sites import site_known_to, visible_batches, visible_stays
 from aquagrowth.analysis import recorded_through, unexplained_loss
 from aquagrowth.analysis.growth_data import DAILY, WEEKLY
-from aquagrowth.engine.core.outputs import STATE_COLUMNS
+from aquagrowth.engine.core.outputs import POPULATION_SOURCES, STATE_COLUMNS, WEIGHT_SOURCES
 from aquagrowth.engine.models import DailyState
 from aquagrowth.farm.models import Assignment, Batch
 
@@ -115,6 +115,17 @@ class GrowthQuerySerializer(DateRangeSerializer):
         if not Assignment.objects.filter(id=value, batch=batch).exists():
             raise serializers.ValidationError(f"Batch {batch.number} has no assignment {value}.")
         return value
+
+
+class GrowthExportSerializer(serializers.Serializer):
+    """What to export: a workbook, or one table as CSV."""
+
+    kind = serializers.ChoiceField(choices=["xlsx", "csv"], default="xlsx")
+    table = serializers.ChoiceField(
+        choices=["daily", "pens", "pen_days", "periods"],
+        default="daily",
+        help_text="The table of a CSV: the batch by day, the pens, the pens by day, the periods.",
+    )
 
 
 class DailyStateFilterSerializer(DateRangeSerializer):
@@ -224,8 +235,301 @@ class GrowthStaySerializer(serializers.Serializer):
     recorded_through = RecordedThroughSerializer(help_text=STAY_RECORDED_THROUGH)
 
 
-def _part(text: str) -> serializers.DictField:
-    return serializers.DictField(allow_null=True, help_text=text)
+def _f(text: str, **kwargs) -> serializers.FloatField:
+    return serializers.FloatField(allow_null=True, help_text=text, **kwargs)
+
+
+def _i(text: str) -> serializers.IntegerField:
+    return serializers.IntegerField(allow_null=True, help_text=text)
+
+
+class BalanceSerializer(serializers.Serializer):
+    """Deaths, feed, growth and the two FCRs over some days (docs/growth-analysis.md)."""
+
+    deaths = serializers.IntegerField(help_text="Dead fish over the days shown.")
+    deaths_recorded = serializers.IntegerField(help_text="Of them, on days with records.")
+    deaths_modelled = serializers.IntegerField(help_text="Of them, modelled (no records).")
+    unexplained_fish = serializers.IntegerField(
+        help_text="Fish lost without a record; negative: a gain."
+    )
+    mortality_pct = _f("100 x deaths / stocked fish.")
+    unexplained_pct = _f("100 x unexplained fish / stocked fish.")
+    feed_kg = _f("Known feed (recorded, fasting days 0), kg.")
+    feed_unknown_days = serializers.IntegerField(
+        help_text="Pen-days in a fed stretch without a feeding record."
+    )
+    growth_kg = _f("Biomass produced by growth, dead and lost fish included, kg.")
+    net_gain_kg = _f("Growth minus the biomass of dead and lost fish, kg.")
+    fcr_biological = _f("Feed / growth over the pen-days with feed records.")
+    fcr_economic = _f("Feed / net gain over the pen-days with feed records.")
+    degree_days = _f("Sum of the daily temperature (>= 0) after the first day, degC day.")
+    sgr_pct_day = _f("100 ln(W2/W1) / days, % a day.")
+    tgc = _f("1000 (W2^(1/3) - W1^(1/3)) / degree-days.")
+
+
+class HeadlineSerializer(BalanceSerializer):
+    """The batch's headline numbers on ``as_of``, the last day shown."""
+
+    as_of = serializers.DateField()
+    fish = serializers.IntegerField(help_text="Fish alive at the end of as_of.")
+    population_source = serializers.ChoiceField(choices=list(POPULATION_SOURCES))
+    avg_weight_g = _f("Mean weight on as_of, g.")
+    weight_source = serializers.ChoiceField(choices=list(WEIGHT_SOURCES))
+    biomass_kg = _f("Biomass on as_of, kg.")
+    stocked_fish = _i("Fish put into the batch (or the stay).")
+    harvest_date = serializers.DateField(
+        allow_null=True, help_text="The forward projection's harvest date."
+    )
+    days_to_harvest = _i("harvest_date - today, days.")
+    plan_reference_date = serializers.DateField(allow_null=True)
+    plan_weight_date = serializers.DateField(
+        allow_null=True, help_text="First day the plan reaches the reference day's weight."
+    )
+    days_vs_plan = _i("plan_weight_date - reference day: > 0 ahead, < 0 behind.")
+    plan_exceeded = serializers.BooleanField(
+        help_text="Heavier than the plan ever is: compared at the plan's harvest weight."
+    )
+    biomass_plan_kg = _f("The plan's biomass on the reference day, kg.")
+    biomass_vs_plan_kg = _f("Actual - planned biomass, kg.")
+    biomass_vs_plan_pct = _f("Actual - planned biomass, % of planned.")
+
+
+class PenStatusSerializer(BalanceSerializer):
+    """One container stay's status over its days shown."""
+
+    assignment = serializers.IntegerField()
+    container = serializers.CharField()
+    stage = serializers.CharField()
+    first_date = serializers.DateField()
+    last_date = serializers.DateField()
+    current = serializers.BooleanField(help_text="Still holds the batch's fish (no departure).")
+    start_fish = _i("Fish put into the stay.")
+    start_weight_g = _f("Mean weight at the end of its first day shown, g.")
+    end_fish = serializers.IntegerField(help_text="Fish at the end of its last day shown.")
+    end_weight_g = _f("Mean weight then, g (null without fish).")
+    end_biomass_kg = _f("Biomass then, kg.")
+    harvested_fish = serializers.IntegerField()
+    harvested_kg = _f("Live weight harvested, kg.")
+    density_kg_m3 = _f("End biomass / container volume, kg/m3.")
+    forecast_harvest_date = serializers.DateField(allow_null=True)
+
+
+class HarvestSummarySerializer(serializers.Serializer):
+    """A harvested batch: what came out of the water."""
+
+    fish = serializers.IntegerField()
+    live_weight_kg = _f("Live weight harvested, kg.")
+    avg_weight_g = _f("Live weight / fish, g.")
+    first_date = serializers.DateField(allow_null=True)
+    last_date = serializers.DateField(allow_null=True)
+    days_from_start = _i("Batch start to the last harvest, days.")
+    survival_pct = _f("100 x harvested / stocked fish.")
+    mortality_pct = _f("100 x deaths / stocked fish.")
+    unexplained_pct = _f("100 x unexplained fish / stocked fish.")
+    fcr_biological = _f("Feed / growth.")
+    fcr_economic = _f("Feed / net gain.")
+
+
+class StatusSerializer(serializers.Serializer):
+    batch = HeadlineSerializer(allow_null=True)
+    pens = PenStatusSerializer(many=True)
+    harvest = HarvestSummarySerializer(allow_null=True)
+
+
+def _floats(text: str) -> serializers.ListField:
+    return serializers.ListField(child=serializers.FloatField(allow_null=True), help_text=text)
+
+
+def _ints(text: str, **kwargs) -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.IntegerField(allow_null=True), help_text=text, **kwargs
+    )
+
+
+def _dates(text: str) -> serializers.ListField:
+    return serializers.ListField(child=serializers.DateField(), help_text=text)
+
+
+def _codes(names: tuple[str, ...], text: str) -> serializers.ListField:
+    return serializers.ListField(child=serializers.ChoiceField(choices=list(names)), help_text=text)
+
+
+_STATE_DOCS = {c.name: c for c in STATE_COLUMNS}
+
+
+def _state(name: str, kind=None) -> serializers.ListField:
+    column = _STATE_DOCS[name]
+    text = f"{column.doc} ({column.unit})" if column.unit else column.doc
+    if column.kind == "code":
+        return _codes(column.codes, text)
+    return (kind or _floats)(text)
+
+
+class GrowthQueryEchoSerializer(serializers.Serializer):
+    """The query as understood."""
+
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
+    assignment = serializers.IntegerField(allow_null=True)
+    granularity = serializers.ChoiceField(choices=[DAILY, WEEKLY])
+
+
+class ScenarioStageSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    tgc = _f("Planned TGC of the stage.")
+    fcr = _f("Planned FCR of the stage (kg/kg).")
+    mortality_rate_per_day = _f("Planned share of the fish dying a day.")
+
+
+class ScenarioSerializer(serializers.Serializer):
+    """The scenario (plan) in force: the pinned one, else the newest."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    harvest_weight_g = serializers.FloatField()
+    pinned = serializers.BooleanField()
+    stages = ScenarioStageSerializer(many=True)
+
+
+class SampleColumnsSerializer(serializers.Serializer):
+    """Growth samples in the range, one entry per sample in each column."""
+
+    date = _dates("The sample's day.")
+    assignment = _ints("The stay sampled.")
+    container = serializers.ListField(child=serializers.CharField())
+    fish_weighed = _ints("Fish weighed.")
+    avg_weight_g = _floats("Mean weight (g).")
+    std_weight_g = _floats("Standard deviation of the weight (g).")
+    avg_length_cm = _floats("Mean length (cm), null without lengths.")
+    condition_factor = _floats("Fulton's K = 100 W / L^3, null without lengths.")
+
+
+class ActualColumnsSerializer(serializers.Serializer):
+    """The batch's (or one stay's) days, or weeks, summed over its pens: one entry per day
+    in each column (docs/growth-analysis.md, "What the numbers mean")."""
+
+    date = _dates("The day (weekly: the week's last day present).")
+    day_number = _ints("Day of the batch (1: its start).")
+    week = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Weekly only: the ISO week."
+    )
+    days = _ints("Weekly only: the days present in the week.", required=False)
+    population = _state("population", _ints)
+    avg_weight_g = _floats("Biomass x 1000 / fish (g).")
+    biomass_kg = _state("biomass_kg")
+    feed_kg = _state("feed_kg")
+    growth_kg = _state("growth_kg")
+    mortality_count = _state("mortality_count")
+    fcr = _floats("Feed / growth of the pens with feed records, over the trailing 7 days.")
+    tgc = _state("tgc")
+    temp_c = _state("temp_c")
+    anchor_type = _state("anchor_type")
+    weight_source = _state("weight_source")
+    weight_confidence = _state("weight_confidence")
+    temp_source = _state("temp_source")
+    temp_confidence = _state("temp_confidence")
+    population_source = _state("population_source")
+    estimated_population = _floats("Share of the day's fish whose population is estimated.")
+    estimated_weight = _floats("Share of the day's fish whose weight rests on no sample.")
+    estimated_feed = _floats("Share of the day's fish whose feed is not recorded.")
+    estimated_temperature = _floats("Share of the day's fish whose temperature is not measured.")
+    containers = _ints("Pens summed that day.")
+
+
+class PlanColumnsSerializer(serializers.Serializer):
+    """The plan's curve by date (weekly: one day a week)."""
+
+    date = _dates("The day.")
+    day_number = _ints("Day of the batch.")
+    stage = serializers.ListField(child=serializers.CharField(), help_text="Planned stage.")
+    avg_weight_g = _floats("Planned mean weight (g).")
+    population = _floats("Planned fish (expected, fractional); null for one stay.")
+    biomass_kg = _floats("Planned biomass (kg); null for one stay.")
+    temp_c = _floats("The profile's temperature (degC).")
+    tgc = _floats("Planned TGC.")
+    fcr = _floats("Planned FCR (kg/kg).")
+
+
+class ForwardPenSerializer(serializers.Serializer):
+    assignment = serializers.IntegerField()
+    container = serializers.CharField()
+    latest_weight_g = _f("Weight on the latest state (g).")
+    latest_population = serializers.IntegerField()
+    temp_bias_c = _f("Measured minus profile temperature, last 30 days (degC).")
+    harvest_date = serializers.DateField(allow_null=True)
+
+
+class ForwardSerializer(serializers.Serializer):
+    """From the latest state to the harvest weight, with the plan's growth."""
+
+    from_date = serializers.DateField()
+    harvest_weight_g = serializers.FloatField()
+    harvest_date = serializers.DateField(allow_null=True)
+    expected_weight_g = _f("The batch's weight on harvest_date (g).")
+    temp_bias_c = _f("The batch's measured temperature bias (degC).")
+    containers = ForwardPenSerializer(many=True)
+    date = _dates("The day.")
+    day_number = _ints("Day of the batch.")
+    avg_weight_g = _floats("Projected mean weight (g).")
+    population = _floats("Projected fish.")
+    biomass_kg = _floats("Projected biomass (kg).")
+    temp_c = _floats("Projected temperature (degC).")
+
+
+class VariancePointSerializer(serializers.Serializer):
+    date = serializers.DateField()
+    actual_g = serializers.FloatField()
+    scenario_g = serializers.FloatField()
+    difference_g = serializers.FloatField()
+    difference_pct = serializers.FloatField()
+
+
+class VarianceMeanSerializer(serializers.Serializer):
+    difference_g = serializers.FloatField()
+    difference_pct = serializers.FloatField()
+    days = serializers.IntegerField(help_text="Days (or weeks) compared.")
+
+
+class VarianceSerializer(serializers.Serializer):
+    """Actual minus plan weight where both exist."""
+
+    now = VariancePointSerializer(help_text="On the latest date both exist.")
+    mean = VarianceMeanSerializer()
+    largest = VariancePointSerializer(help_text="The largest difference in grams.")
+
+
+class PeriodSerializer(serializers.Serializer):
+    """Observed TGC and FCR of a stage or a stay, beside the plan's."""
+
+    stage = serializers.CharField()
+    first_day = serializers.IntegerField()
+    last_day = serializers.IntegerField()
+    feed_kg = serializers.FloatField()
+    growth_kg = serializers.FloatField()
+    recorded_feed_kg = serializers.FloatField()
+    recorded_growth_kg = serializers.FloatField()
+    recorded_days = serializers.IntegerField()
+    fed_days = serializers.IntegerField()
+    observed_fcr = _f("Feed / growth over the days with feed records.")
+    feed_coverage = _f("Share of the fed days with feed records.")
+    observed_tgc = _f("Fitted from first to last weight.")
+    scenario_tgc = _f("The plan's.")
+    scenario_fcr = _f("The plan's.")
+
+
+class StayPeriodSerializer(PeriodSerializer):
+    assignment = serializers.IntegerField()
+    container = serializers.CharField()
+    days = serializers.IntegerField()
+
+
+class StagePeriodSerializer(PeriodSerializer):
+    containers = serializers.IntegerField(help_text="Stays of the stage.")
+
+
+class PeriodsSerializer(serializers.Serializer):
+    by_stage = StagePeriodSerializer(many=True)
+    by_assignment = StayPeriodSerializer(many=True)
 
 
 class GrowthDataSerializer(serializers.Serializer):
@@ -235,17 +539,23 @@ class GrowthDataSerializer(serializers.Serializer):
     # The view answers the dict growth_data() builds; this declares its shape for the
     # schema, and tests/analysis hold the two together.
     batch = GrowthBatchSerializer()
-    query = _part("The query as understood: start, end, assignment, granularity.")
-    scenario = _part("The scenario in force, null without one.")
+    query = GrowthQueryEchoSerializer()
+    scenario = ScenarioSerializer(allow_null=True, help_text="The plan in force, null without.")
     scenario_missing = serializers.CharField(allow_null=True)
     states_missing = serializers.CharField(allow_null=True)
     assignments = GrowthStaySerializer(many=True)
-    samples = _part("Growth samples in the range, as columns.")
-    actual = _part("The batch's actual daily (or weekly) states, as columns.")
-    scenario_projection = _part("The plan's curve by date, as columns.")
-    forward_projection = _part("From the latest state to the harvest weight.")
-    variance = _part("Actual minus scenario weight: now, mean, largest.")
-    periods = _part("Observed TGC and FCR by stage and by container stay.")
+    samples = SampleColumnsSerializer()
+    actual = ActualColumnsSerializer()
+    scenario_projection = PlanColumnsSerializer(
+        allow_null=True, help_text="Null without an egg input to start from."
+    )
+    forward_projection = ForwardSerializer(
+        allow_null=True, help_text="Null without a plan or without fish."
+    )
+    variance = VarianceSerializer(allow_null=True, help_text="Null without overlap.")
+    periods = PeriodsSerializer()
+    status = StatusSerializer(help_text="Headline numbers, the pens, the harvest.")
+    today = serializers.DateField(help_text="The server's date (UTC).")
 
 
 class UnexplainedLossQuerySerializer(serializers.Serializer):

@@ -16,6 +16,7 @@ import numpy as np
 from aquagrowth.analysis.state_rows import StateRows
 from aquagrowth.engine.core.feed import MIN_RECORDED_DAYS, trailing_fcr
 from aquagrowth.engine.core.smoother import Z90
+from aquagrowth.engine.core.outputs import ESTIMATED, ESTIMATED_METRICS
 
 Series = dict[str, np.ndarray]
 
@@ -63,6 +64,21 @@ def _feed(series: Series, rows: StateRows, index: np.ndarray, size: int) -> None
     )
 
 
+ESTIMATED_SHARES = {metric: f"estimated_{metric}" for metric in ESTIMATED_METRICS}
+"""Metric -> the column with the share of a day's fish whose metric rests on no record."""
+
+
+def _estimated(series: Series, rows: StateRows, index: np.ndarray, size: int) -> None:
+    """Per metric, the share (0 to 1) of the day's fish whose value rests on no record of
+    that day (the engine's ``estimated``): a batch day is partly estimated as soon as one
+    of its pens is past its records, and says how much."""
+    names, code_of_row = np.unique(rows["estimated"].astype(str), return_inverse=True)
+    codes = np.array([ESTIMATED.index(name) for name in names], dtype=np.int64)[code_of_row]
+    for bit, metric in enumerate(ESTIMATED_METRICS):
+        flagged = ((codes >> bit) & 1).astype(np.float64)
+        series[ESTIMATED_SHARES[metric]] = _weighted_mean(index, size, flagged, rows["population"])
+
+
 def daily(rows: StateRows, start_date: dt.date) -> Series:
     """One value per day present: containers summed, weight population-weighted.
 
@@ -79,9 +95,11 @@ def daily(rows: StateRows, start_date: dt.date) -> Series:
     ``temp_c`` and ``tgc`` (population-weighted), ``fcr`` (feed / growth of the rows with
     feed records, summed over the trailing 7 days), ``weight_confidence`` and
     ``temp_confidence`` (population-weighted),
-    ``anchor_type``, ``weight_source`` and ``temp_source`` (of the day's largest group),
-    ``containers`` (rows of the day), and the 90 % bands ``weight_low_g``,
-    ``weight_high_g``, ``biomass_low_kg``, ``biomass_high_kg`` (:func:`_bands`).
+    ``anchor_type``, ``weight_source``, ``temp_source`` and ``population_source`` (of the
+    day's largest group), ``estimated_<metric>`` (share of the day's fish whose metric
+    rests on no record, see ``_estimated``), ``containers`` (rows of the day), and the
+    90 % bands ``weight_low_g``, ``weight_high_g``, ``biomass_low_kg``, ``biomass_high_kg``
+    (:func:`_bands`).
     """
     days, index = np.unique(rows["day_number"], return_inverse=True)
     size = days.shape[0]
@@ -108,8 +126,9 @@ def daily(rows: StateRows, start_date: dt.date) -> Series:
     anchored = rows["anchor_type"] != "none"
     series["anchor_type"] = np.full(size, "none", dtype=object)
     series["anchor_type"][index[anchored]] = rows["anchor_type"][anchored]
-    for name in ("weight_source", "temp_source"):
+    for name in ("weight_source", "temp_source", "population_source"):
         series[name] = _dominant(index, size, rows[name], population)
+    _estimated(series, rows, index, size)
     series["containers"] = np.bincount(index, minlength=size).astype(np.float64)
     series["date"] = day_dates(days, start_date)
     _bands(series, rows, index, size)
@@ -156,7 +175,8 @@ def weekly(day: Series) -> Series:
     Population, biomass and the states' columns are those of the week's last day present;
     weight = that day's biomass * 1000 / population; feed, growth and mortality are summed
     over the week's days; FCR = feed sum / growth sum; temperature and confidences are
-    means of the days; the anchor is that of any anchored day of the week.
+    means of the days, and so are the estimated shares; the anchor is that of any
+    anchored day of the week.
     """
     days = day["day_number"]
     if days.size == 0:
@@ -166,7 +186,15 @@ def weekly(day: Series) -> Series:
     last_row = np.zeros(size, dtype=np.int64)
     last_row[index] = np.arange(days.size)  # rows are in day order: the last write wins
     week: Series = {}
-    for name in ("day_number", "date", "population", "biomass_kg", "weight_source", "tgc"):
+    for name in (
+        "day_number",
+        "date",
+        "population",
+        "biomass_kg",
+        "weight_source",
+        "population_source",
+        "tgc",
+    ):
         week[name] = day[name][last_row]
     for name in BAND_COLUMNS:
         if name in day:
@@ -184,7 +212,7 @@ def weekly(day: Series) -> Series:
     feed_fcr = _ratio(week["recorded_feed_kg"], week["recorded_growth_kg"])
     week["fcr"] = np.where(week["recorded_feed_kg"] > 0, feed_fcr, np.nan)
     count = np.bincount(index, minlength=size).astype(np.float64)
-    for name in ("temp_c", "weight_confidence", "temp_confidence"):
+    for name in ("temp_c", "weight_confidence", "temp_confidence", *ESTIMATED_SHARES.values()):
         week[name] = _mean_of_known(day[name], index, size)
     week["temp_source"] = day["temp_source"][last_row]
     anchored = day["anchor_type"] != "none"

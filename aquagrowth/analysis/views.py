@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import astuple
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from aquagrowth.accounts.roles import CanRead, IsManager, is_admin
 from aquagrowth.accounts.sites import visible_batches, visible_stays
-from aquagrowth.analysis import answer_cache, recorded_through
+from aquagrowth.analysis import answer_cache, export, recorded_through
 from aquagrowth.analysis import serializers as s
 from aquagrowth.analysis.answer_key import answer_key
 from aquagrowth.analysis.growth_data import GrowthQuery, growth_data
@@ -67,20 +67,56 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
         # cache), with a valid query. DRF's lookup answers 404 for an id that is no number
         # (Django's would raise) and checks the object's permissions.
         batch = self.get_object()
-        params = s.GrowthQuerySerializer(data=request.query_params, context={"batch": batch})
-        params.is_valid(raise_exception=True)
-        query = GrowthQuery(
-            start=params.validated_data.get("start"),
-            end=params.validated_data.get("end"),
-            assignment_id=params.validated_data.get("assignment"),
-            granularity=params.validated_data["granularity"],
-        )
+        query = self._growth_query(batch)
         if answer_cache.enabled() and request.accepted_renderer.format == "json":
             key = answer_key(batch.id, astuple(query))
             if key is None:  # deleted since it was read above
                 raise Http404
             return answer_cache.cached_answer(request, key, lambda: growth_data(batch, query))
         return Response(growth_data(batch, query))
+
+    def _growth_query(self, batch) -> GrowthQuery:
+        params = s.GrowthQuerySerializer(data=self.request.query_params, context={"batch": batch})
+        params.is_valid(raise_exception=True)
+        return GrowthQuery(
+            start=params.validated_data.get("start"),
+            end=params.validated_data.get("end"),
+            assignment_id=params.validated_data.get("assignment"),
+            granularity=params.validated_data["granularity"],
+        )
+
+    @extend_schema(
+        parameters=[s.GrowthQuerySerializer, s.GrowthExportSerializer],
+        responses={
+            (200, export.XLSX_TYPE): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+        description=(
+            "The growth data's tables for a spreadsheet: `kind=xlsx` (default) a workbook "
+            "with an About sheet (batch, range, data as of, units) and the sheets Batch by "
+            "day, Pens, Pens by day and TGC and FCR periods; `kind=csv` one of them "
+            "(`table`), wide, units in the headers. Same query as the growth data."
+        ),
+    )
+    @action(detail=True, methods=["get"], url_path="growth-export")
+    def growth_export(self, request, pk=None):
+        batch = self.get_object()
+        query = self._growth_query(batch)
+        wanted = s.GrowthExportSerializer(data=request.query_params)
+        wanted.is_valid(raise_exception=True)
+        answer = growth_data(batch, query)
+        scope = f"-{query.assignment_id}" if query.assignment_id else ""
+        name = f"{batch.number}-growth-{query.granularity}{scope}"
+        if wanted.validated_data["kind"] == "csv":
+            table = wanted.validated_data["table"]
+            body = export.csv_text(batch, answer, table)
+            response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+            name = f"{name}-{table}.csv"
+        else:
+            response = HttpResponse(export.workbook(batch, answer), content_type=export.XLSX_TYPE)
+            name = f"{name}.xlsx"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
 class DailyStatePagination(PageNumberPagination):

@@ -4,67 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 
 import pytest
-from django.db import connections
+from openpyxl import load_workbook
 
 from aquagrowth.engine.models import DailyState
 from aquagrowth.farm import models as m
 from aquagrowth.farm.signals import bulk_load
 from tests import farm_builder
+from tests.analysis.browser_tools import OUTPUT, day_text, wait_ready
 from tests.analysis.conftest import START, build_batch
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    # Playwright's sync API runs an event loop in this thread; the ORM must still work.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-        # Inside Playwright's context the ORM opened connections of its own; left open,
-        # they would keep PostgreSQL from dropping the test database.
-        connections.close_all()
-
-
-@pytest.fixture
-def page(browser, live_server, user):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(str(error)))
-    tab.goto(f"{live_server.url}/accounts/login/")
-    tab.fill("#id_username", "biologist")
-    tab.fill("#id_password", "salmon-pass")
-    tab.click("button[type=submit]")
-    tab.wait_for_url(f"{live_server.url}/")
-    yield tab
-    assert errors == []
-    context.close()
-
-
-def wait_ready(tab):
-    tab.wait_for_selector('#growth-app[data-ready="1"]', timeout=15_000)
 
 
 def dataset_lengths(tab) -> dict[str, int]:
@@ -88,6 +40,8 @@ def test_growth_page(transactional_db, page, live_server, growth_batch, api):
         "scenario": len(expected["scenario_projection"]["date"]),
         "actual": DailyState.objects.filter(batch=growth_batch).dates("date", "day").count(),
         "forward": len(expected["forward_projection"]["date"]),
+        "band-low": 0,  # the answer has no weight band yet: none drawn
+        "band": 0,
     }
     assert lengths["actual"] == 40
     anchors = page.evaluate(
@@ -95,9 +49,30 @@ def test_growth_page(transactional_db, page, live_server, growth_batch, api):
     )
     assert anchors == 1
     assert "Plan A" in page.inner_text("#scenario-name")
-    assert expected["forward_projection"]["harvest_date"] in page.inner_text("#forward-card")
-    assert "g" in page.inner_text("#variance-body")
+    assert day_text(expected["forward_projection"]["harvest_date"]) in page.inner_text(
+        "#forward-card"
+    )
+    assert "Weight against plan" in page.inner_text("#plan-body")
     assert page.locator("#periods tbody tr").count() == 2  # Egg&Alevin, Fry
+    # The headline is the API's status, in the page's units.
+    head = expected["status"]["batch"]
+    headline = page.inner_text("#headline")
+    assert f"{head['fish']:,}" in headline  # 1,420
+    assert f"{head['avg_weight_g']:.2f} g" in headline  # 0.80 g
+    assert f"{head['mortality_pct']:.2f} %" in headline  # 4.00 %
+    assert f"{head['fcr_biological']:.2f} / {head['fcr_economic']:.2f}" in headline
+    assert f"Data as of {day_text(expected['batch']['last_state_date'])}" in page.inner_text(
+        "#as-of"
+    )
+    # The pens: those holding fish first; the earlier stays one click away.
+    assert page.locator("#pens tbody tr").count() == 1
+    assert "S01-B-01" in page.inner_text("#pens tbody tr")
+    page.click("#pens-more")
+    pens = page.locator("#pens tbody tr")
+    assert pens.count() == 3
+    assert [pens.nth(i).get_attribute("data-assignment") for i in range(3)] == [
+        str(p["assignment"]) for p in expected["status"]["pens"]
+    ]
     page.screenshot(path=str(OUTPUT / "growth-page.png"), full_page=True)
 
     page.click("#metric button[data-metric=population]")
@@ -118,14 +93,37 @@ def test_growth_page(transactional_db, page, live_server, growth_batch, api):
 
     with page.expect_download() as download:
         page.click("#download-csv")
-    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
-    assert len(rows) == sum(lengths.values())
-    actual = [r for r in rows if r["series"] == "actual"]
-    assert [r["date"] for r in actual][:2] == ["2024-01-21", "2024-01-22"]
-    assert float(actual[0]["avg_weight_g (g)"]) == pytest.approx(
+    text = Path(download.value.path()).read_text()
+    assert text.startswith("# FO-2024-01, Average weight, daily, S01-B-01 (Fry); data as of")
+    rows = list(csv.DictReader(io.StringIO(text.split("\n", 1)[1])))
+    # Wide: one row per date, a column per series.
+    assert len(rows) == len({r["date"] for r in rows})
+    first = next(r for r in rows if r["Actual (g)"])
+    assert first["date"] == "2024-01-21"
+    assert float(first["Actual (g)"]) == pytest.approx(
         tank.daily_states.get(date="2024-01-21").avg_weight_g, abs=1e-3
     )
-    assert {r["series"] for r in rows} == {"samples", "scenario", "actual", "forward"}
+    assert {"Plan (g)", "Forward (g)", "Sample mean (g)", "Rests on"} <= set(rows[0])
+    assert sum(1 for r in rows if r["Actual (g)"]) == lengths["actual"]
+
+    # The workbook of what is shown (this tank), opened as a manager would.
+    with page.expect_download() as download:
+        page.click("#download-xlsx")
+    assert download.value.suggested_filename == f"FO-2024-01-growth-daily-{tank.id}.xlsx"
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
+    assert book.sheetnames == [
+        "About",
+        "Batch by day",
+        "Pens",
+        "Pens by day",
+        "TGC and FCR periods",
+    ]
+    about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)}
+    assert about["Scope"] == "S01-B-01"
+    pens = list(book["Pens"].iter_rows(values_only=True))
+    assert len(pens) == 2 and "FCR economic (kg/kg)" in pens[0]
+    row = dict(zip(pens[0], pens[1], strict=True))
+    assert row["Feed (kg)"] == pytest.approx(0.05 * 210)  # 0.05 kg x day, 20 days
 
     page.select_option("#granularity", "weekly")
     wait_ready(page)
@@ -144,7 +142,10 @@ def test_empty_states_are_explained(
     page.goto(f"{live_server.url}/batches/{bare.id}/growth/")
     wait_ready(page)
     notices = page.inner_text("#notices")
-    assert "aquagrowth recompute --batch FO-NEW" in notices
+    # A viewer is told who can help, in words: no command line for a manager's page.
+    assert "No daily states computed yet" in notices
+    assert "Ask a manager to recompute" in notices
+    assert "aquagrowth recompute" not in page.content()
     assert "No scenario" in notices
     assert "No growth samples" in page.inner_text("#chart-note")
     assert sum(dataset_lengths(page).values()) == 0

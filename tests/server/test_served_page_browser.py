@@ -14,7 +14,8 @@ import pytest
 from django.db import connections
 
 from aquagrowth.server.localenv import write_demo_env
-from tests.analysis.test_page_browser import CHROMIUM, CHROMIUM_ARGS, dataset_lengths, wait_ready
+from tests.analysis.browser_tools import CHROMIUM, CHROMIUM_ARGS, wait_ready
+from tests.analysis.test_page_browser import dataset_lengths
 from tests.server.conftest import base_env, serving, test_database_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -1,109 +1,290 @@
 /* The Growth Analysis page: fetches the batch's combined growth data and draws it.
- * window.growthChart and window.growthData are exposed so that tests (and curious users
- * in the console) can read exactly what is drawn. */
+ *
+ * Honest drawing: a stretch whose value rests on no record that day (past a pen's last
+ * sample, feed or mortality record) is drawn dashed and faded, the forward projection
+ * dotted, and the tooltip says in words what each point rests on. The state of the page
+ * (metric, range, container, granularity) lives in the URL, so reload, Back and a shared
+ * link keep it. window.growthChart and window.growthData are exposed so that tests (and
+ * curious users in the console) can read exactly what is drawn. */
 (function () {
   "use strict";
 
   const root = document.getElementById("growth-app");
-  const COLORS = { sample: "#2d8a57", plan: "#2f6f9f", actual: "#e07b00", forward: "#7a5aa6",
-    sampleFill: "rgba(45, 138, 87, 0.45)", sampleBar: "rgba(45, 138, 87, 0.35)" };
-  const METRICS = {
-    weight: { title: "Average weight", unit: "g", key: "avg_weight_g", digits: 2 },
-    population: { title: "Population", unit: "fish", key: "population", digits: 0 },
-    biomass: { title: "Biomass", unit: "kg", key: "biomass_kg", digits: 0 },
-    fcr: { title: "FCR (trailing 7 days; weekly: week's sums)", unit: "kg/kg", key: "fcr", digits: 2 },
-    temperature: { title: "Water temperature", unit: "°C", key: "temp_c", digits: 1 },
+  const COLORS = { sample: "#2d8a57", plan: "#2f6f9f", actual: "#c96a00", actualFaded: "rgba(201, 106, 0, 0.45)",
+    forward: "#7a5aa6", today: "#4b5863", clipped: "#b5452b",
+    sampleFill: "rgba(45, 138, 87, 0.55)", sampleBar: "rgba(45, 138, 87, 0.4)" };
+  const TONNES_FROM_KG = 10000;
+  const DAY_MS = 86400000;
+
+  /* What a day's value rests on, in the words of a farm (docs/growth-analysis.md). */
+  const WORDS = {
+    weight: { measured: "measured that day (sample or weighing)",
+      assimilated: "between samples (the curve through the samples either side)",
+      scenario_tgc: "estimated forward from the last sample with the plan's growth rate",
+      held: "held at the last known weight", missing: "unknown" },
+    population: { book: "from the mortality records", reconciled: "corrected to a later count",
+      estimated: "estimated (modelled deaths or the farm's usual unrecorded loss)" },
+    temperature: { measured: "measured in the container", interpolated: "between measured days",
+      profile: "from the plan's temperature profile", container_mean: "mean of the other containers",
+      missing: "unknown" },
+    anchor: { growth_sample: "growth sample", transfer: "weighed at a transfer", weighing: "weighing" },
   };
-  const state = { metric: "weight", granularity: "daily", start: "", end: "", assignment: null,
-    periodKind: "by_stage", logScale: false };
+
+  const METRICS = {
+    weight: { title: "Average weight", unit: "g", key: "avg_weight_g", share: "estimated_weight",
+      words: "weight", source: "weight_source", stream: "samples" },
+    population: { title: "Population", unit: "fish", key: "population", share: "estimated_population",
+      words: "population", source: "population_source", stream: "mortality" },
+    biomass: { title: "Biomass", unit: "kg", key: "biomass_kg", share: ["estimated_weight", "estimated_population"],
+      words: "weight", source: "weight_source", stream: "samples" },
+    mortality: { title: "Mortality, cumulative", unit: "% of stocked", key: "mortality_count", share: "estimated_population",
+      words: "population", source: "population_source", stream: "mortality" },
+    feed: { title: "Feed", unit: "kg", key: "feed_kg", share: "estimated_feed", stream: "feed" },
+    fcr: { title: "FCR (trailing 7 days; weekly: the week's sums)", unit: "kg/kg", key: "fcr", share: "estimated_feed",
+      stream: "feed" },
+    temperature: { title: "Water temperature", unit: "°C", key: "temp_c", share: "estimated_temperature",
+      words: "temperature", source: "temp_source", stream: "temperature" },
+  };
+  const DEFAULTS = { metric: "weight", granularity: "daily", start: "", end: "", assignment: null, periods: "by_stage" };
+  const state = Object.assign({}, DEFAULTS, { logScale: false });
   let chart = null;
   let data = null;
+  let drawn = null; /* what the chart shows: { metric, unit, scale, sets } */
+  let pensSort = null;
 
   const $ = (id) => document.getElementById(id);
-  const fmt = (v, digits) => (v === null || v === undefined || Number.isNaN(v)) ? "—"
-    : Number(v).toLocaleString("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-  const signed = (v, digits) => (v > 0 ? "+" : "") + fmt(v, digits);
+  const known = (v) => v !== null && v !== undefined && !Number.isNaN(v);
+  const fmt = (v, digits) => (!known(v) ? "—"
+    : Number(v).toLocaleString("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+  const signed = (v, digits) => (known(v) && v > 0 ? "+" : "") + fmt(v, digits);
   const ms = (iso) => Date.parse(iso + "T00:00:00Z");
   const isoDay = (t) => new Date(t).toISOString().slice(0, 10);
+  const dayText = (iso) => (iso ? new Date(ms(iso)).toLocaleDateString("en-GB",
+    { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" }) : "—");
+  const daysBetween = (a, b) => Math.round((ms(b) - ms(a)) / DAY_MS);
   const escapeHtml = (s) => String(s).replace(/[&<>"']/g,
     (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  /* A fish's weight: 0.42 g, 51.3 g, 512 g, 5.60 kg (as aquagrowth/analysis/units.py). */
+  function fmtWeight(g) {
+    if (!known(g)) return "—";
+    if (g >= 1000) return `${fmt(g / 1000, 2)} kg`;
+    if (g >= 100) return `${fmt(g, 0)} g`;
+    if (g >= 10) return `${fmt(g, 1)} g`;
+    return `${fmt(g, 2)} g`;
+  }
+  /* Biomass or feed: 12.5 kg, 8,412 kg, 1,234.5 t. */
+  function fmtMass(kg) {
+    if (!known(kg)) return "—";
+    if (Math.abs(kg) >= TONNES_FROM_KG) return `${fmt(kg / 1000, 1)} t`;
+    if (Math.abs(kg) >= 100) return `${fmt(kg, 0)} kg`;
+    return `${fmt(kg, 1)} kg`;
+  }
+  const fmtFish = (n) => (known(n) ? fmt(n, 0) : "—");
+  const fmtPct = (p, digits) => (known(p) ? `${fmt(p, digits === undefined ? 2 : digits)} %` : "—");
 
+  /* ---- State in the URL ---- */
+  function readUrl() {
+    const q = new URLSearchParams(location.search);
+    state.metric = METRICS[q.get("metric")] ? q.get("metric") : DEFAULTS.metric;
+    state.granularity = q.get("granularity") === "weekly" ? "weekly" : "daily";
+    state.start = /^\d{4}-\d{2}-\d{2}$/.test(q.get("start") || "") ? q.get("start") : "";
+    state.end = /^\d{4}-\d{2}-\d{2}$/.test(q.get("end") || "") ? q.get("end") : "";
+    state.assignment = /^\d+$/.test(q.get("container") || "") ? Number(q.get("container")) : null;
+    state.periods = q.get("periods") === "by_assignment" ? "by_assignment" : "by_stage";
+  }
+  function writeUrl(push) {
+    const q = new URLSearchParams();
+    if (state.metric !== DEFAULTS.metric) q.set("metric", state.metric);
+    if (state.granularity !== DEFAULTS.granularity) q.set("granularity", state.granularity);
+    if (state.start) q.set("start", state.start);
+    if (state.end) q.set("end", state.end);
+    if (state.assignment) q.set("container", state.assignment);
+    if (state.periods !== DEFAULTS.periods) q.set("periods", state.periods);
+    const url = `${location.pathname}${q.toString() ? "?" + q : ""}`;
+    if (url === location.pathname + location.search) return;
+    if (push) history.pushState(null, "", url); else history.replaceState(null, "", url);
+  }
+  function syncControls() {
+    pressed($("metric"), (b) => b.dataset.metric === state.metric);
+    pressed($("period-kind"), (b) => b.dataset.kind === state.periods);
+    $("granularity").value = state.granularity;
+    $("start").value = state.start;
+    $("end").value = state.end;
+  }
+  function pressed(group, isOn) {
+    group.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", isOn(b) ? "true" : "false"));
+  }
+
+  /* ---- Loading ---- */
+  let loading = 0;
   async function load() {
+    const mine = ++loading;
     root.dataset.ready = "0";
+    if (state.start && state.end && state.start > state.end) {
+      rangeError(`The end (${dayText(state.end)}) is before the start (${dayText(state.start)}): choose an end on or after the start. The chart still shows the last range that could be drawn.`);
+      root.dataset.ready = "1";
+      return;
+    }
     const params = new URLSearchParams({ granularity: state.granularity });
     if (state.start) params.set("start", state.start);
     if (state.end) params.set("end", state.end);
     if (state.assignment) params.set("assignment", state.assignment);
-    const response = await fetch(`${root.dataset.api}?${params}`, {
-      credentials: "same-origin", headers: { Accept: "application/json" } });
-    if (!response.ok) {
-      const body = await response.json().catch(() => ({}));
-      $("notices").innerHTML = `<div class="notice warn">The data could not be loaded (${response.status}):
-        ${escapeHtml(JSON.stringify(body))}</div>`;
+    $("download-xlsx").href = `${root.dataset.export}?${params}`;
+    let response;
+    try {
+      response = await fetch(`${root.dataset.api}?${params}`, {
+        credentials: "same-origin", headers: { Accept: "application/json" } });
+    } catch (error) {
+      rangeError("The server could not be reached. Check the connection and reload the page.");
       root.dataset.ready = "1";
       return;
     }
+    if (mine !== loading) return;
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      rangeError(problemText(response.status, body));
+      root.dataset.ready = "1";
+      return;
+    }
+    rangeError("");
     data = await response.json();
     window.growthData = data;
     render();
     root.dataset.ready = "1";
   }
 
-  /* One chart point per value; points keep what the tooltip and the CSV tell. */
-  function seriesPoints(columns, key, extra) {
-    if (!columns || !columns.date) return [];
-    return columns.date.map((d, i) => Object.assign(
-      { x: ms(d), y: columns[key] ? columns[key][i] : null, date: d }, extra ? extra(i) : {}));
+  const FIELD_NAMES = { start: "From", end: "To", assignment: "Container", granularity: "Granularity" };
+  /* A 400's fields in words; the chart keeps what it showed. */
+  function problemText(status, body) {
+    if (status === 400 && body && typeof body === "object") {
+      const parts = Object.entries(body).map(([field, problems]) =>
+        `${FIELD_NAMES[field] || (field === "non_field_errors" ? "" : field)}${FIELD_NAMES[field] ? ": " : ""}${[].concat(problems).join(" ")}`);
+      return `This range cannot be shown. ${parts.join("; ")} The chart still shows the last range that could be drawn.`;
+    }
+    if (status === 404) return "This batch or container is not there any more (or not at your sites). Go back to the batch list.";
+    if (status === 401 || status === 403) return "Your session has ended or your account may not see this batch: log in again.";
+    return `The data could not be loaded (the server answered ${status}). Try again in a minute; if it persists, tell your administrator.`;
+  }
+  function rangeError(text) {
+    $("range-error").textContent = text;
+    $("range-error").hidden = !text;
   }
 
-  function datasets() {
+  /* ---- The chart's series ---- */
+  function records() {
+    const stay = data.assignments.find((a) => a.id === state.assignment);
+    return (stay || data.batch).recorded_through || {};
+  }
+
+  function shareOf(actual, m, i) {
+    const names = [].concat(m.share);
+    let worst = 0;
+    for (const n of names) {
+      const v = actual[n] ? actual[n][i] : null;
+      if (known(v) && v > worst) worst = v;
+    }
+    return worst;
+  }
+
+  function actualValues(actual, m) {
+    if (state.metric !== "mortality") return actual[m.key] || [];
+    /* Cumulative deaths in % of the fish stocked (the status's stocked fish). */
+    const stocked = data.status && data.status.batch ? data.status.batch.stocked_fish : null;
+    let sum = 0;
+    return (actual.mortality_count || []).map((d) => {
+      sum += d || 0;
+      return stocked ? (100 * sum) / stocked : null;
+    });
+  }
+
+  function planValues(plan, m) {
+    if (!plan || state.metric === "mortality" || state.metric === "feed") return null;
+    return plan[m.key] || null;
+  }
+
+  function buildSets() {
     const m = METRICS[state.metric];
     const actual = data.actual;
     const plan = data.scenario_projection;
     const forward = data.forward_projection;
-    const samples = state.metric === "weight" ? seriesPoints(data.samples, "avg_weight_g", (i) => ({
-      sd: data.samples.std_weight_g[i], n: data.samples.fish_weighed[i],
-      container: data.samples.container[i], k: data.samples.condition_factor[i],
-    })) : [];
-    const actualPoints = seriesPoints(actual, m.key, (i) => ({
-      anchor: actual.anchor_type[i], week: actual.week ? actual.week[i] : null,
-      source: state.metric === "temperature" ? actual.temp_source[i] : actual.weight_source[i],
-      confidence: state.metric === "temperature" ? actual.temp_confidence[i] : actual.weight_confidence[i],
-      containers: actual.containers[i],
+    const values = actualValues(actual, m);
+    let max = 0;
+    for (const v of values) if (known(v) && v > max) max = v;
+    // Tonnes at sea scale; a harvest-size fish in kilograms.
+    const tonnes = state.metric === "biomass" && max >= TONNES_FROM_KG;
+    const kilos = state.metric === "weight" && max >= 2000;
+    const scale = tonnes || kilos ? 1 / 1000 : 1;
+    const unit = tonnes ? "t" : kilos ? "kg" : m.unit;
+    const scaled = (v) => (known(v) ? v * scale : null);
+    const actualPoints = (actual.date || []).map((d, i) => ({
+      x: ms(d), y: scaled(values[i]), date: d, est: shareOf(actual, m, i),
+      src: m.source ? actual[m.source][i] : null, anchor: actual.anchor_type[i],
+      week: actual.week ? actual.week[i] : null, containers: actual.containers[i],
+      deaths: actual.mortality_count[i], fish: actual.population[i], feed: actual.feed_kg[i],
     }));
-    const planKey = m.key in (plan || {}) ? m.key : null;
-    let planPoints = plan && planKey ? seriesPoints(plan, planKey, (i) => ({ stage: plan.stage[i] }))
-      .filter((p) => p.y !== null) : [];
-    let forwardPoints = forward && m.key in forward ? seriesPoints(forward, m.key) : [];
+    let clipAt = null;
+    if (state.metric === "fcr") {
+      /* Sample days move the weight, and with it a week's growth: a trailing FCR of a
+       * few days can read 15 or 290. Drawn at the top edge, marked, true value kept. */
+      const planned = (data.scenario ? data.scenario.stages : []).map((s) => s.fcr).filter(known);
+      clipAt = Math.max(2.5, 2 * Math.max(0, ...planned));
+      for (const p of actualPoints) {
+        if (known(p.y) && (p.y > clipAt || p.y < 0)) { p.value = p.y; p.clipped = true; p.y = p.y > clipAt ? clipAt : 0; }
+      }
+    }
+    const samples = state.metric === "weight" ? data.samples.date.map((d, i) => ({
+      x: ms(d), y: scaled(data.samples.avg_weight_g[i]), date: d, sd: scaled(data.samples.std_weight_g[i]),
+      n: data.samples.fish_weighed[i], container: data.samples.container[i], k: data.samples.condition_factor[i],
+    })) : [];
+    const planColumn = planValues(plan, m);
+    let planPoints = planColumn ? plan.date.map((d, i) => ({ x: ms(d), y: scaled(planColumn[i]), date: d, stage: plan.stage[i] }))
+      .filter((p) => known(p.y)) : [];
+    const fwdColumn = forward && ["weight", "population", "biomass", "temperature"].includes(state.metric) ? forward[m.key] : null;
+    let forwardPoints = fwdColumn ? forward.date.map((d, i) => ({ x: ms(d), y: scaled(fwdColumn[i]), date: d })).filter((p) => known(p.y)) : [];
     if (state.assignment && actualPoints.length) {
       // One container's stay is short: the batch's plan to harvest would flatten it.
       const xs = actualPoints.concat(samples).map((p) => p.x);
       const lo = Math.min(...xs);
       const hi = Math.max(...xs);
       planPoints = planPoints.filter((p) => p.x >= lo && p.x <= hi);
-      forwardPoints = forwardPoints.filter((p) => p.x >= lo && p.x <= hi);
+      const stay = data.assignments.find((a) => a.id === state.assignment);
+      if (stay && stay.departure_date) forwardPoints = [];
     }
     const harvestDrawn = forwardPoints.length > 0 && forward.harvest_date === forwardPoints[forwardPoints.length - 1].date;
-    const harvestLabel = forward && forward.harvest_date ? ` → harvest ${forward.harvest_date}` : "";
-    return [
+    /* The weight's band (the smoother's, issue 15), drawn only when the answer has it. */
+    const hasBand = state.metric === "weight" && Array.isArray(actual.weight_low_g) && Array.isArray(actual.weight_high_g);
+    const band = (key) => (hasBand ? actual.date.map((d, i) => ({ x: ms(d), y: scaled(actual[key][i]), date: d })) : []);
+    const sets = [
       // "order": samples are drawn first (underneath), the actual line last (on top).
       { label: "Growth samples (±1 SD)", data: samples, showLine: false, pointRadius: 2.5,
         pointHoverRadius: 5, borderColor: COLORS.sampleFill, backgroundColor: COLORS.sampleFill,
         order: 3, kind: "samples" },
-      { label: "Scenario projection", data: planPoints, borderColor: COLORS.plan, backgroundColor: COLORS.plan,
+      { label: "Plan (scenario)", data: planPoints, borderColor: COLORS.plan, backgroundColor: COLORS.plan,
         borderWidth: 1.5, pointRadius: 0, order: 2, kind: "scenario" },
-      { label: "Actual daily state", data: actualPoints, borderColor: COLORS.actual,
-        backgroundColor: COLORS.actual, borderWidth: 2.2, order: 0,
-        pointRadius: actualPoints.map((p) => (p.anchor !== "none" ? 3 : 0)),
-        pointBackgroundColor: "#fff", pointBorderWidth: 1.5, spanGaps: false, kind: "actual" },
-      { label: "Forward projection" + harvestLabel, data: forwardPoints, borderColor: COLORS.forward,
-        backgroundColor: COLORS.forward, borderDash: [6, 4], borderWidth: 1.8, order: 1,
+      { label: "Actual", data: actualPoints, borderColor: COLORS.actual,
+        backgroundColor: COLORS.actual, borderWidth: 2.2, order: 0, spanGaps: false, kind: "actual",
+        pointRadius: actualPoints.map((p) => (p.clipped ? 4 : p.anchor !== "none" && state.metric === "weight" ? 3 : 0)),
+        pointStyle: actualPoints.map((p) => (p.clipped ? "triangle" : "circle")),
+        pointBackgroundColor: actualPoints.map((p) => (p.clipped ? COLORS.clipped : "#fff")),
+        pointBorderColor: actualPoints.map((p) => (p.clipped ? COLORS.clipped : COLORS.actual)),
+        pointBorderWidth: 1.5,
+        segment: {
+          borderDash: (ctx) => (actualPoints[ctx.p1DataIndex].est > 0 ? [5, 4] : undefined),
+          borderColor: (ctx) => (actualPoints[ctx.p1DataIndex].est > 0 ? COLORS.actualFaded : undefined),
+        } },
+      { label: "Forward projection", data: forwardPoints, borderColor: COLORS.forward,
+        backgroundColor: COLORS.forward, borderDash: [2, 3], borderWidth: 1.8, order: 1,
         pointRadius: forwardPoints.map((p, i) => (i === forwardPoints.length - 1 && harvestDrawn ? 5 : 0)),
         pointStyle: "rectRot", kind: "forward" },
+      { label: "Weight band (low)", data: band("weight_low_g"), borderWidth: 0, pointRadius: 0,
+        fill: false, order: 4, kind: "band-low", spanGaps: false },
+      { label: "Weight band", data: band("weight_high_g"), borderWidth: 0, pointRadius: 0,
+        backgroundColor: "rgba(201, 106, 0, 0.14)", fill: "-1", order: 4, kind: "band", spanGaps: false },
     ];
+    return { metric: state.metric, unit, scale, sets, clipAt, harvestDrawn };
   }
 
-  /* Draws the ±1 SD bars of the samples and the harvest label of the forward line. */
+  /* Draws the ±1 SD bars of the samples and the "today" line. */
   const annotations = {
     id: "growthAnnotations",
     beforeDatasetsDraw(c) {
@@ -127,58 +308,93 @@
         });
         ctx.restore();
       }
-    },
-    afterDatasetsDraw(c) {
-      const ctx = c.ctx;
-      const forward = c.getDatasetMeta(3);
-      const fwd = data && data.forward_projection;
-      const points = c.data.datasets[3].data;
-      if (!forward.hidden && points.length && fwd && points[points.length - 1].date === fwd.harvest_date) {
-        const last = forward.data[forward.data.length - 1];
+      const today = data && data.today ? ms(data.today) : null;
+      const x = c.scales.x;
+      if (today !== null && today >= x.min && today <= x.max) {
+        const px = x.getPixelForValue(today);
         ctx.save();
-        ctx.fillStyle = COLORS.forward;
+        ctx.strokeStyle = COLORS.today;
+        ctx.setLineDash([3, 3]);
+        ctx.lineWidth = 1;
+        ctx.beginPath();
+        ctx.moveTo(px, c.chartArea.top); ctx.lineTo(px, c.chartArea.bottom);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillStyle = COLORS.today;
         ctx.font = "12px system-ui, sans-serif";
-        ctx.textAlign = "right";
-        ctx.fillText(`expected harvest ${fwd.harvest_date}`, last.x - 8, last.y - 8);
+        ctx.textAlign = px > c.chartArea.right - 50 ? "right" : "left";
+        ctx.fillText("today", px + (ctx.textAlign === "left" ? 4 : -4), c.chartArea.top + 12);
         ctx.restore();
       }
     },
   };
 
+  function valueText(v, unit) {
+    if (!known(v)) return "—";
+    if (state.metric === "weight") return fmtWeight(unit === "kg" ? v * 1000 : v);
+    if (state.metric === "biomass") return unit === "t" ? `${fmt(v, 1)} t` : fmtMass(v);
+    if (state.metric === "feed") return fmtMass(v);
+    if (state.metric === "population") return `${fmtFish(v)} fish`;
+    if (state.metric === "mortality") return fmtPct(v);
+    if (state.metric === "fcr") return fmt(v, 2);
+    return `${fmt(v, 1)} °C`;
+  }
+
+  /* Why a day past the records is estimated, in words: "last sample 12 Jan (93 days before)". */
+  function pastRecords(p) {
+    const m = METRICS[state.metric];
+    const reached = records();
+    const last = reached[m.stream];
+    const what = { samples: "last sample", mortality: "mortality recorded to", feed: "no feed recorded since",
+      temperature: "temperature measured to" }[m.stream];
+    if (!last) return `no ${m.stream === "samples" ? "sample" : m.stream + " record"} at all`;
+    const gap = daysBetween(last, p.date);
+    return `${what} ${dayText(last)}${gap > 0 ? ` (${gap} day${gap === 1 ? "" : "s"} before)` : ""}`;
+  }
+
   function tooltipLabel(item) {
     const p = item.raw;
-    const m = METRICS[state.metric];
-    const value = `${fmt(p.y, m.digits)} ${m.unit}`;
+    const unit = drawn.unit;
     const kind = item.dataset.kind;
     if (kind === "samples") {
-      return [`Sample ${p.container}: ${value} ± ${fmt(p.sd, 2)} (n = ${p.n})`,
-        p.k !== null ? `  condition factor K ${fmt(p.k, 2)}` : "  measured"];
+      const g = (v) => fmtWeight(unit === "kg" ? v * 1000 : v);
+      return [`Sample ${p.container}: ${g(p.y)} ± ${g(p.sd)} (${p.n} fish weighed)`,
+        known(p.k) ? `  condition factor K ${fmt(p.k, 2)}` : "  measured"];
     }
     if (kind === "actual") {
-      const lines = [`Actual${p.week ? " " + p.week : ""}: ${value}`];
-      lines.push(`  source ${p.source}, confidence ${fmt(p.confidence, 2)}`);
-      if (p.anchor !== "none") lines.push(`  anchor: ${p.anchor.replace("_", " ")}`);
-      if (!state.assignment) lines.push(`  ${p.containers} container(s)`);
+      const lines = [`Actual${p.week ? " " + p.week : ""}: ${valueText(p.clipped ? p.value * drawn.scale : p.y, unit)}${p.clipped ? " (off the scale, drawn at the edge)" : ""}`];
+      const m = METRICS[state.metric];
+      if (m.words && p.src) lines.push(`  ${WORDS[m.words][p.src] || p.src}`);
+      if (m.stream === "feed") lines.push(p.est > 0 ? "  feed not recorded on some days" : "  feed recorded");
+      if (state.metric === "mortality") lines.push(`  ${fmtFish(p.deaths)} died that ${p.week ? "week" : "day"}`);
+      if (p.est > 0) {
+        const all = p.est >= 0.995;
+        lines.push(`  estimated past the records${all ? "" : ` for ${fmt(p.est * 100, 0)} % of the fish`}: ${pastRecords(p)}`);
+      }
+      if (p.anchor !== "none" && state.metric === "weight") lines.push(`  anchor: ${WORDS.anchor[p.anchor] || p.anchor}`);
+      if (!state.assignment) lines.push(`  ${p.containers} container${p.containers === 1 ? "" : "s"}`);
       return lines;
     }
-    if (kind === "scenario") return [`Scenario: ${value}`, `  stage ${p.stage}, planned`];
-    return [`Forward: ${value}`, "  estimate from the latest state"];
+    if (kind === "scenario") return [`Plan: ${valueText(p.y, unit)}`, `  stage ${p.stage}`];
+    return [`Forward: ${valueText(p.y, unit)}`, "  projected from the latest state with the plan's growth"];
   }
 
   /* Ticks on the first of a month (every 1, 2, 3, 6 or 12 months), not at arbitrary ms. */
   let shortRange = false;
   function monthTicks(scale) {
     const first = new Date(scale.min);
-    const days = (scale.max - scale.min) / 86400000;
+    const days = (scale.max - scale.min) / DAY_MS;
     shortRange = days <= 62;
+    const narrow = scale.chart.width < 600;
     if (shortRange) {
-      const step = Math.max(1, Math.ceil(days / 8));
+      const step = Math.max(1, Math.ceil(days / (narrow ? 4 : 8)));
       scale.ticks = [];
-      for (let t = scale.min; t <= scale.max; t += step * 86400000) scale.ticks.push({ value: t });
+      for (let t = scale.min; t <= scale.max; t += step * DAY_MS) scale.ticks.push({ value: t });
       return;
     }
     const months = days / 30.44;
-    const step = [1, 2, 3, 6, 12].find((n) => months / n <= 10) || 24;
+    const most = narrow ? 4 : 10;
+    const step = [1, 2, 3, 6, 12].find((n) => months / n <= most) || 24;
     let year = first.getUTCFullYear();
     let month = Math.ceil((first.getUTCMonth() + (first.getUTCDate() > 1 ? 1 : 0)) / step) * step;
     const ticks = [];
@@ -205,7 +421,9 @@
 
   function drawChart() {
     const m = METRICS[state.metric];
-    const sets = datasets();
+    drawn = buildSets();
+    const sets = drawn.sets;
+    const logScale = state.logScale && !["fcr", "temperature", "mortality"].includes(state.metric);
     const config = {
       type: "line",
       data: { datasets: sets },
@@ -214,18 +432,19 @@
         interaction: { mode: "nearest", axis: "x", intersect: false },
         scales: {
           x: Object.assign({ type: "linear", afterBuildTicks: monthTicks,
-            ticks: { callback: monthLabel, maxRotation: 0 }, grid: { color: "#eef1f4" } },
+            ticks: { callback: monthLabel, maxRotation: 0, color: "#3b4853" }, grid: { color: "#eef1f4" } },
             xBounds(sets)),
-          y: { type: state.logScale && state.metric !== "fcr" ? "logarithmic" : "linear",
-            title: { display: true, text: `${m.title} (${m.unit})` }, grid: { color: "#eef1f4" },
-            grace: "6%", min: state.metric !== "temperature" && !state.logScale ? 0 : undefined,
+          y: { type: logScale ? "logarithmic" : "linear",
+            title: { display: true, text: `${m.title.split(" (")[0]} (${drawn.unit})`, color: "#3b4853" },
+            ticks: { color: "#3b4853" }, grid: { color: "#eef1f4" },
+            grace: "6%", min: state.metric !== "temperature" && !logScale ? 0 : undefined,
+            max: drawn.clipAt || undefined,
           },
         },
         plugins: {
-          legend: { position: "top", labels: { usePointStyle: true, boxHeight: 7, color: "#33414d",
-            sort: (a, b) => a.datasetIndex - b.datasetIndex } },
-          tooltip: { itemSort: (a, b) => a.datasetIndex - b.datasetIndex, callbacks: { title: (items) => items.length ? items[0].raw.date : "",
-            label: tooltipLabel } },
+          legend: { display: false },
+          tooltip: { itemSort: (a, b) => a.datasetIndex - b.datasetIndex,
+            callbacks: { title: (items) => (items.length ? dayText(items[0].raw.date) : ""), label: tooltipLabel } },
         },
         elements: { point: { hitRadius: 4 } },
       },
@@ -235,109 +454,92 @@
     chart = new Chart($("growth-chart"), config);
     $("chart-empty").hidden = sets.some((ds) => ds.data.length > 0);
     window.growthChart = chart;
+    renderKey();
+    if ($("chart-table-box").open) renderChartTable();
   }
 
-  function renderNotices() {
-    const notes = [];
-    if (data.states_missing) {
-      notes.push(`<div class="notice warn" id="states-missing"><strong>No daily states computed yet.</strong>
-        Compute them with <code>${escapeHtml(root.dataset.recomputeHint)}</code>; the chart shows the
-        samples and the plan until then.</div>`);
+  /* The key names only what is drawn, and how an estimate looks. */
+  function renderKey() {
+    const items = [];
+    const byKind = Object.fromEntries(drawn.sets.map((s) => [s.kind, s.data]));
+    const swatch = (cls) => `<span class="swatch ${cls}" aria-hidden="true"></span>`;
+    if (byKind.samples.length) items.push(`${swatch("sw-sample")}Growth samples (±1 SD)`);
+    if (byKind.band.length) items.push(`${swatch("sw-band")}Weight band (the model's uncertainty)`);
+    if (byKind.scenario.length) items.push(`${swatch("sw-plan")}Plan (${escapeHtml(data.scenario ? data.scenario.name : "scenario")})`);
+    const actual = byKind.actual;
+    if (actual.some((p) => known(p.y) && !(p.est > 0))) items.push(`${swatch("sw-actual")}Actual, on records`);
+    if (actual.some((p) => known(p.y) && p.est > 0)) items.push(`${swatch("sw-estimated")}Actual, estimated past the records`);
+    if (state.metric === "weight" && actual.some((p) => p.anchor !== "none")) items.push(`${swatch("sw-anchor")}Measured day`);
+    if (actual.some((p) => p.clipped)) items.push(`${swatch("sw-clipped")}Off the scale (above ${fmt(drawn.clipAt, 1)})`);
+    if (byKind.forward.length) {
+      const f = data.forward_projection;
+      items.push(`${swatch("sw-forward")}Forward projection${drawn.harvestDrawn ? `, harvest weight ${dayText(f.harvest_date)}` : ""}`);
     }
-    if (data.scenario_missing) {
-      notes.push(`<div class="notice" id="scenario-missing"><strong>${data.scenario ? "Scenario incomplete." : "No scenario."}</strong>
-        ${escapeHtml(data.scenario_missing)}</div>`);
-    }
-    $("notices").innerHTML = notes.join("");
-    $("scenario-name").textContent = data.scenario
-      ? `Scenario in force: ${data.scenario.name}${data.scenario.pinned ? " (pinned)" : " (newest)"} · harvest at ${fmt(data.scenario.harvest_weight_g, 0)} g`
-      : "No scenario";
-    const n = data.samples.date.length;
-    $("chart-note").textContent = n ? `${n} growth sample${n === 1 ? "" : "s"} in this range. Open circles on the orange line are anchor days (measured weights).`
-      : "No growth samples in this range yet: the actual line follows the model between other anchors.";
+    const today = data.today ? ms(data.today) : null;
+    const bounds = xBounds(drawn.sets);
+    if (today !== null && today >= bounds.min && today <= bounds.max) items.push(`${swatch("sw-today")}Today`);
+    $("chart-key").innerHTML = items.map((t) => `<span class="key-item">${t}</span>`).join("");
   }
 
-  function renderContainers() {
-    const items = [`<li><button type="button" data-assignment="" class="${state.assignment ? "" : "active"}">
-      <span>All containers</span><span class="meta">${data.assignments.length} stays</span></button></li>`];
-    for (const a of data.assignments) {
-      const until = a.departure_date ? a.departure_date : "now";
-      items.push(`<li><button type="button" data-assignment="${a.id}" class="${state.assignment === a.id ? "active" : ""}">
-        <span>${escapeHtml(a.container)}<span class="meta"> · ${escapeHtml(a.stage)}</span></span><span class="meta">${a.assignment_date} – ${until}</span></button></li>`);
-    }
-    $("containers").innerHTML = items.join("");
-    const chosen = data.assignments.find((a) => a.id === state.assignment);
-    $("chart-scope").textContent = chosen ? `${chosen.container} (${chosen.stage})` : "All containers";
-  }
-
-  function renderVariance() {
-    const v = data.variance;
-    if (!v) {
-      $("variance-body").innerHTML = `<span class="subtle">${data.scenario ? "No actual weights overlap the plan in this range." : "No scenario to compare with."}</span>`;
-      return;
-    }
-    const cls = (x) => (x >= 0 ? "pos" : "neg");
-    const row = (label, g, pct, note) => `<span class="label">${label}</span>
-      <span class="value ${cls(g)}">${signed(g, 1)} g</span><span class="value ${cls(g)}">${signed(pct, 1)} %</span>
-      ${note ? `<span></span><span class="subtle small note">${note}</span>` : ""}`;
-    $("variance-body").innerHTML = `<div class="figures">
-      ${row("Now", v.now.difference_g, v.now.difference_pct, `${v.now.date}: ${fmt(v.now.actual_g, 1)} g vs ${fmt(v.now.scenario_g, 1)} g`)}
-      ${row("Mean", v.mean.difference_g, v.mean.difference_pct, `over ${v.mean.days} ${state.granularity === "weekly" ? "weeks" : "days"}`)}
-      ${row("Largest", v.largest.difference_g, v.largest.difference_pct, v.largest.date)}
-    </div>`;
-  }
-
-  function renderForward() {
-    const f = data.forward_projection;
-    if (!f) {
-      $("forward-body").innerHTML = `<span class="subtle">${data.scenario ? "Nothing to project: no fish in the latest state." : "Needs a scenario."}</span>`;
-      return;
-    }
-    $("forward-body").innerHTML = `<div class="big">${f.harvest_date || "not within 4 years"}</div>
-      <div class="subtle">expected harvest at ${fmt(f.expected_weight_g, 0)} g (target ${fmt(f.harvest_weight_g, 0)} g)</div>
-      <div class="subtle small">from the state of ${f.from_date}; profile corrected by ${signed(f.temp_bias_c, 2)} °C measured bias</div>`;
-  }
-
-  function renderPeriods() {
-    const rows = data.periods[state.periodKind];
-    const first = state.periodKind === "by_stage" ? "Stage" : "Container";
-    $("periods").querySelector("thead").innerHTML = `<tr><th>${first}</th><th>Days</th>
-      <th class="num">TGC observed</th><th class="num">TGC scenario</th>
-      <th class="num">FCR observed</th><th class="num">FCR scenario</th>
-      <th class="num">Feed (kg)</th><th class="num">Growth (kg)</th></tr>`;
-    const start = ms(data.batch.start_date);
-    const day = (n) => isoDay(start + (n - 1) * 86400000);
-    $("periods").querySelector("tbody").innerHTML = rows.length ? rows.map((r) => `<tr>
-      <td>${escapeHtml(state.periodKind === "by_stage" ? r.stage : `${r.container} · ${r.stage}`)}</td>
-      <td>${day(r.first_day)} – ${day(r.last_day)}</td>
-      <td class="num">${fmt(r.observed_tgc, 2)}</td><td class="num">${fmt(r.scenario_tgc, 2)}</td>
-      <td class="num">${fmt(r.observed_fcr, 2)}</td><td class="num">${fmt(r.scenario_fcr, 2)}</td>
-      <td class="num">${fmt(r.feed_kg, r.feed_kg < 100 ? 2 : 0)}</td>
-      <td class="num">${fmt(r.growth_kg, r.growth_kg < 100 ? 2 : 0)}</td></tr>`).join("")
-      : `<tr><td colspan="8" class="subtle">No daily states in this range.</td></tr>`;
-  }
-
-  function render() {
-    $("chart-title").textContent = METRICS[state.metric].title;
-    renderNotices();
-    renderContainers();
-    renderVariance();
-    renderForward();
-    renderPeriods();
-    drawChart();
-  }
-
-  /* The shown data, one row per drawn point, in the unit of the metric shown. */
-  function csv() {
+  /* ---- The data table behind the chart (and the CSV): one row per date ---- */
+  function chartRows() {
+    const columns = [];
+    const rows = new Map();
+    const put = (date, col, value) => {
+      if (!rows.has(date)) rows.set(date, {});
+      const row = rows.get(date);
+      row[col] = row[col] === undefined ? value : `${row[col]}; ${value}`;
+    };
     const m = METRICS[state.metric];
-    const lines = [["series", "date", `${m.key} (${m.unit})`, "sd", "container", "source", "confidence"].join(",")];
-    const quote = (v) => (v === null || v === undefined ? "" : /[",\n]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
-    for (const ds of chart.data.datasets) {
+    for (const ds of drawn.sets) {
+      if (!ds.data.length) continue;
+      if (ds.kind === "samples") {
+        columns.push("Sample mean (g)", "Sample SD (g)", "Fish weighed", "Sample container");
+        for (const p of ds.data) {
+          put(p.date, "Sample mean (g)", known(p.y) ? p.y / drawn.scale : ""); put(p.date, "Sample SD (g)", known(p.sd) ? p.sd / drawn.scale : "");
+          put(p.date, "Fish weighed", p.n); put(p.date, "Sample container", p.container);
+        }
+        continue;
+      }
+      if (ds.kind === "band-low" || ds.kind === "band") {
+        const col = `${ds.kind === "band" ? "Band high" : "Band low"} (${drawn.unit})`;
+        columns.push(col);
+        for (const p of ds.data) put(p.date, col, known(p.y) ? Number(p.y.toPrecision(6)) : "");
+        continue;
+      }
+      const name = { scenario: "Plan", actual: "Actual", forward: "Forward" }[ds.kind];
+      const col = `${name} (${drawn.unit})`;
+      columns.push(col);
+      if (ds.kind === "actual") columns.push("Rests on", "Estimated share of fish");
       for (const p of ds.data) {
-        lines.push([ds.kind, p.date, p.y, p.sd, p.container, p.source || (ds.kind === "scenario" ? "plan" : ds.kind === "forward" ? "forward" : ""),
-          p.confidence].map(quote).join(","));
+        const y = p.clipped ? p.value * drawn.scale : p.y;
+        put(p.date, col, known(y) ? Number(y.toPrecision(6)) : "");
+        if (ds.kind === "actual") {
+          put(p.date, "Rests on", m.words && p.src ? (WORDS[m.words][p.src] || p.src) : m.stream === "feed" ? (p.est > 0 ? "feed partly not recorded" : "feed recorded") : "");
+          put(p.date, "Estimated share of fish", fmt(p.est, 2));
+        }
       }
     }
+    const dates = Array.from(rows.keys()).sort();
+    return { columns, dates, rows };
+  }
+
+  function renderChartTable() {
+    const { columns, dates, rows } = chartRows();
+    const table = $("chart-table");
+    table.querySelector("thead").innerHTML = `<tr><th scope="col">Date</th>${columns.map((c) => `<th scope="col">${escapeHtml(c)}</th>`).join("")}</tr>`;
+    table.querySelector("tbody").innerHTML = dates.map((d) => `<tr><td>${d}</td>${columns.map((c) =>
+      `<td>${escapeHtml(rows.get(d)[c] === undefined ? "" : rows.get(d)[c])}</td>`).join("")}</tr>`).join("");
+  }
+
+  function csv() {
+    const { columns, dates, rows } = chartRows();
+    const quote = (v) => (v === null || v === undefined ? "" : /[",\n;]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v));
+    const lines = [
+      `# ${data.batch.number}, ${METRICS[state.metric].title}, ${state.granularity}, ${scopeText()}; data as of ${data.batch.last_state_date || "not computed"}; today ${data.today}`,
+      ["date", ...columns].map(quote).join(","),
+    ];
+    for (const d of dates) lines.push([d, ...columns.map((c) => rows.get(d)[c])].map(quote).join(","));
     return lines.join("\n") + "\n";
   }
 
@@ -352,31 +554,319 @@
     link.remove();
   }
 
+  /* ---- Words and figures around the chart ---- */
+  function scopeText() {
+    const chosen = data.assignments.find((a) => a.id === state.assignment);
+    return chosen ? `${chosen.container} (${chosen.stage})` : "All containers";
+  }
+
+  function renderNotices() {
+    const notes = [];
+    const manager = root.dataset.canRecompute === "1";
+    if (data.states_missing) {
+      const nothing = data.assignments.length === 0 && !state.start && !state.end;
+      const next = nothing
+        ? "The batch has no container stay yet, so there is nothing to compute: give it its first stay (an egg input) in the admin or through the farm's event system."
+        : manager ? "Press <strong>Recompute</strong> above; the chart shows the samples and the plan until then."
+          : "Ask a manager to recompute the batch; the chart shows the samples and the plan until then.";
+      notes.push(`<div class="notice warn" id="states-missing"><strong>No daily states computed yet.</strong> ${next}</div>`);
+    }
+    if (data.scenario_missing) {
+      notes.push(`<div class="notice" id="scenario-missing"><strong>${data.scenario ? "Scenario incomplete." : "No scenario."}</strong>
+        ${escapeHtml(data.scenario_missing)}</div>`);
+    }
+    $("notices").innerHTML = notes.join("");
+    $("scenario-name").textContent = data.scenario
+      ? `Plan: ${data.scenario.name}${data.scenario.pinned ? " (pinned)" : " (the newest)"} · harvest at ${fmtWeight(data.scenario.harvest_weight_g)}`
+      : "No plan (scenario)";
+    const reached = records();
+    const scope = state.assignment ? "this container" : "the pens holding fish";
+    const parts = [
+      ["feed", "feed"], ["mortality", "deaths"], ["samples", "samples"], ["counts", "counts"], ["temperature", "temperature"],
+    ].filter(([k]) => reached[k]).map(([k, w]) => `${w} ${dayText(reached[k])}`);
+    $("as-of").innerHTML = `<strong>Data as of ${dayText(data.batch.last_state_date)}</strong>` +
+      (parts.length ? ` · records of ${scope} end: ${escapeHtml(parts.join(", "))}` : " · no records yet") +
+      ` · today ${dayText(data.today)}`;
+    const n = data.samples.date.length;
+    $("chart-note").textContent = (n ? `${n} growth sample${n === 1 ? "" : "s"} in this range. ` : "No growth samples in this range yet. ")
+      + "Dashed, faded stretches rest on no record that day (past a pen's last sample, feed or mortality record); the tooltip says why.";
+    if (drawn && drawn.clipAt) {
+      const off = drawn.sets[2].data.filter((p) => p.clipped).length;
+      if (off) $("chart-note").textContent += ` ${off} ${state.granularity === "weekly" ? "week" : "day"}${off === 1 ? "" : "s"} with an FCR above ${fmt(drawn.clipAt, 1)} (or below 0) are drawn at the edge as ▲; their true values are in the tooltip and the table. A sample moves the weight, so a few days' FCR swings: the weekly view or the period table reads better.`;
+    }
+  }
+
+  function tile(label, value, note, cls) {
+    return `<div class="tile${cls ? " " + cls : ""}"><div class="tile-label">${label}</div><div class="tile-value">${value}</div>${note ? `<div class="tile-note">${note}</div>` : ""}</div>`;
+  }
+
+  const plural = (n, word) => `${fmt(n, 0)} ${word}${n === 1 ? "" : "s"}`;
+  function planText(days) {
+    if (!known(days)) return "—";
+    if (days === 0) return "on plan";
+    return `${plural(Math.abs(days), "day")} ${days >= 0 ? "ahead" : "behind"}`;
+  }
+
+  function renderHeadline() {
+    const h = data.status && data.status.batch;
+    if (!h) {
+      $("headline").innerHTML = `<p class="subtle">No figures yet: the batch has no daily states in this range.</p>`;
+      return;
+    }
+    const behind = Number(root.dataset.behindPlanDays || 14);
+    const tiles = [
+      tile("Fish", fmtFish(h.fish), WORDS.population[h.population_source] || ""),
+      tile("Mean weight", h.fish > 0 ? fmtWeight(h.avg_weight_g) : "—", h.fish > 0 ? (WORDS.weight[h.weight_source] || "") : "no fish left"),
+      tile("Biomass", fmtMass(h.biomass_kg), `on ${dayText(h.as_of)}`),
+      tile("Mortality", fmtPct(h.mortality_pct), `${fmtFish(h.deaths)} dead of ${fmtFish(h.stocked_fish)} stocked${h.deaths_modelled ? ` (${fmtFish(h.deaths_modelled)} modelled)` : ""}; unexplained ${fmtPct(h.unexplained_pct)}`),
+      tile("FCR bio / econ", `${fmt(h.fcr_biological, 2)} / ${fmt(h.fcr_economic, 2)}`, `feed ${fmtMass(h.feed_kg)}${h.feed_unknown_days ? `; ${h.feed_unknown_days} pen-days without feed records left out` : ""}`),
+      tile("SGR", `${fmt(h.sgr_pct_day, 2)} %/day`, `TGC ${fmt(h.tgc, 2)}; both over the last 30 days`),
+      tile("Degree-days", fmt(h.degree_days, 0), "°C·days in this range"),
+      tile("Harvest", h.harvest_date ? dayText(h.harvest_date) : "—",
+        known(h.days_to_harvest) ? (h.days_to_harvest >= 0 ? `in ${plural(h.days_to_harvest, "day")}` : `${plural(-h.days_to_harvest, "day")} ago`) : "no forecast"),
+    ];
+    if (!state.assignment) {
+      const late = known(h.days_vs_plan) && h.days_vs_plan <= -behind;
+      tiles.push(tile("Against plan", planText(h.days_vs_plan),
+        known(h.biomass_vs_plan_pct) ? `biomass ${signed(h.biomass_vs_plan_pct, 1)} % (${signed(h.biomass_vs_plan_kg / 1000, 1)} t)` : "",
+        late ? "warn" : ""));
+    }
+    $("headline").innerHTML = tiles.join("");
+  }
+
+  function renderPlan() {
+    const h = data.status && data.status.batch;
+    const v = data.variance;
+    const parts = [];
+    if (h && known(h.days_vs_plan) && !state.assignment) {
+      const behind = Number(root.dataset.behindPlanDays || 14);
+      const late = h.days_vs_plan <= -behind;
+      const when = h.plan_exceeded
+        ? `The fish are heavier than the plan ever is; compared at the plan's harvest weight, which the plan reaches on ${dayText(h.plan_weight_date)}.`
+        : `The plan reaches ${dayText(h.plan_reference_date)}'s weight on ${dayText(h.plan_weight_date)}.`;
+      parts.push(`<div class="big ${h.days_vs_plan >= 0 ? "pos" : "neg"}">${planText(h.days_vs_plan)}</div>
+        <div class="subtle small">${when}${late ? ` <strong class="neg">Behind by ${behind} days or more (the farm's warning threshold).</strong>` : ""}</div>`);
+      if (known(h.biomass_plan_kg)) {
+        parts.push(`<div class="figures"><span class="label">Biomass</span><span class="value">${fmtMass(h.biomass_kg)}</span><span class="value">plan ${fmtMass(h.biomass_plan_kg)}</span>
+          <span class="label">Difference</span><span class="value ${h.biomass_vs_plan_kg >= 0 ? "pos" : "neg"}">${signed(h.biomass_vs_plan_kg / 1000, 1)} t</span><span class="value ${h.biomass_vs_plan_kg >= 0 ? "pos" : "neg"}">${signed(h.biomass_vs_plan_pct, 1)} %</span></div>`);
+      }
+    } else if (h && !state.assignment && data.scenario) {
+      parts.push(`<div class="subtle">No weight to set against the plan's curve in this range.</div>`);
+    }
+    if (v) {
+      const cls = (x) => (x >= 0 ? "pos" : "neg");
+      const row = (label, g, pct, note) => `<span class="label">${label}</span>
+        <span class="value ${cls(g)}">${signed(g, Math.abs(g) < 10 ? 2 : 0)} g</span><span class="value ${cls(g)}">${signed(pct, 1)} %</span>
+        ${note ? `<span></span><span class="subtle small note">${note}</span>` : ""}`;
+      parts.push(`<h3 class="small-head">Weight against plan</h3><div class="figures">
+        ${row("Latest", v.now.difference_g, v.now.difference_pct, `${dayText(v.now.date)}: ${fmtWeight(v.now.actual_g)} vs ${fmtWeight(v.now.scenario_g)}`)}
+        ${row("Mean", v.mean.difference_g, v.mean.difference_pct, `over ${v.mean.days} ${state.granularity === "weekly" ? "weeks" : "days"}`)}
+        ${row("Largest", v.largest.difference_g, v.largest.difference_pct, dayText(v.largest.date))}
+      </div>`);
+    }
+    if (!parts.length) parts.push(`<span class="subtle">${data.scenario ? "No actual weights overlap the plan in this range." : "No plan to compare with."}</span>`);
+    $("plan-body").innerHTML = parts.join("");
+  }
+
+  function renderForward() {
+    const harvest = data.status && data.status.harvest;
+    if (harvest) {
+      $("forward-title").textContent = "Harvest";
+      $("forward-body").innerHTML = `<div class="big">${fmtMass(harvest.live_weight_kg)}</div>
+        <div class="figures">
+          <span class="label">Fish</span><span class="value">${fmtFish(harvest.fish)}</span><span></span>
+          <span class="label">Mean weight</span><span class="value">${fmtWeight(harvest.avg_weight_g)}</span><span></span>
+          <span class="label">Survival</span><span class="value">${fmtPct(harvest.survival_pct, 1)}</span><span></span>
+          <span class="label">FCR bio / econ</span><span class="value">${fmt(harvest.fcr_biological, 2)} / ${fmt(harvest.fcr_economic, 2)}</span><span></span>
+        </div>
+        <div class="subtle small">${dayText(harvest.first_date)} – ${dayText(harvest.last_date)}, day ${harvest.days_from_start} of the batch</div>`;
+      return;
+    }
+    $("forward-title").textContent = "Forward projection";
+    const f = data.forward_projection;
+    if (!f) {
+      const h = data.status && data.status.batch;
+      $("forward-body").innerHTML = `<span class="subtle">${!data.scenario ? "Needs a plan (scenario)." : h && h.fish === 0 ? "No fish left in the latest state, and no harvest recorded." : "Nothing to project yet."}</span>`;
+      return;
+    }
+    $("forward-body").innerHTML = `<div class="big">${f.harvest_date ? dayText(f.harvest_date) : "not within 4 years"}</div>
+      <div class="subtle">expected harvest at ${fmtWeight(f.expected_weight_g)} (target ${fmtWeight(f.harvest_weight_g)})</div>
+      <div class="subtle small">projected from the state of ${dayText(f.from_date)}, the plan's temperature corrected by ${signed(f.temp_bias_c, 1)} °C measured bias</div>`;
+  }
+
+  function renderContainers() {
+    const forecast = Object.fromEntries(((data.forward_projection || {}).containers || []).map((c) => [c.assignment, c.harvest_date]));
+    const stays = data.assignments.slice().sort((a, b) =>
+      (a.departure_date ? 1 : 0) - (b.departure_date ? 1 : 0) || (b.departure_date || "").localeCompare(a.departure_date || "") || a.container.localeCompare(b.container));
+    const open = stays.filter((a) => !a.departure_date).length;
+    const items = [`<li><button type="button" data-assignment="" aria-pressed="${state.assignment ? "false" : "true"}">
+      <span>All containers</span><span class="meta">${open} holding fish · ${data.assignments.length} stays</span></button></li>`];
+    for (const a of stays) {
+      const until = a.departure_date ? `${dayText(a.assignment_date)} – ${dayText(a.departure_date)}` : `since ${dayText(a.assignment_date)}`;
+      const harvest = forecast[a.id] ? ` · harvest ${dayText(forecast[a.id])}` : "";
+      items.push(`<li><button type="button" data-assignment="${a.id}" aria-pressed="${state.assignment === a.id ? "true" : "false"}" class="${a.departure_date ? "" : "current"}">
+        <span>${escapeHtml(a.container)}<span class="meta"> · ${escapeHtml(a.stage)}</span></span><span class="meta">${until}${harvest}</span></button></li>`);
+    }
+    $("containers").innerHTML = items.join("");
+    $("chart-scope").textContent = scopeText();
+  }
+
+  const PEN_COLUMNS = [
+    { key: "container", label: "Pen", text: (p) => `${escapeHtml(p.container)}<div class="subtle small">${escapeHtml(p.stage)}${p.current ? " · holding fish" : ""}</div>`, sort: (p) => p.container },
+    { key: "first_date", label: "From – to", text: (p) => `${dayText(p.first_date)} – ${p.current ? "now" : dayText(p.last_date)}`, sort: (p) => p.first_date },
+    { key: "start_fish", label: "Fish in", num: true, text: (p) => fmtFish(p.start_fish) },
+    { key: "end_fish", label: "Fish now / at end", num: true, text: (p) => fmtFish(p.end_fish) },
+    { key: "start_weight_g", label: "Weight first day", num: true, text: (p) => fmtWeight(p.start_weight_g) },
+    { key: "end_weight_g", label: "Weight last day", num: true, text: (p) => fmtWeight(p.end_weight_g) },
+    { key: "end_biomass_kg", label: "Biomass", num: true, text: (p) => fmtMass(p.end_biomass_kg) },
+    { key: "mortality_pct", label: "Mortality", num: true, text: (p) => `${fmtPct(p.mortality_pct)}<div class="subtle small">${fmtFish(p.deaths)} fish${p.deaths_modelled ? `, ${fmtFish(p.deaths_modelled)} modelled` : ""}</div>` },
+    { key: "unexplained_pct", label: "Unexplained loss", num: true, text: (p) => `${fmtPct(p.unexplained_pct)}<div class="subtle small">${fmtFish(p.unexplained_fish)} fish</div>` },
+    { key: "harvested_fish", label: "Harvested", num: true, text: (p) => (p.harvested_fish ? `${fmtFish(p.harvested_fish)}<div class="subtle small">${fmtMass(p.harvested_kg)}</div>` : "—") },
+    { key: "feed_kg", label: "Feed", num: true, text: (p) => `${fmtMass(p.feed_kg)}${p.feed_unknown_days ? `<div class="subtle small">${p.feed_unknown_days} days unrecorded</div>` : ""}` },
+    { key: "net_gain_kg", label: "Net gain", num: true, text: (p) => fmtMass(p.net_gain_kg) },
+    { key: "fcr_biological", label: "FCR bio", num: true, text: (p) => fmt(p.fcr_biological, 2) },
+    { key: "fcr_economic", label: "FCR econ", num: true, text: (p) => fmt(p.fcr_economic, 2) },
+    { key: "sgr_pct_day", label: "SGR %/day", num: true, text: (p) => fmt(p.sgr_pct_day, 2) },
+    { key: "tgc", label: "TGC", num: true, text: (p) => fmt(p.tgc, 2) },
+    { key: "degree_days", label: "Degree-days", num: true, text: (p) => fmt(p.degree_days, 0) },
+    { key: "density_kg_m3", label: "Density kg/m³", num: true, text: (p) => fmt(p.density_kg_m3, 1) },
+    { key: "forecast_harvest_date", label: "Harvest forecast", text: (p) => (p.forecast_harvest_date ? dayText(p.forecast_harvest_date) : "—") },
+  ];
+
+  let allPens = false;
+  function renderPens() {
+    const every = data.status ? data.status.pens : [];
+    const current = every.filter((p) => p.current);
+    const pens = (allPens || !current.length || state.assignment ? every : current).slice();
+    if (pensSort) {
+      const col = PEN_COLUMNS.find((c) => c.key === pensSort.key);
+      const value = col.sort || ((p) => p[col.key]);
+      pens.sort((a, b) => {
+        const x = value(a);
+        const y = value(b);
+        if (!known(x) && !known(y)) return 0;
+        if (!known(x)) return 1;
+        if (!known(y)) return -1;
+        return (x < y ? -1 : x > y ? 1 : 0) * pensSort.dir;
+      });
+    }
+    const table = $("pens");
+    table.querySelector("thead").innerHTML = `<tr>${PEN_COLUMNS.map((c) => {
+      const sorted = pensSort && pensSort.key === c.key ? (pensSort.dir > 0 ? "ascending" : "descending") : "none";
+      return `<th scope="col" class="${c.num ? "num" : ""}" aria-sort="${sorted}"><button type="button" class="sort" data-sort="${c.key}">${c.label}</button></th>`;
+    }).join("")}</tr>`;
+    table.querySelector("tbody").innerHTML = pens.length ? pens.map((p) => `<tr data-assignment="${p.assignment}" class="${p.current ? "current" : ""}">${PEN_COLUMNS.map((c) =>
+      `<td class="${c.num ? "num" : ""}"${c.title && c.title(p) ? ` title="${escapeHtml(c.title(p))}"` : ""}>${c.text(p)}</td>`).join("")}</tr>`).join("")
+      : `<tr><td colspan="${PEN_COLUMNS.length}" class="subtle">No daily states in this range.</td></tr>`;
+    const earlier = every.length - current.length;
+    $("pens-more").hidden = !current.length || !earlier || Boolean(state.assignment);
+    $("pens-more").textContent = allPens ? `Show the ${current.length} pens holding fish only` : `Show the ${plural(earlier, "earlier stay")} too`;
+    $("pens-more").setAttribute("aria-expanded", allPens ? "true" : "false");
+  }
+
+  function renderPeriods() {
+    const rows = data.periods[state.periods];
+    const first = state.periods === "by_stage" ? "Stage" : "Container";
+    $("periods").querySelector("thead").innerHTML = `<tr><th scope="col">${first}</th><th scope="col">From – to</th>
+      <th scope="col" class="num">TGC observed</th><th scope="col" class="num">TGC plan</th>
+      <th scope="col" class="num">FCR observed</th><th scope="col" class="num">FCR plan</th>
+      <th scope="col" class="num">Feed</th><th scope="col" class="num">Growth</th></tr>`;
+    const start = ms(data.batch.start_date);
+    const day = (n) => dayText(isoDay(start + (n - 1) * DAY_MS));
+    $("periods").querySelector("tbody").innerHTML = rows.length ? rows.map((r) => `<tr>
+      <td>${escapeHtml(state.periods === "by_stage" ? r.stage : `${r.container} · ${r.stage}`)}</td>
+      <td>${day(r.first_day)} – ${day(r.last_day)}</td>
+      <td class="num">${fmt(r.observed_tgc, 2)}</td><td class="num">${fmt(r.scenario_tgc, 2)}</td>
+      <td class="num">${fmt(r.observed_fcr, 2)}</td><td class="num">${fmt(r.scenario_fcr, 2)}</td>
+      <td class="num">${fmtMass(r.feed_kg)}</td>
+      <td class="num">${fmtMass(r.growth_kg)}</td></tr>`).join("")
+      : `<tr><td colspan="8" class="subtle">No daily states in this range.</td></tr>`;
+  }
+
+  function render() {
+    $("chart-title").textContent = METRICS[state.metric].title;
+    renderContainers();
+    renderHeadline();
+    renderPlan();
+    renderForward();
+    renderPens();
+    renderPeriods();
+    drawChart();
+    renderNotices();
+  }
+
+  /* ---- Recompute (managers) ---- */
+  async function recompute(button) {
+    button.disabled = true;
+    let text;
+    try {
+      const response = await fetch(root.dataset.recomputeUrl, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": root.dataset.csrf },
+        body: JSON.stringify({ batch: Number(root.dataset.batchId) }),
+      });
+      const body = await response.json().catch(() => ({}));
+      if (response.status === 202) {
+        text = `Recompute queued at ${new Date().toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" })}. The figures change when it is done: press Refresh figures in a minute.`;
+      } else if (response.status === 503) {
+        text = `The recompute could not be queued now (${body.detail || "the task queue is not answering"}). Try again in a minute.`;
+      } else if (response.status === 403) {
+        text = "Only a manager can recompute a batch.";
+      } else {
+        text = `The recompute was refused (${response.status}).`;
+      }
+    } catch (error) {
+      text = "The server could not be reached: nothing was queued.";
+    }
+    button.disabled = false;
+    const note = document.createElement("div");
+    note.className = "notice";
+    note.id = "recompute-note";
+    note.innerHTML = `${escapeHtml(text)} <button type="button" class="button" id="refresh">Refresh figures</button>`;
+    const old = $("recompute-note");
+    if (old) old.remove();
+    $("notices").prepend(note);
+  }
+
+  /* ---- Events ---- */
+  function change(apply, reload) {
+    apply();
+    writeUrl(true);
+    syncControls();
+    if (reload) load(); else if (data) render();
+  }
   $("metric").addEventListener("click", (e) => {
     const button = e.target.closest("button[data-metric]");
-    if (!button) return;
-    state.metric = button.dataset.metric;
-    $("metric").querySelectorAll("button").forEach((b) => b.classList.toggle("active", b === button));
-    if (data) render();
+    if (button) change(() => { state.metric = button.dataset.metric; }, false);
   });
   $("period-kind").addEventListener("click", (e) => {
     const button = e.target.closest("button[data-kind]");
-    if (!button) return;
-    state.periodKind = button.dataset.kind;
-    $("period-kind").querySelectorAll("button").forEach((b) => b.classList.toggle("active", b === button));
-    if (data) renderPeriods();
+    if (button) change(() => { state.periods = button.dataset.kind; }, false);
   });
   $("containers").addEventListener("click", (e) => {
     const button = e.target.closest("button[data-assignment]");
-    if (!button) return;
-    state.assignment = button.dataset.assignment ? Number(button.dataset.assignment) : null;
-    load();
+    if (button) change(() => { state.assignment = button.dataset.assignment ? Number(button.dataset.assignment) : null; }, true);
   });
-  $("granularity").addEventListener("change", (e) => { state.granularity = e.target.value; load(); });
-  $("start").addEventListener("change", (e) => { state.start = e.target.value; load(); });
-  $("end").addEventListener("change", (e) => { state.end = e.target.value; load(); });
+  $("pens").addEventListener("click", (e) => {
+    const button = e.target.closest("button[data-sort]");
+    if (!button || !data) return;
+    const key = button.dataset.sort;
+    pensSort = pensSort && pensSort.key === key ? { key, dir: -pensSort.dir } : { key, dir: 1 };
+    renderPens();
+  });
+  $("pens-more").addEventListener("click", () => { allPens = !allPens; renderPens(); });
+  $("granularity").addEventListener("change", (e) => change(() => { state.granularity = e.target.value; }, true));
+  $("start").addEventListener("change", (e) => change(() => { state.start = e.target.value; }, true));
+  $("end").addEventListener("change", (e) => change(() => { state.end = e.target.value; }, true));
   $("log-scale").addEventListener("change", (e) => { state.logScale = e.target.checked; if (data) drawChart(); });
   $("download-csv").addEventListener("click", () => { if (chart) download(); });
+  $("chart-table-box").addEventListener("toggle", () => { if ($("chart-table-box").open && drawn) renderChartTable(); });
+  if ($("recompute")) $("recompute").addEventListener("click", (e) => recompute(e.currentTarget));
+  $("notices").addEventListener("click", (e) => { if (e.target.id === "refresh") load(); });
+  window.addEventListener("popstate", () => { readUrl(); syncControls(); load(); });
 
+  readUrl();
+  syncControls();
+  writeUrl(false);
   load();
 })();
