@@ -12,23 +12,27 @@ recompute from which day instead.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
+from aquagrowth.db.bulk import foreign_keys_checked_after, indexes_built_after
 from aquagrowth.farm import daily_temperature
 from aquagrowth.farm import models as m
 from aquagrowth.farm.audit import event_values, record_change
 from aquagrowth.farm.csvio.catalogue import STORED, Catalogue, Entry, Key
-from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog
+from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog, HeldErrors
 from aquagrowth.farm.csvio.folder import files_present
 from aquagrowth.farm.csvio.identity import Judge, RepeatPolicy, Verdict, Verdicts, own_source
 from aquagrowth.farm.csvio.kinds.base import Kind, Row, origin
 from aquagrowth.farm.csvio.kinds.events import READING_WINDOW_DAYS, ReadingKind
+from aquagrowth.farm.csvio.loading import RowRefused, TableLoader
 from aquagrowth.farm.csvio.progress import NoProgress, Progress
 from aquagrowth.farm.csvio.registry import all_kinds
 from aquagrowth.farm.csvio.sources import FileSource, RecordSource, Source
@@ -83,6 +87,10 @@ class ImportOptions:
     via: str = Via.CSV
     origin: str = ""
     error_limit: int = 1000
+    by_columns: bool = True
+    """Check and store the event files a block of rows at a time (:mod:`.blocks`,
+    :mod:`.loading`); False: the per-row path (kept to hold the two to the same result,
+    ``tests/farm/test_block_import.py``)."""
 
 
 class _LoadRefused(Exception):
@@ -138,14 +146,48 @@ def import_sources(
     result = ImportResult(errors=errors)
     result.files = {name: source.name for name, source in present.items() if source.name}
     kinds = all_kinds()
+    with collecting_rarely():
+        return _import(kinds, present, options, progress, errors, result)
+
+
+def _import(
+    kinds: list[Kind],
+    present: dict[str, Source],
+    options: ImportOptions,
+    progress: Progress,
+    errors: ErrorLog,
+    result: ImportResult,
+) -> ImportResult:
     catalogue = _stored_catalogue(kinds, present)
     farm_source = own_source()
     checked: dict[str, _Checked] = {}
+    by_blocks = {
+        kind.name: options.by_columns and kind.columnar and hasattr(present[kind.name], "blocks")
+        for kind in kinds
+        if kind.name in present
+    }
+    empty = {
+        kind.name: not kind.model.objects.exists()
+        for kind in kinds
+        if kind.name in present and by_blocks[kind.name]
+    }
     for kind in kinds:
         if kind.name in present:
-            checked[kind.name] = _check_file(
-                kind, present[kind.name], catalogue, errors, progress, options, farm_source
-            )
+            if by_blocks[kind.name]:
+                checked[kind.name] = _check_blocks(
+                    kind,
+                    present[kind.name],
+                    catalogue,
+                    errors,
+                    progress,
+                    options,
+                    farm_source,
+                    judged=not empty[kind.name],
+                )
+            else:
+                checked[kind.name] = _check_file(
+                    kind, present[kind.name], catalogue, errors, progress, options, farm_source
+                )
     if errors or options.check_only:
         return result
     touched = _Touched()
@@ -160,7 +202,12 @@ def import_sources(
             for kind in kinds:
                 if kind.name in present:
                     done = checked[kind.name]
-                    stored = _load_file(
+                    load = _load_blocks if by_blocks[kind.name] else _load_file
+                    if by_blocks[kind.name] and empty[kind.name] and present[kind.name].name:
+                        # A farm's first file of this kind: the table's indexes built and
+                        # its keys checked once, after the load (PostgreSQL).
+                        load = _into_empty_table(load)
+                    stored = load(
                         kind, present[kind.name], done, catalogue, touched, progress, run, options
                     )
                     result.stored[kind.name] = stored
@@ -185,6 +232,21 @@ def import_sources(
         return result
     log.info("imported %s: %s", options.origin, result.stored)
     return result
+
+
+@contextmanager
+def collecting_rarely() -> Iterator[None]:
+    """The garbage collector paused for objects made so far and run rarely: an import
+    makes millions of short-lived tuples that hold no cycles, and each collection would
+    walk the catalogue's long-lived entries again."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(200_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _run_counts(result: ImportResult) -> dict[str, dict[str, int]]:
@@ -289,6 +351,125 @@ def _check_file(
         checked.updates_said = judge.updates_said
     progress.finish()
     return checked
+
+
+def _check_blocks(
+    kind: Kind,
+    source: Source,
+    catalogue: Catalogue,
+    errors: ErrorLog,
+    progress: Progress,
+    options: ImportOptions,
+    farm_source: str | None,
+    judged: bool,
+) -> _Checked:
+    """:func:`_check_file` of an event file a block at a time: cells parsed by column
+    (:mod:`.blocks`), rows checked by column (``Kind.check_columns``), and only the
+    flagged rows checked one by one, which reports them as :func:`_check_file` does.
+    ``judged`` False (an empty table: nothing stored to be the same as) gives every
+    row the verdict new without a query."""
+    checked = _Checked()
+    judge = None
+    if judged and (kind.identified or isinstance(kind, ReadingKind)):
+        judge = Judge(kind, catalogue, errors, source.name, options.repeats, farm_source)
+        judge.verdicts = checked.verdicts
+        judge.on_new = lambda line, row: kind.accept(line, row, catalogue)
+    accepts = type(kind).accept is not Kind.accept
+    progress.start(f"check {source.name or kind.spec.file_name}", source.size)
+
+    def hold_key(line: int, row: Row) -> None:
+        kind.hold_bad(row, catalogue)
+
+    held = HeldErrors()
+    for block in source.blocks(kind.spec, held, progress, on_bad_row=hold_key):
+        refused = set()
+        for index in kind.check_columns(block, catalogue):
+            line = block.lines[index]
+            row = block.row(index)
+
+            def bad(column: str, reason: str, line: int = line) -> None:
+                held.add(source.name, line, column, reason)
+
+            before = held.total
+            kind.check_flagged(index, row, catalogue, bad)
+            if held.total > before:
+                hold_key(line, row)
+                refused.add(index)
+        held.pass_on(errors)
+        if judge is None and not accepts:
+            continue
+        for index, (line, row) in enumerate(block.rows()):
+            if index in refused:
+                continue
+            if judge is not None:
+                judge.offer(line, row)
+            else:
+                kind.accept(line, row, catalogue)
+    held.pass_on(errors)
+    if judge is not None:
+        judge.flush()
+        checked.updates_said = judge.updates_said
+    progress.finish()
+    return checked
+
+
+def _load_blocks(
+    kind: Kind,
+    source: Source,
+    checked: _Checked,
+    catalogue: Catalogue,
+    touched: _Touched,
+    progress: Progress,
+    run: ImportRun,
+    options: ImportOptions,
+) -> int:
+    """:func:`_load_file` of an event file a block at a time, stored by
+    :class:`loading.TableLoader` (COPY on PostgreSQL); a refused row is found by halving
+    and reported at its line."""
+    progress.start(f"load {source.name or kind.spec.file_name}", source.size)
+    verdicts = checked.verdicts
+    loader = TableLoader(kind.model, {"import_run_id": run.pk})
+    readings = isinstance(kind, ReadingKind)
+    try:
+        for block in source.blocks(kind.spec, ErrorLog(), progress):
+            if verdicts.codes:
+                new = []
+                for index, line in enumerate(block.lines):
+                    verdict = verdicts.get(line)
+                    if verdict == Verdict.NEW:
+                        new.append(index)
+                    elif verdict == Verdict.UPDATE:
+                        row = block.row(index)
+                        touched.note(kind, row, catalogue)
+                        pk, stored = verdicts.updates[line]
+                        _update(kind, pk, row, stored, catalogue, touched, run, options)
+                block = block.keep(new)
+            if not len(block):
+                continue
+            first_days = touched.containers if readings else touched.batches
+            for key, day in kind.touched_columns(block).items():
+                _keep_earliest(first_days, key, day)
+            loader.add(block.lines, kind.load_columns(block, catalogue))
+        loader.flush()
+    except RowRefused as refused:
+        raise _LoadRefused(source.name, refused.line, _one_line(refused.error)) from None
+    kind.after_load(catalogue)
+    progress.finish()
+    return loader.stored
+
+
+def _into_empty_table(load):
+    """``load`` with the table's secondary indexes dropped and rebuilt after, and its
+    foreign keys checked once at the end (:mod:`aquagrowth.db.bulk`)."""
+
+    def loaded(kind: Kind, *args) -> int:
+        if connection.vendor != "postgresql":
+            return load(kind, *args)
+        table = kind.model._meta.db_table
+        with foreign_keys_checked_after([table]), indexes_built_after([table]):
+            return load(kind, *args)
+
+    return loaded
 
 
 def _same_as_stored(kind: Kind, existing: Entry, row: Row, bad) -> bool:

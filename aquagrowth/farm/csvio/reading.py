@@ -150,6 +150,44 @@ def read_rows(
         errors.add(name, line + 1, WHOLE_ROW, f"cannot be read: {error.strerror or error}")
 
 
+def read_record_blocks(
+    path: Path, spec: FileSpec, errors: ErrorLog, progress: Progress, size: int
+) -> Iterator[tuple[list[str], list[Record]]]:
+    """``(header, records)`` in blocks of ``size`` records, once the header is checked;
+    every file-level finding logged as :func:`read_rows` logs it (the records read
+    before a file stops being readable are still given)."""
+    name = path.name
+    line = 0
+    header: list[str] = []
+    block: list[Record] = []
+    try:
+        records = _records(path, spec, progress)
+        first = next(records, None)
+        if first is None:
+            errors.add(name, 1, WHOLE_ROW, "the file is empty; a header line is required")
+            return
+        line = 1
+        header = [cell.strip() for cell in first[1]]
+        if not header_ok(name, header, spec, errors):
+            return
+        for record in records:
+            line = record[0]
+            block.append(record)
+            if len(block) >= size:
+                yield header, block
+                block = []
+    except UnicodeDecodeError:
+        errors.add(name, line + 1, WHOLE_ROW, "not UTF-8 text; save the file as CSV UTF-8")
+    except csv.Error as error:
+        errors.add(name, line + 1, WHOLE_ROW, f"not valid CSV: {error}")
+    except Unreadable as refused:
+        errors.add(name, line + 1, WHOLE_ROW, refused.reason)
+    except OSError as error:
+        errors.add(name, line + 1, WHOLE_ROW, f"cannot be read: {error.strerror or error}")
+    if block:
+        yield header, block
+
+
 def parse_records(
     name: str,
     header: list[str],

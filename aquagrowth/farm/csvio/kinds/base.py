@@ -96,6 +96,37 @@ class Kind:
     def accept(self, line: int, row: Row, catalogue: Catalogue) -> None:
         """Record what later rows must see of a valid row (``line`` is STORED for a stored one)."""
 
+    # -- whole columns (blocks of rows, :mod:`..blocks`) --------------------------------
+
+    columnar: ClassVar[bool] = False
+    """Checked and loaded a block at a time (:meth:`check_columns`, :meth:`load_columns`)."""
+
+    def check_columns(self, block: Any, catalogue: Catalogue) -> list[int]:
+        """The rows of ``block`` (by index) that :meth:`check` and :meth:`check_ranges`
+        must see, in order: every row that may be wrong. The others are known good, so
+        a kind must flag a row whenever either check could report it or remember it."""
+        return list(range(len(block)))
+
+    def check_flagged(self, index: int, row: Row, catalogue: Catalogue, bad: Bad) -> None:
+        """The per-row checks of a row :meth:`check_columns` flagged (row ``index`` of
+        its block)."""
+        self.check(row, catalogue, bad)
+        self.check_ranges(row, catalogue, bad)
+
+    def load_columns(self, block: Any, catalogue: Catalogue) -> dict[str, list[Any]]:
+        """The table's columns (by attname) for the rows of ``block``, ids resolved:
+        what :meth:`build` gives, a column at a time."""
+        raise NotImplementedError
+
+    def touched_columns(self, block: Any) -> dict[str, dt.date]:
+        """The first day of ``block`` per batch number (:meth:`touched` of every row)."""
+        days: dict[str, dt.date] = {}
+        columns = block.columns
+        for number, day in zip(columns["batch"], columns[self.date_column], strict=True):
+            if number not in days or day < days[number]:
+                days[number] = day
+        return days
+
     # -- loading --------------------------------------------------------------------
 
     def build(self, row: Row, catalogue: Catalogue) -> models.Model:
