@@ -108,9 +108,17 @@ class Judge:
         self.updates_said: list[str] = []
         self.compared = compared_columns(kind)
         self._pending: list[tuple[int, Row]] = []
+        self.not_of_run: int | None = None
+        """An import run whose events are not looked at: the running one, which stores
+        the rows above as it checks (two equal rows of one import are two events)."""
         self.on_new: Callable[[int, Row], None] = lambda line, row: None
         """Called for every row judged new, once its chunk is judged (a new sample
         counts among its day's samples; one already stored does not count twice)."""
+
+    def _stored_rows(self, where: Q):
+        if self.not_of_run is not None:
+            where &= ~Q(import_run_id=self.not_of_run)
+        return self.kind.stored_rows(where=where)
 
     def offer(self, line: int, row: Row) -> None:
         self._pending.append((line, row))
@@ -146,8 +154,7 @@ class Judge:
         wanted = {(row["source"], row["external_id"]) for _, row in rows}
         where = Q(source__in={s for s, _ in wanted}, external_id__in={e for _, e in wanted})
         stored = {
-            (row["source"], row["external_id"]): (pk, row)
-            for pk, row in self.kind.stored_rows(where=where)
+            (row["source"], row["external_id"]): (pk, row) for pk, row in self._stored_rows(where)
         }
         by_pk: dict[int, tuple[int, Row]] = {}
         unmatched: list[tuple[int, Row]] = []
@@ -161,7 +168,7 @@ class Judge:
                 unmatched.append((line, row))
         if by_pk:
             where = Q(pk__in=list(by_pk), external_id="")
-            own = dict(self.kind.stored_rows(where=where))
+            own = dict(self._stored_rows(where))
             for pk, (line, row) in by_pk.items():
                 if pk in own:
                     self._compare(line, row, pk, own[pk])
@@ -200,7 +207,7 @@ class Judge:
         )
         any_stored: dict[tuple, int] = {}
         without_identity: dict[tuple, int] = {}
-        for pk, stored in self.kind.stored_rows(where=where):
+        for pk, stored in self._stored_rows(where):
             key = tuple(stored[c] for c in self.compared)
             any_stored.setdefault(key, pk)
             if not stored["external_id"]:
@@ -231,8 +238,7 @@ class Judge:
             reading_time__in={row["reading_time"] for _, row in rows}
         )
         stored = {
-            tuple(row[c] for c in READING_KEY): (pk, row)
-            for pk, row in self.kind.stored_rows(where=where)
+            tuple(row[c] for c in READING_KEY): (pk, row) for pk, row in self._stored_rows(where)
         }
         for line, row in rows:
             found = stored.get(tuple(row[c] for c in READING_KEY))

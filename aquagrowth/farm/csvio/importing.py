@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from aquagrowth.db.bulk import foreign_keys_checked_after, indexes_built_after
 from aquagrowth.farm import daily_temperature
 from aquagrowth.farm import models as m
 from aquagrowth.farm.audit import event_values, record_change
+from aquagrowth.farm.csvio.blocks import Block
 from aquagrowth.farm.csvio.catalogue import STORED, Catalogue, Entry, Key
 from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog, HeldErrors
 from aquagrowth.farm.csvio.folder import files_present
@@ -158,38 +159,37 @@ def _import(
     errors: ErrorLog,
     result: ImportResult,
 ) -> ImportResult:
+    """Check and store. By columns, one pass: each file is checked and, while nothing
+    was found wrong, stored as it is checked, inside the import's transaction, which is
+    rolled back at the end when anything was (all or nothing, as the two passes). The
+    per-row path checks every file first, then stores them in a second pass."""
     catalogue = _stored_catalogue(kinds, present)
     farm_source = own_source()
-    checked: dict[str, _Checked] = {}
+    names = [kind for kind in kinds if kind.name in present]
     by_blocks = {
         kind.name: options.by_columns and kind.columnar and hasattr(present[kind.name], "blocks")
-        for kind in kinds
-        if kind.name in present
+        for kind in names
     }
-    empty = {
-        kind.name: not kind.model.objects.exists()
-        for kind in kinds
-        if kind.name in present and by_blocks[kind.name]
-    }
-    for kind in kinds:
-        if kind.name in present:
-            if by_blocks[kind.name]:
-                checked[kind.name] = _check_blocks(
-                    kind,
-                    present[kind.name],
-                    catalogue,
-                    errors,
-                    progress,
-                    options,
-                    farm_source,
-                    judged=not empty[kind.name],
-                )
-            else:
-                checked[kind.name] = _check_file(
-                    kind, present[kind.name], catalogue, errors, progress, options, farm_source
-                )
-    if errors or options.check_only:
-        return result
+    empty = {kind.name: not kind.model.objects.exists() for kind in names if by_blocks[kind.name]}
+    for kind in names:
+        kind.before_storing()
+
+    def check(kind: Kind, store: _BlockStore | None = None) -> _Checked:
+        source = present[kind.name]
+        if by_blocks[kind.name]:
+            judged = not empty[kind.name]
+            return _check_blocks(
+                kind, source, catalogue, errors, progress, options, farm_source, judged, store
+            )
+        return _check_file(kind, source, catalogue, errors, progress, options, farm_source)
+
+    one_pass = options.by_columns and not options.check_only
+    checked: dict[str, _Checked] = {}
+    if not one_pass:
+        for kind in names:
+            checked[kind.name] = check(kind)
+        if errors or options.check_only:
+            return result
     touched = _Touched()
     try:
         with transaction.atomic(), bulk_load():
@@ -199,22 +199,36 @@ def _import(
                 via=options.via,
                 origin=options.origin[:500],
             )
-            for kind in kinds:
-                if kind.name in present:
+            for kind in names:
+                source = present[kind.name]
+                if not one_pass:
                     done = checked[kind.name]
-                    load = _load_blocks if by_blocks[kind.name] else _load_file
-                    if by_blocks[kind.name] and empty[kind.name] and present[kind.name].name:
+                    stored = _load_file(
+                        kind, source, done, catalogue, touched, progress, run, options
+                    )
+                elif by_blocks[kind.name]:
+                    store = _BlockStore(kind, catalogue, touched, run, options, errors, source.name)
+                    checking = check
+                    if empty[kind.name] and source.name:
                         # A farm's first file of this kind: the table's indexes built and
                         # its keys checked once, after the load (PostgreSQL).
-                        load = _into_empty_table(load)
-                    stored = load(
-                        kind, present[kind.name], done, catalogue, touched, progress, run, options
-                    )
-                    result.stored[kind.name] = stored
-                    result.already_stored[kind.name] = done.unchanged
-                    result.updated[kind.name] = done.verdicts.counts[Verdict.UPDATE]
-                    result.repeats_skipped[kind.name] = done.verdicts.counts[Verdict.REPEAT_SKIPPED]
-                    result.updates_said.extend(done.updates_said)
+                        checking = _into_empty_table(check)
+                    done = checking(kind, store)
+                    stored = store.finish()
+                else:
+                    done = check(kind)
+                    stored = 0
+                    if not errors:
+                        stored = _load_file(
+                            kind, source, done, catalogue, touched, progress, run, options
+                        )
+                result.stored[kind.name] = stored
+                result.already_stored[kind.name] = done.unchanged
+                result.updated[kind.name] = done.verdicts.counts[Verdict.UPDATE]
+                result.repeats_skipped[kind.name] = done.verdicts.counts[Verdict.REPEAT_SKIPPED]
+                result.updates_said.extend(done.updates_said)
+            if errors:
+                raise _NothingStored
             result.recompute_since, result.batch_numbers = touched.resolve()
             if result.stored.get("readings") or result.updated.get("readings"):
                 # Readings go in by bulk_create, which sends no signals.
@@ -227,10 +241,21 @@ def _import(
                 run.delete()
     except _LoadRefused as refused:
         errors.add(refused.file, refused.line, WHOLE_ROW, refused.reason)
-        result.stored, result.updated, result.recompute_since = {}, {}, {}
-        result.run_id = None
-        return result
+        return _nothing_stored(result)
+    except _NothingStored:
+        return _nothing_stored(result)
     log.info("imported %s: %s", options.origin, result.stored)
+    return result
+
+
+class _NothingStored(Exception):
+    """Rolls the import's transaction back: something was found wrong."""
+
+
+def _nothing_stored(result: ImportResult) -> ImportResult:
+    result.stored, result.updated, result.recompute_since = {}, {}, {}
+    result.already_stored, result.repeats_skipped, result.updates_said = {}, {}, []
+    result.run_id = None
     return result
 
 
@@ -362,18 +387,21 @@ def _check_blocks(
     options: ImportOptions,
     farm_source: str | None,
     judged: bool,
+    store: _BlockStore | None = None,
 ) -> _Checked:
     """:func:`_check_file` of an event file a block at a time: cells parsed by column
     (:mod:`.blocks`), rows checked by column (``Kind.check_columns``), and only the
     flagged rows checked one by one, which reports them as :func:`_check_file` does.
     ``judged`` False (an empty table: nothing stored to be the same as) gives every
-    row the verdict new without a query."""
+    row the verdict new without a query. ``store`` is given every block's valid rows,
+    with their verdicts, while nothing was found wrong."""
     checked = _Checked()
     judge = None
     if judged and (kind.identified or isinstance(kind, ReadingKind)):
         judge = Judge(kind, catalogue, errors, source.name, options.repeats, farm_source)
         judge.verdicts = checked.verdicts
         judge.on_new = lambda line, row: kind.accept(line, row, catalogue)
+        judge.not_of_run = store.run.pk if store is not None else None
     accepts = type(kind).accept is not Kind.accept
     progress.start(f"check {source.name or kind.spec.file_name}", source.size)
 
@@ -396,15 +424,19 @@ def _check_blocks(
                 hold_key(line, row)
                 refused.add(index)
         held.pass_on(errors)
-        if judge is None and not accepts:
-            continue
-        for index, (line, row) in enumerate(block.rows()):
-            if index in refused:
-                continue
+        if judge is not None or accepts:
+            for index, (line, row) in enumerate(block.rows()):
+                if index in refused:
+                    continue
+                if judge is not None:
+                    judge.offer(line, row)
+                else:
+                    kind.accept(line, row, catalogue)
+        if store is not None and not errors:
             if judge is not None:
-                judge.offer(line, row)
-            else:
-                kind.accept(line, row, catalogue)
+                judge.flush()  # every row of the block has its verdict
+            good = [i for i in range(len(block)) if i not in refused] if refused else None
+            store.add(block if good is None else block.keep(good), checked.verdicts)
     held.pass_on(errors)
     if judge is not None:
         judge.flush()
@@ -413,63 +445,78 @@ def _check_blocks(
     return checked
 
 
-def _load_blocks(
-    kind: Kind,
-    source: Source,
-    checked: _Checked,
-    catalogue: Catalogue,
-    touched: _Touched,
-    progress: Progress,
-    run: ImportRun,
-    options: ImportOptions,
-) -> int:
-    """:func:`_load_file` of an event file a block at a time, stored by
-    :class:`loading.TableLoader` (COPY on PostgreSQL); a refused row is found by halving
-    and reported at its line."""
-    progress.start(f"load {source.name or kind.spec.file_name}", source.size)
-    verdicts = checked.verdicts
-    loader = TableLoader(kind.model, {"import_run_id": run.pk})
-    readings = isinstance(kind, ReadingKind)
-    try:
-        for block in source.blocks(kind.spec, ErrorLog(), progress):
-            if verdicts.codes:
-                new = []
-                for index, line in enumerate(block.lines):
-                    verdict = verdicts.get(line)
-                    if verdict == Verdict.NEW:
-                        new.append(index)
-                    elif verdict == Verdict.UPDATE:
-                        row = block.row(index)
-                        touched.note(kind, row, catalogue)
-                        pk, stored = verdicts.updates[line]
-                        _update(kind, pk, row, stored, catalogue, touched, run, options)
-                block = block.keep(new)
-            if not len(block):
-                continue
-            first_days = touched.containers if readings else touched.batches
-            for key, day in kind.touched_columns(block).items():
-                _keep_earliest(first_days, key, day)
-            loader.add(block.lines, kind.load_columns(block, catalogue))
-        loader.flush()
-    except RowRefused as refused:
-        raise _LoadRefused(source.name, refused.line, _one_line(refused.error)) from None
-    kind.after_load(catalogue)
-    progress.finish()
-    return loader.stored
+class _BlockStore:
+    """Stores the checked blocks of one event file (:class:`loading.TableLoader`: COPY on
+    PostgreSQL) and applies their updates; a row the database refuses is reported at
+    its line, and nothing more of the file is stored."""
+
+    def __init__(
+        self,
+        kind: Kind,
+        catalogue: Catalogue,
+        touched: _Touched,
+        run: ImportRun,
+        options: ImportOptions,
+        errors: ErrorLog,
+        file: str,
+    ) -> None:
+        self.kind, self.catalogue, self.touched = kind, catalogue, touched
+        self.file, self.finished = file, False
+        self.run, self.options, self.errors = run, options, errors
+        self.loader = TableLoader(kind.model, {"import_run_id": run.pk})
+        self.first_days = touched.containers if isinstance(kind, ReadingKind) else touched.batches
+
+    def add(self, block: Block, verdicts: Verdicts) -> None:
+        kind = self.kind
+        if verdicts.codes:
+            new = []
+            for index, line in enumerate(block.lines):
+                verdict = verdicts.get(line)
+                if verdict == Verdict.NEW:
+                    new.append(index)
+                elif verdict == Verdict.UPDATE:
+                    row = block.row(index)
+                    self.touched.note(kind, row, self.catalogue)
+                    pk, stored = verdicts.updates[line]
+                    _update(
+                        kind, pk, row, stored, self.catalogue, self.touched, self.run, self.options
+                    )
+            block = block.keep(new)
+        if not len(block):
+            return
+        for key, day in kind.touched_columns(block).items():
+            _keep_earliest(self.first_days, key, day)
+        self._guarded(
+            lambda: self.loader.add(block.lines, kind.load_columns(block, self.catalogue))
+        )
+
+    def finish(self) -> int:
+        if not self.errors:
+            self._guarded(self.loader.flush)
+            self.kind.after_load(self.catalogue)
+        return self.loader.stored
+
+    def _guarded(self, action) -> None:
+        try:
+            action()
+        except RowRefused as refused:
+            self.errors.add(self.file, refused.line, WHOLE_ROW, _one_line(refused.error))
 
 
-def _into_empty_table(load):
-    """``load`` with the table's secondary indexes dropped and rebuilt after, and its
-    foreign keys checked once at the end (:mod:`aquagrowth.db.bulk`)."""
+def _into_empty_table(check):
+    """``check`` (storing as it checks) with the table's secondary indexes dropped and
+    rebuilt after, and on PostgreSQL its foreign keys checked once at the end
+    (:mod:`aquagrowth.db.bulk`): one sorted build instead of millions of inserts into
+    an index."""
 
-    def loaded(kind: Kind, *args) -> int:
-        if connection.vendor != "postgresql":
-            return load(kind, *args)
+    def checked(kind: Kind, store: _BlockStore) -> _Checked:
         table = kind.model._meta.db_table
         with foreign_keys_checked_after([table]), indexes_built_after([table]):
-            return load(kind, *args)
+            done = check(kind, store)
+            store.finish()
+            return done
 
-    return loaded
+    return checked
 
 
 def _same_as_stored(kind: Kind, existing: Entry, row: Row, bad) -> bool:

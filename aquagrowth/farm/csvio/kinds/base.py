@@ -127,6 +127,10 @@ class Kind:
                 days[number] = day
         return days
 
+    def before_storing(self) -> None:
+        """Read what the checks need of the database before the import stores anything
+        (it stores each file as it checks it, :func:`importing._import`)."""
+
     # -- loading --------------------------------------------------------------------
 
     def build(self, row: Row, catalogue: Catalogue) -> models.Model:
