@@ -81,6 +81,11 @@ class BlockParser:
         else:
             values_by_column = [[] for _ in self.header]
         odd = [r for r in records if r[2] is not None or len(r[1]) != width]
+        if not odd and not slow:
+            columns = dict(zip(self.header, values_by_column, strict=True))
+            for column, empty in self.missing.items():
+                columns[column] = [empty] * len(plain)
+            return Block([r[0] for r in plain], columns)
         if odd or slow:
             again = sorted([*odd, *(plain[i] for i in slow)], key=lambda record: record[0])
             parsed = parse_numbered(self.name, self.header, again, self.spec, errors, on_bad_row)

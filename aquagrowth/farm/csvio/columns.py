@@ -36,6 +36,7 @@ class ColumnParser:
     def __init__(self, cell: Cell) -> None:
         self.cell = cell
         self.memo: dict[str, Any] = {}
+        self.failed: set[str] = set()
         if isinstance(cell, Number):
             self.parse = self._numbers
         elif isinstance(cell, Integer):
@@ -47,18 +48,22 @@ class ColumnParser:
     """``parse(texts)`` -> (values, indexes of the flagged cells; their values are junk)."""
 
     def _remembered(self, texts: list[str]) -> tuple[list[Any], list[int]]:
-        memo = self.memo
+        memo, failed = self.memo, self.failed
         if len(memo) > MEMO_LIMIT:
             memo.clear()
+            failed.clear()
         parse = self.cell.parse
-        for text in set(texts).difference(memo):
+        distinct = set(texts)
+        for text in distinct.difference(memo):
             try:
                 memo[text] = parse(text)
             except CellError:
                 memo[text] = _FAILED
+                failed.add(text)
         values = [memo[text] for text in texts]
-        flagged = [i for i, value in enumerate(values) if value is _FAILED]
-        return values, flagged
+        if failed.isdisjoint(distinct):
+            return values, []
+        return values, [i for i, value in enumerate(values) if value is _FAILED]
 
     def _integers(self, texts: list[str]) -> tuple[list[Any], list[int]]:
         cell: Integer = self.cell  # type: ignore[assignment]

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
-from aquagrowth.db.bulk import foreign_keys_checked_after, indexes_built_after
+from aquagrowth.db.bulk import SQLITE_CACHE_KIB, foreign_keys_checked_after, indexes_built_after
 from aquagrowth.farm import daily_temperature
 from aquagrowth.farm import models as m
 from aquagrowth.farm.audit import event_values, record_change
@@ -511,6 +511,10 @@ def _into_empty_table(check):
 
     def checked(kind: Kind, store: _BlockStore) -> _Checked:
         table = kind.model._meta.db_table
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                # A larger page cache keeps the table's pages in memory during the load.
+                cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         with foreign_keys_checked_after([table]), indexes_built_after([table]):
             done = check(kind, store)
             store.finish()
