@@ -28,6 +28,7 @@ from aquagrowth.farm import models as m
 from aquagrowth.farm.audit import event_values, record_change
 from aquagrowth.farm.csvio.blocks import Block
 from aquagrowth.farm.csvio.catalogue import STORED, Catalogue, Entry, Key
+from aquagrowth.farm.csvio.cells import CellError
 from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog, HeldErrors
 from aquagrowth.farm.csvio.folder import files_present
 from aquagrowth.farm.csvio.identity import Judge, RepeatPolicy, Verdict, Verdicts, own_source
@@ -304,14 +305,69 @@ def _files_present(folder: Path, errors: ErrorLog) -> dict[str, Source]:
     return {name: FileSource(path) for name, path in files_present(folder, errors).items()}
 
 
+NAMED_BY: dict[str, tuple[str, tuple[str, ...]]] = {
+    "containers": ("name", ("container", "source_container", "dest_container")),
+    "parameters": ("code", ("parameter",)),
+    "sensors": ("serial", ("sensor",)),
+}
+"""Shared kinds an event request names (model field, the columns naming it); the other
+shared kinds (species, stages, infrastructure) are a farm's few rows, held whole."""
+BY_BATCH = ("batches", "assignments", "scenarios", "scenario_stages", "temperature_profile")
+"""Kinds of a batch: held for the batches a request names."""
+
+
+@dataclass(frozen=True)
+class Named:
+    """What the rows of an import in memory (the event API's) name: batch ids, and the
+    names in each column that names a shared record."""
+
+    batch_ids: set[int]
+    texts: dict[str, set[str]]
+
+    def restrict(self, kind: Kind) -> Any:
+        """The stored records of ``kind`` these rows can refer to or collide with."""
+        if kind.name in BY_BATCH or kind.name == "fish":
+            return kind.stored(self.batch_ids)
+        if kind.name in NAMED_BY:
+            field_name, columns = NAMED_BY[kind.name]
+            names = set().union(*(self.texts.get(c, set()) for c in columns))
+            return kind.stored(None).filter(**{f"{field_name}__in": names})
+        return kind.stored(None)
+
+
+def _named(kinds: list[Kind], present: dict[str, Source]) -> Named | None:
+    """What rows given in memory name (None when any source is a file): the cells of the
+    naming columns parsed as the import parses them."""
+    if not all(isinstance(source, RecordSource) for source in present.values()):
+        return None
+    specs = {kind.name: kind.spec for kind in kinds}
+    texts: dict[str, set[str]] = {}
+    for name, source in present.items():
+        cells = {c.name: c.cell for c in specs[name].columns} if name in specs else {}
+        for index, column in enumerate(source.header):
+            if column != "batch" and not any(column in c for _, c in NAMED_BY.values()):
+                continue
+            values = texts.setdefault(column, set())
+            for text in {record[index] for record in source.records if index < len(record)}:
+                try:
+                    values.add(cells[column].parse(text))
+                except (CellError, KeyError):
+                    continue
+    numbers = texts.get("batch", set())
+    batch_ids = set(m.Batch.objects.filter(number__in=numbers).values_list("pk", flat=True))
+    return Named(batch_ids, texts)
+
+
 def _stored_catalogue(kinds: list[Kind], present: dict[str, Source]) -> Catalogue:
-    """Keys of the stored records that the files can refer to or collide with."""
+    """Keys of the stored records that the files can refer to or collide with; for rows
+    given in memory (the event API), only those of what they name (:class:`Named`)."""
     catalogue = Catalogue()
+    catalogue.named = _named(kinds, present)
     for kind in kinds:
         if not kind.spec.key or not (kind.referenced or kind.name in present):
             continue
         entries = catalogue.of(kind.name)
-        for pk, row in kind.stored_rows():
+        for pk, row in _stored_of(kind, catalogue):
             entries[kind.key(row)] = Entry(STORED, pk, row)
             for columns in kind.spec.also_unique:
                 catalogue.uniques.setdefault((kind.name, columns), {})[
@@ -319,6 +375,12 @@ def _stored_catalogue(kinds: list[Kind], present: dict[str, Source]) -> Catalogu
                 ] = STORED
             kind.accept(STORED, row, catalogue)
     return catalogue
+
+
+def _stored_of(kind: Kind, catalogue: Catalogue):
+    if catalogue.named is None:
+        return kind.stored_rows()
+    return kind.as_rows(catalogue.named.restrict(kind))
 
 
 def _check_file(
@@ -670,7 +732,7 @@ def _one_line(error: Exception) -> str:
 def _note_new_ids(kind: Kind, catalogue: Catalogue) -> None:
     """Give the newly stored keys their ids, so later files can point at them."""
     entries = catalogue.of(kind.name)
-    for pk, row in kind.stored_rows():
+    for pk, row in _stored_of(kind, catalogue):
         entry = entries.get(kind.key(row))
         if entry is not None:
             entry.id = pk

@@ -63,8 +63,12 @@ class Kind:
         self, batch_ids: set[int] | None = None, where: Q | None = None
     ) -> Iterator[tuple[int, Row]]:
         """Stored records as rows, with empty optional cells as a parsed file gives them."""
-        columns = self.spec.columns
         stored = self.stored(batch_ids) if where is None else self.stored(batch_ids, where)
+        return self.as_rows(stored)
+
+    def as_rows(self, stored: Any) -> Iterator[tuple[int, Row]]:
+        """``(pk, row)`` of what :meth:`stored` gives (or a filtered queryset of it)."""
+        columns = self.spec.columns
         for pk, *values in stored:
             row = {
                 column.name: column.cell.empty if value is None else value
