@@ -86,12 +86,8 @@ class BlockParser:
             for column, empty in self.missing.items():
                 columns[column] = [empty] * len(plain)
             return Block([r[0] for r in plain], columns)
-        if odd or slow:
-            again = sorted([*odd, *(plain[i] for i in slow)], key=lambda record: record[0])
-            parsed = parse_numbered(self.name, self.header, again, self.spec, errors, on_bad_row)
-            fixed = dict(parsed)
-        else:
-            fixed = {}
+        again = sorted([*odd, *(plain[i] for i in slow)], key=lambda record: record[0])
+        fixed = dict(parse_numbered(self.name, self.header, again, self.spec, errors, on_bad_row))
         good = []
         lines = []
         for i, record in enumerate(plain):
@@ -109,19 +105,6 @@ class BlockParser:
         }
         for column, empty in self.missing.items():
             columns[column] = [empty] * len(lines)
-        block = Block(lines, columns)
-        if odd:
-            # Rows of a ``;`` file with a flaw, or of another width, that parsed well.
-            extra = [(line, row) for line, row in fixed.items() if line not in set(block.lines)]
-            if extra:
-                block = _merged(block, extra)
-        return block
-
-
-def _merged(block: Block, extra: list[tuple[int, Row]]) -> Block:
-    rows = sorted([*block.rows(), *extra], key=lambda pair: pair[0])
-    names = list(block.columns)
-    return Block(
-        [line for line, _ in rows],
-        {name: [row[name] for _, row in rows] for name in names},
-    )
+        # The odd records (another width, a cell a ``;`` file holds no number for) are
+        # never valid rows: the per-row parser has reported each of them.
+        return Block(lines, columns)
