@@ -21,6 +21,17 @@ connection:
 The database is migrated, and the farm built with the generator (``--profile``, demo
 by default) and computed when it holds no batch. The broker's Redis database is emptied
 first: give the bench one of its own.
+
+3. **the CSV import** (``--csv DIR``, a farm exported by ``aquagrowth export``): the
+   folder imported into an empty database (``--csv-database``, dropped and created
+   again; PostgreSQL or a SQLite file), by columns and, with ``--per-row``, by the
+   per-row path too, each in a child process: seconds, rows/s and peak memory (the
+   child's maximum resident set). On PostgreSQL, then PostgreSQL's own COPY of the
+   same event rows (ids resolved, read back from the tables by ``COPY TO``) into the
+   same tables, with their indexes and keys, in one transaction::
+
+    .venv/bin/python bench/ingest_bench.py --csv /tmp/demo \\
+        --csv-database postgres://postgres@127.0.0.1/aq_csvbench --per-row
 """
 
 from __future__ import annotations
@@ -61,6 +72,18 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--sizes", default="1,100,10000", help="events per request")
     parser.add_argument("--events", type=int, default=20000, help="events per size (at most)")
     parser.add_argument("--requests", type=int, default=200, help="requests per size (at most)")
+    parser.add_argument("--csv", type=Path, help="time the import of this exported folder")
+    parser.add_argument(
+        "--csv-database",
+        default="postgres://postgres@127.0.0.1/aq_csvbench",
+        help="database the CSV import goes into (dropped first)",
+    )
+    parser.add_argument("--per-row", action="store_true", help="the per-row import too")
+    parser.add_argument(
+        "--copy-in-place",
+        action="store_true",
+        help="also COPY into the tables with their indexes and keys in place",
+    )
     return parser.parse_args()
 
 
@@ -419,8 +442,162 @@ def report(day: dict, rates: list[dict], database: str) -> None:
     console.print(table)
 
 
+# --- The CSV import against PostgreSQL's own COPY -------------------------------------
+
+EVENT_TABLES = (
+    "farm_transferaction",
+    "farm_feedingevent",
+    "farm_mortalityevent",
+    "farm_growthsample",
+    "farm_fishobservation",
+    "farm_weighing",
+    "farm_harvest",
+    "farm_populationcount",
+    "farm_environmentalreading",
+)
+IMPORT_CHILD = """
+import os, sys, django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aquagrowth.settings")
+django.setup()
+from pathlib import Path
+from aquagrowth.farm.csvio.importing import ImportOptions, import_farm
+folder = Path(sys.argv[1])
+options = ImportOptions(by_columns=sys.argv[2] == "1", origin=str(folder))
+result = import_farm(folder, options=options)
+if not result.ok:
+    sys.exit("; ".join(str(error) for error in list(result.errors)[:5]))
+print(sum(result.stored.values()))
+"""
+
+
+def fresh_database(url: str) -> None:
+    """Drop and create the database of ``url`` (a SQLite file: removed), then migrate."""
+    if url.startswith("sqlite"):
+        Path(url.split(":///", 1)[1]).unlink(missing_ok=True)
+    else:
+        import psycopg
+
+        base, name = url.rsplit("/", 1)
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            admin.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    subprocess.run(
+        [sys.executable, "-m", "aquagrowth.cli", "migrate", "-v0"], cwd=ROOT, env=env, check=True
+    )
+
+
+def timed_import(folder: Path, url: str, by_columns: bool) -> dict:
+    """Import ``folder`` into a fresh database in a child process: seconds, rows, peak MB."""
+    fresh_database(url)
+    env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
+    env.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    env.setdefault("AQUAGROWTH_LOG_LEVEL", "WARNING")
+    env["DJANGO_DEBUG"] = "0"  # no query log: it would grow with every statement
+    began = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-c", IMPORT_CHILD, str(folder), "1" if by_columns else "0"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    out = child.stdout.read() if child.stdout else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - began
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"the import failed ({child.returncode})")
+    rows = int(out.strip().splitlines()[-1])
+    return {
+        "path": "by columns" if by_columns else "per row",
+        "seconds": seconds, "rows": rows, "rows_per_s": rows / seconds,
+        "peak_mb": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime,
+    }  # fmt: skip
+
+
+def timed_copy(url: str, rebuilt: bool) -> dict:
+    """PostgreSQL's own COPY of the event rows the import stored, into the same tables,
+    in one transaction: read out, emptied, copied back. ``rebuilt``: as a bulk load is
+    best done (and the import does into an empty table), the tables' secondary indexes
+    and foreign keys dropped first and made again after; else with them in place."""
+    import psycopg
+
+    dumps: dict[str, bytes] = {}
+    with psycopg.connect(url) as connection:
+        for table in EVENT_TABLES:
+            with connection.cursor().copy(f"COPY {table} TO STDOUT") as copy:
+                dumps[table] = b"".join(bytes(chunk) for chunk in copy)
+        rows = sum(dump.count(b"\n") for dump in dumps.values())
+        connection.execute(f"TRUNCATE {', '.join(EVENT_TABLES)}")
+        connection.commit()
+        indexes = connection.execute(
+            "SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
+            "WHERE t.relname = ANY(%s) AND NOT i.indisunique AND NOT i.indisprimary",
+            [list(EVENT_TABLES)],
+        ).fetchall()
+        keys = connection.execute(
+            "SELECT t.relname, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'f' AND t.relname = ANY(%s)",
+            [list(EVENT_TABLES)],
+        ).fetchall()
+        connection.commit()
+        began = time.perf_counter()
+        with connection.transaction():
+            if rebuilt:
+                for table, name, _ in keys:
+                    connection.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                for name, _ in indexes:
+                    connection.execute(f'DROP INDEX "{name}"')
+            for table, dump in dumps.items():
+                with connection.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+                    for start in range(0, len(dump), 1 << 20):
+                        copy.write(dump[start : start + (1 << 20)])
+            if rebuilt:
+                connection.execute("SET LOCAL maintenance_work_mem = '512MB'")
+                for _, statement in indexes:
+                    connection.execute(statement)
+                for table, name, definition in keys:
+                    connection.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        seconds = time.perf_counter() - began
+    return {"seconds": seconds, "rows": rows, "rows_per_s": rows / seconds}
+
+
+def csv_bench(options: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    runs = [timed_import(options.csv, options.csv_database, by_columns=True)]
+    if options.per_row:
+        runs.append(timed_import(options.csv, options.csv_database, by_columns=False))
+        # The database left holds the per-row import's rows: import by columns again.
+        runs.append(timed_import(options.csv, options.csv_database, by_columns=True))
+    table = Table(title=f"import of {options.csv} into an empty {options.csv_database}")
+    for column in ("path", "seconds", "rows", "rows/s", "import's CPU s", "peak MB"):
+        table.add_column(column, justify="right")
+    for run in runs:
+        table.add_row(
+            run["path"], f"{run['seconds']:.1f}", f"{run['rows']}",
+            f"{run['rows_per_s']:.0f}", f"{run['cpu_s']:.0f}", f"{run['peak_mb']:.0f}",
+        )  # fmt: skip
+    console = Console()
+    console.print(table)
+    if not options.csv_database.startswith("sqlite"):
+        fastest = min(run["seconds"] for run in runs if run["path"] == "by columns")
+        for rebuilt, how in ((True, "indexes and keys made after"), (False, "in place")):
+            if not rebuilt and not options.copy_in_place:
+                continue
+            copy = timed_copy(options.csv_database, rebuilt)
+            console.print(
+                f"PostgreSQL's own COPY of the same {copy['rows']} event rows ({how}): "
+                f"{copy['seconds']:.1f} s ({copy['rows_per_s']:.0f} rows/s); the import by "
+                f"columns took {fastest / copy['seconds']:.1f} times as long"
+            )
+    return 0
+
+
 def main() -> int:
     options = parse()
+    if options.csv is not None:
+        return csv_bench(options)
     (ROOT / "var").mkdir(exist_ok=True)
     token = prepare(options)
     import redis

@@ -151,7 +151,7 @@ def _record(
         errors.add("", index, WHOLE_ROW, "an event must be an object of fields")
         return None
     before = errors.total
-    columns = {column.name: column for column in spec.columns}
+    columns = _columns_of(spec)
     for name in event:
         if name not in columns and name not in extra:
             known = ", ".join((*columns, *extra))
@@ -168,6 +168,16 @@ def _record(
         errors.add("", index, WHOLE_ROW, "an empty event: no field has a value")
         return None
     return record
+
+
+_COLUMNS: dict[str, dict[str, Column]] = {}
+
+
+def _columns_of(spec: FileSpec) -> dict[str, Column]:
+    """The spec's columns by name, made once per kind (not once per event)."""
+    if spec.name not in _COLUMNS:
+        _COLUMNS[spec.name] = {column.name: column for column in spec.columns}
+    return _COLUMNS[spec.name]
 
 
 def _fish_record(

@@ -66,6 +66,9 @@ class Catalogue:
     """Sample keys (as ``fish.csv`` names them) of growth-sample rows reported bad."""
     sample_days: Counter[Key] = field(default_factory=Counter)
     """Growth samples in the files per (batch, container, arrival, sample day)."""
+    named: Any = None
+    """What an import of rows in memory names (``importing.Named``): only those stored
+    records are held; None for files, which may name anything."""
 
     def of(self, kind: str) -> dict[Key, Entry]:
         return self.entries.setdefault(kind, {})

@@ -60,3 +60,18 @@ class ErrorLog:
     @property
     def omitted(self) -> int:
         return self.total - len(self.kept)
+
+
+@dataclass
+class HeldErrors(ErrorLog):
+    """Findings held back to be passed on in line order: a block's rows are parsed a
+    column at a time, then checked, so their findings arrive out of line order."""
+
+    limit: int = 1 << 62
+
+    def pass_on(self, errors: ErrorLog) -> None:
+        """Add the held findings to ``errors`` by line (a line's in their order), and
+        forget them."""
+        for error in sorted(self.kept, key=lambda error: error.line):
+            errors.add(error.file, error.line, error.column, error.reason)
+        self.kept.clear()

@@ -83,6 +83,22 @@ def compared_columns(kind: Kind) -> tuple[str, ...]:
     return tuple(c for c in kind.spec.column_names if c not in IDENTITY_COLUMNS)
 
 
+def narrowing_columns(kind: Kind) -> tuple[str, ...]:
+    """Compared columns that are the model's own fields and always hold a decimal number
+    (an amount, a weight): where the repeats are looked for, they narrow the search to
+    the stored events with one of the amounts given. Whole numbers are left out: a
+    count the database refuses (10^20) must reach the load to be reported there."""
+    fields = {f.name for f in kind.model._meta.concrete_fields if not f.is_relation}
+    return tuple(
+        column.name
+        for column in kind.spec.columns
+        if column.name in fields
+        and column.name in compared_columns(kind)
+        and column.cell.required
+        and column.cell.kind == "number"
+    )
+
+
 def own_source() -> str | None:
     """This farm's own source name, None when it has none yet (nothing to look up)."""
     from aquagrowth.farm.models import FarmIdentity
@@ -107,10 +123,19 @@ class Judge:
         self.verdicts = Verdicts()
         self.updates_said: list[str] = []
         self.compared = compared_columns(kind)
+        self.narrowing = narrowing_columns(kind)
         self._pending: list[tuple[int, Row]] = []
+        self.not_of_run: int | None = None
+        """An import run whose events are not looked at: the running one, which stores
+        the rows above as it checks (two equal rows of one import are two events)."""
         self.on_new: Callable[[int, Row], None] = lambda line, row: None
         """Called for every row judged new, once its chunk is judged (a new sample
         counts among its day's samples; one already stored does not count twice)."""
+
+    def _stored_rows(self, where: Q):
+        if self.not_of_run is not None:
+            where &= ~Q(import_run_id=self.not_of_run)
+        return self.kind.stored_rows(where=where)
 
     def offer(self, line: int, row: Row) -> None:
         self._pending.append((line, row))
@@ -145,9 +170,10 @@ class Judge:
             return []
         wanted = {(row["source"], row["external_id"]) for _, row in rows}
         where = Q(source__in={s for s, _ in wanted}, external_id__in={e for _, e in wanted})
+        # Said again (it holds for every row here) so the partial unique index serves.
+        where &= ~Q(external_id="")
         stored = {
-            (row["source"], row["external_id"]): (pk, row)
-            for pk, row in self.kind.stored_rows(where=where)
+            (row["source"], row["external_id"]): (pk, row) for pk, row in self._stored_rows(where)
         }
         by_pk: dict[int, tuple[int, Row]] = {}
         unmatched: list[tuple[int, Row]] = []
@@ -161,7 +187,7 @@ class Judge:
                 unmatched.append((line, row))
         if by_pk:
             where = Q(pk__in=list(by_pk), external_id="")
-            own = dict(self.kind.stored_rows(where=where))
+            own = dict(self._stored_rows(where))
             for pk, (line, row) in by_pk.items():
                 if pk in own:
                     self._compare(line, row, pk, own[pk])
@@ -198,9 +224,13 @@ class Judge:
         where = Q(batch__number__in={row["batch"] for _, row in rows}) & Q(
             **{f"{date}__in": {row[date] for _, row in rows}}
         )
+        for column in self.narrowing:
+            # An equal event has one of these amounts too: a few rows to read, not every
+            # event of the batches on those days.
+            where &= Q(**{f"{column}__in": {row[column] for _, row in rows}})
         any_stored: dict[tuple, int] = {}
         without_identity: dict[tuple, int] = {}
-        for pk, stored in self.kind.stored_rows(where=where):
+        for pk, stored in self._stored_rows(where):
             key = tuple(stored[c] for c in self.compared)
             any_stored.setdefault(key, pk)
             if not stored["external_id"]:
@@ -231,8 +261,7 @@ class Judge:
             reading_time__in={row["reading_time"] for _, row in rows}
         )
         stored = {
-            tuple(row[c] for c in READING_KEY): (pk, row)
-            for pk, row in self.kind.stored_rows(where=where)
+            tuple(row[c] for c in READING_KEY): (pk, row) for pk, row in self._stored_rows(where)
         }
         for line, row in rows:
             found = stored.get(tuple(row[c] for c in READING_KEY))

@@ -12,23 +12,29 @@ recompute from which day instead.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 
+from aquagrowth.db.bulk import SQLITE_CACHE_KIB, foreign_keys_checked_after, indexes_built_after
 from aquagrowth.farm import daily_temperature
 from aquagrowth.farm import models as m
 from aquagrowth.farm.audit import event_values, record_change
+from aquagrowth.farm.csvio.blocks import Block
 from aquagrowth.farm.csvio.catalogue import STORED, Catalogue, Entry, Key
-from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog
+from aquagrowth.farm.csvio.cells import CellError
+from aquagrowth.farm.csvio.errors import WHOLE_ROW, ErrorLog, HeldErrors
 from aquagrowth.farm.csvio.folder import files_present
 from aquagrowth.farm.csvio.identity import Judge, RepeatPolicy, Verdict, Verdicts, own_source
 from aquagrowth.farm.csvio.kinds.base import Kind, Row, origin
 from aquagrowth.farm.csvio.kinds.events import READING_WINDOW_DAYS, ReadingKind
+from aquagrowth.farm.csvio.loading import RowRefused, TableLoader
 from aquagrowth.farm.csvio.progress import NoProgress, Progress
 from aquagrowth.farm.csvio.registry import all_kinds
 from aquagrowth.farm.csvio.sources import FileSource, RecordSource, Source
@@ -83,6 +89,10 @@ class ImportOptions:
     via: str = Via.CSV
     origin: str = ""
     error_limit: int = 1000
+    by_columns: bool = True
+    """Check and store the event files a block of rows at a time (:mod:`.blocks`,
+    :mod:`.loading`); False: the per-row path (kept to hold the two to the same result,
+    ``tests/farm/test_block_import.py``)."""
 
 
 class _LoadRefused(Exception):
@@ -138,16 +148,49 @@ def import_sources(
     result = ImportResult(errors=errors)
     result.files = {name: source.name for name, source in present.items() if source.name}
     kinds = all_kinds()
+    with collecting_rarely():
+        return _import(kinds, present, options, progress, errors, result)
+
+
+def _import(
+    kinds: list[Kind],
+    present: dict[str, Source],
+    options: ImportOptions,
+    progress: Progress,
+    errors: ErrorLog,
+    result: ImportResult,
+) -> ImportResult:
+    """Check and store. By columns, one pass: each file is checked and, while nothing
+    was found wrong, stored as it is checked, inside the import's transaction, which is
+    rolled back at the end when anything was (all or nothing, as the two passes). The
+    per-row path checks every file first, then stores them in a second pass."""
     catalogue = _stored_catalogue(kinds, present)
     farm_source = own_source()
-    checked: dict[str, _Checked] = {}
-    for kind in kinds:
-        if kind.name in present:
-            checked[kind.name] = _check_file(
-                kind, present[kind.name], catalogue, errors, progress, options, farm_source
+    names = [kind for kind in kinds if kind.name in present]
+    by_blocks = {
+        kind.name: options.by_columns and kind.columnar and hasattr(present[kind.name], "blocks")
+        for kind in names
+    }
+    empty = {kind.name: not kind.model.objects.exists() for kind in names if by_blocks[kind.name]}
+    for kind in names:
+        kind.before_storing()
+
+    def check(kind: Kind, store: _BlockStore | None = None) -> _Checked:
+        source = present[kind.name]
+        if by_blocks[kind.name]:
+            judged = not empty[kind.name]
+            return _check_blocks(
+                kind, source, catalogue, errors, progress, options, farm_source, judged, store
             )
-    if errors or options.check_only:
-        return result
+        return _check_file(kind, source, catalogue, errors, progress, options, farm_source)
+
+    one_pass = options.by_columns and not options.check_only
+    checked: dict[str, _Checked] = {}
+    if not one_pass:
+        for kind in names:
+            checked[kind.name] = check(kind)
+        if errors or options.check_only:
+            return result
     touched = _Touched()
     try:
         with transaction.atomic(), bulk_load():
@@ -157,17 +200,36 @@ def import_sources(
                 via=options.via,
                 origin=options.origin[:500],
             )
-            for kind in kinds:
-                if kind.name in present:
+            for kind in names:
+                source = present[kind.name]
+                if not one_pass:
                     done = checked[kind.name]
                     stored = _load_file(
-                        kind, present[kind.name], done, catalogue, touched, progress, run, options
+                        kind, source, done, catalogue, touched, progress, run, options
                     )
-                    result.stored[kind.name] = stored
-                    result.already_stored[kind.name] = done.unchanged
-                    result.updated[kind.name] = done.verdicts.counts[Verdict.UPDATE]
-                    result.repeats_skipped[kind.name] = done.verdicts.counts[Verdict.REPEAT_SKIPPED]
-                    result.updates_said.extend(done.updates_said)
+                elif by_blocks[kind.name]:
+                    store = _BlockStore(kind, catalogue, touched, run, options, errors, source.name)
+                    checking = check
+                    if empty[kind.name] and source.name:
+                        # A farm's first file of this kind: the table's indexes built and
+                        # its keys checked once, after the load (PostgreSQL).
+                        checking = _into_empty_table(check)
+                    done = checking(kind, store)
+                    stored = store.finish()
+                else:
+                    done = check(kind)
+                    stored = 0
+                    if not errors:
+                        stored = _load_file(
+                            kind, source, done, catalogue, touched, progress, run, options
+                        )
+                result.stored[kind.name] = stored
+                result.already_stored[kind.name] = done.unchanged
+                result.updated[kind.name] = done.verdicts.counts[Verdict.UPDATE]
+                result.repeats_skipped[kind.name] = done.verdicts.counts[Verdict.REPEAT_SKIPPED]
+                result.updates_said.extend(done.updates_said)
+            if errors:
+                raise _NothingStored
             result.recompute_since, result.batch_numbers = touched.resolve()
             if result.stored.get("readings") or result.updated.get("readings"):
                 # Readings go in by bulk_create, which sends no signals.
@@ -180,11 +242,37 @@ def import_sources(
                 run.delete()
     except _LoadRefused as refused:
         errors.add(refused.file, refused.line, WHOLE_ROW, refused.reason)
-        result.stored, result.updated, result.recompute_since = {}, {}, {}
-        result.run_id = None
-        return result
+        return _nothing_stored(result)
+    except _NothingStored:
+        return _nothing_stored(result)
     log.info("imported %s: %s", options.origin, result.stored)
     return result
+
+
+class _NothingStored(Exception):
+    """Rolls the import's transaction back: something was found wrong."""
+
+
+def _nothing_stored(result: ImportResult) -> ImportResult:
+    result.stored, result.updated, result.recompute_since = {}, {}, {}
+    result.already_stored, result.repeats_skipped, result.updates_said = {}, {}, []
+    result.run_id = None
+    return result
+
+
+@contextmanager
+def collecting_rarely() -> Iterator[None]:
+    """The garbage collector paused for objects made so far and run rarely: an import
+    makes millions of short-lived tuples that hold no cycles, and each collection would
+    walk the catalogue's long-lived entries again."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(200_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _run_counts(result: ImportResult) -> dict[str, dict[str, int]]:
@@ -217,14 +305,69 @@ def _files_present(folder: Path, errors: ErrorLog) -> dict[str, Source]:
     return {name: FileSource(path) for name, path in files_present(folder, errors).items()}
 
 
+NAMED_BY: dict[str, tuple[str, tuple[str, ...]]] = {
+    "containers": ("name", ("container", "source_container", "dest_container")),
+    "parameters": ("code", ("parameter",)),
+    "sensors": ("serial", ("sensor",)),
+}
+"""Shared kinds an event request names (model field, the columns naming it); the other
+shared kinds (species, stages, infrastructure) are a farm's few rows, held whole."""
+BY_BATCH = ("batches", "assignments", "scenarios", "scenario_stages", "temperature_profile")
+"""Kinds of a batch: held for the batches a request names."""
+
+
+@dataclass(frozen=True)
+class Named:
+    """What the rows of an import in memory (the event API's) name: batch ids, and the
+    names in each column that names a shared record."""
+
+    batch_ids: set[int]
+    texts: dict[str, set[str]]
+
+    def restrict(self, kind: Kind) -> Any:
+        """The stored records of ``kind`` these rows can refer to or collide with."""
+        if kind.name in BY_BATCH or kind.name == "fish":
+            return kind.stored(self.batch_ids)
+        if kind.name in NAMED_BY:
+            field_name, columns = NAMED_BY[kind.name]
+            names = set().union(*(self.texts.get(c, set()) for c in columns))
+            return kind.stored(None).filter(**{f"{field_name}__in": names})
+        return kind.stored(None)
+
+
+def _named(kinds: list[Kind], present: dict[str, Source]) -> Named | None:
+    """What rows given in memory name (None when any source is a file): the cells of the
+    naming columns parsed as the import parses them."""
+    if not all(isinstance(source, RecordSource) for source in present.values()):
+        return None
+    specs = {kind.name: kind.spec for kind in kinds}
+    texts: dict[str, set[str]] = {}
+    for name, source in present.items():
+        cells = {c.name: c.cell for c in specs[name].columns} if name in specs else {}
+        for index, column in enumerate(source.header):
+            if column != "batch" and not any(column in c for _, c in NAMED_BY.values()):
+                continue
+            values = texts.setdefault(column, set())
+            for text in {record[index] for record in source.records if index < len(record)}:
+                try:
+                    values.add(cells[column].parse(text))
+                except (CellError, KeyError):
+                    continue
+    numbers = texts.get("batch", set())
+    batch_ids = set(m.Batch.objects.filter(number__in=numbers).values_list("pk", flat=True))
+    return Named(batch_ids, texts)
+
+
 def _stored_catalogue(kinds: list[Kind], present: dict[str, Source]) -> Catalogue:
-    """Keys of the stored records that the files can refer to or collide with."""
+    """Keys of the stored records that the files can refer to or collide with; for rows
+    given in memory (the event API), only those of what they name (:class:`Named`)."""
     catalogue = Catalogue()
+    catalogue.named = _named(kinds, present)
     for kind in kinds:
         if not kind.spec.key or not (kind.referenced or kind.name in present):
             continue
         entries = catalogue.of(kind.name)
-        for pk, row in kind.stored_rows():
+        for pk, row in _stored_of(kind, catalogue):
             entries[kind.key(row)] = Entry(STORED, pk, row)
             for columns in kind.spec.also_unique:
                 catalogue.uniques.setdefault((kind.name, columns), {})[
@@ -232,6 +375,12 @@ def _stored_catalogue(kinds: list[Kind], present: dict[str, Source]) -> Catalogu
                 ] = STORED
             kind.accept(STORED, row, catalogue)
     return catalogue
+
+
+def _stored_of(kind: Kind, catalogue: Catalogue):
+    if catalogue.named is None:
+        return kind.stored_rows()
+    return kind.as_rows(catalogue.named.restrict(kind))
 
 
 def _check_file(
@@ -288,6 +437,151 @@ def _check_file(
         judge.flush()
         checked.updates_said = judge.updates_said
     progress.finish()
+    return checked
+
+
+def _check_blocks(
+    kind: Kind,
+    source: Source,
+    catalogue: Catalogue,
+    errors: ErrorLog,
+    progress: Progress,
+    options: ImportOptions,
+    farm_source: str | None,
+    judged: bool,
+    store: _BlockStore | None = None,
+) -> _Checked:
+    """:func:`_check_file` of an event file a block at a time: cells parsed by column
+    (:mod:`.blocks`), rows checked by column (``Kind.check_columns``), and only the
+    flagged rows checked one by one, which reports them as :func:`_check_file` does.
+    ``judged`` False (an empty table: nothing stored to be the same as) gives every
+    row the verdict new without a query. ``store`` is given every block's valid rows,
+    with their verdicts, while nothing was found wrong."""
+    checked = _Checked()
+    judge = None
+    if judged and (kind.identified or isinstance(kind, ReadingKind)):
+        judge = Judge(kind, catalogue, errors, source.name, options.repeats, farm_source)
+        judge.verdicts = checked.verdicts
+        judge.on_new = lambda line, row: kind.accept(line, row, catalogue)
+        judge.not_of_run = store.run.pk if store is not None else None
+    accepts = type(kind).accept is not Kind.accept
+    progress.start(f"check {source.name or kind.spec.file_name}", source.size)
+
+    def hold_key(line: int, row: Row) -> None:
+        kind.hold_bad(row, catalogue)
+
+    held = HeldErrors()
+    for block in source.blocks(kind.spec, held, progress, on_bad_row=hold_key):
+        refused = set()
+        for index in kind.check_columns(block, catalogue):
+            line = block.lines[index]
+            row = block.row(index)
+
+            def bad(column: str, reason: str, line: int = line) -> None:
+                held.add(source.name, line, column, reason)
+
+            before = held.total
+            kind.check_flagged(index, row, catalogue, bad)
+            if held.total > before:
+                hold_key(line, row)
+                refused.add(index)
+        held.pass_on(errors)
+        if judge is not None or accepts:
+            for index, (line, row) in enumerate(block.rows()):
+                if index in refused:
+                    continue
+                if judge is not None:
+                    judge.offer(line, row)
+                else:
+                    kind.accept(line, row, catalogue)
+        if store is not None and not errors:
+            if judge is not None:
+                judge.flush()  # every row of the block has its verdict
+            good = [i for i in range(len(block)) if i not in refused] if refused else None
+            store.add(block if good is None else block.keep(good), checked.verdicts)
+    held.pass_on(errors)
+    if judge is not None:
+        judge.flush()
+        checked.updates_said = judge.updates_said
+    progress.finish()
+    return checked
+
+
+class _BlockStore:
+    """Stores the checked blocks of one event file (:class:`loading.TableLoader`: COPY on
+    PostgreSQL) and applies their updates; a row the database refuses is reported at
+    its line, and nothing more of the file is stored."""
+
+    def __init__(
+        self,
+        kind: Kind,
+        catalogue: Catalogue,
+        touched: _Touched,
+        run: ImportRun,
+        options: ImportOptions,
+        errors: ErrorLog,
+        file: str,
+    ) -> None:
+        self.kind, self.catalogue, self.touched = kind, catalogue, touched
+        self.file, self.finished = file, False
+        self.run, self.options, self.errors = run, options, errors
+        self.loader = TableLoader(kind.model, {"import_run_id": run.pk})
+        self.first_days = touched.containers if isinstance(kind, ReadingKind) else touched.batches
+
+    def add(self, block: Block, verdicts: Verdicts) -> None:
+        kind = self.kind
+        if verdicts.codes:
+            new = []
+            for index, line in enumerate(block.lines):
+                verdict = verdicts.get(line)
+                if verdict == Verdict.NEW:
+                    new.append(index)
+                elif verdict == Verdict.UPDATE:
+                    row = block.row(index)
+                    self.touched.note(kind, row, self.catalogue)
+                    pk, stored = verdicts.updates[line]
+                    _update(
+                        kind, pk, row, stored, self.catalogue, self.touched, self.run, self.options
+                    )
+            block = block.keep(new)
+        if not len(block):
+            return
+        for key, day in kind.touched_columns(block).items():
+            _keep_earliest(self.first_days, key, day)
+        self._guarded(
+            lambda: self.loader.add(block.lines, kind.load_columns(block, self.catalogue))
+        )
+
+    def finish(self) -> int:
+        if not self.errors:
+            self._guarded(self.loader.flush)
+            self.kind.after_load(self.catalogue)
+        return self.loader.stored
+
+    def _guarded(self, action) -> None:
+        try:
+            action()
+        except RowRefused as refused:
+            self.errors.add(self.file, refused.line, WHOLE_ROW, _one_line(refused.error))
+
+
+def _into_empty_table(check):
+    """``check`` (storing as it checks) with the table's secondary indexes dropped and
+    rebuilt after, and on PostgreSQL its foreign keys checked once at the end
+    (:mod:`aquagrowth.db.bulk`): one sorted build instead of millions of inserts into
+    an index."""
+
+    def checked(kind: Kind, store: _BlockStore) -> _Checked:
+        table = kind.model._meta.db_table
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                # A larger page cache keeps the table's pages in memory during the load.
+                cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        with foreign_keys_checked_after([table]), indexes_built_after([table]):
+            done = check(kind, store)
+            store.finish()
+            return done
+
     return checked
 
 
@@ -438,7 +732,7 @@ def _one_line(error: Exception) -> str:
 def _note_new_ids(kind: Kind, catalogue: Catalogue) -> None:
     """Give the newly stored keys their ids, so later files can point at them."""
     entries = catalogue.of(kind.name)
-    for pk, row in kind.stored_rows():
+    for pk, row in _stored_of(kind, catalogue):
         entry = entries.get(kind.key(row))
         if entry is not None:
             entry.id = pk

@@ -26,8 +26,6 @@ from aquagrowth.farm.csvio.spreadsheets import sheet_records
 
 Row = dict[str, Any]
 
-PROGRESS_STEP_BYTES = 1 << 20
-
 
 class FileRefused(Unreadable):
     """The file cannot be read as a file of the format (not a regular file, a line too
@@ -64,40 +62,70 @@ def open_regular(path: Path):
     return os.fdopen(descriptor, "rb")
 
 
-def _bounded_lines(handle) -> Iterator[bytes]:
-    """The physical lines of ``handle``, refusing one longer than the setting: reading
-    stops there, so a file of one endless line never fills the memory."""
-    longest = int(limits.setting("AQUAGROWTH_CSV_MAX_LINE_BYTES"))
-    number = 0
-    while raw := handle.readline(longest + 1):
-        number += 1
-        if len(raw) > longest and not raw.endswith(b"\n"):
-            raise FileRefused(
-                f"a line longer than {longest} bytes (AQUAGROWTH_CSV_MAX_LINE_BYTES); "
-                "the rest of the file is not read",
-                number,
-            )
-        yield raw
+READ_BYTES = 1 << 20
+"""Bytes read and decoded at once: lines are cut from the chunk, not read one by one."""
 
 
 def _decoded_lines(path: Path, progress: Progress) -> Iterator[str]:
-    """Lines of ``path`` as text, advancing ``progress`` by the bytes consumed.
+    """Lines of ``path`` as text (each with its ``\\n``, as ``readline`` gives them),
+    advancing ``progress`` by the bytes consumed, refusing a line longer than the
+    setting (reading stops there: a file of one endless line never fills the memory).
 
-    Reading bytes and decoding per line keeps an exact byte count for the progress bar,
-    which a text file's ``tell()`` cannot give during iteration.
+    The file is read a megabyte at a time and each chunk's whole lines decoded at once;
+    a chunk that is not UTF-8 is decoded line by line again, so the error comes at its
+    line. ``utf-8-sig`` drops the byte-order mark that spreadsheets put in front.
     """
-    pending = 0
+    longest = int(limits.setting("AQUAGROWTH_CSV_MAX_LINE_BYTES"))
+    number = 0
+    first = True
+    rest = b""
     with open_regular(path) as handle:
-        first = True
-        for raw in _bounded_lines(handle):
-            pending += len(raw)
-            if pending >= PROGRESS_STEP_BYTES:
-                progress.advance(pending)
-                pending = 0
-            # utf-8-sig drops the byte-order mark that spreadsheets put in front.
-            yield raw.decode("utf-8-sig" if first else "utf-8")
-            first = False
-    progress.advance(pending)
+        while True:
+            data = handle.read(READ_BYTES)
+            progress.advance(len(data))
+            chunk = rest + data
+            cut = chunk.rfind(b"\n") + 1 if data else len(chunk)
+            whole, rest = chunk[:cut], chunk[cut:]
+            if whole:
+                raw_lines = whole.split(b"\n")
+                if raw_lines[-1] == b"":
+                    raw_lines.pop()
+                    ends = [b"\n"] * len(raw_lines)
+                else:  # the last line of a file without a final newline
+                    ends = [b"\n"] * (len(raw_lines) - 1) + [b""]
+                if max(map(len, raw_lines)) > longest:
+                    for raw in raw_lines:
+                        number += 1
+                        if len(raw) > longest:
+                            raise _too_long(longest, number)
+                try:
+                    text = whole.decode("utf-8-sig" if first else "utf-8")
+                except UnicodeDecodeError:
+                    for raw, end in zip(raw_lines, ends, strict=True):
+                        yield (raw + end).decode("utf-8-sig" if first else "utf-8")
+                        first = False
+                    raise  # not reached: one of the lines raised
+                first = False
+                number += len(raw_lines)
+                lines = text.split("\n")
+                if lines[-1] == "":
+                    lines.pop()
+                    yield from (line + "\n" for line in lines)
+                else:
+                    yield from (line + "\n" for line in lines[:-1])
+                    yield lines[-1]
+            if len(rest) > longest:
+                raise _too_long(longest, number + 1)
+            if not data:
+                break
+
+
+def _too_long(longest: int, number: int) -> FileRefused:
+    return FileRefused(
+        f"a line longer than {longest} bytes (AQUAGROWTH_CSV_MAX_LINE_BYTES); "
+        "the rest of the file is not read",
+        number,
+    )
 
 
 def _records(path: Path, spec: FileSpec, progress: Progress) -> Iterator[Record]:
@@ -148,6 +176,44 @@ def read_rows(
         errors.add(name, line + 1, WHOLE_ROW, refused.reason)
     except OSError as error:
         errors.add(name, line + 1, WHOLE_ROW, f"cannot be read: {error.strerror or error}")
+
+
+def read_record_blocks(
+    path: Path, spec: FileSpec, errors: ErrorLog, progress: Progress, size: int
+) -> Iterator[tuple[list[str], list[Record]]]:
+    """``(header, records)`` in blocks of ``size`` records, once the header is checked;
+    every file-level finding logged as :func:`read_rows` logs it (the records read
+    before a file stops being readable are still given)."""
+    name = path.name
+    line = 0
+    header: list[str] = []
+    block: list[Record] = []
+    try:
+        records = _records(path, spec, progress)
+        first = next(records, None)
+        if first is None:
+            errors.add(name, 1, WHOLE_ROW, "the file is empty; a header line is required")
+            return
+        line = 1
+        header = [cell.strip() for cell in first[1]]
+        if not header_ok(name, header, spec, errors):
+            return
+        for record in records:
+            line = record[0]
+            block.append(record)
+            if len(block) >= size:
+                yield header, block
+                block = []
+    except UnicodeDecodeError:
+        errors.add(name, line + 1, WHOLE_ROW, "not UTF-8 text; save the file as CSV UTF-8")
+    except csv.Error as error:
+        errors.add(name, line + 1, WHOLE_ROW, f"not valid CSV: {error}")
+    except Unreadable as refused:
+        errors.add(name, line + 1, WHOLE_ROW, refused.reason)
+    except OSError as error:
+        errors.add(name, line + 1, WHOLE_ROW, f"cannot be read: {error.strerror or error}")
+    if block:
+        yield header, block
 
 
 def parse_records(

@@ -11,10 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from aquagrowth.farm.csvio.blocks import BLOCK_ROWS, Block, BlockParser
 from aquagrowth.farm.csvio.errors import ErrorLog
 from aquagrowth.farm.csvio.format import FileSpec
 from aquagrowth.farm.csvio.progress import Progress
-from aquagrowth.farm.csvio.reading import Row, header_ok, parse_records, read_rows
+from aquagrowth.farm.csvio.reading import (
+    Row,
+    header_ok,
+    parse_records,
+    read_record_blocks,
+    read_rows,
+)
 
 OnBadRow = Callable[[int, Row], None]
 
@@ -56,6 +63,13 @@ class FileSource:
     def rows(self, spec, errors, progress, on_bad_row=None):
         return read_rows(self.path, spec, errors, progress, on_bad_row)
 
+    def blocks(self, spec, errors, progress, on_bad_row=None) -> Iterator[Block]:
+        """The valid rows in :class:`Block` s, parsed a column at a time."""
+        parser = None
+        for header, records in read_record_blocks(self.path, spec, errors, progress, BLOCK_ROWS):
+            parser = parser or BlockParser(self.name, header, spec)
+            yield parser.parse(records, errors, on_bad_row)
+
 
 @dataclass
 class RecordSource:
@@ -77,3 +91,13 @@ class RecordSource:
         return parse_records(
             self.name, self.header, self.records, spec, errors, on_bad_row, first_line=0
         )
+
+    def blocks(self, spec, errors, progress, on_bad_row=None) -> Iterator[Block]:
+        if not header_ok(self.name, self.header, spec, errors):
+            return
+        progress.advance(len(self.records))
+        parser = BlockParser(self.name, self.header, spec)
+        for start in range(0, len(self.records), BLOCK_ROWS):
+            chunk = self.records[start : start + BLOCK_ROWS]
+            numbered = [(start + i, list(r), None) for i, r in enumerate(chunk)]
+            yield parser.parse(numbered, errors, on_bad_row)

@@ -63,8 +63,12 @@ class Kind:
         self, batch_ids: set[int] | None = None, where: Q | None = None
     ) -> Iterator[tuple[int, Row]]:
         """Stored records as rows, with empty optional cells as a parsed file gives them."""
-        columns = self.spec.columns
         stored = self.stored(batch_ids) if where is None else self.stored(batch_ids, where)
+        return self.as_rows(stored)
+
+    def as_rows(self, stored: Any) -> Iterator[tuple[int, Row]]:
+        """``(pk, row)`` of what :meth:`stored` gives (or a filtered queryset of it)."""
+        columns = self.spec.columns
         for pk, *values in stored:
             row = {
                 column.name: column.cell.empty if value is None else value
@@ -95,6 +99,41 @@ class Kind:
 
     def accept(self, line: int, row: Row, catalogue: Catalogue) -> None:
         """Record what later rows must see of a valid row (``line`` is STORED for a stored one)."""
+
+    # -- whole columns (blocks of rows, :mod:`..blocks`) --------------------------------
+
+    columnar: ClassVar[bool] = False
+    """Checked and loaded a block at a time (:meth:`check_columns`, :meth:`load_columns`)."""
+
+    def check_columns(self, block: Any, catalogue: Catalogue) -> list[int]:
+        """The rows of ``block`` (by index) that :meth:`check` and :meth:`check_ranges`
+        must see, in order: every row that may be wrong. The others are known good, so
+        a kind must flag a row whenever either check could report it or remember it."""
+        return list(range(len(block)))
+
+    def check_flagged(self, index: int, row: Row, catalogue: Catalogue, bad: Bad) -> None:
+        """The per-row checks of a row :meth:`check_columns` flagged (row ``index`` of
+        its block)."""
+        self.check(row, catalogue, bad)
+        self.check_ranges(row, catalogue, bad)
+
+    def load_columns(self, block: Any, catalogue: Catalogue) -> dict[str, list[Any]]:
+        """The table's columns (by attname) for the rows of ``block``, ids resolved:
+        what :meth:`build` gives, a column at a time."""
+        raise NotImplementedError
+
+    def touched_columns(self, block: Any) -> dict[str, dt.date]:
+        """The first day of ``block`` per batch number (:meth:`touched` of every row)."""
+        days: dict[str, dt.date] = {}
+        columns = block.columns
+        for number, day in zip(columns["batch"], columns[self.date_column], strict=True):
+            if number not in days or day < days[number]:
+                days[number] = day
+        return days
+
+    def before_storing(self) -> None:
+        """Read what the checks need of the database before the import stores anything
+        (it stores each file as it checks it, :func:`importing._import`)."""
 
     # -- loading --------------------------------------------------------------------
 

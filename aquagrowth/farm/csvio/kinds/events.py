@@ -32,6 +32,15 @@ def _in_batches(queryset, batch_ids: set[int] | None):
     return queryset if batch_ids is None else queryset.filter(batch_id__in=batch_ids)
 
 
+def stored_ids(catalogue: Catalogue, kind: str) -> dict:
+    """Key -> id of every stored (or just loaded) record of ``kind`` in the catalogue."""
+    return {key: entry.id for key, entry in catalogue.of(kind).items() if entry.id is not None}
+
+
+def ids_of(ids: dict, keys) -> list[int]:
+    return [ids[key] for key in keys]
+
+
 def assignment_columns(prefix: str = "", what: str = "the assignment") -> tuple[Column, ...]:
     return (
         Column(f"{prefix}container", Text(), f"Container of {what}."),
@@ -145,6 +154,66 @@ class AssignmentEventKind(Kind):
         check_not_future(row[self.date_column], self.date_column, bad)
         check_in_stay(row[self.date_column], self.date_column, stay, bad)
 
+    columnar = True
+
+    def check_columns(self, block, catalogue: Catalogue) -> list[int]:
+        """Rows naming a stay the catalogue lacks, a day after today or outside the stay,
+        or a weight above the species' limit: the rows :meth:`check` may report."""
+        batches, containers = catalogue.of("batches"), catalogue.of("containers")
+        stays = catalogue.of("assignments")
+        last = today()
+        columns = block.columns
+        weights = [columns[column] for column in self.weight_columns]
+        highest_by_batch: dict[str, float] = {}
+        flagged = []
+        keys = zip(
+            columns["batch"],
+            columns["container"],
+            columns["assignment_date"],
+            columns[self.date_column],
+            strict=True,
+        )
+        for i, (number, container, arrival, day) in enumerate(keys):
+            stay = stays.get((number, container, arrival))
+            if (
+                stay is None
+                or (number,) not in batches
+                or (container,) not in containers
+                or day > last
+                or day < arrival
+            ):
+                flagged.append(i)
+                continue
+            departure = stay.row["departure_date"]
+            if departure is not None and day >= departure:
+                flagged.append(i)
+                continue
+            if weights:
+                highest = highest_by_batch.get(number)
+                if highest is None:
+                    species = batches[(number,)].row["species"]
+                    highest = highest_by_batch[number] = limits.max_fish_weight_g(species)
+                if any(w[i] is not None and w[i] > highest for w in weights):
+                    flagged.append(i)
+        return flagged
+
+    def load_columns(self, block, catalogue: Catalogue) -> dict[str, list]:
+        columns = block.columns
+        stays = zip(columns["batch"], columns["container"], columns["assignment_date"], strict=True)
+        loaded = {
+            "batch_id": ids_of(self._ids(catalogue, "batches"), ((b,) for b in columns["batch"])),
+            "assignment_id": ids_of(self._ids(catalogue, "assignments"), stays),
+        }
+        for name in (self.date_column, *self.value_fields()):
+            loaded[name] = columns[name]
+        return loaded
+
+    def _ids(self, catalogue: Catalogue, kind: str) -> dict:
+        cache = self.__dict__.setdefault("_id_cache", {})
+        if kind not in cache:
+            cache[kind] = stored_ids(catalogue, kind)
+        return cache[kind]
+
     def build(self, row: Row, catalogue: Catalogue):
         key = (row["batch"], row["container"], row["assignment_date"])
         values = {name: row[name] for name in (self.date_column, *self.value_fields())}
@@ -212,6 +281,9 @@ class HarvestKind(AssignmentEventKind):
     )
     model = m.Harvest
     date_column = "harvest_date"
+
+    def check_columns(self, block, catalogue: Catalogue) -> list[int]:
+        return list(range(len(block)))  # few rows; its own range check per row
 
     def check_ranges(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
         species = species_of(catalogue, row["batch"])
@@ -283,8 +355,12 @@ class FeedingKind(Kind):
     identified = True
     date_column = "feeding_date"
 
+    columnar = True
+
     def __init__(self) -> None:
         self._day_totals: dict[tuple[str, dt.date], float] = {}
+        self._block_totals: dict[int, float] = {}
+        self._id_cache: dict[str, dict] = {}
 
     def stored(self, batch_ids, where=None):
         queryset = _in_batches(m.FeedingEvent.objects.order_by("pk"), batch_ids)
@@ -303,6 +379,80 @@ class FeedingKind(Kind):
         )
 
     def check(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
+        self._check(row, catalogue, bad, None)
+
+    def check_flagged(self, index: int, row: Row, catalogue: Catalogue, bad: Bad) -> None:
+        """:meth:`check` of a row :meth:`check_columns` flagged, whose day total it summed."""
+        self._check(row, catalogue, bad, self._block_totals.get(index))
+        self.check_ranges(row, catalogue, bad)
+
+    def check_columns(self, block, catalogue: Catalogue) -> list[int]:
+        """Rows of an unknown batch or container, a day after today, a day total above
+        the container's bound or a day the batch is not in the container; every row's
+        feed is added to its container's day (as :meth:`check` adds it)."""
+        batches, containers = catalogue.of("batches"), catalogue.of("containers")
+        last = today()
+        columns = block.columns
+        totals = self._day_totals
+        highest_of: dict[str, float] = {}
+        covered: dict[tuple, bool] = {}
+        flagged = []
+        self._block_totals = {}
+        rows = zip(
+            columns["batch"],
+            columns["container"],
+            columns["feeding_date"],
+            columns["amount_kg"],
+            strict=True,
+        )
+        for i, (number, name, day, kg) in enumerate(rows):
+            container = containers.get((name,))
+            wrong = container is None or (number,) not in batches or day > last
+            if container is not None:
+                key = (name, day)
+                total = totals.pop(key, 0.0) + kg
+                totals[key] = total
+                if len(totals) > FEED_DAYS_KEPT:
+                    del totals[next(iter(totals))]
+                highest = highest_of.get(name)
+                if highest is None:
+                    highest = highest_of[name] = limits.max_feed_kg(container.row["volume_m3"])
+                if total > highest:
+                    wrong = True
+                self._block_totals[i] = total
+            if not wrong:
+                place = (number, name, day)
+                inside = covered.get(place)
+                if inside is None:
+                    stays = catalogue.stays_of(number, name)
+                    inside = covered[place] = any(stay.covers(day) for stay in stays)
+                wrong = not inside
+            if wrong:
+                flagged.append(i)
+        return flagged
+
+    def load_columns(self, block, catalogue: Catalogue) -> dict[str, list]:
+        columns = block.columns
+        if not self._id_cache:
+            self._id_cache = {k: stored_ids(catalogue, k) for k in ("batches", "containers")}
+        batches, containers = self._id_cache["batches"], self._id_cache["containers"]
+        return {
+            "batch_id": ids_of(batches, ((b,) for b in columns["batch"])),
+            "container_id": ids_of(containers, ((c,) for c in columns["container"])),
+            **{
+                name: columns[name]
+                for name in (
+                    "feeding_date",
+                    "feeding_time",
+                    "amount_kg",
+                    "feed_type",
+                    "source",
+                    "external_id",
+                )
+            },
+        }
+
+    def _check(self, row: Row, catalogue: Catalogue, bad: Bad, total: float | None) -> None:
         batch = find(catalogue, "batches", (row["batch"],), "batch", "batch", bad)
         container = find(
             catalogue, "containers", (row["container"],), "container", "container", bad
@@ -310,24 +460,27 @@ class FeedingKind(Kind):
         day = row["feeding_date"]
         check_not_future(day, "feeding_date", bad)
         if container:
-            self._check_day_total(row, container.row["volume_m3"], bad)
+            self._check_day_total(row, container.row["volume_m3"], bad, total)
         if batch and container:
             stays = catalogue.stays_of(row["batch"], row["container"])
             held = catalogue.held_bad(row["batch"], row["container"], day)
             if not held and not any(stay.covers(day) for stay in stays):
                 bad("feeding_date", f"batch {row['batch']} is not in {row['container']} on {day}")
 
-    def _check_day_total(self, row: Row, volume: float, bad: Bad) -> None:
+    def _check_day_total(
+        self, row: Row, volume: float, bad: Bad, total: float | None = None
+    ) -> None:
         """A container's feed of one day, summed over the rows given for that day, stays
         below what it can take (``limits.max_feed_kg``); the row that crosses the bound
         is reported. The sums are kept for the most recent ``FEED_DAYS_KEPT``
         container-days, so memory stays bounded in a file of millions of rows (exports
         and feed systems write a container's day together)."""
-        key = (row["container"], row["feeding_date"])
-        total = self._day_totals.pop(key, 0.0) + row["amount_kg"]
-        self._day_totals[key] = total  # re-inserted: the most recent at the end
-        if len(self._day_totals) > FEED_DAYS_KEPT:
-            del self._day_totals[next(iter(self._day_totals))]
+        if total is None:  # else summed already, by check_columns
+            key = (row["container"], row["feeding_date"])
+            total = self._day_totals.pop(key, 0.0) + row["amount_kg"]
+            self._day_totals[key] = total  # re-inserted: the most recent at the end
+            if len(self._day_totals) > FEED_DAYS_KEPT:
+                del self._day_totals[next(iter(self._day_totals))]
         highest = limits.max_feed_kg(volume)
         if total > highest:
             given = f"{row['amount_kg']:g} kg"
@@ -470,6 +623,73 @@ class ReadingKind(Kind):
     )
     model = m.EnvironmentalReading
     date_column = "reading_time"
+    columnar = True
+
+    def __init__(self) -> None:
+        self._id_cache: dict[str, dict] = {}
+
+    def check_columns(self, block, catalogue: Catalogue) -> list[int]:
+        """Rows of an unknown container, parameter or sensor (or a sensor elsewhere), a
+        time after today or a value outside its parameter's range."""
+        containers, parameters = catalogue.of("containers"), catalogue.of("parameters")
+        sensors = catalogue.of("sensors")
+        end = _utc_midnight(today() + dt.timedelta(days=1))
+        low, high = limits.setting("AQUAGROWTH_READING_TEMPERATURE_C")
+        highest = float(limits.setting("AQUAGROWTH_MAX_READING_ABS"))
+        columns = block.columns
+        flagged = []
+        rows = zip(
+            columns["container"],
+            columns["parameter"],
+            columns["reading_time"],
+            columns["value"],
+            columns["sensor"],
+            strict=True,
+        )
+        for i, (container, parameter, moment, value, sensor) in enumerate(rows):
+            if (
+                (container,) not in containers
+                or (parameter,) not in parameters
+                or moment >= end
+                or not (
+                    low <= value <= high if parameter == TEMPERATURE_CODE else abs(value) <= highest
+                )
+            ):
+                flagged.append(i)
+            elif sensor:
+                entry = sensors.get((sensor,))
+                if entry is None or (entry.row["container"], entry.row["parameter"]) != (
+                    container,
+                    parameter,
+                ):
+                    flagged.append(i)
+        return flagged
+
+    def load_columns(self, block, catalogue: Catalogue) -> dict[str, list]:
+        columns = block.columns
+        if not self._id_cache:
+            self._id_cache = {
+                k: stored_ids(catalogue, k) for k in ("containers", "parameters", "sensors")
+            }
+        ids = self._id_cache
+        sensors = ids["sensors"]
+        return {
+            "container_id": ids_of(ids["containers"], ((c,) for c in columns["container"])),
+            "parameter_id": ids_of(ids["parameters"], ((p,) for p in columns["parameter"])),
+            "sensor_id": [sensors[(s,)] if s else None for s in columns["sensor"]],
+            "reading_time": columns["reading_time"],
+            "value": columns["value"],
+        }
+
+    def touched_columns(self, block) -> dict[str, dt.date]:
+        """The first day of ``block`` per container (readings touch containers)."""
+        first: dict[str, dt.datetime] = {}
+        for container, moment in zip(
+            block.columns["container"], block.columns["reading_time"], strict=True
+        ):
+            if container not in first or moment < first[container]:
+                first[container] = moment
+        return {container: moment.date() for container, moment in first.items()}
 
     def stored(self, batch_ids, where=None):
         queryset = m.EnvironmentalReading.objects.order_by("pk")

@@ -114,6 +114,9 @@ class FishKind(Kind):
             "length_cm",
         )
 
+    def before_storing(self) -> None:
+        self._stored_sample_days()  # the samples of the files are counted apart
+
     def check(self, row: Row, catalogue: Catalogue, bad: Bad) -> None:
         key = tuple(row[column] for column in SAMPLE_KEY)
         samples = catalogue.sample_days[key] + self._stored_sample_days()[key]
