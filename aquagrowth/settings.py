@@ -375,8 +375,10 @@ CELERY_BEAT_SCHEDULE = {
     # Runs left "running" by a process that died are marked failed (aquagrowth.engine.stale).
     "sweep-stale-runs": {"task": "aquagrowth.sweep_stale_runs", "schedule": crontab(minute="*/10")},
     # Every alert rule for the whole farm, after the nightly recompute (docs/sites.md).
-    "evaluate-alerts": {"task": "aquagrowth.evaluate_alerts",
-                        "schedule": crontab(hour=5, minute=0)},
+    "evaluate-alerts": {
+        "task": "aquagrowth.evaluate_alerts",
+        "schedule": crontab(hour=5, minute=0),
+    },
 }
 # Alert mail (docs/sites.md): the console in development, SMTP otherwise.
 EMAIL_BACKEND = os.environ.get(

@@ -15,8 +15,8 @@ import numpy as np
 
 from aquagrowth.analysis.state_rows import StateRows
 from aquagrowth.engine.core.feed import MIN_RECORDED_DAYS, trailing_fcr
-from aquagrowth.engine.core.smoother import Z90
 from aquagrowth.engine.core.outputs import ESTIMATED, ESTIMATED_METRICS
+from aquagrowth.engine.core.smoother import Z90
 
 Series = dict[str, np.ndarray]
 

@@ -9,7 +9,7 @@ import pytest
 from aquagrowth.sites.alerts import evaluate
 from aquagrowth.sites.models import Alert
 from tests import access
-from tests.analysis.test_page_browser import browser  # noqa: F401  (the fixture)
+from tests.analysis.conftest import browser  # noqa: F401  (the fixture)
 from tests.sites.conftest import RECORDS_END, cap_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
