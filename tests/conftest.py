@@ -52,6 +52,16 @@ def batch(species) -> m.Batch:
     )
 
 
+@pytest.fixture
+def anchored_model(db) -> None:
+    """The farm in the anchored weight model, where a day with a weight sample has the
+    sample's weight exactly: for tests of what carries a sample to the engine (the API,
+    the triggers), not of how the models weigh it (tests/engine/test_smoother.py)."""
+    farm = m.FarmSettings.current()
+    farm.weight_model = m.WeightModel.ANCHORED
+    farm.save()
+
+
 @pytest.fixture(autouse=True)
 def no_answer_cache(settings):
     """No growth-answer cache unless a test asks for one (tests/analysis/test_answer_cache.py):

@@ -91,7 +91,9 @@ def test_the_api_answers_503_with_the_reason_and_records_a_failed_run(
     )
 
 
-def test_the_next_recompute_takes_the_days_that_were_not_queued(dead_broker, farm_batch):
+def test_the_next_recompute_takes_the_days_that_were_not_queued(
+    dead_broker, farm_batch, anchored_model
+):
     batch, parr, _ = farm_batch
     early, late = dt.date(2024, 1, 20), dt.date(2024, 4, 1)
     with broker_at(dead_broker):

@@ -38,7 +38,7 @@ def weight_on(assignment: m.Assignment, day: dt.date) -> float:
     return DailyState.objects.get(assignment=assignment, date=day).avg_weight_g
 
 
-def test_a_saved_growth_sample_recomputes_its_batch_from_the_sample_day(farm_batch):
+def test_a_saved_growth_sample_recomputes_its_batch_from_the_sample_day(farm_batch, anchored_model):
     batch, parr, _ = farm_batch
     day = dt.date(2024, 2, 1)
     sample(batch, parr, day, weight_g=31.5)
@@ -184,7 +184,9 @@ def test_a_temperature_reading_recomputes_every_batch_in_its_container(
     assert DailyState.objects.get(assignment__batch=other, date=when.date()).temp_c == 9.0
 
 
-def test_bulk_load_and_the_environment_switch_turn_triggers_off(farm_batch, monkeypatch):
+def test_bulk_load_and_the_environment_switch_turn_triggers_off(
+    anchored_model, farm_batch, monkeypatch
+):
     batch, parr, _ = farm_batch
     with bulk_load():
         sample(batch, parr, dt.date(2024, 2, 1))

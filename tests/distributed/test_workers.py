@@ -61,7 +61,7 @@ def advisory_waiters(side_connection, batch_id: int) -> int:
 
 
 def test_a_saved_growth_sample_reaches_its_assignment_and_downstream_within_seconds(
-    start_worker, farm_batch
+    anchored_model, start_worker, farm_batch
 ):
     batch, parr, smolt = farm_batch
     recompute_batch(batch.pk)
@@ -247,7 +247,7 @@ def test_a_worker_killed_mid_batch_leaves_the_old_rows_and_another_worker_redoes
 
 
 def test_after_a_frozen_broker_the_next_event_recomputes_the_days_it_missed(
-    start_worker, farm_batch, frozen_server
+    anchored_model, start_worker, farm_batch, frozen_server
 ):
     """The issue's case: a broker that hangs. The save returns at once, its recompute is a
     failed run; once the broker answers again the next event's task recomputes from the

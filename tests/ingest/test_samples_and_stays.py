@@ -33,7 +33,7 @@ FISH = [
 ]
 
 
-def test_a_sample_with_its_fish_is_stored_and_anchors_the_weight(api, farm):
+def test_a_sample_with_its_fish_is_stored_and_anchors_the_weight(api, farm, anchored_model):
     _, parr, _ = farm
 
     response = post(api, "samples", [sample(fish=FISH), sample("s-2", "2024-02-20")])

@@ -403,6 +403,85 @@ class SmoothedDays:
 _FIELDS = ("u", "g", "puu", "pug", "pgg")
 
 
+@dataclass(frozen=True)
+class _GrowSteps:
+    """Every growth step of a batch's stays, concatenated: its stay, start and end
+    points, the stay's base in the concatenated cumulative temperatures, and the
+    filtered, predicted, smoothed and end states (5 columns each) of its nodes."""
+
+    c_all: FloatArray
+    a_of: IntArray
+    s: IntArray
+    e: IntArray
+    stay_base: IntArray
+    xf: FloatArray
+    xp: FloatArray
+    xs: FloatArray
+    xe: FloatArray
+    xs0: FloatArray
+
+
+def _grow_steps(chains: dict[int, StayChain]) -> _GrowSteps | None:
+    """The growth steps of ``chains`` as columns (None: no stay grows)."""
+    cols: dict[str, list] = {k: [] for k in ("a", "s", "e", "i", "j", "pf", "pp", "ps", "pe")}
+    cumulative = []
+    base = 0
+    for a, chain in chains.items():
+        cumulative.append(chain.cumulative_temp)
+        for i, j in chain.grow:
+            cols["a"].append(a)
+            cols["s"].append(chain.point[i])
+            cols["e"].append(chain.point[j])
+            cols["i"].append(base)  # the stay's base in the concatenated points
+            cols["pf"].append(chain.filtered[i])
+            cols["pp"].append(chain.predicted[j])
+            cols["ps"].append(chain.smoothed[j])
+            cols["pe"].append(chain.filtered[j])
+            cols["j"].append(chain.smoothed[i])
+        base += len(chain.cumulative_temp)
+    if not cols["a"]:
+        return None
+    xf, xp, xs, xe, xs0 = (
+        np.array(cols[k], dtype=np.float64).reshape(-1, 5) for k in ("pf", "pp", "ps", "pe", "j")
+    )
+    return _GrowSteps(
+        np.concatenate(cumulative),
+        np.array(cols["a"], dtype=np.int64),
+        np.array(cols["s"], dtype=np.int64),
+        np.array(cols["e"], dtype=np.int64),
+        np.array(cols["i"], dtype=np.int64),
+        xf,
+        xp,
+        xs,
+        xe,
+        xs0,
+    )
+
+
+def _smoother_gain(
+    puu: FloatArray, pug: FloatArray, pgg: FloatArray, he: FloatArray, predicted: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """``J = P_t F(t, e)^T Pp^-1`` per day, ``F(t, e) = [[1, he], [0, 1]]``; a singular
+    ``Pp`` of rank one by its pseudo-inverse ``M / trace^2`` (see ``_pinv_sym``), of rank
+    zero by 0."""
+    m11, m12 = puu + he * pug, pug
+    m21, m22 = pug + he * pgg, pgg
+    A, B, C = predicted[:, 2], predicted[:, 3], predicted[:, 4]
+    det, trace = A * C - B * B, A + C
+    regular = det > 1e-12 * trace * trace
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rank1 = np.where(trace > 0, 1.0 / (trace * trace), 0.0)
+        i11 = np.where(regular, C / det, A * rank1)
+        i12 = np.where(regular, -B / det, B * rank1)
+        i22 = np.where(regular, A / det, C * rank1)
+    return (
+        m11 * i11 + m12 * i12,
+        m11 * i12 + m12 * i22,
+        m21 * i11 + m22 * i12,
+        m21 * i12 + m22 * i22,
+    )
+
+
 def fill_days(
     chains: dict[int, StayChain],
     row_offset: IntArray,
@@ -418,90 +497,49 @@ def fill_days(
     """
     n_rows = int(row_offset[-1])
     out = SmoothedDays(*(np.full(n_rows, np.nan) for _ in range(6)))
-    q = params.drift_var
-    cols: dict[str, list] = {k: [] for k in ("a", "s", "e", "i", "j", "pf", "pp", "ps", "pe")}
-    cumulative = []
-    point_base = []
-    base = 0
-    for a, chain in chains.items():
-        c = chain.cumulative_temp
-        cumulative.append(c)
-        point_base.append((a, base))
-        for i, j in chain.grow:
-            cols["a"].append(a)
-            cols["s"].append(chain.point[i])
-            cols["e"].append(chain.point[j])
-            cols["i"].append(base)  # the stay's base in the concatenated points
-            cols["pf"].append(chain.filtered[i])
-            cols["pp"].append(chain.predicted[j])
-            cols["ps"].append(chain.smoothed[j])
-            cols["pe"].append(chain.filtered[j])
-            cols["j"].append(chain.smoothed[i])
-        base += len(c)
-    if not cols["a"]:
+    steps = _grow_steps(chains)
+    if steps is None:
         return out
-    c_all = np.concatenate(cumulative)
+    q = params.drift_var
+    c_all, s, e = steps.c_all, steps.s, steps.e
     c1 = np.concatenate(([0.0], np.cumsum(c_all)))  # prefix sums of C and C^2
     c2 = np.concatenate(([0.0], np.cumsum(c_all * c_all)))
-    a_of = np.array(cols["a"], dtype=np.int64)
-    s = np.array(cols["s"], dtype=np.int64)
-    e = np.array(cols["e"], dtype=np.int64)
-    stay_base = np.array(cols["i"], dtype=np.int64)
-    xf, xp, xs, xe, xs0 = (
-        np.array(cols[k], dtype=np.float64).reshape(-1, 5) for k in ("pf", "pp", "ps", "pe", "j")
-    )
     lengths = e - s
     step = np.repeat(np.arange(len(s)), lengths)
     within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
     t = s[step] + 1 + within
-    row = row_offset[a_of[step]] + t - 1
-    base_t = stay_base[step]
+    row = row_offset[steps.a_of[step]] + t - 1
+    base_t = steps.stay_base[step]
     ct = c_all[base_t + t]
-    cs = c_all[base_t + s[step]]
-    ce = c_all[base_t + e[step]]
-    h = ct - cs
+    h = ct - c_all[base_t + s[step]]
     n = (t - s[step]).astype(np.float64)
     # sum over k = s+1 .. t of (C_t - C_k)^2 and (C_t - C_k)
     sum_c = c1[base_t + t + 1] - c1[base_t + s[step] + 1]
     sum_c2 = c2[base_t + t + 1] - c2[base_t + s[step] + 1]
-    q_uu = q * np.maximum(n * ct * ct - 2.0 * ct * sum_c + sum_c2, 0.0)
-    q_ug = q * (n * ct - sum_c)
-    q_gg = q * n
-    u0, g0, puu0, pug0, pgg0 = (xf[step, k] for k in range(5))
+    xf, xe, xs, xp = steps.xf[step], steps.xe[step], steps.xs[step], steps.xp[step]
+    u0, g0, puu0, pug0, pgg0 = (xf[:, k] for k in range(5))
     known = ~np.isnan(u0)
     u_t = u0 + h * g0
-    puu = puu0 + 2 * h * pug0 + h * h * pgg0 + q_uu
-    pug = pug0 + h * pgg0 + q_ug
-    pgg = pgg0 + q_gg
+    puu = (
+        puu0
+        + 2 * h * pug0
+        + h * h * pgg0
+        + q * np.maximum(n * ct * ct - 2.0 * ct * sum_c + sum_c2, 0.0)
+    )
+    pug = pug0 + h * pgg0 + q * (n * ct - sum_c)
+    pgg = pgg0 + q * n
     at_end = t == e[step]
-    u_f = np.where(at_end, xe[step, 0], u_t)
-    var_f = np.where(at_end, xe[step, 2], puu)
-    # smoothed: J = P_t F(t, e)^T Pp^-1, F(t, e) = [[1, he], [0, 1]]
-    he = ce - ct
-    m11, m12 = puu + he * pug, pug
-    m21, m22 = pug + he * pgg, pgg
-    A, B, C = xp[step, 2], xp[step, 3], xp[step, 4]
-    det, trace = A * C - B * B, A + C
-    regular = det > 1e-12 * trace * trace
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # singular: rank one (its pseudo-inverse M / trace^2, see _pinv_sym) or zero
-        rank1 = np.where(trace > 0, 1.0 / (trace * trace), 0.0)
-        i11 = np.where(regular, C / det, A * rank1)
-        i12 = np.where(regular, -B / det, B * rank1)
-        i22 = np.where(regular, A / det, C * rank1)
-    j11, j12 = m11 * i11 + m12 * i12, m11 * i12 + m12 * i22
-    j21, j22 = m21 * i11 + m22 * i12, m21 * i12 + m22 * i22
-    du, dg = xs[step, 0] - xp[step, 0], xs[step, 1] - xp[step, 1]
-    d11, d12, d22 = xs[step, 2] - A, xs[step, 3] - B, xs[step, 4] - C
+    u_f = np.where(at_end, xe[:, 0], u_t)
+    var_f = np.where(at_end, xe[:, 2], puu)
+    j11, j12, j21, j22 = _smoother_gain(puu, pug, pgg, c_all[base_t + e[step]] - ct, xp)
+    du, dg = xs[:, 0] - xp[:, 0], xs[:, 1] - xp[:, 1]
+    d11, d12, d22 = xs[:, 2] - xp[:, 2], xs[:, 3] - xp[:, 3], xs[:, 4] - xp[:, 4]
     t11, t12 = j11 * d11 + j12 * d12, j11 * d12 + j12 * d22
-    u_s = u_t + j11 * du + j12 * dg
-    g_s = g0 + j21 * du + j22 * dg
-    var_s = np.maximum(puu + t11 * j11 + t12 * j12, 0.0)
-    u_s = np.where(at_end, xs[step, 0], u_s)
-    var_s = np.where(at_end, xs[step, 2], var_s)
-    g_s = np.where(at_end, xs[step, 1], g_s)
+    u_s = np.where(at_end, xs[:, 0], u_t + j11 * du + j12 * dg)
+    var_s = np.where(at_end, xs[:, 2], np.maximum(puu + t11 * j11 + t12 * j12, 0.0))
+    g_s = np.where(at_end, xs[:, 1], g0 + j21 * du + j22 * dg)
     # a stay that opens empty is known from its first observation on (that day's end)
-    known = np.where(at_end, ~np.isnan(xe[step, 0]), known)
+    known = np.where(at_end, ~np.isnan(xe[:, 0]), known)
     out.u[row] = np.where(known, u_s, np.nan)
     out.var_u[row] = np.where(known, var_s, np.nan)
     out.g[row] = np.where(known, g_s, np.nan)
@@ -512,6 +550,6 @@ def fill_days(
     start = np.empty_like(u_s)
     start[1:] = u_s[:-1]
     first = t == s[step] + 1
-    start[first] = xs0[step[first], 0]
+    start[first] = steps.xs0[step[first], 0]
     out.u_start[row] = np.where(known, start, np.nan)
     return out

@@ -152,6 +152,30 @@ def import_sources(
         return _import(kinds, present, options, progress, errors, result)
 
 
+def _tally(result: ImportResult, kind: Kind, stored: int, done: _Checked) -> None:
+    """What one file stored, found stored already, updated and skipped."""
+    result.stored[kind.name] = stored
+    result.already_stored[kind.name] = done.unchanged
+    result.updated[kind.name] = done.verdicts.counts[Verdict.UPDATE]
+    result.repeats_skipped[kind.name] = done.verdicts.counts[Verdict.REPEAT_SKIPPED]
+    result.updates_said.extend(done.updates_said)
+
+
+def _close_run(run: ImportRun, result: ImportResult, touched: _Touched) -> None:
+    """The import's last steps inside its transaction: the batches to recompute, the
+    daily temperatures, and the run kept with its counts (deleted when nothing changed)."""
+    result.recompute_since, result.batch_numbers = touched.resolve()
+    if result.stored.get("readings") or result.updated.get("readings"):
+        # Readings go in by bulk_create, which sends no signals.
+        daily_temperature.refresh()
+    if result.changed:
+        run.counts = _run_counts(result)
+        run.save(update_fields=["counts"])
+        result.run_id = run.pk
+    else:
+        run.delete()
+
+
 def _import(
     kinds: list[Kind],
     present: dict[str, Source],
@@ -160,10 +184,8 @@ def _import(
     errors: ErrorLog,
     result: ImportResult,
 ) -> ImportResult:
-    """Check and store. By columns, one pass: each file is checked and, while nothing
-    was found wrong, stored as it is checked, inside the import's transaction, which is
-    rolled back at the end when anything was (all or nothing, as the two passes). The
-    per-row path checks every file first, then stores them in a second pass."""
+    """Check and store: by columns in one pass, each file stored as it is checked inside
+    the transaction, rolled back if anything was found; per row, check all, then store."""
     catalogue = _stored_catalogue(kinds, present)
     farm_source = own_source()
     names = [kind for kind in kinds if kind.name in present]
@@ -223,23 +245,10 @@ def _import(
                         stored = _load_file(
                             kind, source, done, catalogue, touched, progress, run, options
                         )
-                result.stored[kind.name] = stored
-                result.already_stored[kind.name] = done.unchanged
-                result.updated[kind.name] = done.verdicts.counts[Verdict.UPDATE]
-                result.repeats_skipped[kind.name] = done.verdicts.counts[Verdict.REPEAT_SKIPPED]
-                result.updates_said.extend(done.updates_said)
+                _tally(result, kind, stored, done)
             if errors:
                 raise _NothingStored
-            result.recompute_since, result.batch_numbers = touched.resolve()
-            if result.stored.get("readings") or result.updated.get("readings"):
-                # Readings go in by bulk_create, which sends no signals.
-                daily_temperature.refresh()
-            if result.changed:
-                run.counts = _run_counts(result)
-                run.save(update_fields=["counts"])
-                result.run_id = run.pk
-            else:
-                run.delete()
+            _close_run(run, result, touched)
     except _LoadRefused as refused:
         errors.add(refused.file, refused.line, WHOLE_ROW, refused.reason)
         return _nothing_stored(result)
