@@ -174,12 +174,13 @@ class Judge:
         if not rows:
             return []
         wanted = {(row["source"], row["external_id"]) for _, row in rows}
-        where = Q(source__any_of={s for s, _ in wanted}, external_id__any_of={e for _, e in wanted})
-        # Said again (it holds for every row here) so the partial unique index serves.
-        where &= ~Q(external_id="")
-        stored = {
-            (row["source"], row["external_id"]): (pk, row) for pk, row in self._stored_rows(where)
-        }
+        where = self._identities_stored(wanted)
+        stored = {}
+        if where is not None:
+            stored = {
+                (row["source"], row["external_id"]): (pk, row)
+                for pk, row in self._stored_rows(where)
+            }
         by_pk: dict[int, tuple[int, Row]] = {}
         unmatched: list[tuple[int, Row]] = []
         for line, row in rows:
@@ -199,6 +200,31 @@ class Judge:
                 else:
                     unmatched.append((line, row))
         return unmatched
+
+    def _identities_stored(self, wanted: set[tuple[str, str]]) -> Q | None:
+        """Where the stored events of the ``wanted`` identities are (None: there is none).
+
+        On PostgreSQL each identity is looked up in the unique index on its own (one
+        query, the pairs as two array parameters): ``source IN (...) AND external_id IN
+        (...)`` was planned as a scan of every event of the source, which grows with
+        the farm's history, not with the request."""
+        if connection.vendor != "postgresql":
+            where = Q(source__in={s for s, _ in wanted}, external_id__in={e for _, e in wanted})
+            # Said again (it holds for every row here) so the partial unique index serves.
+            return where & ~Q(external_id="")
+        table = connection.ops.quote_name(self.kind.model._meta.db_table)
+        # OFFSET 0 keeps the per-identity look-up a look-up (not flattened into a join).
+        sql = (
+            f"SELECT f.id FROM (SELECT (SELECT e.id FROM {table} e WHERE e.source = w.source"
+            " AND e.external_id = w.external_id AND e.external_id <> '') AS id"
+            " FROM unnest(%s::text[], %s::text[]) AS w(source, external_id) OFFSET 0) f"
+            " WHERE f.id IS NOT NULL"
+        )
+        pairs = sorted(wanted)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [[s for s, _ in pairs], [e for _, e in pairs]])
+            pks = [pk for (pk,) in cursor.fetchall()]
+        return Q(pk__any_of=pks) if pks else None
 
     def _compare(self, line: int, row: Row, pk: int, stored: Row) -> None:
         changes = [
@@ -226,7 +252,10 @@ class Judge:
         if not rows:
             return
         date = self.kind.date_column
-        where = Q(batch__number__any_of={row["batch"] for _, row in rows}) & Q(
+        batch_ids = self._stored_batch_ids({row["batch"] for _, row in rows})
+        if not batch_ids:
+            return  # batches new in this import: no stored event to repeat
+        where = Q(batch__id__any_of=batch_ids) & Q(
             **{f"{date}__any_of": {row[date] for _, row in rows}}
         )
         for column in self.narrowing:
@@ -249,6 +278,16 @@ class Judge:
                 pk = candidates.get(tuple(row[c] for c in self.compared))
                 if pk is not None:
                     self._repeat(line, pk)
+
+    def _stored_batch_ids(self, numbers: set[str]) -> list[int]:
+        """Ids of the stored batches of ``numbers`` (the catalogue knows them): the
+        search then reads the (batch, day) index itself, not every event of the days."""
+        ids = []
+        for number in numbers:
+            entry = self.catalogue.get("batches", (number,))
+            if entry is not None and entry.id is not None:
+                ids.append(entry.id)
+        return ids
 
     def _repeat(self, line: int, pk: int) -> None:
         if self.repeats.allow:
