@@ -8,6 +8,8 @@ class FarmConfig(AppConfig):
     verbose_name = "Farm"
 
     def ready(self) -> None:
+        from aquagrowth.db import lookups
         from aquagrowth.farm import daily_temperature
 
         daily_temperature.connect()
+        lookups.register()

@@ -71,12 +71,17 @@ def _values(
     reports the others)."""
     cells = {column.name: column.cell for column in spec.columns}
     values = []
-    for index, record in enumerate(records):
-        for name in fields:
+    for name in fields:
+        # A request names a few containers and batches many times: each text parsed once.
+        parsed: dict[str, object] = {}
+        for text in {record.get(name, "") for record in records}:
             try:
-                value = cells[name].parse(record.get(name, ""))
+                parsed[text] = cells[name].parse(text)
             except CellError:
-                continue
+                parsed[text] = None
+        for index, record in enumerate(records):
+            value = parsed[record.get(name, "")]
             if value:
                 values.append((index, name, value))
+    values.sort(key=lambda found: found[0])
     return values

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 
 from aquagrowth.farm.csvio.catalogue import Catalogue
@@ -36,6 +37,9 @@ from aquagrowth.farm.csvio.kinds.events import ReadingKind
 CHUNK_ROWS = 2000
 """Rows looked up together: a few queries per chunk, parameters well under SQLite's
 limit, bounded memory."""
+ARRAY_CHUNK_ROWS = 10_000
+"""Rows looked up together on PostgreSQL, where each column's values go as one array
+parameter (``__any_of``): a whole request of the event API in one look-up."""
 
 IDENTITY_COLUMNS = ("source", "external_id")
 READING_KEY = ("container", "parameter", "reading_time", "sensor")
@@ -125,6 +129,7 @@ class Judge:
         self.compared = compared_columns(kind)
         self.narrowing = narrowing_columns(kind)
         self._pending: list[tuple[int, Row]] = []
+        self.chunk_rows = ARRAY_CHUNK_ROWS if connection.vendor == "postgresql" else CHUNK_ROWS
         self.not_of_run: int | None = None
         """An import run whose events are not looked at: the running one, which stores
         the rows above as it checks (two equal rows of one import are two events)."""
@@ -139,7 +144,7 @@ class Judge:
 
     def offer(self, line: int, row: Row) -> None:
         self._pending.append((line, row))
-        if len(self._pending) >= CHUNK_ROWS:
+        if len(self._pending) >= self.chunk_rows:
             self.flush()
 
     def flush(self) -> None:
@@ -169,12 +174,13 @@ class Judge:
         if not rows:
             return []
         wanted = {(row["source"], row["external_id"]) for _, row in rows}
-        where = Q(source__in={s for s, _ in wanted}, external_id__in={e for _, e in wanted})
-        # Said again (it holds for every row here) so the partial unique index serves.
-        where &= ~Q(external_id="")
-        stored = {
-            (row["source"], row["external_id"]): (pk, row) for pk, row in self._stored_rows(where)
-        }
+        where = self._identities_stored(wanted)
+        stored = {}
+        if where is not None:
+            stored = {
+                (row["source"], row["external_id"]): (pk, row)
+                for pk, row in self._stored_rows(where)
+            }
         by_pk: dict[int, tuple[int, Row]] = {}
         unmatched: list[tuple[int, Row]] = []
         for line, row in rows:
@@ -194,6 +200,31 @@ class Judge:
                 else:
                     unmatched.append((line, row))
         return unmatched
+
+    def _identities_stored(self, wanted: set[tuple[str, str]]) -> Q | None:
+        """Where the stored events of the ``wanted`` identities are (None: there is none).
+
+        On PostgreSQL each identity is looked up in the unique index on its own (one
+        query, the pairs as two array parameters): ``source IN (...) AND external_id IN
+        (...)`` was planned as a scan of every event of the source, which grows with
+        the farm's history, not with the request."""
+        if connection.vendor != "postgresql":
+            where = Q(source__in={s for s, _ in wanted}, external_id__in={e for _, e in wanted})
+            # Said again (it holds for every row here) so the partial unique index serves.
+            return where & ~Q(external_id="")
+        table = connection.ops.quote_name(self.kind.model._meta.db_table)
+        # OFFSET 0 keeps the per-identity look-up a look-up (not flattened into a join).
+        sql = (
+            f"SELECT f.id FROM (SELECT (SELECT e.id FROM {table} e WHERE e.source = w.source"
+            " AND e.external_id = w.external_id AND e.external_id <> '') AS id"
+            " FROM unnest(%s::text[], %s::text[]) AS w(source, external_id) OFFSET 0) f"
+            " WHERE f.id IS NOT NULL"
+        )
+        pairs = sorted(wanted)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [[s for s, _ in pairs], [e for _, e in pairs]])
+            pks = [pk for (pk,) in cursor.fetchall()]
+        return Q(pk__any_of=pks) if pks else None
 
     def _compare(self, line: int, row: Row, pk: int, stored: Row) -> None:
         changes = [
@@ -221,13 +252,20 @@ class Judge:
         if not rows:
             return
         date = self.kind.date_column
-        where = Q(batch__number__in={row["batch"] for _, row in rows}) & Q(
-            **{f"{date}__in": {row[date] for _, row in rows}}
+        batch_ids = self._stored_batch_ids({row["batch"] for _, row in rows})
+        if not batch_ids:
+            return  # batches new in this import: no stored event to repeat
+        where = Q(batch__id__any_of=batch_ids) & Q(
+            **{f"{date}__any_of": {row[date] for _, row in rows}}
         )
         for column in self.narrowing:
             # An equal event has one of these amounts too: a few rows to read, not every
             # event of the batches on those days.
-            where &= Q(**{f"{column}__in": {row[column] for _, row in rows}})
+            where &= Q(**{f"{column}__any_of": {row[column] for _, row in rows}})
+        if not plain:
+            # Rows that all carry an identity (a feed system's) can only repeat a stored
+            # event without one: the events that system sent before are not read.
+            where &= Q(external_id="")
         any_stored: dict[tuple, int] = {}
         without_identity: dict[tuple, int] = {}
         for pk, stored in self._stored_rows(where):
@@ -240,6 +278,16 @@ class Judge:
                 pk = candidates.get(tuple(row[c] for c in self.compared))
                 if pk is not None:
                     self._repeat(line, pk)
+
+    def _stored_batch_ids(self, numbers: set[str]) -> list[int]:
+        """Ids of the stored batches of ``numbers`` (the catalogue knows them): the
+        search then reads the (batch, day) index itself, not every event of the days."""
+        ids = []
+        for number in numbers:
+            entry = self.catalogue.get("batches", (number,))
+            if entry is not None and entry.id is not None:
+                ids.append(entry.id)
+        return ids
 
     def _repeat(self, line: int, pk: int) -> None:
         if self.repeats.allow:
@@ -257,8 +305,8 @@ class Judge:
 
     def _judge_readings(self, rows: list[tuple[int, Row]]) -> None:
         """A reading is named by its sensor (else container and parameter) and time."""
-        where = Q(container__name__in={row["container"] for _, row in rows}) & Q(
-            reading_time__in={row["reading_time"] for _, row in rows}
+        where = Q(container__name__any_of={row["container"] for _, row in rows}) & Q(
+            reading_time__any_of={row["reading_time"] for _, row in rows}
         )
         stored = {
             tuple(row[c] for c in READING_KEY): (pk, row) for pk, row in self._stored_rows(where)

@@ -24,6 +24,9 @@ from aquagrowth.farm.csvio.reading import (
 )
 
 OnBadRow = Callable[[int, Row], None]
+RECORD_BLOCK_ROWS = max(BLOCK_ROWS, 10_000)
+"""Rows per block of rows given in memory: they are held whole already, and a request
+of the event API (10,000 events at most) as one block is judged by one look-up."""
 
 
 class Source(Protocol):
@@ -97,7 +100,7 @@ class RecordSource:
             return
         progress.advance(len(self.records))
         parser = BlockParser(self.name, self.header, spec)
-        for start in range(0, len(self.records), BLOCK_ROWS):
-            chunk = self.records[start : start + BLOCK_ROWS]
+        for start in range(0, len(self.records), RECORD_BLOCK_ROWS):
+            chunk = self.records[start : start + RECORD_BLOCK_ROWS]
             numbered = [(start + i, list(r), None) for i, r in enumerate(chunk)]
             yield parser.parse(numbered, errors, on_bad_row)
