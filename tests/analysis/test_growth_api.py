@@ -385,3 +385,13 @@ def test_no_band_on_the_last_state_means_no_forward_band(api, growth_batch):
     assert len(forward["date"]) > 1
     assert set(forward["weight_low_g"]) == {None}
     assert set(forward["biomass_high_kg"]) == {None}
+
+
+def test_a_weeks_band_is_that_of_its_last_day(api, growth_batch):
+    _band_on_the_last_state(growth_batch, sd_root=0.01, sd_count=20.0)
+    daily = growth(api, growth_batch)["actual"]
+    weekly = growth(api, growth_batch, granularity="weekly")["actual"]
+    last_day = by_date(daily, dt.date.fromisoformat(weekly["date"][-1]))
+    for name in ("weight_low_g", "weight_high_g", "biomass_low_kg", "biomass_high_kg"):
+        assert weekly[name][-1] == last_day[name] is not None
+    assert weekly["weight_low_g"][0] is None  # the anchored model's weeks: no band
