@@ -94,6 +94,18 @@ ACTUAL_SERIES = (
     *series.ESTIMATED_SHARES.values(),
     "containers",
 )
+FORWARD_COLUMNS = (
+    "date",
+    "day_number",
+    "avg_weight_g",
+    "weight_low_g",
+    "weight_high_g",
+    "population",
+    "biomass_kg",
+    "biomass_low_kg",
+    "biomass_high_kg",
+    "temp_c",
+)
 PLAN_COLUMNS = (
     "date",
     "day_number",
@@ -346,9 +358,11 @@ def _add_scenario(
         forward.update(
             columns(
                 fseries,
-                ("date", "day_number", "avg_weight_g", "population", "biomass_kg", "temp_c"),
+                FORWARD_COLUMNS,
             )
         )
+        for name in series.BAND_COLUMNS:  # null without a band (the anchored model)
+            forward.setdefault(name, [None] * len(forward["date"]))
         result["forward_projection"] = forward
     return {s["stage"]: {"tgc": s["tgc"], "fcr": s["fcr"]} for s in per_stage}, curve
 

@@ -23,9 +23,17 @@ from aquagrowth.engine.core.projection import (
     project_growth,
     temperature_bias,
 )
+from aquagrowth.engine.core.projection_band import (
+    count_variance_of_band,
+    drifted_root_variance,
+    pooled_band,
+    root_variance_of_band,
+)
+from aquagrowth.engine.core.smoother import SmootherParams
 from aquagrowth.engine.core.temperature import profile_temperature
 from aquagrowth.engine.models import DailyState, TempSource
 from aquagrowth.engine.scenario import ScenarioInForce
+from aquagrowth.engine.weight_fit import current_smoother_params
 from aquagrowth.farm.models import Assignment, Batch, TransferStatus
 
 HORIZON_DAYS = 1500
@@ -188,6 +196,9 @@ def _latest_states(batch: Batch, assignment_id: int | None) -> tuple[dt.date, li
             "population",
             "avg_weight_g",
             "day_number",
+            "biomass_kg",
+            "weight_high_g",
+            "biomass_high_kg",
             named=True,
         )
     )
@@ -239,8 +250,10 @@ def forward_projection(
     )
     reached = np.flatnonzero(pooled >= target)
     stop = int(reached[0]) + 1 if reached.size else HORIZON_DAYS
+    fseries = _forward_series(current, paths, temps, pooled, day_number, stop)
+    fseries.update(_forward_band(current, paths, temps, stop))
     return {
-        "series": _forward_series(current, paths, temps, pooled, day_number, stop),
+        "series": fseries,
         "from_date": latest,
         "harvest_weight_g": target,
         "harvest_date": _date_of(batch, day_number, int(reached[0]) if reached.size else None),
@@ -346,6 +359,40 @@ def _forward_series(
         ),
         "temp_c": np.concatenate([[np.nan], np.mean(temps, axis=0)[:stop]]),
     }
+
+
+def _forward_band(
+    current: list, paths: list[Projection], temps: list[FloatArray], stop: int
+) -> dict[str, np.ndarray]:
+    """The forward curve's 90 % bands (``aquagrowth.engine.core.projection_band``): each
+    pen's last smoothed band widened by the farm's fitted TGC drift (the defaults
+    without a fit), its count's relative variance held, the pens pooled. Empty when a
+    pen's last state has no band (the anchored model): no band is then drawn."""
+    if any(s.weight_high_g is None or s.biomass_high_kg is None for s in current):
+        return {}
+    drift = (current_smoother_params() or SmootherParams()).tgc_drift_sd
+    start_var = [root_variance_of_band(s.avg_weight_g, s.weight_high_g) for s in current]
+    count_rel_var = [
+        count_variance_of_band(s.population, s.avg_weight_g, v, s.biomass_kg, s.biomass_high_kg)
+        / s.population**2
+        for s, v in zip(current, start_var, strict=True)
+    ]
+    root_var = [
+        np.concatenate([[v], drifted_root_variance(v, t, drift)[:stop]])
+        for v, t in zip(start_var, temps, strict=True)
+    ]
+    population = [
+        np.concatenate([[s.population], p.population[:stop]])
+        for s, p in zip(current, paths, strict=True)
+    ]
+    weight = [
+        np.concatenate([[s.avg_weight_g], p.weight_g[:stop]])
+        for s, p in zip(current, paths, strict=True)
+    ]
+    band = pooled_band(
+        np.array(population), np.array(weight), np.array(root_var), np.array(count_rel_var)
+    )
+    return band._asdict()
 
 
 def _date_of(batch: Batch, day_number: np.ndarray, index: int | None) -> dt.date | None:

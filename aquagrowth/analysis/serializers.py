@@ -416,7 +416,17 @@ class ActualColumnsSerializer(serializers.Serializer):
     days = _ints("Weekly only: the days present in the week.", required=False)
     population = _state("population", _ints)
     avg_weight_g = _floats("Biomass x 1000 / fish (g).")
+    weight_low_g = _floats(
+        "Lower end of the weight's 90 % band (g); several pens pooled as independent "
+        "(docs/growth-analysis.md); null in the anchored model."
+    )
+    weight_high_g = _floats("Upper end of the weight's 90 % band (g); null as weight_low_g.")
     biomass_kg = _state("biomass_kg")
+    biomass_low_kg = _floats(
+        "Lower end of the biomass's 90 % band (kg); the pens' variances summed; null in "
+        "the anchored model."
+    )
+    biomass_high_kg = _floats("Upper end of the biomass's 90 % band (kg); null as biomass_low_kg.")
     feed_kg = _state("feed_kg")
     growth_kg = _state("growth_kg")
     mortality_count = _state("mortality_count")
@@ -471,8 +481,16 @@ class ForwardSerializer(serializers.Serializer):
     date = _dates("The day.")
     day_number = _ints("Day of the batch.")
     avg_weight_g = _floats("Projected mean weight (g).")
+    weight_low_g = _floats(
+        "Lower end of the projected weight's 90 % band (g): the last state's band widened "
+        "by the TGC's drift, day by day (docs/growth-analysis.md); null without a band "
+        "on the last state (the anchored model)."
+    )
+    weight_high_g = _floats("Upper end of the projected weight's 90 % band (g).")
     population = _floats("Projected fish.")
     biomass_kg = _floats("Projected biomass (kg).")
+    biomass_low_kg = _floats("Lower end of the projected biomass's 90 % band (kg).")
+    biomass_high_kg = _floats("Upper end of the projected biomass's 90 % band (kg).")
     temp_c = _floats("Projected temperature (degC).")
 
 

@@ -10,7 +10,7 @@ from functools import reduce
 from operator import or_
 
 import numpy as np
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Q, Subquery, Sum
 
 from aquagrowth.analysis.projections import PenPath, pen_paths
 from aquagrowth.engine.models import DailyState
@@ -39,6 +39,14 @@ def containers_of(sites: list[Site]) -> Q:
 _UNKNOWN = Q(biomass_kg__isnull=True, population__gt=0)
 """A pen holding fish of unknown weight: its biomass is not in a day's sum."""
 
+_UNBANDED = Q(biomass_kg__isnull=False, biomass_high_kg__isnull=True, population__gt=0)
+"""A pen in a day's sum without a biomass band (the anchored model): no band that day."""
+
+_SPREAD = F("biomass_high_kg") - F("biomass_kg")
+_BAND_SQUARED = Sum(ExpressionWrapper(_SPREAD * _SPREAD, output_field=FloatField()))
+"""The sum of (high - biomass)^2 of the day's pens: Z90^2 times the sum of their
+variances (``core.standing_band``), added in the one aggregate query."""
+
 
 @dataclass
 class Series:
@@ -48,16 +56,40 @@ class Series:
     biomass_kg: np.ndarray
     pens_unknown: np.ndarray
     """Pens holding fish of unknown weight that day (their biomass is not in the sum)."""
+    variance_kg2: np.ndarray | None = None
+    """The sum of the day's pens' biomass variances (kg^2), their errors independent."""
+    pens_unbanded: np.ndarray | None = None
+    """Pens in the day's sum without a band: the day has none (``core.standing_band``)."""
+
+    def band_kg(self) -> tuple[np.ndarray, np.ndarray]:
+        """The 90 % band (kg) per day, NaN where there is none."""
+        if self.variance_kg2 is None or self.pens_unbanded is None:
+            nothing = np.full(len(self.dates), np.nan)
+            return nothing, nothing
+        return core.standing_band(self.biomass_kg, self.variance_kg2, self.pens_unbanded)
 
     @property
     def latest(self) -> dt.date | None:
         return self.dates[-1] if self.dates else None
 
     def to_json(self) -> list[dict]:
+        low, high = self.band_kg()
         return [
-            {"date": d, "biomass_t": round(float(b) / 1000.0, 3), "pens_unknown": int(u)}
-            for d, b, u in zip(self.dates, self.biomass_kg, self.pens_unknown, strict=True)
+            {
+                "date": d,
+                "biomass_t": round(float(b) / 1000.0, 3),
+                "biomass_low_t": _tonnes(lo),
+                "biomass_high_t": _tonnes(hi),
+                "pens_unknown": int(u),
+            }
+            for d, b, lo, hi, u in zip(
+                self.dates, self.biomass_kg, low, high, self.pens_unknown, strict=True
+            )
         ]
+
+
+def _tonnes(kg: float) -> float | None:
+    return round(float(kg) / 1000.0, 3) if np.isfinite(kg) else None
 
 
 def daily_biomass(containers: Q, since: dt.date | None = None) -> Series:
@@ -76,14 +108,18 @@ def daily_biomass(containers: Q, since: dt.date | None = None) -> Series:
         .annotate(
             kg=Sum("biomass_kg"),
             unknown=Count("pk", filter=_UNKNOWN),
+            band=_BAND_SQUARED,
+            unbanded=Count("pk", filter=_UNBANDED),
         )
         .order_by("date")
-        .values_list("date", "kg", "unknown")
+        .values_list("date", "kg", "unknown", "band", "unbanded")
     )
     return Series(
         dates=[r[0] for r in rows],
         biomass_kg=np.array([r[1] or 0.0 for r in rows], dtype=float),
         pens_unknown=np.array([r[2] for r in rows], dtype=np.int64),
+        variance_kg2=np.array([(r[3] or 0.0) / core.Z90**2 for r in rows], dtype=float),
+        pens_unbanded=np.array([r[4] for r in rows], dtype=np.int64),
     )
 
 
@@ -233,16 +269,35 @@ def group_forecasts(groups, cache: PathCache, since: dt.date) -> dict[int, Forec
     ).values_list("pk", "sea_area_id", "hall__station_id")
     site_of = {pk: ("a", area) if area else ("s", station) for pk, area, station in containers}
     per_site: dict[tuple, dict[dt.date, list]] = defaultdict(dict)
-    for area, station, day, kg, unknown in (
+    for area, station, day, *sums in (
         DailyState.objects.filter(
             assignment__in=Assignment.objects.filter(container__in=list(site_of)).values("pk"),
             date__gte=since,
         )
         .values("container__sea_area", "container__hall__station", "date")
-        .annotate(kg=Sum("biomass_kg"), unknown=Count("pk", filter=_UNKNOWN))
-        .values_list("container__sea_area", "container__hall__station", "date", "kg", "unknown")
+        .annotate(
+            kg=Sum("biomass_kg"),
+            unknown=Count("pk", filter=_UNKNOWN),
+            band=_BAND_SQUARED,
+            unbanded=Count("pk", filter=_UNBANDED),
+        )
+        .values_list(
+            "container__sea_area",
+            "container__hall__station",
+            "date",
+            "kg",
+            "unknown",
+            "band",
+            "unbanded",
+        )
     ):
-        per_site[("a", area) if area else ("s", station)][day] = [kg or 0.0, unknown]
+        kg, unknown, band, unbanded = sums
+        per_site[("a", area) if area else ("s", station)][day] = [
+            kg or 0.0,
+            unknown,
+            (band or 0.0) / core.Z90**2,
+            unbanded,
+        ]
     batches_in: dict[int, set[int]] = defaultdict(set)
     for container_id, batch_id in Assignment.objects.filter(
         container__in=list(site_of), departure_date__isnull=True, batch__status=BatchStatus.ACTIVE
@@ -255,16 +310,17 @@ def group_forecasts(groups, cache: PathCache, since: dt.date) -> dict[int, Forec
             ("s", s.pk) for s in group.stations.all()
         }
         ids = {pk for pk, site in site_of.items() if site in sites}
-        summed: dict[dt.date, list] = defaultdict(lambda: [0.0, 0])
+        summed: dict[dt.date, list] = defaultdict(lambda: [0.0, 0, 0.0, 0])
         for site in sites:
-            for day, (kg, unknown) in per_site[site].items():
-                summed[day][0] += kg
-                summed[day][1] += unknown
+            for day, values in per_site[site].items():
+                summed[day] = [a + b for a, b in zip(summed[day], values, strict=True)]
         dates = sorted(summed)
         actual = Series(
             dates,
             np.array([summed[d][0] for d in dates], dtype=float),
             np.array([summed[d][1] for d in dates], dtype=np.int64),
+            np.array([summed[d][2] for d in dates], dtype=float),
+            np.array([summed[d][3] for d in dates], dtype=np.int64),
         )
         batches = [batch_of[b] for b in sorted({b for c in ids for b in batches_in[c]})]
         cap_t = group.cap_t()

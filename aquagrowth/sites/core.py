@@ -11,6 +11,29 @@ from dataclasses import dataclass
 import numpy as np
 
 from aquagrowth.engine.core.inputs import FloatArray, IntArray
+from aquagrowth.engine.core.smoother import Z90
+
+
+def standing_band(
+    biomass_kg: FloatArray, variance_kg2: FloatArray, unbanded_pens: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """The 90 % band (kg) of a day's standing biomass, summed over its pens.
+
+    biomass_kg : the day's summed biomass
+    variance_kg2 : the sum of the pens' variances, each ``((high - biomass) / Z90)^2``
+        from its stored band (the low end may be clipped at 0, the high never): their
+        errors taken as independent, as the growth API pools pens (fish split from one
+        source share its error, so the band is then somewhat narrow)
+    unbanded_pens : pens of known biomass holding fish that day without a band (the
+        anchored weight model): the day then has no band (NaN), as a sum half of whose
+        terms state no uncertainty states none
+    Returns the low (never below 0) and high ends.
+    """
+    sd = np.sqrt(np.asarray(variance_kg2, dtype=np.float64))
+    banded = np.asarray(unbanded_pens) == 0
+    low = np.where(banded, np.maximum(np.asarray(biomass_kg) - Z90 * sd, 0.0), np.nan)
+    high = np.where(banded, np.asarray(biomass_kg) + Z90 * sd, np.nan)
+    return low, high
 
 
 def sum_paths(starts: IntArray, paths: list[FloatArray], horizon_days: int) -> FloatArray:

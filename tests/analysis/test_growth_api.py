@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -344,3 +345,53 @@ def test_the_90_percent_band_of_a_day_pools_its_containers(api, growth_batch):
     assert (moved["biomass_low_kg"], moved["biomass_high_kg"]) == (0.58, 0.61)
     other = by_date(actual, TRANSFER + dt.timedelta(days=3))
     assert other["weight_low_g"] is None and other["biomass_high_kg"] is None
+
+
+def _band_on_the_last_state(batch, sd_root: float, sd_count: float) -> DailyState:
+    """The smoothed model's band on the batch's last state, written by hand."""
+    z = 1.6448536269514722
+    last = DailyState.objects.filter(batch=batch).latest("date")
+    u = last.avg_weight_g ** (1 / 3)
+    last.weight_low_g, last.weight_high_g = (u - z * sd_root) ** 3, (u + z * sd_root) ** 3
+    var_w = (3 * u * u) ** 2 * sd_root**2
+    var_b = (last.avg_weight_g**2 * sd_count**2 + last.population**2 * var_w) / 1e6
+    var_b += sd_count**2 * var_w / 1e6
+    last.biomass_low_kg = last.biomass_kg - z * var_b**0.5
+    last.biomass_high_kg = last.biomass_kg + z * var_b**0.5
+    last.save()
+    return last
+
+
+def test_the_forward_band_starts_at_the_last_states_and_widens_with_time(api, growth_batch):
+    last = _band_on_the_last_state(growth_batch, sd_root=0.01, sd_count=20.0)
+    forward = growth(api, growth_batch)["forward_projection"]
+    assert forward["date"][0] == last.date.isoformat()
+    assert forward["weight_low_g"][0] == pytest.approx(last.weight_low_g, abs=1e-3)
+    assert forward["weight_high_g"][0] == pytest.approx(last.weight_high_g, abs=1e-3)
+    assert forward["biomass_high_kg"][0] == pytest.approx(last.biomass_high_kg, abs=1e-2)
+    low, mid, high = (forward[k] for k in ("weight_low_g", "avg_weight_g", "weight_high_g"))
+    assert all(lo <= w <= hi for lo, w, hi in zip(low, mid, high, strict=True))
+    relative = [(hi - lo) / w for lo, w, hi in zip(low, mid, high, strict=True)]
+    # The weight grows, yet the band widens faster: the TGC's drift adds up day by day.
+    assert relative[-1] > 1.5 * relative[0]
+    width = [hi - lo for lo, hi in zip(low, high, strict=True)]
+    assert all(b >= a - 2e-4 for a, b in itertools.pairwise(width))  # 4 decimals
+    b_low, b_high = forward["biomass_low_kg"], forward["biomass_high_kg"]
+    assert b_high[-1] - b_low[-1] > b_high[0] - b_low[0]
+
+
+def test_no_band_on_the_last_state_means_no_forward_band(api, growth_batch):
+    forward = growth(api, growth_batch)["forward_projection"]  # the anchored model
+    assert len(forward["date"]) > 1
+    assert set(forward["weight_low_g"]) == {None}
+    assert set(forward["biomass_high_kg"]) == {None}
+
+
+def test_a_weeks_band_is_that_of_its_last_day(api, growth_batch):
+    _band_on_the_last_state(growth_batch, sd_root=0.01, sd_count=20.0)
+    daily = growth(api, growth_batch)["actual"]
+    weekly = growth(api, growth_batch, granularity="weekly")["actual"]
+    last_day = by_date(daily, dt.date.fromisoformat(weekly["date"][-1]))
+    for name in ("weight_low_g", "weight_high_g", "biomass_low_kg", "biomass_high_kg"):
+        assert weekly[name][-1] == last_day[name] is not None
+    assert weekly["weight_low_g"][0] is None  # the anchored model's weeks: no band

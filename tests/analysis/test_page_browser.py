@@ -40,8 +40,10 @@ def test_growth_page(transactional_db, page, live_server, growth_batch, api):
         "scenario": len(expected["scenario_projection"]["date"]),
         "actual": DailyState.objects.filter(batch=growth_batch).dates("date", "day").count(),
         "forward": len(expected["forward_projection"]["date"]),
-        "band-low": 0,  # the answer has no weight band yet: none drawn
+        "band-low": 0,  # the anchored model's states carry no band: none drawn
         "band": 0,
+        "forward-band-low": 0,
+        "forward-band": 0,
     }
     assert lengths["actual"] == 40
     anchors = page.evaluate(

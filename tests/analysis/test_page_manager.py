@@ -262,7 +262,7 @@ def test_a_weight_band_is_drawn_only_when_the_answer_has_one(
         "Object.fromEntries(window.growthChart.data.datasets.map(d => [d.kind, d.data.length]))"
     )
     assert lengths["band"] == lengths["band-low"] == 0
-    assert "Weight band" not in page.inner_text("#chart-key")
+    assert "90 % band" not in page.inner_text("#chart-key")
 
     def with_band(route):
         answer = route.fetch().json()
@@ -279,7 +279,7 @@ def test_a_weight_band_is_drawn_only_when_the_answer_has_one(
     )
     weights = page.evaluate("window.growthData.actual.avg_weight_g")
     assert band == pytest.approx([w * 1.1 for w in weights])
-    assert "Weight band" in page.inner_text("#chart-key")
+    assert "90 % band" in page.inner_text("#chart-key")
     page.click("#metric button[data-metric=population]")  # a band of weight only
     assert (
         page.evaluate("window.growthChart.data.datasets.find(d => d.kind === 'band').data.length")

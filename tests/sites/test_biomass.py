@@ -13,7 +13,7 @@ from aquagrowth.engine.models import DailyState
 from aquagrowth.farm import models as m
 from aquagrowth.sites.biomass import daily_biomass, forecast, group_forecast
 from aquagrowth.sites.site import of_sea_area
-from tests import farm_builder
+from tests import access, farm_builder
 from tests.sites.conftest import PEN_FISH, RECORDS_END, START, TEMP_C, TGC, cap_group
 
 pytestmark = pytest.mark.django_db
@@ -82,3 +82,52 @@ def test_the_rules_shared_reads_give_each_groups_own_forecast(sea_farm):
         assert shared[group.pk].first_over == alone.first_over is not None
         assert np.allclose(shared[group.pk].forecast_kg, alone.forecast_kg)
     assert shared[near.pk].first_over > RECORDS_END
+
+
+Z90 = 1.6448536269514722
+
+
+def test_standing_biomass_band_pools_its_pens_bands_as_independent(sea_farm, client):
+    # The engine's smoothed model (the default) stores each pen's biomass band; the
+    # site's band on a day is biomass -+ Z90 sqrt(sum of the pens' variances).
+    site = of_sea_area(sea_farm["area"])
+    series = daily_biomass(site.containers())
+    low, high = series.band_kg()
+    assert np.isfinite(high).all()
+    for day, kg, lo, hi in zip(series.dates, series.biomass_kg, low, high, strict=True):
+        rows = DailyState.objects.filter(date=day, container__in=sea_farm["pens"])
+        variance = sum(((r.biomass_high_kg - r.biomass_kg) / Z90) ** 2 for r in rows)
+        assert hi == pytest.approx(kg + Z90 * variance**0.5)
+        assert lo == pytest.approx(kg - Z90 * variance**0.5)
+        # Two pens' band is narrower than the sum of their bands: errors partly cancel.
+        assert hi - kg < sum(r.biomass_high_kg - r.biomass_kg for r in rows)
+    # The rules' shared reads give the same band.
+    from aquagrowth.sites.biomass import PathCache, group_forecasts
+
+    group = cap_group(sea_farm["area"], 500.0)
+    shared = group_forecasts(m_groups(group), PathCache(), START)[group.pk].actual
+    assert np.allclose(shared.band_kg()[1], high)
+    # In the API, in tonnes.
+    client.force_login(access.person("op-north", "operator", sea_areas=["North"]))
+    answer = client.get(f"/api/v1/sites/sea-area/{sea_farm['area'].pk}/").json()
+    last = answer["biomass"]["actual"][-1]
+    assert last["biomass_high_t"] == pytest.approx(high[-1] / 1000.0, abs=1e-3)
+    assert last["biomass_low_t"] < last["biomass_t"] < last["biomass_high_t"]
+
+
+def test_a_day_with_a_pen_without_a_band_has_none(sea_farm):
+    # One pen in the anchored model that day: half the sum states no uncertainty.
+    DailyState.objects.filter(date=RECORDS_END, container=sea_farm["pens"][0]).update(
+        biomass_low_kg=None, biomass_high_kg=None
+    )
+    series = daily_biomass(of_sea_area(sea_farm["area"]).containers())
+    low, high = series.band_kg()
+    assert np.isnan(high[-1]) and np.isnan(low[-1])
+    assert np.isfinite(high[:-1]).all()
+    assert series.to_json()[-1]["biomass_high_t"] is None
+
+
+def m_groups(group):
+    from aquagrowth.sites.models import LicenceGroup
+
+    return LicenceGroup.objects.filter(pk=group.pk)

@@ -12,7 +12,8 @@
   const root = document.getElementById("growth-app");
   const COLORS = { sample: "#2d8a57", plan: "#2f6f9f", actual: "#c96a00", actualFaded: "rgba(201, 106, 0, 0.45)",
     forward: "#7a5aa6", today: "#4b5863", clipped: "#b5452b",
-    sampleFill: "rgba(45, 138, 87, 0.55)", sampleBar: "rgba(45, 138, 87, 0.4)" };
+    sampleFill: "rgba(45, 138, 87, 0.55)", sampleBar: "rgba(45, 138, 87, 0.8)",
+    band: "rgba(201, 106, 0, 0.16)", forwardBand: "rgba(122, 90, 166, 0.14)" };
   const TONNES_FROM_KG = 10000;
   const DAY_MS = 86400000;
 
@@ -32,11 +33,11 @@
 
   const METRICS = {
     weight: { title: "Average weight", unit: "g", key: "avg_weight_g", share: "estimated_weight",
-      words: "weight", source: "weight_source", stream: "samples" },
+      words: "weight", source: "weight_source", stream: "samples", band: ["weight_low_g", "weight_high_g"] },
     population: { title: "Population", unit: "fish", key: "population", share: "estimated_population",
       words: "population", source: "population_source", stream: "mortality" },
     biomass: { title: "Biomass", unit: "kg", key: "biomass_kg", share: ["estimated_weight", "estimated_population"],
-      words: "weight", source: "weight_source", stream: "samples" },
+      words: "weight", source: "weight_source", stream: "samples", band: ["biomass_low_kg", "biomass_high_kg"] },
     mortality: { title: "Mortality, cumulative", unit: "% of stocked", key: "mortality_count", share: "estimated_population",
       words: "population", source: "population_source", stream: "mortality" },
     feed: { title: "Feed", unit: "kg", key: "feed_kg", share: "estimated_feed", stream: "feed" },
@@ -221,6 +222,8 @@
       src: m.source ? actual[m.source][i] : null, anchor: actual.anchor_type[i],
       week: actual.week ? actual.week[i] : null, containers: actual.containers[i],
       deaths: actual.mortality_count[i], fish: actual.population[i], feed: actual.feed_kg[i],
+      lo: m.band && actual[m.band[0]] ? scaled(actual[m.band[0]][i]) : null,
+      hi: m.band && actual[m.band[1]] ? scaled(actual[m.band[1]][i]) : null,
     }));
     let clipAt = null;
     if (state.metric === "fcr") {
@@ -232,15 +235,22 @@
         if (known(p.y) && (p.y > clipAt || p.y < 0)) { p.value = p.y; p.clipped = true; p.y = p.y > clipAt ? clipAt : 0; }
       }
     }
-    const samples = state.metric === "weight" ? data.samples.date.map((d, i) => ({
-      x: ms(d), y: scaled(data.samples.avg_weight_g[i]), date: d, sd: scaled(data.samples.std_weight_g[i]),
-      n: data.samples.fish_weighed[i], container: data.samples.container[i], k: data.samples.condition_factor[i],
-    })) : [];
+    /* A sample is drawn with the standard error of its mean (SD / sqrt(n)): how far its
+     * mean may sit from the pen's, which is what the curve is compared with. */
+    const samples = state.metric === "weight" ? data.samples.date.map((d, i) => {
+      const sd = scaled(data.samples.std_weight_g[i]);
+      const n = data.samples.fish_weighed[i];
+      return { x: ms(d), y: scaled(data.samples.avg_weight_g[i]), date: d, sd, n,
+        sem: known(sd) && n > 0 ? sd / Math.sqrt(n) : null,
+        container: data.samples.container[i], k: data.samples.condition_factor[i] };
+    }) : [];
     const planColumn = planValues(plan, m);
     let planPoints = planColumn ? plan.date.map((d, i) => ({ x: ms(d), y: scaled(planColumn[i]), date: d, stage: plan.stage[i] }))
       .filter((p) => known(p.y)) : [];
     const fwdColumn = forward && ["weight", "population", "biomass", "temperature"].includes(state.metric) ? forward[m.key] : null;
-    let forwardPoints = fwdColumn ? forward.date.map((d, i) => ({ x: ms(d), y: scaled(fwdColumn[i]), date: d })).filter((p) => known(p.y)) : [];
+    const fwdBand = (j, i) => (m.band && forward && Array.isArray(forward[m.band[j]]) ? scaled(forward[m.band[j]][i]) : null);
+    let forwardPoints = fwdColumn ? forward.date.map((d, i) => ({ x: ms(d), y: scaled(fwdColumn[i]), date: d,
+      lo: fwdBand(0, i), hi: fwdBand(1, i) })).filter((p) => known(p.y)) : [];
     if (state.assignment && actualPoints.length) {
       // One container's stay is short: the batch's plan to harvest would flatten it.
       const xs = actualPoints.concat(samples).map((p) => p.x);
@@ -251,12 +261,15 @@
       if (stay && stay.departure_date) forwardPoints = [];
     }
     const harvestDrawn = forwardPoints.length > 0 && forward.harvest_date === forwardPoints[forwardPoints.length - 1].date;
-    /* The weight's band (the smoother's, issue 15), drawn only when the answer has it. */
-    const hasBand = state.metric === "weight" && Array.isArray(actual.weight_low_g) && Array.isArray(actual.weight_high_g);
-    const band = (key) => (hasBand ? actual.date.map((d, i) => ({ x: ms(d), y: scaled(actual[key][i]), date: d })) : []);
+    /* The 90 % bands (the smoother's), drawn only where the answer has them: none in the
+     * anchored model, whose curve states no uncertainty. */
+    const hasBand = actualPoints.some((p) => known(p.lo) && known(p.hi));
+    const band = (key) => (hasBand ? actualPoints.map((p) => ({ x: p.x, y: p[key], date: p.date })) : []);
+    const hasForwardBand = forwardPoints.some((p) => known(p.lo) && known(p.hi));
+    const forwardBand = (key) => (hasForwardBand ? forwardPoints.map((p) => ({ x: p.x, y: p[key], date: p.date })) : []);
     const sets = [
       // "order": samples are drawn first (underneath), the actual line last (on top).
-      { label: "Growth samples (±1 SD)", data: samples, showLine: false, pointRadius: 2.5,
+      { label: "Growth samples (± standard error of the mean, SD / √n)", data: samples, showLine: false, pointRadius: 2.5,
         pointHoverRadius: 5, borderColor: COLORS.sampleFill, backgroundColor: COLORS.sampleFill,
         order: 3, kind: "samples" },
       { label: "Plan (scenario)", data: planPoints, borderColor: COLORS.plan, backgroundColor: COLORS.plan,
@@ -276,15 +289,19 @@
         backgroundColor: COLORS.forward, borderDash: [2, 3], borderWidth: 1.8, order: 1,
         pointRadius: forwardPoints.map((p, i) => (i === forwardPoints.length - 1 && harvestDrawn ? 5 : 0)),
         pointStyle: "rectRot", kind: "forward" },
-      { label: "Weight band (low)", data: band("weight_low_g"), borderWidth: 0, pointRadius: 0,
+      { label: "90 % band (low)", data: band("lo"), borderWidth: 0, pointRadius: 0,
         fill: false, order: 4, kind: "band-low", spanGaps: false },
-      { label: "Weight band", data: band("weight_high_g"), borderWidth: 0, pointRadius: 0,
-        backgroundColor: "rgba(201, 106, 0, 0.14)", fill: "-1", order: 4, kind: "band", spanGaps: false },
+      { label: "90 % band", data: band("hi"), borderWidth: 0, pointRadius: 0,
+        backgroundColor: COLORS.band, fill: "-1", order: 4, kind: "band", spanGaps: false },
+      { label: "Forward 90 % band (low)", data: forwardBand("lo"), borderWidth: 0, pointRadius: 0,
+        fill: false, order: 5, kind: "forward-band-low", spanGaps: false },
+      { label: "Forward 90 % band", data: forwardBand("hi"), borderWidth: 0, pointRadius: 0,
+        backgroundColor: COLORS.forwardBand, fill: "-1", order: 5, kind: "forward-band", spanGaps: false },
     ];
     return { metric: state.metric, unit, scale, sets, clipAt, harvestDrawn };
   }
 
-  /* Draws the ±1 SD bars of the samples and the "today" line. */
+  /* Draws the samples' standard-error bars (SD / sqrt(n)) and the "today" line. */
   const annotations = {
     id: "growthAnnotations",
     beforeDatasetsDraw(c) {
@@ -297,9 +314,9 @@
         ctx.lineWidth = 1;
         samples.data.forEach((el, i) => {
           const p = c.data.datasets[0].data[i];
-          if (!p.sd || p.y === null) return;
-          const lo = y.getPixelForValue(Math.max(p.y - p.sd, y.type === "logarithmic" ? p.y / 10 : -Infinity));
-          const hi = y.getPixelForValue(p.y + p.sd);
+          if (!p.sem || p.y === null) return;
+          const lo = y.getPixelForValue(Math.max(p.y - p.sem, y.type === "logarithmic" ? p.y / 10 : -Infinity));
+          const hi = y.getPixelForValue(p.y + p.sem);
           ctx.beginPath();
           ctx.moveTo(el.x, lo); ctx.lineTo(el.x, hi);
           ctx.moveTo(el.x - 3, lo); ctx.lineTo(el.x + 3, lo);
@@ -358,7 +375,8 @@
     const kind = item.dataset.kind;
     if (kind === "samples") {
       const g = (v) => fmtWeight(unit === "kg" ? v * 1000 : v);
-      return [`Sample ${p.container}: ${g(p.y)} ± ${g(p.sd)} (${p.n} fish weighed)`,
+      return [`Sample ${p.container}: ${g(p.y)} (${p.n} fish weighed)`,
+        known(p.sem) ? `  ± ${g(p.sem)} standard error of the mean (SD ${g(p.sd)} / √${p.n})` : "  no SD recorded: no standard error",
         known(p.k) ? `  condition factor K ${fmt(p.k, 2)}` : "  measured"];
     }
     if (kind === "actual") {
@@ -371,12 +389,15 @@
         const all = p.est >= 0.995;
         lines.push(`  estimated past the records${all ? "" : ` for ${fmt(p.est * 100, 0)} % of the fish`}: ${pastRecords(p)}`);
       }
+      if (known(p.lo) && known(p.hi)) lines.push(`  90 % band ${valueText(p.lo, unit)} to ${valueText(p.hi, unit)}`);
       if (p.anchor !== "none" && state.metric === "weight") lines.push(`  anchor: ${WORDS.anchor[p.anchor] || p.anchor}`);
       if (!state.assignment) lines.push(`  ${p.containers} container${p.containers === 1 ? "" : "s"}`);
       return lines;
     }
     if (kind === "scenario") return [`Plan: ${valueText(p.y, unit)}`, `  stage ${p.stage}`];
-    return [`Forward: ${valueText(p.y, unit)}`, "  projected from the latest state with the plan's growth"];
+    const lines = [`Forward: ${valueText(p.y, unit)}`, "  projected from the latest state with the plan's growth"];
+    if (known(p.lo) && known(p.hi)) lines.push(`  90 % band ${valueText(p.lo, unit)} to ${valueText(p.hi, unit)} (wider the further ahead)`);
+    return lines;
   }
 
   /* Ticks on the first of a month (every 1, 2, 3, 6 or 12 months), not at arbitrary ms. */
@@ -444,6 +465,8 @@
         plugins: {
           legend: { display: false },
           tooltip: { itemSort: (a, b) => a.datasetIndex - b.datasetIndex,
+            // A band's ends are told in the line's own tooltip, not as points of their own.
+            filter: (item) => !item.dataset.kind.includes("band"),
             callbacks: { title: (items) => (items.length ? dayText(items[0].raw.date) : ""), label: tooltipLabel } },
         },
         elements: { point: { hitRadius: 4 } },
@@ -463,8 +486,9 @@
     const items = [];
     const byKind = Object.fromEntries(drawn.sets.map((s) => [s.kind, s.data]));
     const swatch = (cls) => `<span class="swatch ${cls}" aria-hidden="true"></span>`;
-    if (byKind.samples.length) items.push(`${swatch("sw-sample")}Growth samples (±1 SD)`);
-    if (byKind.band.length) items.push(`${swatch("sw-band")}Weight band (the model's uncertainty)`);
+    if (byKind.samples.length) items.push(`${swatch("sw-sample")}Growth samples (± standard error of the mean, SD / √n)`);
+    if (byKind.band.length) items.push(`${swatch("sw-band")}90 % band (the model's uncertainty)`);
+    if (byKind["forward-band"].length) items.push(`${swatch("sw-forward-band")}90 % band of the forward projection (widens with time)`);
     if (byKind.scenario.length) items.push(`${swatch("sw-plan")}Plan (${escapeHtml(data.scenario ? data.scenario.name : "scenario")})`);
     const actual = byKind.actual;
     if (actual.some((p) => known(p.y) && !(p.est > 0))) items.push(`${swatch("sw-actual")}Actual, on records`);
@@ -494,15 +518,18 @@
     for (const ds of drawn.sets) {
       if (!ds.data.length) continue;
       if (ds.kind === "samples") {
-        columns.push("Sample mean (g)", "Sample SD (g)", "Fish weighed", "Sample container");
+        const semCol = "Standard error of the mean, SD / √n (g)";
+        columns.push("Sample mean (g)", "Sample SD (g)", semCol, "Fish weighed", "Sample container");
         for (const p of ds.data) {
           put(p.date, "Sample mean (g)", known(p.y) ? p.y / drawn.scale : ""); put(p.date, "Sample SD (g)", known(p.sd) ? p.sd / drawn.scale : "");
+          put(p.date, semCol, known(p.sem) ? Number((p.sem / drawn.scale).toPrecision(4)) : "");
           put(p.date, "Fish weighed", p.n); put(p.date, "Sample container", p.container);
         }
         continue;
       }
-      if (ds.kind === "band-low" || ds.kind === "band") {
-        const col = `${ds.kind === "band" ? "Band high" : "Band low"} (${drawn.unit})`;
+      if (ds.kind.includes("band")) {
+        const which = ds.kind.endsWith("low") ? "low" : "high";
+        const col = `${ds.kind.startsWith("forward") ? "Forward 90 % band" : "90 % band"} ${which} (${drawn.unit})`;
         columns.push(col);
         for (const p of ds.data) put(p.date, col, known(p.y) ? Number(p.y.toPrecision(6)) : "");
         continue;
@@ -590,6 +617,8 @@
     const n = data.samples.date.length;
     $("chart-note").textContent = (n ? `${n} growth sample${n === 1 ? "" : "s"} in this range. ` : "No growth samples in this range yet. ")
       + "Dashed, faded stretches rest on no record that day (past a pen's last sample, feed or mortality record); the tooltip says why.";
+    const banded = drawn && drawn.sets.filter((ds) => ds.kind === "band" || ds.kind === "forward-band").some((ds) => ds.data.length);
+    if (banded) $("chart-note").textContent += " The shaded 90 % band is how sure the model is: the true value lies inside it on 9 days in 10; ahead of the records it widens, as the growth rate may drift.";
     if (drawn && drawn.clipAt) {
       const off = drawn.sets[2].data.filter((p) => p.clipped).length;
       if (off) $("chart-note").textContent += ` ${off} ${state.granularity === "weekly" ? "week" : "day"}${off === 1 ? "" : "s"} with an FCR above ${fmt(drawn.clipAt, 1)} (or below 0) are drawn at the edge as ▲; their true values are in the tooltip and the table. A sample moves the weight, so a few days' FCR swings: the weekly view or the period table reads better.`;

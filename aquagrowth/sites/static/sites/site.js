@@ -1,4 +1,5 @@
-// The site page's chart: standing biomass (solid), forecast (dashed) and caps (red),
+// The site page's chart: standing biomass (solid) with its 90 % band (shaded, where the
+// pens' states carry one), forecast (dashed) and caps (red),
 // drawn on a canvas from the numbers the page carries; and the acknowledge buttons.
 (function () {
   "use strict";
@@ -20,6 +21,20 @@
     return lines;
   }
 
+  /* The standing biomass's 90 % band: runs of days that have one (none in the anchored
+   * weight model, or on a day a pen has none). */
+  function bandRuns() {
+    const runs = [];
+    let run = [];
+    for (const p of data.biomass.actual) {
+      if (p.biomass_low_t !== null && p.biomass_high_t !== null && p.biomass_low_t !== undefined) {
+        run.push([day(p.date), p.biomass_low_t, p.biomass_high_t]);
+      } else if (run.length) { runs.push(run); run = []; }
+    }
+    if (run.length) runs.push(run);
+    return runs;
+  }
+
   function draw() {
     const ratio = window.devicePixelRatio || 1;
     const width = canvas.clientWidth, height = canvas.clientHeight;
@@ -30,7 +45,8 @@
     const lines = series().filter((l) => l.points.length);
     const caps = data.groups.filter((g) => g.cap_t !== null).map((g) => g.cap_t);
     const xs = lines.flatMap((l) => l.points.map((p) => p[0]));
-    const ys = lines.flatMap((l) => l.points.map((p) => p[1])).concat(caps);
+    const runs = bandRuns();
+    const ys = lines.flatMap((l) => l.points.map((p) => p[1])).concat(caps, runs.flatMap((r) => r.map((p) => p[2])));
     if (!xs.length) { ctx.fillStyle = "#66737f"; ctx.fillText("No daily states yet.", 20, 30); return; }
     const left = 56, right = 12, top = 12, bottom = 28;
     const x0 = Math.min(...xs), x1 = Math.max(...xs), y1 = Math.max(...ys, 1) * 1.08;
@@ -47,6 +63,16 @@
       const x = x0 + (x1 - x0) * i / ticks;
       ctx.fillText(new Date(x * 86400000).toISOString().slice(0, 7), X(x) - 18, height - 8);
     }
+    ctx.fillStyle = "rgba(31, 111, 159, 0.18)";
+    for (const run of runs) {
+      ctx.beginPath();
+      run.forEach((p, i) => (i ? ctx.lineTo(X(p[0]), Y(p[2])) : ctx.moveTo(X(p[0]), Y(p[2]))));
+      for (let i = run.length - 1; i >= 0; i--) ctx.lineTo(X(run[i][0]), Y(run[i][1]));
+      ctx.closePath(); ctx.fill();
+    }
+    const banded = runs.reduce((n, r) => n + r.length, 0);
+    document.getElementById("site-band-note").hidden = banded === 0;
+    canvas.dataset.bandDays = String(banded);
     for (const line of lines) {
       ctx.beginPath(); ctx.setLineDash(line.dash); ctx.strokeStyle = line.color; ctx.lineWidth = 2;
       line.points.forEach((p, i) => (i ? ctx.lineTo(X(p[0]), Y(p[1])) : ctx.moveTo(X(p[0]), Y(p[1]))));
