@@ -225,7 +225,7 @@ def recompute_batch_task(self: Task, batch_id: int, **options: Any) -> dict[str,
         raise
     if result.error:
         log.warning("batch %s: recompute failed: %s", batch_id, result.error)
-    runner.announce(result, wanted)
+    runner.announce([batch_id], wanted)
     return result.to_json()
 
 

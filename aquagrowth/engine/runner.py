@@ -453,24 +453,31 @@ def recompute_batches(
         # there: it is not run again.
         return [b for b in then if b not in again or b in held]
 
-    for phase, result in _recompute_each([lambda: first, second], options, workers):
-        written += result.written
-        if phase == 0 and result.batch_id in again and result.ok:
-            held[result.batch_id] = result
-            continue
-        done = combined(held.pop(result.batch_id, None), result)
-        announce(done, options)
-        yield done
+    finished: list[int] = []
+    try:
+        for phase, result in _recompute_each([lambda: first, second], options, workers):
+            written += result.written
+            if phase == 0 and result.batch_id in again and result.ok:
+                held[result.batch_id] = result
+                continue
+            done = combined(held.pop(result.batch_id, None), result)
+            finished.append(done.batch_id)
+            yield done
+    finally:
+        # Once for the run, not per batch: what acts on it (the alerts) then reads the
+        # farm once, not once per batch.
+        announce(finished, options)
     refresh_statistics(written)
 
 
-def announce(result: BatchResult, options: RecomputeOptions) -> None:
-    """Tell the apps that read the states that a batch's recompute is over (ok or not):
-    the ``batch_recomputed`` signal, sent by the paths that finish a batch (the local
-    processes' :func:`recompute_batches` and the Celery task), after the run is closed."""
-    batch_recomputed.send(
-        sender=RecomputeRun, batch_id=result.batch_id, ok=result.ok, today=options.today
-    )
+def announce(batch_ids: Iterable[int], options: RecomputeOptions) -> None:
+    """Tell the apps that read the states that the recompute of ``batch_ids`` is over (ok
+    or not): the ``batch_recomputed`` signal, sent by the paths that finish batches (the
+    local processes' :func:`recompute_batches` once at the end of a run, the Celery task
+    per batch), after the runs are closed. Nothing is sent for no batch."""
+    ids = frozenset(batch_ids)
+    if ids:
+        batch_recomputed.send(sender=RecomputeRun, batch_ids=ids, today=options.today)
 
 
 def combined(earlier: BatchResult | None, result: BatchResult) -> BatchResult:
