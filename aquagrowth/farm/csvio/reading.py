@@ -13,6 +13,8 @@ import csv
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +137,50 @@ def _records(path: Path, spec: FileSpec, progress: Progress) -> Iterator[Record]
     return csv_records(_decoded_lines(path, progress), spec)
 
 
+@dataclass
+class _Place:
+    """Where the reading of a file is: the last line read whole (a failure is on the
+    next one)."""
+
+    name: str
+    line: int = 0
+
+
+@contextmanager
+def _failures_reported(place: _Place, errors: ErrorLog) -> Iterator[None]:
+    """A file that stops being readable (not UTF-8, not CSV, refused, an OS error) is a
+    finding at the line after the last one read whole; what was read stays read."""
+    name = place.name
+    try:
+        yield
+    except UnicodeDecodeError:
+        errors.add(name, place.line + 1, WHOLE_ROW, "not UTF-8 text; save the file as CSV UTF-8")
+    except csv.Error as error:
+        errors.add(name, place.line + 1, WHOLE_ROW, f"not valid CSV: {error}")
+    except Unreadable as refused:
+        errors.add(name, place.line + 1, WHOLE_ROW, refused.reason)
+    except OSError as error:
+        errors.add(name, place.line + 1, WHOLE_ROW, f"cannot be read: {error.strerror or error}")
+
+
+def _opened(
+    path: Path, spec: FileSpec, errors: ErrorLog, progress: Progress, place: _Place
+) -> tuple[list[str], Iterator[Record]] | None:
+    """The file's checked header and the records after it; None (reported) when the file
+    is empty or its header has an unknown, duplicated or missing required column, since
+    every row would be misread."""
+    records = _records(path, spec, progress)
+    first = next(records, None)
+    if first is None:
+        errors.add(place.name, 1, WHOLE_ROW, "the file is empty; a header line is required")
+        return None
+    place.line = 1
+    header = [cell.strip() for cell in first[1]]
+    if not header_ok(place.name, header, spec, errors):
+        return None
+    return header, records
+
+
 def read_rows(
     path: Path,
     spec: FileSpec,
@@ -142,40 +188,24 @@ def read_rows(
     progress: Progress,
     on_bad_row: Callable[[int, Row], None] | None = None,
 ) -> Iterator[tuple[int, Row]]:
-    """Yield ``(line, row)`` for every valid record of ``path``; log every finding.
+    """Yield ``(line, row)`` for every valid record of ``path``; log every finding
+    (:func:`_opened`, :func:`_failures_reported`).
 
     ``on_bad_row`` receives the cells that did parse of a row that has a bad one.
-    A header with an unknown, duplicated or missing required column is reported and no
-    row is read, since every row would be misread.
     """
-    name = path.name
-    line = 0  # the last line read whole; a failure is on the next one
-    try:
-        records = _records(path, spec, progress)
-        first = next(records, None)
-        if first is None:
-            errors.add(name, 1, WHOLE_ROW, "the file is empty; a header line is required")
+    place = _Place(path.name)
+    with _failures_reported(place, errors):
+        opened = _opened(path, spec, errors, progress, place)
+        if opened is None:
             return
-        line = 1
-        header = [cell.strip() for cell in first[1]]
-        if not header_ok(name, header, spec, errors):
-            return
+        header, records = opened
 
         def counted() -> Iterator[Record]:
-            nonlocal line
             for record in records:
-                line = record[0]
+                place.line = record[0]
                 yield record
 
-        yield from parse_numbered(name, header, counted(), spec, errors, on_bad_row)
-    except UnicodeDecodeError:
-        errors.add(name, line + 1, WHOLE_ROW, "not UTF-8 text; save the file as CSV UTF-8")
-    except csv.Error as error:
-        errors.add(name, line + 1, WHOLE_ROW, f"not valid CSV: {error}")
-    except Unreadable as refused:
-        errors.add(name, line + 1, WHOLE_ROW, refused.reason)
-    except OSError as error:
-        errors.add(name, line + 1, WHOLE_ROW, f"cannot be read: {error.strerror or error}")
+        yield from parse_numbered(place.name, header, counted(), spec, errors, on_bad_row)
 
 
 def read_record_blocks(
@@ -184,34 +214,20 @@ def read_record_blocks(
     """``(header, records)`` in blocks of ``size`` records, once the header is checked;
     every file-level finding logged as :func:`read_rows` logs it (the records read
     before a file stops being readable are still given)."""
-    name = path.name
-    line = 0
+    place = _Place(path.name)
     header: list[str] = []
     block: list[Record] = []
-    try:
-        records = _records(path, spec, progress)
-        first = next(records, None)
-        if first is None:
-            errors.add(name, 1, WHOLE_ROW, "the file is empty; a header line is required")
+    with _failures_reported(place, errors):
+        opened = _opened(path, spec, errors, progress, place)
+        if opened is None:
             return
-        line = 1
-        header = [cell.strip() for cell in first[1]]
-        if not header_ok(name, header, spec, errors):
-            return
+        header, records = opened
         for record in records:
-            line = record[0]
+            place.line = record[0]
             block.append(record)
             if len(block) >= size:
                 yield header, block
                 block = []
-    except UnicodeDecodeError:
-        errors.add(name, line + 1, WHOLE_ROW, "not UTF-8 text; save the file as CSV UTF-8")
-    except csv.Error as error:
-        errors.add(name, line + 1, WHOLE_ROW, f"not valid CSV: {error}")
-    except Unreadable as refused:
-        errors.add(name, line + 1, WHOLE_ROW, refused.reason)
-    except OSError as error:
-        errors.add(name, line + 1, WHOLE_ROW, f"cannot be read: {error.strerror or error}")
     if block:
         yield header, block
 
