@@ -7,11 +7,12 @@ import datetime as dt
 import os
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from hypothesis import settings
 
 from aquagrowth.farm import models as m
 from tests import farm_builder
+from tests.analysis.browser_tools import CHROMIUM, CHROMIUM_ARGS
 
 # CI explores the same examples on every run, so that a red build always reproduces;
 # developers' runs explore new ones (and keep any failure in .hypothesis/).
@@ -60,6 +61,24 @@ def anchored_model(db) -> None:
     farm = m.FarmSettings.current()
     farm.weight_model = m.WeightModel.ANCHORED
     farm.save()
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Debian's headless Chromium through Playwright, for every browser test."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; the ORM must still work.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+        # Inside Playwright's context the ORM opened connections of its own; left open,
+        # they would keep PostgreSQL from dropping the test database.
+        connections.close_all()
 
 
 @pytest.fixture(autouse=True)

@@ -8,11 +8,9 @@ follow simple closed forms (one fish dies a day per tray, weight +0.01 g a day, 
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connections
 from django.utils import timezone
 
 from aquagrowth.engine.models import (
@@ -27,7 +25,7 @@ from aquagrowth.engine.models import (
 from aquagrowth.farm import models as m
 from aquagrowth.farm.signals import bulk_load
 from tests import access, farm_builder
-from tests.analysis.browser_tools import CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, signed_in
+from tests.analysis.browser_tools import DESKTOP, PHONE, signed_in
 
 START = dt.date(2024, 1, 1)
 TRANSFER = dt.date(2024, 1, 21)
@@ -180,24 +178,7 @@ def api(client, user):
     return client
 
 
-# Browser fixtures (Playwright with Debian's Chromium), shared by the page tests.
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    # Playwright's sync API runs an event loop in this thread; the ORM must still work.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-        # Inside Playwright's context the ORM opened connections of its own; left open,
-        # they would keep PostgreSQL from dropping the test database.
-        connections.close_all()
+# The page tests' browser is the ``browser`` fixture of tests/conftest.py.
 
 
 @pytest.fixture

@@ -8,13 +8,10 @@ stayed blank.
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from django.db import connections
 
 from aquagrowth.server.localenv import write_demo_env
-from tests.analysis.browser_tools import CHROMIUM, CHROMIUM_ARGS, wait_ready
+from tests.analysis.browser_tools import wait_ready
 from tests.analysis.test_page_browser import dataset_lengths
 from tests.server.conftest import base_env, serving, test_database_url
 
@@ -26,22 +23,6 @@ window.cspViolations = [];
 document.addEventListener("securitypolicyviolation",
   (e) => window.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
 """
-
-
-@pytest.fixture
-def chromium(monkeypatch):
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-        # Inside Playwright's context the ORM opened connections of its own; left open,
-        # they would keep PostgreSQL from dropping the test database.
-        connections.close_all()
 
 
 class Watched:
@@ -62,11 +43,11 @@ class Watched:
         return self.tab.evaluate("window.cspViolations")
 
 
-def test_the_served_page_and_api_docs_work_under_the_csp(tmp_path, chromium, growth_batch, user):
+def test_the_served_page_and_api_docs_work_under_the_csp(tmp_path, browser, growth_batch, user):
     write_demo_env(tmp_path / "local.env")  # what bin/demo does on a fresh machine
     env = base_env(tmp_path, DATABASE_URL=test_database_url())
     with serving(env, tmp_path / "serve.log") as server:
-        watched = Watched(chromium)
+        watched = Watched(browser)
         tab = watched.tab
         tab.goto(f"{server.url}/batches/{growth_batch.id}/growth/")
         tab.fill("#id_username", "biologist")

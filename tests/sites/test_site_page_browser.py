@@ -10,14 +10,13 @@ from aquagrowth.sites.alerts import evaluate
 from aquagrowth.sites.models import Alert
 from tests import access
 from tests.analysis.browser_tools import OUTPUT
-from tests.analysis.conftest import browser  # noqa: F401  (the fixture)
 from tests.sites.conftest import RECORDS_END, cap_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("width,height", [(1440, 900), (390, 844)])
-def test_site_page_draws_its_chart_headroom_and_pens(browser, live_server, sea_farm, width, height):  # noqa: F811
+def test_site_page_draws_its_chart_headroom_and_pens(browser, live_server, sea_farm, width, height):
     group = cap_group(sea_farm["area"], 50.0)
     evaluate(today=RECORDS_END)
     access.person("op-north", "operator", sea_areas=["North"])
