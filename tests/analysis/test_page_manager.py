@@ -76,6 +76,8 @@ def test_days_past_the_records_are_drawn_apart_and_said_in_words(
     assert "Actual, on records" in key and "Actual, estimated past the records" in key
     # The words behind the chart: the table says what each day rests on.
     page.click("#chart-table-box summary")
+    # The table is drawn on the details' toggle event, a task after the click.
+    page.wait_for_selector("#chart-table tbody tr")
     table = page.inner_text("#chart-table")
     assert "estimated forward from the last sample" in table
     assert "scenario_tgc" not in page.content()
@@ -246,6 +248,7 @@ def test_accessibility(transactional_db, browser, live_server, user, growth_batc
     wait_ready(tab)
     tab.click("#pens-more")  # the status table, every row
     tab.click("#chart-table-box summary")  # the data table behind the chart
+    tab.wait_for_selector("#chart-table tbody tr")  # drawn on the toggle, after the click
     found = axe_violations(tab)
     assert found == [], json.dumps(found, indent=1)
     tab.context.close()
