@@ -274,3 +274,15 @@ class SettingsChangeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(m.ScenarioPinChange)
+class ScenarioPinChangeAdmin(ReadOnlyAdmin):
+    """Who pinned which scenario on a batch, and when (the page and the API record them,
+    docs/api.md "Pinning a scenario")."""
+
+    list_display = ["at", "batch", "who_name", "before_name", "after_name", "recompute_queued"]
+    list_filter = ["recompute_queued"]
+    search_fields = ["batch__number", "who_name"]
+    date_hierarchy = "at"
+    raw_id_fields = ["batch", "who", "before", "after"]
