@@ -83,6 +83,7 @@ class PinOutcome:
     """What a pin did: whether anything changed, and the recompute it asked for."""
 
     changed: bool
+    needed: bool = False
     task_id: str = ""
     queued: bool = False
     detail: str = ""
@@ -138,6 +139,7 @@ def pin(batch: Batch, scenario: Scenario | None, user) -> PinOutcome:
         # The failed run stored with the reason is the batch's note for its next recompute.
         return PinOutcome(
             changed=True,
+            needed=True,
             detail=(
                 f"Saved, but the recompute could not be queued ({exc}). The figures that "
                 "rest on the plan change after the batch's next recompute (the nightly run "
@@ -147,6 +149,7 @@ def pin(batch: Batch, scenario: Scenario | None, user) -> PinOutcome:
     ScenarioPinChange.objects.filter(pk=change.pk).update(task_id=task_id, recompute_queued=True)
     return PinOutcome(
         changed=True,
+        needed=True,
         task_id=task_id,
         queued=True,
         detail="Saved. The batch's daily states are being recomputed with the new plan.",

@@ -682,6 +682,7 @@ class PinChangeSerializer(serializers.Serializer):
 class PinRecomputeSerializer(serializers.Serializer):
     """The recompute a pin asked for."""
 
+    needed = serializers.BooleanField(help_text="Whether the scenario in force changed.")
     queued = serializers.BooleanField()
     task_id = serializers.CharField(
         allow_null=True, help_text="Poll GET /api/v1/recompute/runs/?batch=&task= with it."

@@ -152,7 +152,11 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
             body = s.PinRequestSerializer(data=request.data, context={"batch": batch})
             body.is_valid(raise_exception=True)
             done = scenario_pin.pin(batch, body.validated_data["scenario"], request.user)
-            recompute = {"queued": done.queued, "task_id": done.task_id or None}
+            recompute = {
+                "needed": done.needed,
+                "queued": done.queued,
+                "task_id": done.task_id or None,
+            }
             answer = {"changed": done.changed, "recompute": {**recompute, "detail": done.detail}}
         answer |= {
             "batch": batch.id,

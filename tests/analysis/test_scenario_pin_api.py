@@ -151,6 +151,7 @@ def test_pinning_the_newest_needs_no_recompute(planner, growth_batch, plans):
     body = put(planner, growth_batch, plan_b).json()
     assert body["changed"] is True and body["pinned_scenario"] == plan_b.id
     assert body["recompute"] == {
+        "needed": False,
         "queued": False,
         "task_id": None,
         "detail": "Saved. The plan in force is the same, so nothing needs recomputing.",
@@ -204,6 +205,7 @@ def test_with_the_broker_down_the_pin_is_saved_and_the_answer_says_so(
     growth_batch.refresh_from_db()
     assert growth_batch.pinned_scenario_id == plan_a.id
     assert body["recompute"]["queued"] is False and body["recompute"]["task_id"] is None
+    assert body["recompute"]["needed"] is True
     assert "could not be queued" in body["recompute"]["detail"]
     assert "Traceback" not in body["recompute"]["detail"]
     change = m.ScenarioPinChange.objects.get()
