@@ -108,9 +108,14 @@ class AssignmentInline(admin.TabularInline):
 
 @admin.register(m.Batch)
 class BatchAdmin(admin.ModelAdmin):
+    """Batches. The pinned scenario is shown, not edited, here: a pin is made on the
+    growth page or through the API, which keep it to the batch's own scenarios, record
+    the change and recompute the batch (docs/api.md, "Pinning a scenario")."""
+
     list_display = ["number", "species", "geography", "start_date", "status"]
     list_filter = ["status", "geography"]
     search_fields = ["number"]
+    readonly_fields = ["pinned_scenario"]
     inlines = [AssignmentInline]
 
 

@@ -213,3 +213,19 @@ def test_with_the_broker_down_the_pin_is_saved_and_the_answer_says_so(
     # The failed run is the batch's note: its next recompute takes the whole batch.
     [run] = RecomputeRun.objects.filter(batch=growth_batch)
     assert (run.status, run.trigger, run.since) == (RecomputeStatus.FAILED, "pin", None)
+
+
+def test_the_changes_are_listed_in_the_admin_where_the_pin_is_not_edited(
+    client, planner, growth_batch, plans
+):
+    plan_a, _ = plans
+    put(planner, growth_batch, plan_a)
+    client.force_login(access.person("ops", None, is_staff=True, is_superuser=True))
+    listed = client.get("/admin/farm/scenariopinchange/").content.decode()
+    assert "planner" in listed and "Plan A" in listed and "FO-2024-01" in listed
+    change = m.ScenarioPinChange.objects.get()
+    shown = client.get(f"/admin/farm/scenariopinchange/{change.pk}/change/")
+    assert shown.status_code == 200 and "Plan A" in shown.content.decode()
+    batch_page = client.get(f"/admin/farm/batch/{growth_batch.pk}/change/").content.decode()
+    assert 'name="pinned_scenario"' not in batch_page  # shown, not edited
+    assert "Plan A" in batch_page
