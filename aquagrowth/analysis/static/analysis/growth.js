@@ -828,6 +828,8 @@
   /* Polled with timers, never a wait: 1 s, then 1.5 times longer, at most 5 s apart,
    * given up after 3 minutes (docs/growth-analysis.md, "The growth page"). */
   const POLL = { firstMs: 1000, factor: 1.5, mostMs: 5000, timeoutMs: 180000 };
+  const when = (iso) => new Date(iso).toLocaleString("en-GB",
+    { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
   const clock = (d) => d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
   const json = { "Content-Type": "application/json", Accept: "application/json" };
   let following = null; /* { task, started, delay, timer, state } */
@@ -951,7 +953,7 @@
       const force = p.in_force ? `<span class="in-force">in force, ${p.pinned ? "pinned" : "the newest"}</span>` : "";
       const harvest = `harvest ${fmtWeight(p.harvest_weight_g)}${p.harvest_date ? ` on ${dayText(p.harvest_date)}` : " (not reached by the plan)"}`;
       let button = "";
-      if (manager && p.pinned) button = `<button type="button" class="button" data-pin="" aria-label="Unpin ${escapeHtml(p.name)}: use the newest plan">Unpin (use the newest)</button>`;
+      if (manager && p.pinned) button = `<button type="button" class="button" data-pin="" aria-label="Unpin (use the newest) instead of ${escapeHtml(p.name)}">Unpin (use the newest)</button>`;
       else if (manager) button = `<button type="button" class="button" data-pin="${p.id}" aria-label="Pin ${escapeHtml(p.name)}">Pin</button>`;
       return `<li data-scenario="${p.id}"><div><span class="name">${escapeHtml(p.name)}</span>${force}</div>
         <div class="subtle small">made ${dayText(p.created_at.slice(0, 10))} · ${harvest}</div>${button}</li>`;
@@ -959,7 +961,7 @@
     $("scenarios").innerHTML = items.length ? items.join("") : `<li class="subtle">This batch has no scenario yet: add one in the admin (Farm, Scenarios).</li>`;
     const named = (x) => (x ? escapeHtml(x.name) : "the newest");
     const changes = plans.history.slice(0, 5).map((c) =>
-      `<li>${dayText(c.at.slice(0, 10))} ${clock(new Date(c.at)).slice(0, 5)}, ${escapeHtml(c.who || "unknown")}: ${named(c.before)} → ${named(c.after)}</li>`);
+      `<li>${when(c.at)}, ${escapeHtml(c.who || "unknown")}: ${named(c.before)} → ${named(c.after)}</li>`);
     $("pin-history").innerHTML = changes.length ? `Pin changes<ul>${changes.join("")}</ul>` : "";
   }
 
