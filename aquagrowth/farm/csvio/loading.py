@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import DatabaseError, connection, models, transaction
 
+from aquagrowth.db import keys
 from aquagrowth.db.bulk import run_counted
 
 LOAD_ROWS = 50_000
@@ -52,6 +53,11 @@ class TableLoader:
         self.stored = 0
         self.postgresql = connection.vendor == "postgresql"
         self._memo: dict[str, dict] = {}
+        self.keys: dict[models.ForeignKey, set] | None = None
+        """The ids each foreign key of the rows to write names (PostgreSQL, when the
+        load may check them once each: :mod:`aquagrowth.db.keys`), else None."""
+        if self.postgresql and keys.triggers_skippable(model._meta.db_table):
+            self.keys = {key: set() for key in keys.key_fields(model)}
 
     def add(self, lines: list[int], columns: dict[str, list[Any]]) -> None:
         if not lines:
@@ -72,6 +78,10 @@ class TableLoader:
                 values.append(self._copy_text(model_field, column))
             else:
                 values.append(self._sqlite(model_field, column))
+        if self.keys is not None:
+            for model_field, ids in self.keys.items():
+                name = model_field.attname
+                ids.update(columns[name] if name in columns else [self.fixed.get(name)])
         if self.postgresql:
             self.rows.extend(map("\t".join, zip(*values, strict=True)))
         else:
@@ -85,6 +95,9 @@ class TableLoader:
         self.rows, self.lines = [], []
         if rows:
             self._store(rows, lines)
+        if self.keys is not None:
+            for ids in self.keys.values():
+                ids.clear()
 
     def _fields(self, given: list[str]) -> list[models.Field]:
         """Every concrete column but the id: the given ones, the fixed ones, the rest
@@ -116,7 +129,12 @@ class TableLoader:
                         for start in range(0, len(rows), 10_000):
                             copy.write("\n".join(rows[start : start + 10_000]) + "\n")
 
-                run_counted(cursor, statement, [], write)
+                if self.keys is not None and keys.keys_held(self.keys):
+                    # Every referenced row exists and is locked: no trigger per row.
+                    with keys.row_triggers_off():
+                        run_counted(cursor, statement, [], write)
+                else:
+                    run_counted(cursor, statement, [], write)
             else:
                 marks = ", ".join(["%s"] * len(self.fields))
                 cursor.executemany(
