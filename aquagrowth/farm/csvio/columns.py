@@ -54,12 +54,13 @@ class ColumnParser:
             failed.clear()
         parse = self.cell.parse
         distinct = set(texts)
-        for text in distinct.difference(memo):
-            try:
-                memo[text] = parse(text)
-            except CellError:
-                memo[text] = _FAILED
-                failed.add(text)
+        with limits.era_held():
+            for text in distinct.difference(memo):
+                try:
+                    memo[text] = parse(text)
+                except CellError:
+                    memo[text] = _FAILED
+                    failed.add(text)
         values = [memo[text] for text in texts]
         if failed.isdisjoint(distinct):
             return values, []
