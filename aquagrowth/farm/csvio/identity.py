@@ -20,7 +20,6 @@ megabytes, not gigabytes, between the check and the load.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -256,23 +255,17 @@ class Judge:
         batch_ids = self._stored_batch_ids({row["batch"] for _, row in rows})
         if not batch_ids:
             return  # batches new in this import: no stored event to repeat
-        if connection.vendor == "postgresql":
-            where = self._repeat_candidates(rows, with_identity=bool(plain))
-            if where is None:
-                return
-        else:
-            where = Q(batch__id__any_of=batch_ids) & Q(
-                **{f"{date}__any_of": {row[date] for _, row in rows}}
-            )
-            for column in self.narrowing:
-                # An equal event has one of these amounts too: a few rows to read, not
-                # every event of the batches on those days.
-                where &= Q(**{f"{column}__any_of": {row[column] for _, row in rows}})
-            if not plain:
-                # Rows that all carry an identity (a feed system's) can only repeat a
-                # stored event without one: the events that system sent before are
-                # not read.
-                where &= Q(external_id="")
+        where = Q(batch__id__any_of=batch_ids) & Q(
+            **{f"{date}__any_of": {row[date] for _, row in rows}}
+        )
+        for column in self.narrowing:
+            # An equal event has one of these amounts too: a few rows to read, not every
+            # event of the batches on those days.
+            where &= Q(**{f"{column}__any_of": {row[column] for _, row in rows}})
+        if not plain:
+            # Rows that all carry an identity (a feed system's) can only repeat a stored
+            # event without one: the events that system sent before are not read.
+            where &= Q(external_id="")
         any_stored: dict[tuple, int] = {}
         without_identity: dict[tuple, int] = {}
         for pk, stored in self._stored_rows(where):
@@ -285,52 +278,6 @@ class Judge:
                 pk = candidates.get(tuple(row[c] for c in self.compared))
                 if pk is not None:
                     self._repeat(line, pk)
-
-    def _repeat_candidates(self, rows: list[tuple[int, Row]], with_identity: bool) -> Q | None:
-        """PostgreSQL: the stored events that may equal one of ``rows`` (None: there is
-        none), found by probing the (batch, day) index once for each of the rows' own
-        (batch, day) pairs, and keeping those with one of their amounts (and without
-        identity, unless ``with_identity``).
-
-        Asked as one filter (``batch IN (...) AND day IN (...) AND amount IN (...)``),
-        the planner misjudged how few rows match and read the whole table (a parallel
-        scan of 400 thousand feedings for a request of 10,000, growing with the farm's
-        history). The values go as JSON text: one parameter however many rows."""
-        kind, model = self.kind, self.kind.model
-        day = model._meta.get_field(kind.date_column)
-        ids = {}
-        for number in {row["batch"] for _, row in rows}:
-            entry = self.catalogue.get("batches", (number,))
-            if entry is not None and entry.id is not None:
-                ids[number] = entry.id
-        pairs = sorted(
-            {(ids[row["batch"]], row[kind.date_column].isoformat()) for _, row in rows
-             if row["batch"] in ids}
-        )  # fmt: skip
-        quote = connection.ops.quote_name
-        table, column = quote(model._meta.db_table), quote(day.column)
-        filters, params = [], [json.dumps(pairs)]
-        for name in self.narrowing:
-            values = {row[name] for _, row in rows}
-            filters.append(
-                f" AND e.{quote(model._meta.get_field(name).column)} IN "
-                "(SELECT v::float8 FROM json_array_elements_text(%s::json) v)"
-            )
-            params.append(json.dumps(sorted(values)))
-        if not with_identity:
-            filters.append(" AND e.external_id = ''")
-        if self.not_of_run is not None:
-            filters.append(" AND e.import_run_id IS DISTINCT FROM %s")
-            params.append(self.not_of_run)
-        sql = (
-            "SELECT x.id FROM json_array_elements(%s::json) AS p, LATERAL (SELECT e.id"
-            f" FROM {table} e WHERE e.batch_id = (p->>0)::bigint"
-            f" AND e.{column} = (p->>1)::date{''.join(filters)} OFFSET 0) x"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            pks = [pk for (pk,) in cursor.fetchall()]
-        return Q(pk__any_of=pks) if pks else None
 
     def _stored_batch_ids(self, numbers: set[str]) -> list[int]:
         """Ids of the stored batches of ``numbers`` (the catalogue knows them): the
