@@ -2,12 +2,13 @@
 
 The check pass has already refused every row it can tell is wrong, so the database
 almost never refuses one; rows therefore go in as large chunks without a model object
-each (psycopg's ``cursor.copy`` with rows of Python values; SQLite's ``executemany``
-with the values as Django writes them). Each chunk runs in a savepoint: should the
-database refuse it (a value only the database catches), the chunk is halved, and
-halved again, until the one row it refuses is found, so the finding names that row's
-own line; the rows already stored stay within the import's transaction, which the
-caller then rolls back (all or nothing).
+each (psycopg's ``cursor.copy`` with rows of Python values, its foreign keys checked
+once per referenced record (:mod:`aquagrowth.db.keys`); SQLite's ``executemany`` of
+100-row ``INSERT`` s with the values as Django writes them). Each chunk runs in a
+savepoint: should the database refuse it (a value only the database catches), the
+chunk is halved, and halved again, until the one row it refuses is found, so the
+finding names that row's own line; the rows already stored stay within the import's
+transaction, which the caller then rolls back (all or nothing).
 """
 
 from __future__ import annotations
