@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from aquagrowth.farm.csvio.columns import ColumnParser
@@ -69,23 +70,30 @@ class BlockParser:
         """The valid rows of ``records``; every bad one reported (and given to
         ``on_bad_row``) by the per-row parser, in line order."""
         width = len(self.header)
-        plain = [r for r in records if r[2] is None and len(r[1]) == width]
+        cells = list(map(itemgetter(1), records))
+        flaws = list(map(itemgetter(2), records))
+        if flaws.count(None) == len(flaws) and set(map(len, cells)) <= {width}:
+            plain, odd = records, []  # the usual block: one pass, no copies
+        else:
+            plain = [r for r in records if r[2] is None and len(r[1]) == width]
+            odd = [r for r in records if r[2] is not None or len(r[1]) != width]
         slow: set[int] = set()  # positions in ``plain`` the per-row parser must see
         values_by_column: list[list[Any]] = []
         if plain:
-            texts = list(zip(*(r[1] for r in plain), strict=True))
+            texts = list(
+                zip(*(cells if plain is records else map(itemgetter(1), plain)), strict=True)
+            )
             for parser, column_texts in zip(self.parsers, texts, strict=True):
                 values, flagged = parser.parse(list(column_texts))
                 values_by_column.append(values)
                 slow.update(flagged)
         else:
             values_by_column = [[] for _ in self.header]
-        odd = [r for r in records if r[2] is not None or len(r[1]) != width]
         if not odd and not slow:
             columns = dict(zip(self.header, values_by_column, strict=True))
             for column, empty in self.missing.items():
                 columns[column] = [empty] * len(plain)
-            return Block([r[0] for r in plain], columns)
+            return Block(list(map(itemgetter(0), plain)), columns)
         again = sorted([*odd, *(plain[i] for i in slow)], key=lambda record: record[0])
         fixed = dict(parse_numbered(self.name, self.header, again, self.spec, errors, on_bad_row))
         good = []

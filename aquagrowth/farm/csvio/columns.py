@@ -54,13 +54,14 @@ class ColumnParser:
             failed.clear()
         parse = self.cell.parse
         distinct = set(texts)
-        for text in distinct.difference(memo):
-            try:
-                memo[text] = parse(text)
-            except CellError:
-                memo[text] = _FAILED
-                failed.add(text)
-        values = [memo[text] for text in texts]
+        with limits.era_held():
+            for text in distinct.difference(memo):
+                try:
+                    memo[text] = parse(text)
+                except CellError:
+                    memo[text] = _FAILED
+                    failed.add(text)
+        values = list(map(memo.__getitem__, texts))
         if failed.isdisjoint(distinct):
             return values, []
         return values, [i for i, value in enumerate(values) if value is _FAILED]
@@ -109,7 +110,7 @@ def _each(convert, texts: list[str], cell: Cell) -> tuple[list[Any], list[int]]:
     :meth:`Cell.parse` gives it; ``int`` and ``float`` ignore surrounding whitespace as
     ``parse`` strips it, and a NUL or any other odd text makes them fail."""
     try:
-        return [convert(text) for text in texts], []
+        return list(map(convert, texts)), []
     except ValueError:
         pass
     values: list[Any] = []

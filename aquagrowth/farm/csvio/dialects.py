@@ -59,8 +59,7 @@ def csv_records(lines: Iterable[str], spec: FileSpec) -> Iterator[Record]:
     header = next(reader)
     yield 1, header, None
     if delimiter == ",":
-        for line, record in enumerate(reader, start=2):
-            yield line, record, None
+        yield from zip(itertools.count(2), reader, itertools.repeat(None))
         return
     numbers = _number_indexes(header, spec)
     for line, record in enumerate(reader, start=2):

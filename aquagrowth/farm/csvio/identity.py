@@ -20,6 +20,7 @@ megabytes, not gigabytes, between the check and the load.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -214,15 +215,16 @@ class Judge:
             return where & ~Q(external_id="")
         table = connection.ops.quote_name(self.kind.model._meta.db_table)
         # OFFSET 0 keeps the per-identity look-up a look-up (not flattened into a join).
+        # The pairs go as one JSON text: psycopg's quoting of two arrays of 10,000
+        # texts, one element at a time, cost more than PostgreSQL's answer.
         sql = (
-            f"SELECT f.id FROM (SELECT (SELECT e.id FROM {table} e WHERE e.source = w.source"
-            " AND e.external_id = w.external_id AND e.external_id <> '') AS id"
-            " FROM unnest(%s::text[], %s::text[]) AS w(source, external_id) OFFSET 0) f"
+            f"SELECT f.id FROM (SELECT (SELECT e.id FROM {table} e WHERE e.source = w->>0"
+            " AND e.external_id = w->>1 AND e.external_id <> '') AS id"
+            " FROM json_array_elements(%s::json) AS w OFFSET 0) f"
             " WHERE f.id IS NOT NULL"
         )
-        pairs = sorted(wanted)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [[s for s, _ in pairs], [e for _, e in pairs]])
+            cursor.execute(sql, [json.dumps(sorted(wanted))])
             pks = [pk for (pk,) in cursor.fetchall()]
         return Q(pk__any_of=pks) if pks else None
 

@@ -15,6 +15,8 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import repeat
+from operator import add
 from pathlib import Path
 from typing import Any
 
@@ -112,9 +114,9 @@ def _decoded_lines(path: Path, progress: Progress) -> Iterator[str]:
                 lines = text.split("\n")
                 if lines[-1] == "":
                     lines.pop()
-                    yield from (line + "\n" for line in lines)
+                    yield from map(add, lines, repeat("\n"))
                 else:
-                    yield from (line + "\n" for line in lines[:-1])
+                    yield from map(add, lines[:-1], repeat("\n"))
                     yield lines[-1]
             if len(rest) > longest:
                 raise _too_long(longest, number + 1)
@@ -222,12 +224,18 @@ def read_record_blocks(
         if opened is None:
             return
         header, records = opened
-        for record in records:
-            place.line = record[0]
-            block.append(record)
-            if len(block) >= size:
-                yield header, block
-                block = []
+        last = place.line
+        try:
+            for record in records:
+                block.append(record)
+                if len(block) >= size:
+                    last = record[0]
+                    yield header, block
+                    block = []
+        except BaseException:
+            # Where the reading stopped: the line after the last one read whole.
+            place.line = block[-1][0] if block else last
+            raise
     if block:
         yield header, block
 

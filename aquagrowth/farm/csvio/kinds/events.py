@@ -6,7 +6,9 @@ have no natural key; each row is one event.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+import numpy as np
 from django.db.models import Q
 
 from aquagrowth.farm import models as m
@@ -39,6 +41,17 @@ def stored_ids(catalogue: Catalogue, kind: str) -> dict:
 
 def ids_of(ids: dict, keys) -> list[int]:
     return [ids[key] for key in keys]
+
+
+_REQUIRED = object()
+
+
+def ids_by_name(ids: dict, names: list[str], empty: Any = _REQUIRED) -> list:
+    """The id of each name of a column (keys of one name), each distinct name looked up
+    once; an empty name is ``empty`` when given (an optional reference)."""
+    optional = empty is not _REQUIRED
+    known = {name: empty if optional and not name else ids[(name,)] for name in set(names)}
+    return list(map(known.__getitem__, names))
 
 
 def assignment_columns(prefix: str = "", what: str = "the assignment") -> tuple[Column, ...]:
@@ -637,33 +650,37 @@ class ReadingKind(Kind):
         low, high = limits.setting("AQUAGROWTH_READING_TEMPERATURE_C")
         highest = float(limits.setting("AQUAGROWTH_MAX_READING_ABS"))
         columns = block.columns
-        flagged = []
-        rows = zip(
-            columns["container"],
-            columns["parameter"],
-            columns["reading_time"],
-            columns["value"],
-            columns["sensor"],
-            strict=True,
+        flagged: set[int] = set()
+        # A block names a few containers, parameters and sensors: each combination is
+        # judged once, and rows are visited only for a combination found wrong.
+        places = list(
+            zip(columns["container"], columns["parameter"], columns["sensor"], strict=True)
         )
-        for i, (container, parameter, moment, value, sensor) in enumerate(rows):
-            if (
-                (container,) not in containers
-                or (parameter,) not in parameters
-                or moment >= end
-                or not (
-                    low <= value <= high if parameter == TEMPERATURE_CODE else abs(value) <= highest
-                )
-            ):
-                flagged.append(i)
+        wrong = set()
+        for container, parameter, sensor in set(places):
+            if (container,) not in containers or (parameter,) not in parameters:
+                wrong.add((container, parameter, sensor))
             elif sensor:
                 entry = sensors.get((sensor,))
                 if entry is None or (entry.row["container"], entry.row["parameter"]) != (
                     container,
                     parameter,
                 ):
-                    flagged.append(i)
-        return flagged
+                    wrong.add((container, parameter, sensor))
+        if wrong:
+            flagged.update(i for i, place in enumerate(places) if place in wrong)
+        moments = columns["reading_time"]
+        if moments and max(moments) >= end:
+            flagged.update(i for i, moment in enumerate(moments) if moment >= end)
+        values = np.asarray(columns["value"], dtype=np.float64)
+        temperature = np.asarray(columns["parameter"], dtype=object) == TEMPERATURE_CODE
+        with np.errstate(invalid="ignore"):
+            # NaN fails both comparisons, as it fails them one row at a time.
+            fits = np.where(
+                temperature, (values >= low) & (values <= high), np.abs(values) <= highest
+            )
+        flagged.update(np.flatnonzero(~fits).tolist())
+        return sorted(flagged)
 
     def load_columns(self, block, catalogue: Catalogue) -> dict[str, list]:
         columns = block.columns
@@ -672,11 +689,10 @@ class ReadingKind(Kind):
                 k: stored_ids(catalogue, k) for k in ("containers", "parameters", "sensors")
             }
         ids = self._id_cache
-        sensors = ids["sensors"]
         return {
-            "container_id": ids_of(ids["containers"], ((c,) for c in columns["container"])),
-            "parameter_id": ids_of(ids["parameters"], ((p,) for p in columns["parameter"])),
-            "sensor_id": [sensors[(s,)] if s else None for s in columns["sensor"]],
+            "container_id": ids_by_name(ids["containers"], columns["container"]),
+            "parameter_id": ids_by_name(ids["parameters"], columns["parameter"]),
+            "sensor_id": ids_by_name(ids["sensors"], columns["sensor"], empty=None),
             "reading_time": columns["reading_time"],
             "value": columns["value"],
         }
