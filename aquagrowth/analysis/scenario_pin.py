@@ -104,15 +104,7 @@ def _save_pin(
         row.pinned_scenario = scenario
         row.save(update_fields=["pinned_scenario"])
         now_in_force = row.scenario_in_force()
-        change = ScenarioPinChange.objects.create(
-            batch=row,
-            who=user if user is not None and user.is_authenticated else None,
-            who_name=getattr(user, "username", "") or "",
-            before=before,
-            before_name=before.name if before else "",
-            after=scenario,
-            after_name=scenario.name if scenario else "",
-        )
+        change = ScenarioPinChange.record(row.pk, before, scenario, who=user)
     batch.pinned_scenario = scenario
     return change, (was_in_force and was_in_force.id) != (now_in_force and now_in_force.id)
 

@@ -159,3 +159,24 @@ def test_imported_counts_name_their_batches_to_recompute_from_the_earliest_count
         "",
     )
     assert m.PopulationCount.objects.filter(count_date=dt.date(2024, 5, 30)).count() == 2
+
+
+def test_a_pin_set_by_the_import_is_recorded_like_a_managers_and_once(farm, tmp_path):
+    batch = m.Batch.objects.get(number="FO-2024-01")
+    stored_plan = batch.pinned_scenario
+    m.Batch.objects.filter(pk=batch.pk).update(pinned_scenario=None)
+    folder = write_csv(
+        tmp_path / "pin",
+        {"scenarios": "batch,name,harvest_weight_g,pinned\nFO-2024-01,Cold,4500,yes\n"},
+    )
+
+    assert not import_farm(folder).errors
+    assert not import_farm(folder).errors  # sent again: the pin is the same, no record
+
+    batch.refresh_from_db()
+    assert batch.pinned_scenario.name == "Cold"
+    changes = list(m.ScenarioPinChange.objects.filter(batch=batch))
+    assert [(c.before_id, c.after_name, c.who_name) for c in changes] == [
+        (None, "Cold", "CSV import")
+    ]
+    assert stored_plan is not None and stored_plan.name != "Cold"

@@ -16,6 +16,9 @@ class Column:
     name: str
     cell: Cell
     doc: str = ""
+    # An empty cell means "as stored" (a default when the record is new), so a file
+    # sent again without it is the same record, not a conflict (a scenario's created_at).
+    empty_keeps_stored: bool = False
 
 
 @dataclass(frozen=True)

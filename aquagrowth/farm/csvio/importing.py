@@ -617,11 +617,12 @@ def _same_as_stored(kind: Kind, existing: Entry, row: Row, bad) -> bool:
     if existing.line != STORED:
         bad(key_column, f"the same {' + '.join(kind.spec.key)} is {origin(existing)}")
         return False
-    for column in kind.spec.column_names:
+    for spec in kind.spec.columns:
+        column = spec.name
+        if row[column] is None and spec.empty_keeps_stored:
+            continue
         if existing.row[column] != row[column]:
-            stored = kind.spec.columns[kind.spec.column_names.index(column)].cell.format(
-                existing.row[column]
-            )
+            stored = spec.cell.format(existing.row[column])
             bad(column, f"already stored with {column} {stored!r}; the import never changes it")
             return False
     return True

@@ -95,6 +95,22 @@ class ScenarioPinChange(models.Model):
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["batch", "at"], name="pin_change_batch_at")]
 
+    @classmethod
+    def record(cls, batch_id: int, before, after, who=None, who_name: str = ""):
+        """Record that ``batch_id``'s pin went from ``before`` to ``after`` (scenarios or
+        None), by ``who`` (a user) or, for a writer without one, ``who_name``: the one
+        home of the record, for the API's pin and the CSV import's ``pinned`` column."""
+        user = who if who is not None and getattr(who, "is_authenticated", False) else None
+        return cls.objects.create(
+            batch_id=batch_id,
+            who=user,
+            who_name=getattr(who, "username", "") or who_name,
+            before=before,
+            before_name=before.name if before else "",
+            after=after,
+            after_name=after.name if after else "",
+        )
+
     def __str__(self) -> str:
         before = self.before_name or "the newest"
         after = self.after_name or "the newest"

@@ -12,6 +12,8 @@ from aquagrowth.farm.csvio.cells import Choice, Date, Integer, Number, Text, Tim
 from aquagrowth.farm.csvio.format import Column, FileSpec
 from aquagrowth.farm.csvio.kinds.base import Bad, Kind, Row, find
 
+PIN_WRITER = "CSV import"
+
 
 def _in_batches(queryset, batch_ids: set[int] | None, field: str = "batch_id"):
     return queryset if batch_ids is None else queryset.filter(**{f"{field}__in": batch_ids})
@@ -188,7 +190,9 @@ class ScenarioKind(Kind):
                 "created_at",
                 Timestamp(required=False),
                 "When it was made (UTC); the newest "
-                "is in force when none is pinned. Empty: the time of the import.",
+                "is in force when none is pinned. Empty: the time of the import (or, "
+                "for a stored scenario, as stored).",
+                empty_keeps_stored=True,
             ),
             Column(
                 "pinned",
@@ -246,11 +250,22 @@ class ScenarioKind(Kind):
             if row["created_at"] is not None:
                 m.Scenario.objects.filter(pk=scenario_id).update(created_at=row["created_at"])
             if row["pinned"]:
-                batch_id = catalogue.id_of("batches", (row["batch"],))
-                m.Batch.objects.filter(pk=batch_id).update(pinned_scenario_id=scenario_id)
+                _pin(catalogue.id_of("batches", (row["batch"],)), scenario_id)
 
     def touched(self, row: Row, catalogue: Catalogue) -> tuple[str, dt.date]:
         return row["batch"], batch_start(catalogue, row["batch"])
+
+
+def _pin(batch_id: int, scenario_id: int) -> None:
+    """Pin the scenario on its batch as the file says, recorded like a manager's pin
+    (``ScenarioPinChange``, by "CSV import") when it changes the pin; the import's
+    recompute of the batch follows as for any row it stored."""
+    batch = m.Batch.objects.select_for_update().select_related("pinned_scenario").get(pk=batch_id)
+    if batch.pinned_scenario_id == scenario_id:
+        return
+    after = m.Scenario.objects.get(pk=scenario_id)
+    m.Batch.objects.filter(pk=batch_id).update(pinned_scenario_id=scenario_id)
+    m.ScenarioPinChange.record(batch_id, batch.pinned_scenario, after, who_name=PIN_WRITER)
 
 
 class ScenarioStageKind(Kind):
