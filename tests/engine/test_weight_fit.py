@@ -31,16 +31,14 @@ def simulate_farm(rng, pens: int, drift_sd: float, transfer_cv: float):
     for pen in range(pens):
         a, b = 2 * pen, 2 * pen + 1
         w0 = rng.uniform(20.0, 60.0)
-        g = 0.0025 * (1 + rng.normal(0, 0.05)) + np.cumsum(
-            rng.normal(0, drift_sd / 1000, DAYS)
-        )
+        g = 0.0025 * (1 + rng.normal(0, 0.05)) + np.cumsum(rng.normal(0, drift_sd / 1000, DAYS))
         u_end = math.cbrt(w0) + np.cumsum(g * TEMP_C)  # end of each day
         stays += [Stay(0, MOVE, 100_000, w0, 0, a), Stay(MOVE, DAYS, 0, math.nan, 0, b)]
         measured = u_end[MOVE - 1] ** 3 * (1 + rng.normal(0, transfer_cv))
         transfers.append((a, b, MOVE, 100_000, measured))
         for assignment, first, stop in ((a, 0, MOVE), (b, MOVE, DAYS)):
             for day in range(first + 6, stop, 7):
-                fish = u_end[day] ** 3 * np.exp(rng.normal(-sigma**2 / 2, sigma, SAMPLE_FISH))
+                fish = u_end[day] ** 3 * np.exp(rng.normal(-(sigma**2) / 2, sigma, SAMPLE_FISH))
                 samples.append((assignment, day, SAMPLE_FISH, float(fish.sum())))
                 sd_sq.append(SAMPLE_FISH * float(fish.std(ddof=1)) ** 2)
         temps += [(c, d, TEMP_C) for c in (a, b) for d in range(DAYS)]
