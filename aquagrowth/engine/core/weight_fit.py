@@ -1,22 +1,23 @@
 """The weight smoother's parameters, fitted from a farm's own records.
 
-Three numbers (docs/engine.md, "Parameters, and how the farm's records fit them"):
+Four numbers (docs/engine.md, "Parameters, and how the farm's records fit them"):
 
-- ``sample_cv``: the median SD / mean of the samples that record an SD;
-- ``tgc_drift_sd``: by maximum likelihood over the filter's innovations of every stay
-  (each measured weight given the records before it), over a grid of values
-  (:data:`DRIFT_GRID`), the other two fitted first. (A method of moments on
-  sample-to-sample TGC changes, ``FitSums``'s drift sums, is kept as a check: it came out
-  at 0 on a farm whose growth did not follow one TGC line over a sea stay, since it sees
-  only changes between adjacent intervals, far below the samples' noise, while the
-  likelihood weighs every observation against the whole curve before it);
+- ``sample_cv``: the pooled SD / mean of the samples that record an SD
+  (:func:`pooled_cv`); every sample's variance is ``(sample_cv w)^2 / n``;
+- ``transfer_weight_cv`` and ``tgc_drift_sd``: jointly, by maximum likelihood over the
+  filter's innovations of every stay (each measured weight given the records before
+  it), over grids of values (:data:`LIKELIHOOD_GRIDS`, :func:`fit_by_likelihood`).
+  (A method of moments on sample-to-sample TGC changes, ``FitSums``'s drift sums, is
+  kept as a check: it sees only changes between adjacent intervals, far below the
+  samples' noise, while the likelihood weighs every observation against the whole
+  curve before it);
 - ``scenario_tgc_cv``: the spread of each stay's fitted TGC (first to last observation)
   around its scenario's, less what the observations' noise explains.
 
 A batch gives sums (:class:`FitSums`, and its log-likelihoods per drift); the farm's are
-their total (``+``), so the shell reads one batch at a time. The variances of samples
-without an SD scale with ``sample_cv^2``, which is fitted in the same pass: each sum
-keeps that part apart.
+their total (``+``), so the shell reads one batch at a time. The observations'
+variances scale with ``sample_cv^2``, which is fitted in the same pass: each sum keeps
+that part apart.
 Nothing here knows of any generator: only the records.
 """
 
