@@ -130,16 +130,19 @@ def measure(end: dt.date, holdout_too: bool) -> dict:
         sums = sums + weight_fit.batch_sums(batch.inputs)
     fit = weight_fit.fit(sums)
     moments_drift = fit.drift_by_moments
-    params, likelihoods, observations = fit.params, {}, 0
-    for name, grid in weight_fit.LIKELIHOOD_GRIDS.items():
-        total, observations = np.zeros(len(grid)), 0
+    likelihoods: dict = {}
+
+    def farm_logliks(name: str, params):
+        total, observations = np.zeros(len(weight_fit.LIKELIHOOD_GRIDS[name])), 0
         for batch in loaded:
             values, count = weight_fit.grid_logliks(batch.inputs, params, name)
             total += values
             observations += count
-        best = weight_fit.best_on_grid(name, list(total), observations, getattr(params, name))
-        params = replace(params, **{name: best})
-        likelihoods[name] = dict(zip(grid, total.tolist(), strict=True))
+        key = f"{name} (others: {params})"
+        likelihoods[key] = dict(zip(weight_fit.LIKELIHOOD_GRIDS[name], total.tolist(), strict=True))
+        return total, observations
+
+    params, observations = weight_fit.fit_by_likelihood(farm_logliks, fit.params)
     fit = replace(fit, params=params)
     fit_seconds = time.perf_counter() - started
     closed = learned_history(loaded)

@@ -32,21 +32,24 @@ def farm_sums(batch_ids: list[int] | None = None, *, end: dt.date | None = None)
 
 def fit_farm(batch_ids: list[int] | None = None, *, end: dt.date | None = None):
     """The farm's fit (not stored): the sample CV and the scenario TGC's CV from one
-    pass over the batches, then the drift by maximum likelihood from a second."""
+    pass over the batches, then the transfer weight's precision and the drift by
+    maximum likelihood (``weight_fit.fit_by_likelihood``: one pass over the batches
+    per parameter fitted)."""
     from aquagrowth.engine.load import load_batch
 
     first = weight_fit.fit(farm_sums(batch_ids, end=end))
     ids = batch_ids or list(Batch.objects.order_by("id").values_list("id", flat=True))
-    params, observations = first.params, 0
-    for name, grid in weight_fit.LIKELIHOOD_GRIDS.items():
-        total, observations = np.zeros(len(grid)), 0
+
+    def farm_logliks(name: str, params):
+        total, observations = np.zeros(len(weight_fit.LIKELIHOOD_GRIDS[name])), 0
         for batch_id in ids:
             inputs = load_batch(batch_id, end=end).inputs
             values, count = weight_fit.grid_logliks(inputs, params, name)
             total += values
             observations += count
-        best = weight_fit.best_on_grid(name, list(total), observations, getattr(params, name))
-        params = replace(params, **{name: best})
+        return total, observations
+
+    params, observations = weight_fit.fit_by_likelihood(farm_logliks, first.params)
     return replace(first, params=params, triples=observations)
 
 

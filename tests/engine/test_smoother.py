@@ -105,8 +105,9 @@ def test_two_samples_of_equal_variance_at_one_point_average():
 
 
 def test_samples_of_one_day_are_one_observation_with_the_merged_variance():
-    # two samples of 30 fish (SD 2 g and 4 g) on day 9: var of their mean = (30*4 + 30*16)
-    # / 60^2 g^2; the smoother sees the same as one observation of that variance
+    # two samples of 30 fish (SD 2 g and 4 g recorded) on day 9: one mean of 60 fish of
+    # the pen, var (CV x 9.5)^2 / 60 g^2 with the farm's CV (the recorded SDs fit the CV,
+    # they do not weigh the sample); the smoother sees one observation of that variance
     inputs = build(
         10,
         [Stay(0, 10, 1000, 8.0)],
@@ -120,7 +121,7 @@ def test_samples_of_one_day_are_one_observation_with_the_merged_variance():
         inputs.samples, sd_sq_sum=np.array([30 * 4.0, 30 * 16.0]), no_sd_sq_sum=np.zeros(2)
     )
     s = assimilate(replace(inputs, samples=samples), weight_model="smoothed", params=NO_DRIFT)
-    w_var = (30 * 4.0 + 30 * 16.0) / 60**2
+    w_var = (NO_DRIFT.sample_cv * 9.5) ** 2 / 60
     u_obs, r = math.cbrt(9.5), w_var / (3 * 9.5 ** (2 / 3)) ** 2
     p0 = (2.0 * 0.02 / 3) ** 2  # the egg input's 2 %, and a TGC of 0 with no prior spread
     expected = (r * 2.0 + p0 * u_obs) / (p0 + r)

@@ -184,10 +184,6 @@ class RowEvents:
     weighing_g: FloatArray
     feed_kg: FloatArray
     feed_events: IntArray
-    sample_sd_sq: FloatArray
-    """Samples: sum of n x SD^2 (g^2) over those that record an SD."""
-    sample_no_sd_sq: FloatArray
-    """Samples: sum of n x mean^2 (g^2) over those without an SD."""
 
     @classmethod
     def of(cls, checked: validation.Checked, rows: Rows) -> RowEvents:
@@ -209,13 +205,6 @@ class RowEvents:
                 inputs.harvests.first_id
             )
         sample_fish, sample_g = per_row(inputs.samples)
-        samples = inputs.samples
-        sample_rows = rows.at(samples.assignment, samples.day)
-        if len(samples.sd_sq_sum) == len(samples.day):
-            sd_sq, no_sd_sq = samples.sd_sq_sum, samples.no_sd_sq_sum
-        else:  # no spread given: each day one sample without an SD
-            sd_sq = np.zeros(len(samples.day))
-            no_sd_sq = samples.amount**2 / np.maximum(samples.count, 1)
         weighing_fish, weighing_g = per_row(inputs.weighings)
         feed_at = rows.at(checked.feed_assignment, inputs.feed.day)
         return cls(
@@ -229,18 +218,34 @@ class RowEvents:
             weighing_g=weighing_g,
             feed_kg=_sum_onto(n, feed_at, inputs.feed.value),
             feed_events=_sum_onto(n, feed_at, np.maximum(inputs.feed.count, 1)),
-            sample_sd_sq=_sum_onto(n, sample_rows, np.asarray(sd_sq, dtype=np.float64)),
-            sample_no_sd_sq=_sum_onto(n, sample_rows, np.asarray(no_sd_sq, dtype=np.float64)),
         )
+
+    def measured_sq(self, rows: IntArray) -> FloatArray:
+        """Per row of ``rows``: ``sum_j N_j w_j^2`` (g^2) over its measured means (the
+        day's samples as one mean of their fish, its weighings, its harvests), so that
+        ``CV^2 measured_sq / N^2`` is the variance of the day's fish-weighted mean: the
+        mean of ``N_j`` fish of a pen whose fish weights vary by ``CV``.
+
+        A sample's own SD does not enter (docs/engine.md, the smoother's observations):
+        30 fish give an SD uncertain by 13 %, and weighting each sample by its own SD
+        lets a sample whose SD came out small by chance (with right-skewed fish weights,
+        a sample that missed the big fish, so also light) count for more than it knows.
+        """
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (
+                np.nan_to_num(self.sample_g[rows] ** 2 / self.sample_fish[rows])
+                + np.nan_to_num(self.weighing_g[rows] ** 2 / self.weighing_fish[rows])
+                + np.nan_to_num((self.harvest_kg[rows] * 1000.0) ** 2 / self.harvest_fish[rows])
+            )
 
     def end_anchors(self, sample_cv: float = 0.0):
         """The rows with a measured end-of-day weight, and a function giving those of rows
         lo..hi by point (local day + 1).
 
         Samples, weighings and harvests of one day combine into their fish-weighted mean,
-        whose variance is ``sum(n_j^2 var_j) / N^2`` (docs/engine.md, the smoother;
-        ``sample_cv`` for the records without an SD). Computed once for the batch; each
-        assignment then takes its slice.
+        whose variance is ``sample_cv^2 sum(N_j w_j^2) / N^2`` (:meth:`measured_sq`;
+        docs/engine.md, the smoother). Computed once for the batch; each assignment then
+        takes its slice.
         """
         rows = np.flatnonzero(
             (self.sample_fish > 0) | (self.weighing_fish > 0) | (self.harvest_fish > 0)
@@ -251,13 +256,7 @@ class RowEvents:
         harvested = self.harvest_fish[rows] > 0
         confidence = np.where(harvested, 1.0, weight.sample_confidence(weighed))
         kind = np.where(self.sample_fish[rows] > 0, GROWTH_SAMPLE, WEIGHING)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # n w^2 of weighings and harvests, one mean each per day (no SD recorded)
-            other_sq = np.nan_to_num(self.weighing_g[rows] ** 2 / self.weighing_fish[rows]) + (
-                np.nan_to_num((self.harvest_kg[rows] * 1000.0) ** 2 / self.harvest_fish[rows])
-            )
-        no_sd = self.sample_no_sd_sq[rows] + other_sq
-        variance = (self.sample_sd_sq[rows] + sample_cv**2 * no_sd) / fish.astype(float) ** 2
+        variance = sample_cv**2 * self.measured_sq(rows) / fish.astype(float) ** 2
         row_list = rows.tolist()
         anchors = [
             weight.EndAnchor(w, c, k, v)

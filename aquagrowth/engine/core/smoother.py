@@ -148,6 +148,9 @@ class StayChain:
     """
 
     cumulative_temp: FloatArray
+    prefix: _Prefix | None = None
+    """The cumulative temperatures and their prefix sums as floats (the drift's noise of
+    a step in O(1), as :func:`fill_days` does for the days)."""
     point: list[int] = field(default_factory=list)
     filtered: list[Gauss] = field(default_factory=list)
     """Each node's filtered state after the observations at its point."""
@@ -203,6 +206,31 @@ def drift_noise(c: FloatArray, s: int, e: int, q: float) -> tuple[float, float, 
     return q * float(d @ d), q * float(d.sum()), q * (e - s)
 
 
+class _Prefix(NamedTuple):
+    """``c[p]``, ``sum_{k<p} c[k]`` and ``sum_{k<p} c[k]^2`` as Python floats."""
+
+    c: list
+    c1: list
+    c2: list
+
+    @classmethod
+    def of(cls, c: FloatArray) -> _Prefix:
+        c = np.asarray(c, dtype=np.float64)
+        c1 = np.concatenate(([0.0], np.cumsum(c)))
+        c2 = np.concatenate(([0.0], np.cumsum(c * c)))
+        return cls(c.tolist(), c1.tolist(), c2.tolist())
+
+    def drift_noise(self, s: int, e: int, q: float) -> tuple[float, float, float]:
+        """:func:`drift_noise` from the prefix sums: ``sum D_k^2 = n C_e^2 - 2 C_e S1 +
+        S2`` and ``sum D_k = n C_e - S1`` over k in s+1 .. e."""
+        if q == 0.0 or e <= s:
+            return 0.0, 0.0, 0.0
+        n, ce = e - s, self.c[e]
+        s1 = self.c1[e + 1] - self.c1[s + 1]
+        s2 = self.c2[e + 1] - self.c2[s + 1]
+        return q * max(n * ce * ce - 2.0 * ce * s1 + s2, 0.0), q * (n * ce - s1), q * n
+
+
 def _pinv_sym(a: float, b: float, c: float) -> tuple[float, float, float]:
     """The (pseudo-)inverse of the symmetric [[a, b], [b, c]]: a variance may be 0 (a
     TGC taken as exact), where the inverse does not exist."""
@@ -233,7 +261,7 @@ def smooth_stay(
         (by point; at one point: end-of-day observations, placements, transfers out)
     params : the farm's parameters (the drift)
     """
-    chain = StayChain(cumulative_temp)
+    chain = StayChain(cumulative_temp, _Prefix.of(cumulative_temp))
     q = params.drift_var
     chain.point.append(0)
     chain.predicted.append(prior)
@@ -245,7 +273,8 @@ def smooth_stay(
         x = chain.filtered[-1]
         if isinstance(action, Observe):
             y = math.cbrt(action.weight_g)
-            r = float(root_variance(action.weight_g, action.weight_var))
+            scale = (3.0 * y * y) ** 2  # root_variance, on floats
+            r = action.weight_var / scale if scale > 0.0 else math.inf
             if x.known and x.puu + r > 0:
                 s = x.puu + r
                 chain.loglik -= 0.5 * (math.log(2 * math.pi * s) + (y - x.u) ** 2 / s)
@@ -278,9 +307,9 @@ def _add_node(chain: StayChain, p: int, before: int, x: Gauss, step: tuple) -> N
 def _step_grow(chain: StayChain, p: int, q: float) -> None:
     before = len(chain.point) - 1
     s = chain.point[before]
-    c = chain.cumulative_temp
-    h = float(c[p] - c[s])
-    noise = drift_noise(c, s, p, q)
+    c = chain.prefix.c
+    h = c[p] - c[s]
+    noise = chain.prefix.drift_noise(s, p, q)
     x = chain.filtered[before]
     y = _predict(x, h, 1.0, 0.0, *noise) if x.known else x._replace(pgg=x.pgg + noise[2])
     _add_node(chain, p, before, y, (1.0, 0.0, h, noise))

@@ -1,0 +1,115 @@
+"""The smoother's parameters fitted from a farm's records (docs/engine.md, "Parameters,
+and how the farm's records fit them"), on simulated pens whose noise is known.
+
+Each pen: an egg input grown at its own TGC (a random walk with a known drift), sampled
+weekly (30 fish drawn lognormally with a known CV, their mean and SD recorded), and moved
+on day 120 with a measured transfer weight of known precision into a second pen, sampled
+on. The fit sees only these records.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from aquagrowth.engine.core import weight_fit
+from aquagrowth.engine.core.assimilate import RowEvents, Rows
+from aquagrowth.engine.core.smoother import SmootherParams
+from aquagrowth.engine.core.validation import validate
+from tests.engine.strategies import Stay, build, scenario
+
+DAYS, MOVE, TEMP_C, FISH_CV, SAMPLE_FISH = 240, 120, 10.0, 0.2, 30
+
+
+def simulate_farm(rng, pens: int, drift_sd: float, transfer_cv: float):
+    """One batch of ``pens`` pens of two stays each, and its samples' recorded SDs."""
+    stays, transfers, samples, sd_sq, temps = [], [], [], [], []
+    sigma = math.sqrt(math.log1p(FISH_CV**2))
+    for pen in range(pens):
+        a, b = 2 * pen, 2 * pen + 1
+        w0 = rng.uniform(20.0, 60.0)
+        g = 0.0025 * (1 + rng.normal(0, 0.05)) + np.cumsum(rng.normal(0, drift_sd / 1000, DAYS))
+        u_end = math.cbrt(w0) + np.cumsum(g * TEMP_C)  # end of each day
+        stays += [Stay(0, MOVE, 100_000, w0, 0, a), Stay(MOVE, DAYS, 0, math.nan, 0, b)]
+        measured = u_end[MOVE - 1] ** 3 * (1 + rng.normal(0, transfer_cv))
+        transfers.append((a, b, MOVE, 100_000, measured))
+        for assignment, first, stop in ((a, 0, MOVE), (b, MOVE, DAYS)):
+            for day in range(first + 6, stop, 7):
+                fish = u_end[day] ** 3 * np.exp(rng.normal(-(sigma**2) / 2, sigma, SAMPLE_FISH))
+                samples.append((assignment, day, SAMPLE_FISH, float(fish.sum())))
+                sd_sq.append(SAMPLE_FISH * float(fish.std(ddof=1)) ** 2)
+        temps += [(c, d, TEMP_C) for c in (a, b) for d in range(DAYS)]
+    inputs = build(
+        DAYS,
+        stays,
+        scenario=scenario(tgc=[2.5]),
+        transfers=transfers,
+        samples=samples,
+        temperature=temps,
+    )
+    spread = replace(inputs.samples, sd_sq_sum=np.array(sd_sq), no_sd_sq_sum=np.zeros(len(sd_sq)))
+    return replace(inputs, samples=spread)
+
+
+def fitted(inputs) -> SmootherParams:
+    """The fit as ``fit_weight_model`` makes it, for a farm of one batch."""
+    first = weight_fit.fit(weight_fit.batch_sums(inputs))
+
+    def farm_logliks(name: str, params: SmootherParams):
+        values, count = weight_fit.grid_logliks(inputs, params, name)
+        return np.array(values), count
+
+    params, _ = weight_fit.fit_by_likelihood(farm_logliks, first.params)
+    return params
+
+
+@pytest.fixture(scope="module")
+def steady_farm():
+    """Pens that grow at one TGC each (no drift), transfer weights 2 % off."""
+    return simulate_farm(np.random.default_rng(20261201), 40, 0.0, 0.02)
+
+
+def test_the_sample_cv_is_the_pooled_spread_of_the_samples(steady_farm):
+    # 30 fish's SD is skewed low: their median SD / mean falls 2 % under the fish's CV
+    # of 0.20; the pooled variance does not
+    cv = weight_fit.fit(weight_fit.batch_sums(steady_farm)).params.sample_cv
+    assert cv == pytest.approx(FISH_CV, rel=0.01)
+
+
+def test_the_likelihood_recovers_the_transfer_weight_precision_and_no_drift(steady_farm):
+    params = fitted(steady_farm)
+    # the grid's values next to the truth (0.02), and the smallest drifts
+    assert params.transfer_weight_cv in (0.015, 0.02, 0.03)
+    assert params.tgc_drift_sd <= 0.0025
+
+
+def test_the_likelihood_recovers_a_drift():
+    farm = simulate_farm(np.random.default_rng(20261202), 40, 0.02, 0.01)
+    params = fitted(farm)
+    # within one step of the grid (0.01, 0.02, 0.04) of the drift the pens grew with
+    assert 0.01 <= params.tgc_drift_sd <= 0.04
+    assert params.transfer_weight_cv <= 0.02
+
+
+def test_a_samples_own_sd_does_not_set_its_weight(steady_farm):
+    # two days' samples of 30 fish with mean 100 g, one recording an SD of 5 g, the other
+    # 40 g: both are the mean of 30 fish of the pen, var (CV x 100)^2 / 30
+    inputs = build(
+        3,
+        [Stay(0, 3, 1000, 90.0)],
+        scenario=scenario(tgc=[0.0]),
+        samples=[(0, 0, 30, 3000.0), (0, 1, 30, 3000.0)],
+    )
+    inputs = replace(
+        inputs,
+        samples=replace(
+            inputs.samples, sd_sq_sum=np.array([30 * 25.0, 30 * 1600.0]), no_sd_sq_sum=np.zeros(2)
+        ),
+    )
+    checked = validate(inputs)
+    anchors = RowEvents.of(checked, Rows.of(checked.inputs)).end_anchors(0.2)(0, 3)
+    assert anchors[1].weight_var == pytest.approx((0.2 * 100.0) ** 2 / 30)
+    assert anchors[2].weight_var == pytest.approx(anchors[1].weight_var)
