@@ -10,6 +10,8 @@ over the growth of its days with feed records, the same ratio of sums as the eng
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from aquagrowth.analysis.state_rows import StateRows
@@ -79,8 +81,101 @@ def _feed_sums(rows: StateRows, idx: np.ndarray) -> dict:
     }
 
 
+def _stay_part(rows: StateRows, idx: np.ndarray, before: int | None) -> dict:
+    """One stay's days in a period (``idx``, ordered by day): its sums, and its TGC and
+    SGR from the weight at the end of the day ``before`` the period (the row's index, or
+    None: from the end of its first day) to the end of its last, over the degree-days
+    between them."""
+    span = idx if before is None else np.concatenate(([before], idx))
+    weight = rows["avg_weight_g"][span]
+    degree_days = float(effective_temperature(rows["temp_c"][span[1:]]).sum())
+    steps = span.size - 1
+    tgc = fitted_tgc(weight[0], weight[-1], degree_days) if steps else float("nan")
+    first = idx[0]
+    if before is None:
+        start_fish = rows["population"][first] + rows["mortality_count"][first]
+        start_fish += rows["unexplained_fish"][first]
+    else:
+        start_fish = rows["population"][before]
+    return {
+        "assignment": int(rows["assignment_id"][first]),
+        "first_day": int(rows["day_number"][first]),
+        "last_day": int(rows["day_number"][idx[-1]]),
+        "days": int(idx.size),
+        "growth_kg": float(np.nansum(rows["growth_kg"][idx])),
+        **_feed_sums(rows, idx),
+        "deaths": int(np.rint(np.nansum(rows["mortality_count"][idx]))),
+        "start_fish": int(np.rint(start_fish)),
+        "tgc": tgc,
+        "sgr": sgr(float(weight[0]), float(weight[-1]), steps),
+        "degree_days": degree_days,
+        "degree_day_days": steps,
+        "from_day_before": before is not None,
+    }
+
+
+def sgr(w1: float, w2: float, days: int) -> float:
+    """Specific growth rate, % a day: 100 ln(W2 / W1) / days (NaN without growth data)."""
+    if not (days > 0 and w1 > 0 and w2 > 0):
+        return float("nan")
+    return 100.0 * float(np.log(w2 / w1)) / days
+
+
+def _stay_chunks(rows: StateRows, period: np.ndarray | None) -> list[tuple[np.ndarray, int | None]]:
+    """The rows of each stay in each period (``period``: each row's period number, or
+    None: the whole stay), ordered by day, each with the index of the stay's row of the
+    day before the chunk (None for a whole stay, or when the stay has no such row)."""
+    if len(rows) == 0:
+        return []
+    key = np.zeros(len(rows), dtype=np.int64) if period is None else period
+    order = np.lexsort((rows["day_number"], key, rows["assignment_id"]))
+    stay, day, key = rows["assignment_id"][order], rows["day_number"][order], key[order]
+    bounds = np.flatnonzero((np.diff(stay) != 0) | (np.diff(key) != 0)) + 1
+    chunks = []
+    for chunk in np.split(np.arange(order.size), bounds):
+        i = int(chunk[0])
+        follows = period is not None and i > 0 and stay[i - 1] == stay[i]
+        follows = follows and day[i - 1] == day[i] - 1
+        chunks.append((order[chunk], int(order[i - 1]) if follows else None))
+    return chunks
+
+
+def _combined(parts: list[dict]) -> dict:
+    """A period's figures over its stays' parts (``_stay_part``): sums summed, FCR from
+    the sums, TGC and SGR the means of the stays' weighted by their days, degree-days the
+    stays' mean daily temperature times the period's days, mortality over the fish of
+    the stays holding fish on its first day."""
+    first_day = min(p["first_day"] for p in parts)
+    last_day = max(p["last_day"] for p in parts)
+    sums = {name: sum(p[name] for p in parts) for name in _SUMMED}
+    opening = [p for p in parts if p["first_day"] == first_day]
+    start_fish = sum(p["start_fish"] for p in opening)
+    steps = sum(p["degree_day_days"] for p in parts)
+    span = last_day - first_day + (1 if any(p["from_day_before"] for p in opening) else 0)
+    per_day = sum(p["degree_days"] for p in parts) / steps if steps else float("nan")
+    return {
+        "first_day": first_day,
+        "last_day": last_day,
+        **sums,
+        **_fcr(sums),
+        "observed_tgc": _rounded(_day_weighted(parts, "tgc"), 3),
+        "sgr_pct_day": _rounded(_day_weighted(parts, "sgr"), 3),
+        "degree_days": _rounded(per_day * span, 1),
+        "start_fish": start_fish,
+        "mortality_pct": _rounded(100.0 * sums["deaths"] / start_fish, 2)
+        if start_fish > 0
+        else None,
+    }
+
+
+def _day_weighted(parts: list[dict], name: str) -> float:
+    fitted = [(p[name], p["days"]) for p in parts if np.isfinite(p[name])]
+    days = sum(d for _, d in fitted)
+    return sum(v * d for v, d in fitted) / days if days else float("nan")
+
+
 def by_assignment(rows: StateRows, names: dict, stages: dict, scenario: dict | None) -> list[dict]:
-    """Observed TGC and FCR per assignment (one container stay), beside the scenario's.
+    """Observed figures per assignment (one container stay), beside the scenario's.
 
     Parameters
     ----------
@@ -90,31 +185,20 @@ def by_assignment(rows: StateRows, names: dict, stages: dict, scenario: dict | N
     scenario : per stage name, ``{"tgc": ..., "fcr": ...}`` of the scenario, or None
     """
     result = []
-    if len(rows) == 0:
-        return result
-    order = np.lexsort((rows["day_number"], rows["assignment_id"]))
-    assignment = rows["assignment_id"][order]
-    bounds = np.flatnonzero(np.diff(assignment)) + 1
-    for chunk in np.split(np.arange(order.size), bounds):
-        idx = order[chunk]
-        sums = _feed_sums(rows, idx)
-        tgc = _observed(rows["avg_weight_g"][idx], rows["temp_c"][idx])
-        stage = stages.get(int(rows["assignment_id"][idx[0]]), "")
+    for idx, before in _stay_chunks(rows, None):
+        part = _stay_part(rows, idx, before)
+        stage = stages.get(part["assignment"], "")
         planned = (scenario or {}).get(stage, {})
         result.append(
             {
-                "assignment": int(rows["assignment_id"][idx[0]]),
-                "container": names.get(int(rows["assignment_id"][idx[0]]), ""),
+                "assignment": part["assignment"],
+                "container": names.get(part["assignment"], ""),
                 "stage": stage,
-                "first_day": int(rows["day_number"][idx[0]]),
-                "last_day": int(rows["day_number"][idx[-1]]),
-                "days": int(idx.size),
-                "growth_kg": float(rows["growth_kg"][idx].sum()),
-                **sums,
-                **_fcr(sums),
-                "observed_tgc": _rounded(tgc, 3),
+                "days": part["days"],
+                **_combined([part]),
                 "scenario_tgc": planned.get("tgc"),
                 "scenario_fcr": planned.get("fcr"),
+                "_part": part,
             }
         )
     result.sort(key=lambda p: (p["first_day"], p["assignment"]))
@@ -122,26 +206,15 @@ def by_assignment(rows: StateRows, names: dict, stages: dict, scenario: dict | N
 
 
 def by_stage(per_assignment: list[dict]) -> list[dict]:
-    """Observed TGC and FCR per stage: FCR from the stage's sums; TGC the mean of its
-    containers' observed TGC weighted by their days (a stage's containers grow in parallel,
-    so one end-to-end fit over the batch curve would mix fish of two stages)."""
+    """Observed figures per stage, over its stays (``by_assignment``'s rows)."""
     result = []
     for stage in dict.fromkeys(p["stage"] for p in per_assignment):
         mine = [p for p in per_assignment if p["stage"] == stage]
-        sums = {name: sum(p[name] for p in mine) for name in _SUMMED}
-        fitted = [(p["observed_tgc"], p["days"]) for p in mine if p["observed_tgc"] is not None]
-        days = sum(d for _, d in fitted)
-        tgc = sum(t * d for t, d in fitted) / days if days else float("nan")
         result.append(
             {
                 "stage": stage,
                 "containers": len(mine),
-                "first_day": min(p["first_day"] for p in mine),
-                "last_day": max(p["last_day"] for p in mine),
-                "growth_kg": sum(p["growth_kg"] for p in mine),
-                **sums,
-                **_fcr(sums),
-                "observed_tgc": _rounded(tgc, 3),
+                **_combined([p["_part"] for p in mine]),
                 "scenario_tgc": mine[0]["scenario_tgc"],
                 "scenario_fcr": mine[0]["scenario_fcr"],
             }
@@ -149,7 +222,88 @@ def by_stage(per_assignment: list[dict]) -> list[dict]:
     return result
 
 
+def without_parts(per_assignment: list[dict]) -> list[dict]:
+    """``by_assignment``'s rows as the answer carries them (its stays' parts dropped)."""
+    return [{k: v for k, v in p.items() if k != "_part"} for p in per_assignment]
+
+
+WEEK, MONTH = "week", "month"
+
+
+def _calendar_keys(dates: np.ndarray, kind: str) -> np.ndarray:
+    """Each date's period number: its ISO week's Monday (days since 1970), or its month
+    (months since 1970-01)."""
+    days = dates.astype("datetime64[D]").astype(np.int64)
+    if kind == WEEK:
+        return days - (days + 3) % 7  # 1970-01-01 was a Thursday
+    return dates.astype("datetime64[M]").astype(np.int64)
+
+
+def _calendar_span(key: int, kind: str) -> tuple[dt.date, dt.date, str]:
+    """A period's first and last calendar day and its name."""
+    if kind == WEEK:
+        monday = dt.date(1970, 1, 1) + dt.timedelta(days=key)
+        year, week, _ = monday.isocalendar()
+        return monday, monday + dt.timedelta(days=6), f"{year}-W{week:02d}"
+    first = dt.date(1970 + key // 12, key % 12 + 1, 1)
+    following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return first, following - dt.timedelta(days=1), f"{first:%Y-%m}"
+
+
+def by_calendar(
+    rows: StateRows, start_date: dt.date, kind: str, stages: dict, scenario: dict | None
+) -> list[dict]:
+    """Observed figures per ISO week or calendar month (``kind``), over the stays with
+    states in it, beside the plan's TGC and FCR of their stages weighted by their days.
+
+    ``stages``: stage name by assignment id; ``scenario`` as for ``by_assignment``.
+    """
+    if len(rows) == 0:
+        return []
+    dates = np.datetime64(start_date, "D") + (rows["day_number"] - 1).astype("timedelta64[D]")
+    keys = _calendar_keys(dates, kind)
+    grouped: dict[int, list[dict]] = {}
+    for idx, before in _stay_chunks(rows, keys):
+        grouped.setdefault(int(keys[idx[0]]), []).append(_stay_part(rows, idx, before))
+    result = []
+    for key in sorted(grouped):
+        parts = grouped[key]
+        first, last, name = _calendar_span(key, kind)
+        figures = _combined(parts)
+        days = figures["last_day"] - figures["first_day"] + 1
+        full = (last - first).days + 1
+        named = [stages.get(p["assignment"], "") for p in parts]
+        result.append(
+            {
+                "period": name,
+                "first_date": start_date + dt.timedelta(days=figures["first_day"] - 1),
+                "last_date": start_date + dt.timedelta(days=figures["last_day"] - 1),
+                "days": days,
+                "full_days": full,
+                "partial": days < full,
+                "stages": list(dict.fromkeys(named)),
+                "containers": len({p["assignment"] for p in parts}),
+                **figures,
+                "scenario_tgc": _planned(parts, named, scenario, "tgc"),
+                "scenario_fcr": _planned(parts, named, scenario, "fcr"),
+            }
+        )
+    return result
+
+
+def _planned(parts: list[dict], named: list[str], scenario: dict | None, name: str):
+    """The plan's value of the parts' stages, weighted by the parts' days."""
+    known = [
+        (scenario[stage][name], p["days"])
+        for p, stage in zip(parts, named, strict=True)
+        if scenario and (scenario.get(stage) or {}).get(name) is not None
+    ]
+    days = sum(d for _, d in known)
+    return round(sum(v * d for v, d in known) / days, 4) if days else None
+
+
 _SUMMED = ("feed_kg", "recorded_feed_kg", "recorded_growth_kg", "recorded_days", "fed_days")
+_SUMMED += ("growth_kg", "deaths")
 
 
 def _fcr(sums: dict) -> dict:

@@ -195,6 +195,7 @@ def test_each_query_has_its_own_answer(api, use_cache, growth_batch):
         {"start": "2024-01-10"},
         {"end": "2024-01-30"},
         {"assignment": tank.id},
+        {"period": "week"},
     ]
     answers = []
     for params in queries:
@@ -202,13 +203,17 @@ def test_each_query_has_its_own_answer(api, use_cache, growth_batch):
         assert response["X-Answer-Cache"] == "miss", params
         answers.append(body(response))
         assert get(api, growth_batch, params)["X-Answer-Cache"] == "hit"
+    plain = {"start": None, "end": None, "assignment": None, "granularity": "daily"}
+    plain["period"] = None
     assert [a["query"] for a in answers] == [
-        {"start": None, "end": None, "assignment": None, "granularity": "daily"},
-        {"start": None, "end": None, "assignment": None, "granularity": "weekly"},
-        {"start": "2024-01-10", "end": None, "assignment": None, "granularity": "daily"},
-        {"start": None, "end": "2024-01-30", "assignment": None, "granularity": "daily"},
-        {"start": None, "end": None, "assignment": tank.id, "granularity": "daily"},
+        plain,
+        {**plain, "granularity": "weekly"},
+        {**plain, "start": "2024-01-10"},
+        {**plain, "end": "2024-01-30"},
+        {**plain, "assignment": tank.id},
+        {**plain, "period": "week"},
     ]
+    assert answers[-1]["periods"]["by_stage"] is None and answers[-1]["periods"]["by_week"]
 
 
 def test_the_key_changes_with_the_day_and_with_each_part(growth_batch, stages):
