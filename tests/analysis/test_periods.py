@@ -17,6 +17,7 @@ import math
 import pytest
 from openpyxl import load_workbook
 
+from aquagrowth.analysis import serializers as s
 from aquagrowth.engine.models import DailyState
 from tests.analysis.conftest import LAST, START
 
@@ -179,3 +180,21 @@ def test_the_export_takes_the_chosen_period(api, growth_batch):
     assert [r["Period"] for r in lines] == ["month: 2024-01", "month: 2024-02"]
     assert lines[1]["Mortality (% of fish at start)"] == str(round(100 * 9 / 1438, 2))
     assert START.isoformat() == lines[0]["First day"]
+
+
+def test_the_periods_have_the_shape_the_schema_declares(api, growth_batch):
+    periods = answer(api, growth_batch)["periods"]
+    declared = {
+        "by_stage": s.StagePeriodSerializer,
+        "by_assignment": s.StayPeriodSerializer,
+        "by_week": s.CalendarPeriodSerializer,
+        "by_month": s.CalendarPeriodSerializer,
+    }
+    assert set(periods) == set(declared)
+    for table, serializer in declared.items():
+        assert periods[table], table
+        assert all(set(row) == set(serializer().fields) for row in periods[table]), table
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    growth = schema["paths"]["/api/v1/batches/{id}/growth/"]["get"]
+    (param,) = [p for p in growth["parameters"] if p["name"] == "period"]
+    assert set(param["schema"]["enum"]) == {"stage", "stay", "week", "month"}
