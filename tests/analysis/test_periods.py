@@ -17,7 +17,7 @@ import math
 import pytest
 from openpyxl import load_workbook
 
-from aquagrowth.analysis import serializers as s
+from aquagrowth.analysis import serializers
 from aquagrowth.engine.models import DailyState
 from tests.analysis.conftest import LAST, START
 
@@ -185,10 +185,10 @@ def test_the_export_takes_the_chosen_period(api, growth_batch):
 def test_the_periods_have_the_shape_the_schema_declares(api, growth_batch):
     periods = answer(api, growth_batch)["periods"]
     declared = {
-        "by_stage": s.StagePeriodSerializer,
-        "by_assignment": s.StayPeriodSerializer,
-        "by_week": s.CalendarPeriodSerializer,
-        "by_month": s.CalendarPeriodSerializer,
+        "by_stage": serializers.StagePeriodSerializer,
+        "by_assignment": serializers.StayPeriodSerializer,
+        "by_week": serializers.CalendarPeriodSerializer,
+        "by_month": serializers.CalendarPeriodSerializer,
     }
     assert set(periods) == set(declared)
     for table, serializer in declared.items():
