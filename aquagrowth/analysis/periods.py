@@ -1,11 +1,14 @@
-"""Observed growth per period against the plan: TGC and FCR per container stay and per
-stage, and the weight's variance from the scenario's curve.
+"""Observed growth per period against the plan, and the weight's variance from the
+scenario's curve.
 
-A period is an assignment (one container stay) or a stage (its stays together). Its
-observed TGC is the segment fit of ``engine.core.growth`` (Iwama and Tautz 1981) from its
-first and last weight over the degree-days between them; its observed FCR is the feed
-over the growth of its days with feed records, the same ratio of sums as the engine's FCR
-(``engine.core.feed``), reported with its coverage (the recorded share of the fed days).
+A period is a container stay, a stage (its stays together), an ISO week or a calendar
+month (docs/growth-analysis.md, "Variance and periods"). Every kind is computed the same
+way: first per stay inside the period (``_stay_part``), then over its stays
+(``_combined``). A stay's observed TGC is the segment fit of ``engine.core.growth``
+(Iwama and Tautz 1981) from its start to its end weight over the degree-days between
+them; its FCR is the feed over the growth of its days with feed records, the same ratio
+of sums as the engine's FCR (``engine.core.feed``), reported with its coverage (the
+recorded share of the fed days).
 """
 
 from __future__ import annotations
