@@ -19,7 +19,6 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from aquagrowth.analysis import status
 from aquagrowth.analysis.state_rows import read_state_rows
 from aquagrowth.farm.models import Batch
 
@@ -84,7 +83,9 @@ PENS = (
     Column("Unexplained loss (% of fish in)", _get("unexplained_pct")),
     Column(
         "Deaths by cause",
-        lambda p: "; ".join(f"{c or 'no cause given'}: {n}" for c, n in p["by_cause"].items()),
+        lambda p: "; ".join(
+            f"{c['cause'] or 'no cause given'}: {c['fish']}" for c in p["deaths_by_cause"]
+        ),
     ),
     Column("Harvested (fish)", _get("harvested_fish")),
     Column("Harvested (kg)", _get("harvested_kg")),
@@ -184,16 +185,6 @@ def _plain(value):
     return value
 
 
-def _pens_with_causes(batch: Batch, answer: dict) -> list[dict]:
-    """The status table's pens with their recorded deaths by cause (read here, fresh:
-    the cached answer leaves them out)."""
-    query = answer["query"]
-    by_stay = status.causes(batch, query["start"], query["end"])
-    return [
-        {**pen, "by_cause": by_stay.get(pen["assignment"], {})} for pen in answer["status"]["pens"]
-    ]
-
-
 def _period_rows(answer: dict, start: dt.date) -> list[dict]:
     def day(n: int) -> dt.date:
         return start + dt.timedelta(days=n - 1)
@@ -225,7 +216,7 @@ def tables(batch: Batch, answer: dict) -> dict[str, tuple[tuple[Column, ...], li
     """Each table's columns and rows."""
     return {
         "daily": (DAILY, _daily_rows(answer)),
-        "pens": (PENS, _pens_with_causes(batch, answer)),
+        "pens": (PENS, answer["status"]["pens"]),
         "pen_days": (PEN_DAYS, _pen_day_rows(batch, answer)),
         "periods": (PERIODS, _period_rows(answer, batch.start_date)),
     }

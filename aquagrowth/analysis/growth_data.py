@@ -297,6 +297,15 @@ def growth_data(batch: Batch, query: GrowthQuery, today: dt.date | None = None) 
         None if query.assignment_id is not None else plan_curve,
         today,
     )
+    by_cause = status.causes(batch, query.start, query.end)
+    for pen in pens:
+        pen["deaths_by_cause"] = by_cause.get(pen["assignment"], [])
+    if head is not None:
+        head["deaths_by_cause"] = (
+            by_cause.get(None, [])
+            if query.assignment_id is None
+            else by_cause.get(query.assignment_id, [])
+        )
     result["status"] = {
         "batch": head,
         "pens": pens,

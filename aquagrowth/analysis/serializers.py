@@ -273,6 +273,18 @@ class BalanceSerializer(serializers.Serializer):
     tgc = _f("1000 (W2^(1/3) - W1^(1/3)) / degree-days.")
 
 
+class CauseSerializer(serializers.Serializer):
+    cause = serializers.CharField(allow_blank=True, help_text="As recorded; empty: none given.")
+    fish = serializers.IntegerField(help_text="Dead fish of the records with this cause.")
+
+
+def _causes() -> CauseSerializer:
+    return CauseSerializer(
+        many=True,
+        help_text="Recorded deaths by cause (the mortality records of the range), most first.",
+    )
+
+
 class HeadlineSerializer(BalanceSerializer):
     """The batch's headline numbers on ``as_of``, the last day shown."""
 
@@ -298,6 +310,7 @@ class HeadlineSerializer(BalanceSerializer):
     biomass_plan_kg = _f("The plan's biomass on the reference day, kg.")
     biomass_vs_plan_kg = _f("Actual - planned biomass, kg.")
     biomass_vs_plan_pct = _f("Actual - planned biomass, % of planned.")
+    deaths_by_cause = _causes()
 
 
 class PenStatusSerializer(BalanceSerializer):
@@ -318,6 +331,7 @@ class PenStatusSerializer(BalanceSerializer):
     harvested_kg = _f("Live weight harvested, kg.")
     density_kg_m3 = _f("End biomass / container volume, kg/m3.")
     forecast_harvest_date = serializers.DateField(allow_null=True)
+    deaths_by_cause = _causes()
 
 
 class HarvestSummarySerializer(serializers.Serializer):

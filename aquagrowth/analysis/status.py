@@ -126,21 +126,27 @@ def _harvests(batch: Batch, first: dt.date | None, last: dt.date | None) -> dict
     return {row["assignment_id"]: row for row in rows}
 
 
-def causes(batch: Batch, first: dt.date | None, last: dt.date | None) -> dict[int, dict]:
-    """Recorded deaths per stay id by cause (``""``: none given), for the export.
-
-    Not in the growth answer: the answer cache's key does not read the mortality records
-    (a cause edited in place changes no daily state), and hashing every record of a
-    batch on every request would cost more than the rest of the key."""
+def causes(batch: Batch, first: dt.date | None, last: dt.date | None) -> dict[int | None, list]:
+    """Recorded deaths by cause per stay id, and over the batch (key ``None``), from the
+    mortality records of the range: ``[{"cause": ..., "fish": ...}]``, most fish first,
+    ``""`` for a record without a cause. The answer cache's key covers these records
+    (``RecordsVersion``), so a cause corrected in place changes the next answer."""
     query = MortalityEvent.objects.filter(batch=batch)
     if first is not None:
         query = query.filter(event_date__gte=first)
     if last is not None:
         query = query.filter(event_date__lte=last)
-    found: dict[int, dict] = defaultdict(dict)
+    found: dict[int | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in query.order_by().values("assignment_id", "cause").annotate(fish=Sum("count")):
-        found[row["assignment_id"]][row["cause"]] = row["fish"]
-    return found
+        found[row["assignment_id"]][row["cause"]] += row["fish"]
+        found[None][row["cause"]] += row["fish"]
+    return {
+        stay: [
+            {"cause": cause, "fish": fish}
+            for cause, fish in sorted(by_cause.items(), key=lambda item: (-item[1], item[0]))
+        ]
+        for stay, by_cause in found.items()
+    }
 
 
 def _day(start_date: dt.date, day_number: int) -> dt.date:

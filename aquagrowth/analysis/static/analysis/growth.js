@@ -659,7 +659,7 @@
       tile("Fish", fmtFish(h.fish), WORDS.population[h.population_source] || ""),
       tile("Mean weight", h.fish > 0 ? fmtWeight(h.avg_weight_g) : "—", h.fish > 0 ? (WORDS.weight[h.weight_source] || "") : "no fish left"),
       tile("Biomass", fmtMass(h.biomass_kg), `on ${dayText(h.as_of)}`),
-      tile("Mortality", fmtPct(h.mortality_pct), `${fmtFish(h.deaths)} dead of ${fmtFish(h.stocked_fish)} stocked${h.deaths_modelled ? ` (${fmtFish(h.deaths_modelled)} modelled)` : ""}; unexplained ${fmtPct(h.unexplained_pct)}`),
+      tile("Mortality", fmtPct(h.mortality_pct), `${fmtFish(h.deaths)} dead of ${fmtFish(h.stocked_fish)} stocked${h.deaths_modelled ? ` (${fmtFish(h.deaths_modelled)} modelled)` : ""}; unexplained ${fmtPct(h.unexplained_pct)}${h.deaths_by_cause.length ? `; recorded: ${causesText(h.deaths_by_cause, 3)}` : ""}`),
       tile("FCR bio / econ", `${fmt(h.fcr_biological, 2)} / ${fmt(h.fcr_economic, 2)}`, `feed ${fmtMass(h.feed_kg)}${h.feed_unknown_days ? `; ${h.feed_unknown_days} pen-days without feed records left out` : ""}`),
       tile("SGR", `${fmt(h.sgr_pct_day, 2)} %/day`, `TGC ${fmt(h.tgc, 2)}; both over the last 30 days`),
       tile("Degree-days", fmt(h.degree_days, 0), "°C·days in this range"),
@@ -752,6 +752,11 @@
     $("chart-scope").textContent = scopeText();
   }
 
+  /* Recorded deaths by cause, most first: "Winter ulcer 7, no cause given 3". */
+  function causesText(causes, most) {
+    const shown = causes.slice(0, most || causes.length).map((c) => `${c.cause || "no cause given"} ${fmtFish(c.fish)}`);
+    return shown.join(", ") + (causes.length > shown.length ? `, ${plural(causes.length - shown.length, "more cause")}` : "");
+  }
   const PEN_COLUMNS = [
     { key: "container", label: "Pen", text: (p) => `${escapeHtml(p.container)}<div class="subtle small">${escapeHtml(p.stage)}${p.current ? " · holding fish" : ""}</div>`, sort: (p) => p.container },
     { key: "first_date", label: "From – to", text: (p) => `${dayText(p.first_date)} – ${p.current ? "now" : dayText(p.last_date)}`, sort: (p) => p.first_date },
@@ -761,6 +766,8 @@
     { key: "end_weight_g", label: "Weight last day", num: true, text: (p) => fmtWeight(p.end_weight_g) },
     { key: "end_biomass_kg", label: "Biomass", num: true, text: (p) => fmtMass(p.end_biomass_kg) },
     { key: "mortality_pct", label: "Mortality", num: true, text: (p) => `${fmtPct(p.mortality_pct)}<div class="subtle small">${fmtFish(p.deaths)} fish${p.deaths_modelled ? `, ${fmtFish(p.deaths_modelled)} modelled` : ""}</div>` },
+    { key: "deaths_by_cause", label: "Recorded deaths by cause", num: false, text: (p) => (p.deaths_by_cause.length ? escapeHtml(causesText(p.deaths_by_cause)) : "—"),
+      sort: (p) => (p.deaths_by_cause.length ? causesText(p.deaths_by_cause) : null) },
     { key: "unexplained_pct", label: "Unexplained loss", num: true, text: (p) => `${fmtPct(p.unexplained_pct)}<div class="subtle small">${fmtFish(p.unexplained_fish)} fish</div>` },
     { key: "harvested_fish", label: "Harvested", num: true, text: (p) => (p.harvested_fish ? `${fmtFish(p.harvested_fish)}<div class="subtle small">${fmtMass(p.harvested_kg)}</div>` : "—") },
     { key: "feed_kg", label: "Feed", num: true, text: (p) => `${fmtMass(p.feed_kg)}${p.feed_unknown_days ? `<div class="subtle small">${p.feed_unknown_days} days unrecorded</div>` : ""}` },
