@@ -3,7 +3,7 @@ scenario's curve.
 
 A period is a container stay, a stage (its stays together), an ISO week or a calendar
 month (docs/growth-analysis.md, "Variance and periods"). Every kind is computed the same
-way: first per stay inside the period (``_stay_part``), then over its stays
+way: first per stay inside the period (``_stay_parts``), then over its stays
 (``_combined``). A stay's observed TGC is the segment fit of ``engine.core.growth``
 (Iwama and Tautz 1981) from its start to its end weight over the degree-days between
 them; its FCR is the feed over the growth of its days with feed records, the same ratio
@@ -67,56 +67,6 @@ def _observed(weight_g: np.ndarray, temp_c: np.ndarray) -> float:
     return fitted_tgc(weight_g[0], weight_g[-1], float(effective_temperature(temp_c[1:]).sum()))
 
 
-def _feed_sums(rows: StateRows, idx: np.ndarray) -> dict:
-    """A period's feed: its known feed, and the feed, growth and days of the rows with
-    feed records, beside the days fed (recorded or unknown): FCR and its coverage rest on
-    the recorded days alone."""
-    source = rows["feed_source"][idx]
-    recorded = source == "recorded"
-    fed = recorded | (source == "unknown")
-    feed = rows["feed_kg"][idx]
-    return {
-        "feed_kg": float(np.nansum(feed)),
-        "recorded_feed_kg": float(np.sum(feed[recorded])),
-        "recorded_growth_kg": float(np.sum(np.nan_to_num(rows["growth_kg"][idx][recorded]))),
-        "recorded_days": int(recorded.sum()),
-        "fed_days": int(fed.sum()),
-    }
-
-
-def _stay_part(rows: StateRows, idx: np.ndarray, before: int | None) -> dict:
-    """One stay's days in a period (``idx``, ordered by day): its sums, and its TGC and
-    SGR from the weight at the end of the day ``before`` the period (the row's index, or
-    None: from the end of its first day) to the end of its last, over the degree-days
-    between them."""
-    span = idx if before is None else np.concatenate(([before], idx))
-    weight = rows["avg_weight_g"][span]
-    degree_days = float(effective_temperature(rows["temp_c"][span[1:]]).sum())
-    steps = span.size - 1
-    tgc = fitted_tgc(weight[0], weight[-1], degree_days) if steps else float("nan")
-    first = idx[0]
-    if before is None:
-        start_fish = rows["population"][first] + rows["mortality_count"][first]
-        start_fish += rows["unexplained_fish"][first]
-    else:
-        start_fish = rows["population"][before]
-    return {
-        "assignment": int(rows["assignment_id"][first]),
-        "first_day": int(rows["day_number"][first]),
-        "last_day": int(rows["day_number"][idx[-1]]),
-        "days": int(idx.size),
-        "growth_kg": float(np.nansum(rows["growth_kg"][idx])),
-        **_feed_sums(rows, idx),
-        "deaths": int(np.rint(np.nansum(rows["mortality_count"][idx]))),
-        "start_fish": int(np.rint(start_fish)),
-        "tgc": tgc,
-        "sgr": sgr(float(weight[0]), float(weight[-1]), steps),
-        "degree_days": degree_days,
-        "degree_day_days": steps,
-        "from_day_before": before is not None,
-    }
-
-
 def sgr(w1: float, w2: float, days: int) -> float:
     """Specific growth rate, % a day: 100 ln(W2 / W1) / days (NaN without growth data)."""
     if not (days > 0 and w1 > 0 and w2 > 0):
@@ -124,27 +74,87 @@ def sgr(w1: float, w2: float, days: int) -> float:
     return 100.0 * float(np.log(w2 / w1)) / days
 
 
-def _stay_chunks(rows: StateRows, period: np.ndarray | None) -> list[tuple[np.ndarray, int | None]]:
-    """The rows of each stay in each period (``period``: each row's period number, or
-    None: the whole stay), ordered by day, each with the index of the stay's row of the
-    day before the chunk (None for a whole stay, or when the stay has no such row)."""
+def _stay_parts(rows: StateRows, period: np.ndarray | None) -> list[dict]:
+    """Each stay's days in each period (``period``: each row's period number; None: the
+    whole stay): its sums, and its TGC and SGR from the weight at the end of the day
+    before its first (when the stay has that day and ``period`` is given; else from the
+    end of its first day) to the end of its last, over the degree-days between them.
+
+    The feed: its known feed, and the feed, growth and days of the rows with feed
+    records, beside the days fed (recorded or unknown): FCR and its coverage rest on the
+    recorded days alone. All sums in one pass over the rows (a batch has 2,000
+    stay-weeks), not a loop over the parts.
+    """
     if len(rows) == 0:
         return []
     key = np.zeros(len(rows), dtype=np.int64) if period is None else period
     order = np.lexsort((rows["day_number"], key, rows["assignment_id"]))
-    stay, day, key = rows["assignment_id"][order], rows["day_number"][order], key[order]
-    bounds = np.flatnonzero((np.diff(stay) != 0) | (np.diff(key) != 0)) + 1
-    chunks = []
-    for chunk in np.split(np.arange(order.size), bounds):
-        i = int(chunk[0])
-        follows = period is not None and i > 0 and stay[i - 1] == stay[i]
-        follows = follows and day[i - 1] == day[i] - 1
-        chunks.append((order[chunk], int(order[i - 1]) if follows else None))
-    return chunks
+    stay, day = rows["assignment_id"][order], rows["day_number"][order]
+    starts = np.flatnonzero(np.r_[True, (np.diff(stay) != 0) | (np.diff(key[order]) != 0)])
+    ends = np.r_[starts[1:], order.size] - 1
+    follows = np.zeros(starts.size, dtype=bool)
+    if period is not None:
+        prev = np.maximum(starts - 1, 0)
+        follows = (starts > 0) & (stay[prev] == stay[starts]) & (day[prev] == day[starts] - 1)
+    source = rows["feed_source"][order]
+    recorded = source == "recorded"
+    feed = rows["feed_kg"][order]
+    growth = np.nan_to_num(rows["growth_kg"][order])
+    heat = effective_temperature(rows["temp_c"][order])
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(values.astype(np.float64), starts)
+
+    sums = {
+        "growth_kg": total(growth),
+        "feed_kg": total(np.nan_to_num(feed)),
+        "recorded_feed_kg": total(np.where(recorded, feed, 0.0)),
+        "recorded_growth_kg": total(np.where(recorded, growth, 0.0)),
+        "recorded_days": total(recorded),
+        "fed_days": total(recorded | (source == "unknown")),
+        "deaths": total(np.nan_to_num(rows["mortality_count"][order])),
+    }
+    # From the day before (a row of the same stay) or from the end of the first day.
+    begin = np.where(follows, starts - 1, starts)
+    degree_days = total(heat) - np.where(follows, 0.0, heat[starts])
+    weight = rows["avg_weight_g"][order]
+    population = rows["population"][order]
+    opening = population + rows["mortality_count"][order] + rows["unexplained_fish"][order]
+    start_fish = np.where(follows, population[begin], opening[starts]).tolist()
+    steps = ends - begin
+    # Plain Python numbers from here: a part is a dict, and numpy scalars cost ten times
+    # as much to read one by one.
+    columns = {name: values.tolist() for name, values in sums.items()}
+    for name in ("recorded_days", "fed_days", "deaths"):
+        columns[name] = np.rint(sums[name]).astype(np.int64).tolist()
+    first, last = weight[begin].tolist(), weight[ends].tolist()
+    heat_sums, step_list = degree_days.tolist(), steps.tolist()
+    stays, keys = stay[starts].tolist(), key[order[starts]].tolist()
+    first_days, last_days = day[starts].tolist(), day[ends].tolist()
+    lengths, after = (ends - starts + 1).tolist(), follows.tolist()
+    parts = []
+    for i, (w1, w2, dd, n) in enumerate(zip(first, last, heat_sums, step_list, strict=True)):
+        parts.append(
+            {
+                "assignment": stays[i],
+                "period": keys[i],
+                "first_day": first_days[i],
+                "last_day": last_days[i],
+                "days": lengths[i],
+                **{name: values[i] for name, values in columns.items()},
+                "tgc": fitted_tgc(w1, w2, dd) if n else float("nan"),
+                "sgr": sgr(w1, w2, n),
+                "start_fish": round(start_fish[i]),
+                "degree_days": dd,
+                "degree_day_days": n,
+                "from_day_before": after[i],
+            }
+        )
+    return parts
 
 
 def _combined(parts: list[dict]) -> dict:
-    """A period's figures over its stays' parts (``_stay_part``): sums summed, FCR from
+    """A period's figures over its stays' parts (``_stay_parts``): sums summed, FCR from
     the sums, TGC and SGR the means of the stays' weighted by their days, degree-days the
     stays' mean daily temperature times the period's days, mortality over the fish of
     the stays holding fish on its first day."""
@@ -188,8 +198,7 @@ def by_assignment(rows: StateRows, names: dict, stages: dict, scenario: dict | N
     scenario : per stage name, ``{"tgc": ..., "fcr": ...}`` of the scenario, or None
     """
     result = []
-    for idx, before in _stay_chunks(rows, None):
-        part = _stay_part(rows, idx, before)
+    for part in _stay_parts(rows, None):
         stage = stages.get(part["assignment"], "")
         planned = (scenario or {}).get(stage, {})
         result.append(
@@ -266,8 +275,8 @@ def by_calendar(
     dates = np.datetime64(start_date, "D") + (rows["day_number"] - 1).astype("timedelta64[D]")
     keys = _calendar_keys(dates, kind)
     grouped: dict[int, list[dict]] = {}
-    for idx, before in _stay_chunks(rows, keys):
-        grouped.setdefault(int(keys[idx[0]]), []).append(_stay_part(rows, idx, before))
+    for part in _stay_parts(rows, keys):
+        grouped.setdefault(part["period"], []).append(part)
     result = []
     for key in sorted(grouped):
         parts = grouped[key]
