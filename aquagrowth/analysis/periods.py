@@ -60,13 +60,6 @@ def weight_variance(
     }
 
 
-def _observed(weight_g: np.ndarray, temp_c: np.ndarray) -> float:
-    """TGC from first to last weight over the degree-days after the first day."""
-    if weight_g.size < 2:
-        return float("nan")
-    return fitted_tgc(weight_g[0], weight_g[-1], float(effective_temperature(temp_c[1:]).sum()))
-
-
 def sgr(w1: float, w2: float, days: int) -> float:
     """Specific growth rate, % a day: 100 ln(W2 / W1) / days (NaN without growth data)."""
     if not (days > 0 and w1 > 0 and w2 > 0):
