@@ -114,3 +114,14 @@ class IsManager(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return is_manager(request.user)
+
+
+class ReadsOrManagerWrites(BasePermission):
+    """Any role reads (GET, HEAD, OPTIONS); managers and admins change (pin a scenario)."""
+
+    message = "Only managers and administrators may change this (pin a scenario, ...)."
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return can_read(request.user)
+        return is_manager(request.user)

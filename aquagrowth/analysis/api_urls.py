@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from aquagrowth.analysis.views import (
     BatchViewSet,
     DailyStateViewSet,
+    RecomputeRunsView,
     RecomputeView,
     UnexplainedLossView,
 )
@@ -16,6 +17,7 @@ router.register("daily-states", DailyStateViewSet, basename="dailystate")
 
 urlpatterns = [
     path("recompute/", RecomputeView.as_view(), name="recompute"),
+    path("recompute/runs/", RecomputeRunsView.as_view(), name="recompute-runs"),
     path("reports/unexplained-loss/", UnexplainedLossView.as_view(), name="unexplained-loss"),
     *router.urls,
 ]

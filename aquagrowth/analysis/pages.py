@@ -91,6 +91,8 @@ def batch_growth(request: HttpRequest, batch_id: int) -> HttpResponse:
         "first_answer_url": first_answer_url(reverse("batch-growth", args=[batch.id]), request.GET),
         "export_url": reverse("batch-growth-export", args=[batch.id]),
         "recompute_url": reverse("recompute"),
+        "runs_url": reverse("recompute-runs"),
+        "scenario_url": reverse("batch-scenario", args=[batch.id]),
         "can_recompute": is_manager(request.user),
         # Read per page view, never cached with the answer: a manager's change shows at once.
         "behind_plan_days": FarmSettings.current().behind_plan_days,

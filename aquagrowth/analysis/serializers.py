@@ -688,3 +688,115 @@ class UnexplainedLossSerializer(serializers.Serializer):
     open_pens = serializers.IntegerField(
         help_text="Stays the filters chose that still hold fish: not in the report."
     )
+
+
+class ScenarioChoiceSerializer(serializers.Serializer):
+    """One of the batch's scenarios, as the page lists them to pin one."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    harvest_weight_g = serializers.FloatField(help_text="Target harvest weight (g).")
+    harvest_date = serializers.DateField(
+        allow_null=True,
+        help_text="The day its plan reaches the harvest weight from the batch's egg inputs "
+        "(null: no egg input, or not within the projection's horizon).",
+    )
+    pinned = serializers.BooleanField(help_text="The scenario pinned on the batch.")
+    in_force = serializers.BooleanField(help_text="The scenario in force: pinned, else newest.")
+
+
+class PinnedNameSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, help_text="Null: deleted since.")
+    name = serializers.CharField()
+
+
+class PinChangeSerializer(serializers.Serializer):
+    """One recorded change of the pin."""
+
+    at = serializers.DateTimeField()
+    who = serializers.CharField(help_text="The user's name ('' unknown).")
+    before = PinnedNameSerializer(allow_null=True, help_text="Null: none pinned (the newest).")
+    after = PinnedNameSerializer(allow_null=True, help_text="Null: none pinned (the newest).")
+    task_id = serializers.CharField(help_text="The recompute it queued ('' none).")
+    recompute_queued = serializers.BooleanField()
+
+
+class PinRecomputeSerializer(serializers.Serializer):
+    """The recompute a pin asked for."""
+
+    needed = serializers.BooleanField(help_text="Whether the scenario in force changed.")
+    queued = serializers.BooleanField()
+    task_id = serializers.CharField(
+        allow_null=True, help_text="Poll GET /api/v1/recompute/runs/?batch=&task= with it."
+    )
+    detail = serializers.CharField(help_text="What happened, in words.")
+
+
+class BatchScenariosSerializer(serializers.Serializer):
+    """The batch's scenarios, the pin, and its recorded changes."""
+
+    batch = serializers.IntegerField()
+    pinned_scenario = serializers.IntegerField(allow_null=True)
+    scenarios = ScenarioChoiceSerializer(many=True)
+    history = PinChangeSerializer(many=True, help_text="Latest changes first (at most 20).")
+
+
+class PinAnswerSerializer(BatchScenariosSerializer):
+    changed = serializers.BooleanField(help_text="False: that scenario was pinned already.")
+    recompute = PinRecomputeSerializer()
+
+
+class PinRequestSerializer(serializers.Serializer):
+    """The scenario to pin, one of the batch's (``null``: unpin, the newest is in force)."""
+
+    scenario = serializers.IntegerField(
+        allow_null=True, min_value=1, max_value=MAX_ID, help_text="A scenario id of this batch."
+    )
+
+    def validate_scenario(self, value: int | None):
+        if value is None:
+            return None
+        batch = self.context["batch"]
+        found = batch.scenarios.filter(pk=value).first()
+        if found is None:
+            raise serializers.ValidationError(
+                f"Scenario {value} is not one of batch {batch.number}'s scenarios."
+            )
+        return found
+
+
+class RunsQuerySerializer(serializers.Serializer):
+    batch = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The batch (of your sites)."
+    )
+    task = serializers.CharField(
+        required=False, max_length=64, help_text="Only the runs of this task (its id)."
+    )
+
+
+class RecomputeRunSerializer(serializers.Serializer):
+    """One recompute run (one attempt of a task)."""
+
+    id = serializers.IntegerField()
+    task_id = serializers.CharField()
+    trigger = serializers.CharField(help_text="api, pin, event, beat, celery, cli or admin")
+    status = serializers.ChoiceField(choices=["running", "ok", "failed"])
+    since = serializers.DateField(allow_null=True, help_text="First day recomputed (null: all).")
+    started_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    seconds = serializers.FloatField(allow_null=True)
+    rows = serializers.IntegerField(help_text="Daily states computed.")
+    assignments = serializers.IntegerField(help_text="Container stays computed.")
+    error = serializers.CharField(help_text="What went wrong, in words ('' unless failed).")
+
+
+class RecomputeRunsSerializer(serializers.Serializer):
+    batch = serializers.IntegerField()
+    task_id = serializers.CharField(allow_null=True)
+    state = serializers.ChoiceField(
+        choices=["queued", "running", "retrying", "done", "failed"],
+        allow_null=True,
+        help_text="The task's state (with `task`): queued until a worker starts it.",
+    )
+    runs = RecomputeRunSerializer(many=True, help_text="Newest first, at most 20.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import astuple
 
 from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status, viewsets
@@ -13,9 +14,9 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from aquagrowth.accounts.roles import CanRead, IsManager, is_admin
+from aquagrowth.accounts.roles import CanRead, IsManager, ReadsOrManagerWrites, is_admin
 from aquagrowth.accounts.sites import visible_batches, visible_stays
-from aquagrowth.analysis import answer_cache, export, recorded_through
+from aquagrowth.analysis import answer_cache, export, recorded_through, run_status, scenario_pin
 from aquagrowth.analysis import serializers as s
 from aquagrowth.analysis.answer_key import answer_key
 from aquagrowth.analysis.growth_data import GrowthQuery, growth_data
@@ -119,6 +120,54 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
+    @extend_schema(
+        methods=["GET"],
+        responses={200: s.BatchScenariosSerializer},
+        description=(
+            "The batch's scenarios (newest first, each with the day its plan reaches the "
+            "harvest weight), the one pinned and the pin's recorded changes."
+        ),
+    )
+    @extend_schema(
+        methods=["PUT"],
+        request=s.PinRequestSerializer,
+        responses={200: s.PinAnswerSerializer},
+        description=(
+            "Pin one of the batch's scenarios (`null`: unpin, the newest is in force): "
+            "managers and admins. The change is recorded (who, when, before, after) and, "
+            "when the scenario in force changed, the batch's recompute is queued; with the "
+            "broker down the pin is still saved and `recompute.queued` is false, its "
+            "`detail` saying why. A scenario of another batch is a 400 naming `scenario`."
+        ),
+    )
+    @action(
+        detail=True,
+        methods=["get", "put"],
+        url_path="scenario",
+        permission_classes=[ReadsOrManagerWrites],
+    )
+    def scenario(self, request, pk=None):
+        batch = self.get_object()
+        answer: dict = {}
+        if request.method == "PUT":
+            body = s.PinRequestSerializer(data=request.data, context={"batch": batch})
+            body.is_valid(raise_exception=True)
+            done = scenario_pin.pin(batch, body.validated_data["scenario"], request.user)
+            recompute = {
+                "needed": done.needed,
+                "queued": done.queued,
+                "task_id": done.task_id or None,
+            }
+            answer = {"changed": done.changed, "recompute": {**recompute, "detail": done.detail}}
+        answer |= {
+            "batch": batch.id,
+            "pinned_scenario": batch.pinned_scenario_id,
+            "scenarios": scenario_pin.scenarios_of(batch),
+            "history": scenario_pin.history(batch),
+        }
+        shape = s.PinAnswerSerializer if request.method == "PUT" else s.BatchScenariosSerializer
+        return Response(shape(answer).data)
+
 
 class DailyStatePagination(PageNumberPagination):
     page_size = 500
@@ -193,6 +242,31 @@ class RecomputeView(APIView):
             return Response(answer, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers=headers)
         answer = {"batch": queued.batch, "since": queued.since, "task_ids": queued.task_ids}
         return Response(answer, status=status.HTTP_202_ACCEPTED)
+
+
+class RecomputeRunsView(APIView):
+    """The recompute runs of a batch of the user's sites, or of one task of it: what the
+    page polls after a recompute or a pin."""
+
+    permission_classes = [CanRead]
+
+    @extend_schema(
+        parameters=[s.RunsQuerySerializer],
+        responses={200: s.RecomputeRunsSerializer},
+        description=(
+            "The batch's latest runs, newest first: status, start, finish, seconds, rows "
+            "and, for a failed run, what went wrong in words. With `task` (a task id the "
+            "recompute or the pin answered), that task's runs and its `state`: queued "
+            "until a worker starts it, running, retrying, done or failed. Another site's "
+            "batch is 404, as one that does not exist."
+        ),
+    )
+    def get(self, request):
+        params = s.RunsQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        batch = get_object_or_404(visible_batches(request.user), pk=params.validated_data["batch"])
+        answer = run_status.runs_answer(batch.id, params.validated_data.get("task"))
+        return Response(s.RecomputeRunsSerializer(answer).data)
 
 
 class UnexplainedLossView(APIView):

@@ -21,6 +21,7 @@ import numpy as np
 
 from aquagrowth.engine.core.inputs import FloatArray, IntArray, Scenario
 from aquagrowth.farm.models import Batch, LifecycleStage, ScenarioStage, TemperatureProfilePoint
+from aquagrowth.farm.models import Scenario as FarmScenario
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,13 @@ def read_stages(species_id: int) -> StageTable:
     )
 
 
-def read_scenario(batch: Batch, stages: StageTable | None = None) -> ScenarioInForce:
+def read_scenario(
+    batch: Batch, stages: StageTable | None = None, *, chosen: FarmScenario | None = None
+) -> ScenarioInForce:
     """The scenario in force of ``batch`` by stage position, with the species' stages.
+
+    ``chosen``: another of the batch's scenarios instead (the page's list of scenarios
+    shows when each would reach the harvest weight).
 
     ``stages`` are the species' stages when the caller has read them already (the
     loader needs them in any case); otherwise they are read here when a scenario needs
@@ -80,7 +86,7 @@ def read_scenario(batch: Batch, stages: StageTable | None = None) -> ScenarioInF
     Per-stage values the scenario does not give are NaN, and so are those of stages of
     another species (the scenario names them, but the batch cannot be in them).
     """
-    chosen = batch.scenario_in_force()
+    chosen = chosen or batch.scenario_in_force()
     if chosen is None:
         return ScenarioInForce(stages, None)
     if stages is None:

@@ -108,9 +108,14 @@ class AssignmentInline(admin.TabularInline):
 
 @admin.register(m.Batch)
 class BatchAdmin(admin.ModelAdmin):
+    """Batches. The pinned scenario is shown, not edited, here: a pin is made on the
+    growth page or through the API, which keep it to the batch's own scenarios, record
+    the change and recompute the batch (docs/api.md, "Pinning a scenario")."""
+
     list_display = ["number", "species", "geography", "start_date", "status"]
     list_filter = ["status", "geography"]
     search_fields = ["number"]
+    readonly_fields = ["pinned_scenario"]
     inlines = [AssignmentInline]
 
 
@@ -274,3 +279,15 @@ class SettingsChangeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(m.ScenarioPinChange)
+class ScenarioPinChangeAdmin(ReadOnlyAdmin):
+    """Who pinned which scenario on a batch, and when (the page and the API record them,
+    docs/api.md "Pinning a scenario")."""
+
+    list_display = ["at", "batch", "who_name", "before_name", "after_name", "recompute_queued"]
+    list_filter = ["recompute_queued"]
+    search_fields = ["batch__number", "who_name"]
+    date_hierarchy = "at"
+    raw_id_fields = ["batch", "who", "before", "after"]

@@ -38,7 +38,12 @@ from aquagrowth.farm.models.provenance import (
     ImportRunState,
     Via,
 )
-from aquagrowth.farm.models.scenario import Scenario, ScenarioStage, TemperatureProfilePoint
+from aquagrowth.farm.models.scenario import (
+    Scenario,
+    ScenarioPinChange,
+    ScenarioStage,
+    TemperatureProfilePoint,
+)
 from aquagrowth.farm.models.settings import (
     FarmSettings,
     SettingsChange,
@@ -76,6 +81,7 @@ __all__ = [
     "MortalityEvent",
     "PopulationCount",
     "Scenario",
+    "ScenarioPinChange",
     "ScenarioStage",
     "SeaArea",
     "SelectionMethod",

@@ -1,5 +1,6 @@
 """The planning model of a batch: TGC, FCR and mortality per stage, temperature profile."""
 
+from django.conf import settings
 from django.db import models
 
 
@@ -62,3 +63,39 @@ class TemperatureProfilePoint(models.Model):
             models.UniqueConstraint(fields=["scenario", "day_number"], name="profile_unique_day"),
             models.CheckConstraint(condition=models.Q(day_number__gte=1), name="profile_day_pos"),
         ]
+
+
+class ScenarioPinChange(models.Model):
+    """One change of the scenario a batch is planned with: who, when, before and after.
+
+    ``before`` and ``after`` are the pinned scenarios (null: none pinned, the batch's
+    newest is in force), kept by name too, so the record still reads after a scenario is
+    deleted. ``task_id`` is the recompute the change asked for (its runs carry it),
+    ``recompute_queued`` whether the broker took it.
+    """
+
+    batch = models.ForeignKey("farm.Batch", on_delete=models.CASCADE, related_name="pin_changes")
+    at = models.DateTimeField(auto_now_add=True)
+    who = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    who_name = models.CharField(max_length=150, blank=True)
+    before = models.ForeignKey(
+        Scenario, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    before_name = models.CharField(max_length=100, blank=True, help_text="Empty: none pinned.")
+    after = models.ForeignKey(
+        Scenario, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    after_name = models.CharField(max_length=100, blank=True, help_text="Empty: none pinned.")
+    task_id = models.CharField(max_length=64, blank=True, help_text="The recompute it asked for.")
+    recompute_queued = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["batch", "at"], name="pin_change_batch_at")]
+
+    def __str__(self) -> str:
+        before = self.before_name or "the newest"
+        after = self.after_name or "the newest"
+        return f"{self.batch_id}: {before} -> {after} by {self.who_name or 'unknown'}"

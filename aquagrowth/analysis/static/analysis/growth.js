@@ -856,37 +856,174 @@
     renderNotices();
   }
 
-  /* ---- Recompute (managers) ---- */
-  async function recompute(button) {
-    button.disabled = true;
-    let text;
+  /* ---- Recompute (managers): queue it, then follow its runs until done ---- */
+  /* Polled with timers, never a wait: 1 s, then 1.5 times longer, at most 5 s apart,
+   * given up after 3 minutes (docs/growth-analysis.md, "The growth page"). */
+  const POLL = { firstMs: 1000, factor: 1.5, mostMs: 5000, timeoutMs: 180000 };
+  const when = (iso) => new Date(iso).toLocaleString("en-GB",
+    { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" });
+  const clock = (d) => d.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const json = { "Content-Type": "application/json", Accept: "application/json" };
+  let following = null; /* { task, started, delay, timer, state } */
+
+  /* The status line: one state at a time, so a screen reader hears each change once. */
+  function showStatus(state, text, action) {
+    const failed = ["failed", "not-queued", "timeout"].includes(state);
+    const button = action ? ` <button type="button" class="button" data-action="${action.id}">${action.label}</button>` : "";
+    $("recompute-status").innerHTML = text
+      ? `<div class="notice${failed ? " failed" : ""}" data-state="${state}">${escapeHtml(text)}${button}</div>` : "";
+  }
+  function busy(on) {
+    if ($("recompute")) $("recompute").disabled = on;
+  }
+
+  async function recompute() {
+    busy(true);
+    showStatus("asking", "Queueing the recompute…");
+    let response;
+    let body = {};
     try {
-      const response = await fetch(root.dataset.recomputeUrl, {
-        method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": root.dataset.csrf },
-        body: JSON.stringify({ batch: Number(root.dataset.batchId) }),
-      });
-      const body = await response.json().catch(() => ({}));
-      if (response.status === 202) {
-        text = `Recompute queued at ${new Date().toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" })}. The figures change when it is done: press Refresh figures in a minute.`;
-      } else if (response.status === 503) {
-        text = `The recompute could not be queued now (${body.detail || "the task queue is not answering"}). Try again in a minute.`;
-      } else if (response.status === 403) {
-        text = "Only a manager can recompute a batch.";
-      } else {
-        text = `The recompute was refused (${response.status}).`;
-      }
+      response = await fetch(root.dataset.recomputeUrl, { method: "POST", credentials: "same-origin",
+        headers: { ...json, "X-CSRFToken": root.dataset.csrf }, body: JSON.stringify({ batch: Number(root.dataset.batchId) }) });
+      body = await response.json().catch(() => ({}));
     } catch (error) {
-      text = "The server could not be reached: nothing was queued.";
+      busy(false);
+      showStatus("not-queued", "The server could not be reached: nothing was queued. Check the connection and try again.", RETRY);
+      return;
     }
-    button.disabled = false;
-    const note = document.createElement("div");
-    note.className = "notice";
-    note.id = "recompute-note";
-    note.innerHTML = `${escapeHtml(text)} <button type="button" class="button" id="refresh">Refresh figures</button>`;
-    const old = $("recompute-note");
-    if (old) old.remove();
-    $("notices").prepend(note);
+    if (response.status === 202 && body.task_ids && body.task_ids.length) {
+      follow(body.task_ids[0], "Recompute");
+      return;
+    }
+    busy(false);
+    if (response.status === 503) {
+      showStatus("not-queued", `The recompute could not be queued: the task queue is not answering. Try again in a minute; if it persists, tell your administrator.`, RETRY);
+    } else if (response.status === 403) {
+      showStatus("not-queued", "Only a manager can recompute a batch.");
+    } else {
+      showStatus("not-queued", `The recompute was refused (the server answered ${response.status}).`, RETRY);
+    }
+  }
+  const RETRY = { id: "recompute-again", label: "Try again" };
+  const REFRESH = { id: "refresh", label: "Refresh figures" };
+
+  function follow(task, what) {
+    if (following) clearTimeout(following.timer);
+    following = { task, what, started: Date.now(), delay: POLL.firstMs, state: null };
+    busy(true);
+    step("queued", `${what} queued at ${clock(new Date())}: waiting for a worker…`);
+    schedule();
+  }
+  function step(state, text, action) {
+    if (following && following.state === state) return; /* said once per state */
+    if (following) following.state = state;
+    showStatus(state, text, action);
+  }
+  function schedule() {
+    const f = following;
+    f.timer = setTimeout(poll, f.delay);
+    f.delay = Math.min(f.delay * POLL.factor, POLL.mostMs);
+  }
+  function stopFollowing() {
+    if (following) clearTimeout(following.timer);
+    following = null;
+    busy(false);
+  }
+
+  async function poll() {
+    const f = following;
+    if (!f) return;
+    let body = null;
+    try {
+      const params = new URLSearchParams({ batch: root.dataset.batchId, task: f.task });
+      const response = await fetch(`${root.dataset.runsUrl}?${params}`, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (response.ok) body = await response.json();
+    } catch (error) {
+      body = null; /* a passing network problem: asked again at the next tick */
+    }
+    if (f !== following) return;
+    const run = body && body.runs.length ? body.runs[0] : null;
+    if (body && body.state === "done") {
+      const took = known(run.seconds) ? ` in ${fmt(run.seconds, 1)} s` : "";
+      step("done", `${f.what} done at ${clock(new Date())}: ${fmtFish(run.rows)} daily states computed${took}. The figures are reloaded.`);
+      stopFollowing();
+      load();
+      return;
+    }
+    if (body && body.state === "failed") {
+      step("failed", `${f.what} failed. ${run.error}`, RETRY);
+      stopFollowing();
+      return;
+    }
+    if (body && body.state === "running") step("running", `${f.what} running since ${clock(new Date(run.started_at))}…`);
+    if (body && body.state === "retrying") step("retrying", `${f.what}: ${run.error}`);
+    if (Date.now() - f.started > POLL.timeoutMs) {
+      step("timeout", `${f.what} still not done after ${POLL.timeoutMs / 60000} minutes: the workers may be busy. The figures change when it is done; refresh them later.`, REFRESH);
+      stopFollowing();
+      return;
+    }
+    schedule();
+  }
+
+  /* ---- The batch's plans (scenarios); managers pin one ---- */
+  let plans = null;
+  async function loadPlans() {
+    try {
+      const response = await fetch(root.dataset.scenarioUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(String(response.status));
+      plans = await response.json();
+    } catch (error) {
+      $("scenarios").innerHTML = `<li class="subtle">The plans could not be loaded: reload the page.</li>`;
+      return;
+    }
+    renderPlans();
+  }
+
+  function renderPlans() {
+    const manager = root.dataset.canRecompute === "1";
+    const items = plans.scenarios.map((p) => {
+      const force = p.in_force ? `<span class="in-force">in force, ${p.pinned ? "pinned" : "the newest"}</span>` : "";
+      const harvest = `harvest ${fmtWeight(p.harvest_weight_g)}${p.harvest_date ? ` on ${dayText(p.harvest_date)}` : " (not reached by the plan)"}`;
+      let button = "";
+      if (manager && p.pinned) button = `<button type="button" class="button" data-pin="" aria-label="Unpin (use the newest) instead of ${escapeHtml(p.name)}">Unpin (use the newest)</button>`;
+      else if (manager) button = `<button type="button" class="button" data-pin="${p.id}" aria-label="Pin ${escapeHtml(p.name)}">Pin</button>`;
+      return `<li data-scenario="${p.id}"><div><span class="name">${escapeHtml(p.name)}</span>${force}</div>
+        <div class="subtle small">made ${dayText(p.created_at.slice(0, 10))} · ${harvest}</div>${button}</li>`;
+    });
+    $("scenarios").innerHTML = items.length ? items.join("") : `<li class="subtle">This batch has no scenario yet: add one in the admin (Farm, Scenarios).</li>`;
+    const named = (x) => (x ? escapeHtml(x.name) : "the newest");
+    const changes = plans.history.slice(0, 5).map((c) =>
+      `<li>${when(c.at)}, ${escapeHtml(c.who || "unknown")}: ${named(c.before)} → ${named(c.after)}</li>`);
+    $("pin-history").innerHTML = changes.length ? `Pin changes<ul>${changes.join("")}</ul>` : "";
+  }
+
+  async function pinPlan(value) {
+    $("scenarios").querySelectorAll("button[data-pin]").forEach((b) => { b.disabled = true; });
+    showStatus("asking", value ? "Pinning the plan…" : "Unpinning: the newest plan goes in force…");
+    let response;
+    let body = {};
+    try {
+      response = await fetch(root.dataset.scenarioUrl, { method: "PUT", credentials: "same-origin",
+        headers: { ...json, "X-CSRFToken": root.dataset.csrf }, body: JSON.stringify({ scenario: value ? Number(value) : null }) });
+      body = await response.json().catch(() => ({}));
+    } catch (error) {
+      showStatus("not-queued", "The server could not be reached: the pin was not changed.");
+      renderPlans();
+      return;
+    }
+    if (!response.ok) {
+      const why = response.status === 403 ? "Only a manager can pin a plan."
+        : response.status === 400 ? `The pin was refused: ${[].concat(body.scenario || body.detail || "").join(" ")}`
+          : `The pin was not changed (the server answered ${response.status}). Reload the page and try again.`;
+      showStatus("not-queued", why);
+      if (plans) renderPlans();
+      return;
+    }
+    plans = body;
+    renderPlans();
+    load(); /* the plan's line and figures change at once */
+    if (body.recompute.queued) follow(body.recompute.task_id, "Recompute with the new plan");
+    else showStatus(body.recompute.needed ? "not-queued" : "saved", body.recompute.detail);
   }
 
   /* ---- Events ---- */
@@ -922,12 +1059,21 @@
   $("log-scale").addEventListener("change", (e) => { state.logScale = e.target.checked; if (data) drawChart(); });
   $("download-csv").addEventListener("click", () => { if (chart) download(); });
   $("chart-table-box").addEventListener("toggle", () => { if ($("chart-table-box").open && drawn) renderChartTable(); });
-  if ($("recompute")) $("recompute").addEventListener("click", (e) => recompute(e.currentTarget));
-  $("notices").addEventListener("click", (e) => { if (e.target.id === "refresh") load(); });
+  if ($("recompute")) $("recompute").addEventListener("click", () => { if (!following) recompute(); });
+  $("recompute-status").addEventListener("click", (e) => {
+    const action = e.target.dataset.action;
+    if (action === "refresh") { showStatus("", ""); load(); }
+    if (action === "recompute-again" && !following) recompute();
+  });
+  $("scenarios").addEventListener("click", (e) => {
+    const button = e.target.closest("button[data-pin]");
+    if (button && !button.disabled) pinPlan(button.dataset.pin);
+  });
   window.addEventListener("popstate", () => { readUrl(); syncControls(); load(); });
 
   readUrl();
   syncControls();
   writeUrl(false);
   load();
+  loadPlans();
 })();
