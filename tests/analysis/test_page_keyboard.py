@@ -213,10 +213,18 @@ def operate_the_growth_page(tab, growth_batch) -> None:
     assert Path(download.value.path()).read_text().startswith(f"# {growth_batch.number}")
 
     press_on(tab, "#recompute", "Enter")
-    tab.locator("#recompute-note").wait_for()
-    assert "Recompute queued" in tab.inner_text("#recompute-note")
-    press_on(tab, "#refresh", "Enter")
+    tab.locator("#recompute-status [data-state=done]").wait_for(timeout=30_000)
+    assert "Recompute done at" in tab.inner_text("#recompute-status")
     wait_ready(tab)
+
+    plan = growth_batch.scenarios.get()
+    line = f"#scenarios li[data-scenario='{plan.id}']"
+    press_on(tab, f"{line} button[data-pin]", "Enter")
+    # The plan in force already (the newest): pinned, nothing to recompute.
+    tab.locator(line, has_text="in force, pinned").wait_for(timeout=30_000)
+    wait_ready(tab)
+    growth_batch.refresh_from_db()
+    assert growth_batch.pinned_scenario_id == plan.id
 
     tank = growth_batch.assignments.get(container__name="S01-B-01")
     press_on(tab, f"#containers button[data-assignment='{tank.id}']", "Enter")
