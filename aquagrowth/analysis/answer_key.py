@@ -13,6 +13,12 @@ change the answer changes the key. The key is made of:
   Because it reads content rather than a counter, every way of writing counts: the
   admin, the API, a CSV import, a bulk update, SQL by hand. The one thing it trusts is
   that daily states are written by the engine's store (which keeps their fingerprint);
+- **the batch's mortality records and harvests, by a counter** (``RecordsVersion``):
+  the answer reads them directly (deaths by cause, harvested fish and weight), so an
+  edit that changes no daily state (a cause corrected in place) must change the key too.
+  Database triggers bump the counter on every insert, update and delete of them, so
+  every way of writing counts here as well, for one row read by its key instead of
+  thousands of records hashed;
 - **the query**: start, end, assignment, granularity;
 - **the model**: a hash of the code of the ``aquagrowth`` package, read as the process starts,
   so a deploy that changes how weights, projections or the answer are computed never
@@ -45,10 +51,11 @@ from django.db import connection
 from django.utils import timezone
 
 import aquagrowth
+from aquagrowth.analysis.models import RecordsVersion
 from aquagrowth.engine.models import StateDigest
 from aquagrowth.farm import models as m
 
-KEY_VERSION = 1
+KEY_VERSION = 2
 """Bumped when the key's own recipe changes."""
 
 
@@ -148,7 +155,7 @@ def _digest_sql(row: str, source: str, order: str, vendor: str) -> str:
 def inputs_sql(vendor: str) -> str:
     """The statement that hashes a batch's inputs (one parameter: the batch id)."""
     batch, scenario = m.Batch._meta.db_table, m.Scenario._meta.db_table
-    species = m.Species._meta.db_table
+    species, records = m.Species._meta.db_table, RecordsVersion._meta.db_table
     in_force = (
         f"COALESCE(x.pinned_scenario_id, (SELECT s.id FROM {scenario} s WHERE s.batch_id = x.id "
         "ORDER BY s.created_at DESC, s.id DESC LIMIT 1))"
@@ -158,13 +165,15 @@ def inputs_sql(vendor: str) -> str:
         _col("b.pinned_scenario_id"),
         _col("b.scenario_id"),
         _name("b.species_name"),
+        _col("b.records_version"),
     )
     subqueries = [
         _digest_sql(row, source, order, vendor) for row, source, order in _parts().values()
     ]
     return (
         f"WITH b AS (SELECT x.id, x.number, x.species_id, x.start_date, x.status, "
-        f"x.pinned_scenario_id, {in_force} AS scenario_id, sp.name AS species_name "
+        f"x.pinned_scenario_id, {in_force} AS scenario_id, sp.name AS species_name, "
+        f"(SELECT v.version FROM {records} v WHERE v.batch_id = x.id) AS records_version "
         f"FROM {batch} x JOIN {species} sp ON sp.id = x.species_id WHERE x.id = %s) "
         f"SELECT {head}, {', '.join(subqueries)} FROM b"
     )

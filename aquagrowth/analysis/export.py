@@ -19,7 +19,6 @@ import numpy as np
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from aquagrowth.analysis import status
 from aquagrowth.analysis.state_rows import read_state_rows
 from aquagrowth.farm.models import Batch
 
@@ -84,7 +83,9 @@ PENS = (
     Column("Unexplained loss (% of fish in)", _get("unexplained_pct")),
     Column(
         "Deaths by cause",
-        lambda p: "; ".join(f"{c or 'no cause given'}: {n}" for c, n in p["by_cause"].items()),
+        lambda p: "; ".join(
+            f"{c['cause'] or 'no cause given'}: {c['fish']}" for c in p["deaths_by_cause"]
+        ),
     ),
     Column("Harvested (fish)", _get("harvested_fish")),
     Column("Harvested (kg)", _get("harvested_kg")),
@@ -121,14 +122,24 @@ PERIODS = (
     Column("Period", _get("period")),
     Column("First day", _get("first_date")),
     Column("Last day", _get("last_date")),
+    Column("Days with states", _get("days")),
+    Column("Partial (of its days)", _get("partial_of")),
     Column("TGC observed", _get("observed_tgc")),
     Column("TGC plan", _get("scenario_tgc")),
-    Column("FCR observed (kg/kg)", _get("observed_fcr")),
+    Column("SGR (% a day)", _get("sgr_pct_day")),
+    Column("FCR biological observed (kg/kg)", _get("observed_fcr")),
     Column("FCR plan (kg/kg)", _get("scenario_fcr")),
+    Column("Fed days with feed records (share)", _get("feed_coverage", 3)),
+    Column("Degree-days (degC day)", _get("degree_days", 1)),
     Column("Feed (kg)", _get("feed_kg", 1)),
     Column("Growth (kg)", _get("growth_kg", 1)),
-    Column("Fed days with feed records (share)", _get("feed_coverage", 3)),
+    Column("Deaths (fish)", _get("deaths")),
+    Column("Fish at start", _get("start_fish")),
+    Column("Mortality (% of fish at start)", _get("mortality_pct", 2)),
 )
+
+PERIOD_LABELS = {"by_stage": "stage", "by_assignment": "pen", "by_week": "week"}
+PERIOD_LABELS["by_month"] = "month"
 
 
 def _daily_rows(answer: dict) -> list[dict]:
@@ -174,28 +185,26 @@ def _plain(value):
     return value
 
 
-def _pens_with_causes(batch: Batch, answer: dict) -> list[dict]:
-    """The status table's pens with their recorded deaths by cause (read here, fresh:
-    the cached answer leaves them out)."""
-    query = answer["query"]
-    by_stay = status.causes(batch, query["start"], query["end"])
-    return [
-        {**pen, "by_cause": by_stay.get(pen["assignment"], {})} for pen in answer["status"]["pens"]
-    ]
-
-
 def _period_rows(answer: dict, start: dt.date) -> list[dict]:
     def day(n: int) -> dt.date:
         return start + dt.timedelta(days=n - 1)
 
+    def name(kind: str, p: dict) -> str:
+        if kind == "by_stage":
+            return p["stage"]
+        if kind == "by_assignment":
+            return f"{p['container']} ({p['stage']})"
+        return p["period"]
+
     rows = []
-    for kind, label in (("by_stage", "stage"), ("by_assignment", "pen")):
-        for p in answer["periods"][kind]:
-            name = p["stage"] if kind == "by_stage" else f"{p['container']} ({p['stage']})"
+    for kind, label in PERIOD_LABELS.items():
+        for p in answer["periods"][kind] or ():
             rows.append(
                 {
                     **p,
-                    "period": f"{label}: {name}",
+                    "period": f"{label}: {name(kind, p)}",
+                    "days": p.get("days", p["last_day"] - p["first_day"] + 1),
+                    "partial_of": p["full_days"] if p.get("partial") else None,
                     "first_date": day(p["first_day"]),
                     "last_date": day(p["last_day"]),
                 }
@@ -207,7 +216,7 @@ def tables(batch: Batch, answer: dict) -> dict[str, tuple[tuple[Column, ...], li
     """Each table's columns and rows."""
     return {
         "daily": (DAILY, _daily_rows(answer)),
-        "pens": (PENS, _pens_with_causes(batch, answer)),
+        "pens": (PENS, answer["status"]["pens"]),
         "pen_days": (PEN_DAYS, _pen_day_rows(batch, answer)),
         "periods": (PERIODS, _period_rows(answer, batch.start_date)),
     }
@@ -237,6 +246,7 @@ def about_lines(batch: Batch, answer: dict) -> list[tuple[str, object]]:
         ("Data as of (last computed day)", answer["batch"]["last_state_date"]),
         *((f"Records of {stream} end", day) for stream, day in reached.items()),
         ("Plan", (answer["scenario"] or {}).get("name", "none")),
+        ("Periods", _periods_text(answer)),
         ("Exported (UTC date)", answer["today"]),
         (
             "Units",
@@ -245,6 +255,14 @@ def about_lines(batch: Batch, answer: dict) -> list[tuple[str, object]]:
         ),
     ]
     return lines
+
+
+def _periods_text(answer: dict) -> str:
+    """Which periods the period table holds: the one asked for, or all."""
+    held = [PERIOD_LABELS[k] for k, rows in answer["periods"].items() if rows is not None]
+    chosen = answer["query"].get("period")
+    text = ", ".join(f"by {label}" for label in held)
+    return f"{text} (chosen)" if chosen else f"all: {text}"
 
 
 def _cell(value):

@@ -22,6 +22,8 @@ from aquagrowth.engine.scenario import ScenarioInForce, read_scenario
 from aquagrowth.farm.models import Assignment, Batch, GrowthSample
 
 DAILY, WEEKLY = "daily", "weekly"
+PERIODS = {"stage": "by_stage", "stay": "by_assignment", "week": "by_week", "month": "by_month"}
+"""The ``period`` a query may ask for, and the answer's table of it."""
 RECOMPUTE_HINT = "aquagrowth recompute --batch {number}"
 
 # Decimals sent per quantity: the engine keeps full precision, the page needs less.
@@ -38,12 +40,14 @@ DECIMALS = (
 
 @dataclass(frozen=True)
 class GrowthQuery:
-    """What the caller asked for: a date range, one assignment or all, daily or weekly."""
+    """What the caller asked for: a date range, one assignment or all, daily or weekly,
+    and one kind of period (``PERIODS``) or all of them (None)."""
 
     start: dt.date | None = None
     end: dt.date | None = None
     assignment_id: int | None = None
     granularity: str = DAILY
+    period: str | None = None
 
 
 def column(values: np.ndarray, decimals: int | None = None) -> list:
@@ -255,6 +259,7 @@ def growth_data(batch: Batch, query: GrowthQuery, today: dt.date | None = None) 
             "end": query.end,
             "assignment": query.assignment_id,
             "granularity": query.granularity,
+            "period": query.period,
         },
         "scenario": None,
         "scenario_missing": None,
@@ -280,12 +285,7 @@ def growth_data(batch: Batch, query: GrowthQuery, today: dt.date | None = None) 
         )
     else:
         planned_by_stage, plan_curve = _add_scenario(result, batch, query, planned, shown)
-    stages = {a["id"]: a["stage"] for a in assignments}
-    per_assignment = periods.by_assignment(rows, names, stages, planned_by_stage)
-    result["periods"] = {
-        "by_stage": _kg_rounded(periods.by_stage(per_assignment)),
-        "by_assignment": _kg_rounded(per_assignment),
-    }
+    result["periods"] = _periods(batch, rows, assignments, planned_by_stage, query.period)
     forward = result["forward_projection"]
     pens = status.pens(batch, rows, assignments, forward, query.start, query.end)
     head = status.headline(
@@ -297,12 +297,42 @@ def growth_data(batch: Batch, query: GrowthQuery, today: dt.date | None = None) 
         None if query.assignment_id is not None else plan_curve,
         today,
     )
+    by_cause = status.causes(batch, query.start, query.end)
+    for pen in pens:
+        pen["deaths_by_cause"] = by_cause.get(pen["assignment"], [])
+    if head is not None:
+        head["deaths_by_cause"] = (
+            by_cause.get(None, [])
+            if query.assignment_id is None
+            else by_cause.get(query.assignment_id, [])
+        )
     result["status"] = {
         "batch": head,
         "pens": pens,
         "harvest": status.harvest_summary(batch, head, pens),
     }
     return result
+
+
+def _periods(
+    batch: Batch, rows, assignments: list[dict], planned: dict | None, wanted: str | None
+) -> dict:
+    """The period tables: the one ``wanted`` (a ``PERIODS`` key), the others None; all
+    four when None."""
+    names = {a["id"]: a["container"] for a in assignments}
+    stages = {a["id"]: a["stage"] for a in assignments}
+    tables: dict = dict.fromkeys(PERIODS.values())
+    if wanted in (None, "stage", "stay"):
+        per_assignment = periods.by_assignment(rows, names, stages, planned)
+        if wanted != "stay":
+            tables["by_stage"] = _kg_rounded(periods.by_stage(per_assignment))
+        if wanted != "stage":
+            tables["by_assignment"] = _kg_rounded(periods.without_parts(per_assignment))
+    for kind in (periods.WEEK, periods.MONTH):
+        if wanted in (None, kind):
+            found = periods.by_calendar(rows, batch.start_date, kind, stages, planned)
+            tables[PERIODS[kind]] = _kg_rounded(found)
+    return tables
 
 
 def _add_scenario(

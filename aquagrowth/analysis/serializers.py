@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from aquagrowth.accounts.sites import site_known_to, visible_batches, visible_stays
 from aquagrowth.analysis import recorded_through, unexplained_loss
-from aquagrowth.analysis.growth_data import DAILY, WEEKLY
+from aquagrowth.analysis.growth_data import DAILY, PERIODS, WEEKLY
 from aquagrowth.engine.core.outputs import POPULATION_SOURCES, STATE_COLUMNS, WEIGHT_SOURCES
 from aquagrowth.engine.models import DailyState
 from aquagrowth.farm.models import Assignment, Batch
@@ -109,6 +109,12 @@ class GrowthQuerySerializer(DateRangeSerializer):
 
     assignment = id_field(help_text="One assignment (container stay) of the batch; all if absent.")
     granularity = serializers.ChoiceField(choices=[DAILY, WEEKLY], default=DAILY)
+    period = serializers.ChoiceField(
+        choices=list(PERIODS),
+        required=False,
+        help_text="Only this table of periods (the others null): per stage, per container "
+        "stay, per ISO week or per calendar month; all four if absent.",
+    )
 
     def validate_assignment(self, value: int) -> int:
         batch = self.context["batch"]
@@ -267,6 +273,18 @@ class BalanceSerializer(serializers.Serializer):
     tgc = _f("1000 (W2^(1/3) - W1^(1/3)) / degree-days.")
 
 
+class CauseSerializer(serializers.Serializer):
+    cause = serializers.CharField(allow_blank=True, help_text="As recorded; empty: none given.")
+    fish = serializers.IntegerField(help_text="Dead fish of the records with this cause.")
+
+
+def _causes() -> CauseSerializer:
+    return CauseSerializer(
+        many=True,
+        help_text="Recorded deaths by cause (the mortality records of the range), most first.",
+    )
+
+
 class HeadlineSerializer(BalanceSerializer):
     """The batch's headline numbers on ``as_of``, the last day shown."""
 
@@ -292,6 +310,7 @@ class HeadlineSerializer(BalanceSerializer):
     biomass_plan_kg = _f("The plan's biomass on the reference day, kg.")
     biomass_vs_plan_kg = _f("Actual - planned biomass, kg.")
     biomass_vs_plan_pct = _f("Actual - planned biomass, % of planned.")
+    deaths_by_cause = _causes()
 
 
 class PenStatusSerializer(BalanceSerializer):
@@ -312,6 +331,7 @@ class PenStatusSerializer(BalanceSerializer):
     harvested_kg = _f("Live weight harvested, kg.")
     density_kg_m3 = _f("End biomass / container volume, kg/m3.")
     forecast_harvest_date = serializers.DateField(allow_null=True)
+    deaths_by_cause = _causes()
 
 
 class HarvestSummarySerializer(serializers.Serializer):
@@ -372,6 +392,7 @@ class GrowthQueryEchoSerializer(serializers.Serializer):
     end = serializers.DateField(allow_null=True)
     assignment = serializers.IntegerField(allow_null=True)
     granularity = serializers.ChoiceField(choices=[DAILY, WEEKLY])
+    period = serializers.ChoiceField(choices=list(PERIODS), allow_null=True)
 
 
 class ScenarioStageSerializer(serializers.Serializer):
@@ -517,20 +538,25 @@ class VarianceSerializer(serializers.Serializer):
 
 
 class PeriodSerializer(serializers.Serializer):
-    """Observed TGC and FCR of a stage or a stay, beside the plan's."""
+    """Observed growth of a period (a stage, a stay, a week or a month), beside the
+    plan's (docs/growth-analysis.md, "Variance and periods")."""
 
-    stage = serializers.CharField()
-    first_day = serializers.IntegerField()
-    last_day = serializers.IntegerField()
+    first_day = serializers.IntegerField(help_text="Day number of its first day with states.")
+    last_day = serializers.IntegerField(help_text="Day number of its last day with states.")
     feed_kg = serializers.FloatField()
-    growth_kg = serializers.FloatField()
+    growth_kg = serializers.FloatField(help_text="Biomass produced (the gain), kg.")
     recorded_feed_kg = serializers.FloatField()
     recorded_growth_kg = serializers.FloatField()
     recorded_days = serializers.IntegerField()
     fed_days = serializers.IntegerField()
-    observed_fcr = _f("Feed / growth over the days with feed records.")
+    deaths = serializers.IntegerField()
+    observed_fcr = _f("Biological FCR: feed / growth over the days with feed records.")
     feed_coverage = _f("Share of the fed days with feed records.")
-    observed_tgc = _f("Fitted from first to last weight.")
+    observed_tgc = _f("Fitted from the start to the end weight, stays weighted by days.")
+    sgr_pct_day = _f("100 ln(W_end / W_start) / days, stays weighted by days, % a day.")
+    degree_days = _f("Mean daily temperature (>= 0) x the period's days, degC day.")
+    start_fish = serializers.IntegerField(help_text="Fish at the period's start.")
+    mortality_pct = _f("100 x deaths / start_fish.")
     scenario_tgc = _f("The plan's.")
     scenario_fcr = _f("The plan's.")
 
@@ -538,16 +564,33 @@ class PeriodSerializer(serializers.Serializer):
 class StayPeriodSerializer(PeriodSerializer):
     assignment = serializers.IntegerField()
     container = serializers.CharField()
+    stage = serializers.CharField()
     days = serializers.IntegerField()
 
 
 class StagePeriodSerializer(PeriodSerializer):
+    stage = serializers.CharField()
     containers = serializers.IntegerField(help_text="Stays of the stage.")
 
 
+class CalendarPeriodSerializer(PeriodSerializer):
+    period = serializers.CharField(help_text="ISO week (2024-W03) or month (2024-02).")
+    first_date = serializers.DateField()
+    last_date = serializers.DateField()
+    days = serializers.IntegerField(help_text="Days of the period with states.")
+    full_days = serializers.IntegerField(help_text="Its calendar days: 7, or the month's.")
+    partial = serializers.BooleanField(help_text="Cut by the range or the batch's states.")
+    stages = serializers.ListField(child=serializers.CharField())
+    containers = serializers.IntegerField(help_text="Stays with states in the period.")
+
+
 class PeriodsSerializer(serializers.Serializer):
-    by_stage = StagePeriodSerializer(many=True)
-    by_assignment = StayPeriodSerializer(many=True)
+    """One table per kind of period; null when the query asked for another."""
+
+    by_stage = StagePeriodSerializer(many=True, allow_null=True)
+    by_assignment = StayPeriodSerializer(many=True, allow_null=True)
+    by_week = CalendarPeriodSerializer(many=True, allow_null=True)
+    by_month = CalendarPeriodSerializer(many=True, allow_null=True)
 
 
 class GrowthDataSerializer(serializers.Serializer):

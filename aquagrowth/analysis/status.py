@@ -14,6 +14,7 @@ from collections import defaultdict
 import numpy as np
 from django.db.models import Max, Min, Sum
 
+from aquagrowth.analysis import periods
 from aquagrowth.analysis.state_rows import StateRows
 from aquagrowth.engine.core.growth import effective_temperature, fitted_tgc
 from aquagrowth.farm.models import Assignment, Batch, Harvest, MortalityEvent
@@ -38,13 +39,6 @@ def _kg(kg: float) -> float | None:
     """Kilograms to 0.1 kg: a tray's feed and a sea site's biomass alike (the page shows
     tonnes at sea scale)."""
     return _num(kg, 1)
-
-
-def _sgr(w1: float, w2: float, days: int) -> float:
-    """Specific growth rate, % a day: 100 ln(W2 / W1) / days."""
-    if not (days > 0 and w1 > 0 and w2 > 0):
-        return float("nan")
-    return 100.0 * float(np.log(w2 / w1)) / days
 
 
 def _balances(rows: StateRows, group: np.ndarray, size: int) -> list[dict]:
@@ -132,21 +126,27 @@ def _harvests(batch: Batch, first: dt.date | None, last: dt.date | None) -> dict
     return {row["assignment_id"]: row for row in rows}
 
 
-def causes(batch: Batch, first: dt.date | None, last: dt.date | None) -> dict[int, dict]:
-    """Recorded deaths per stay id by cause (``""``: none given), for the export.
-
-    Not in the growth answer: the answer cache's key does not read the mortality records
-    (a cause edited in place changes no daily state), and hashing every record of a
-    batch on every request would cost more than the rest of the key."""
+def causes(batch: Batch, first: dt.date | None, last: dt.date | None) -> dict[int | None, list]:
+    """Recorded deaths by cause per stay id, and over the batch (key ``None``), from the
+    mortality records of the range: ``[{"cause": ..., "fish": ...}]``, most fish first,
+    ``""`` for a record without a cause. The answer cache's key covers these records
+    (``RecordsVersion``), so a cause corrected in place changes the next answer."""
     query = MortalityEvent.objects.filter(batch=batch)
     if first is not None:
         query = query.filter(event_date__gte=first)
     if last is not None:
         query = query.filter(event_date__lte=last)
-    found: dict[int, dict] = defaultdict(dict)
+    found: dict[int | None, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in query.order_by().values("assignment_id", "cause").annotate(fish=Sum("count")):
-        found[row["assignment_id"]][row["cause"]] = row["fish"]
-    return found
+        found[row["assignment_id"]][row["cause"]] += row["fish"]
+        found[None][row["cause"]] += row["fish"]
+    return {
+        stay: [
+            {"cause": cause, "fish": fish}
+            for cause, fish in sorted(by_cause.items(), key=lambda item: (-item[1], item[0]))
+        ]
+        for stay, by_cause in found.items()
+    }
 
 
 def _day(start_date: dt.date, day_number: int) -> dt.date:
@@ -207,7 +207,7 @@ def pens(
                 "harvested_fish": harvest["fish"] if harvest else 0,
                 "harvested_kg": _kg(harvest["kg"]) if harvest else 0.0,
                 "degree_days": _num(degree_days, 1),
-                "sgr_pct_day": _num(_sgr(w1, w2, days), 3),
+                "sgr_pct_day": _num(periods.sgr(w1, w2, days), 3),
                 "tgc": _num(fitted_tgc(w1, w2, degree_days), 3) if days else None,
                 "density_kg_m3": _num(end_kg / volume, 2) if volume else None,
                 "forecast_harvest_date": (forecast.get(stay_id) or {}).get("harvest_date"),
@@ -325,7 +325,7 @@ def headline(
         begin = max(int(np.searchsorted(daily["date"], since)), int(with_fish[0]))
         w1, w2 = daily["avg_weight_g"][begin], daily["avg_weight_g"][end]
         days = int((daily["date"][end] - daily["date"][begin]).astype(int))
-        sgr = _sgr(w1, w2, days)
+        sgr = periods.sgr(w1, w2, days)
         dd = float(effective_temperature(daily["temp_c"][begin + 1 : end + 1]).sum())
         tgc = fitted_tgc(w1, w2, dd) if days else float("nan")
     fish = int(daily["population"][last])

@@ -84,6 +84,7 @@ class BatchViewSet(viewsets.ReadOnlyModelViewSet):
             end=params.validated_data.get("end"),
             assignment_id=params.validated_data.get("assignment"),
             granularity=params.validated_data["granularity"],
+            period=params.validated_data.get("period"),
         )
 
     @extend_schema(

@@ -21,12 +21,14 @@ import uuid
 import pytest
 import redis
 from django.contrib.auth.models import User
+from django.db import connection
 
 from aquagrowth.analysis import answer_cache
 from aquagrowth.analysis.answer_key import answer_key
 from aquagrowth.engine.runner import recompute_batch
 from aquagrowth.farm import models as m
 from tests import access, farm_builder
+from tests.analysis.conftest import LAST, TRANSFER
 from tests.recompute.conftest import TODAY
 from tests.recompute.conftest import build_batch as build_recompute_batch
 
@@ -187,6 +189,53 @@ def test_records_shown_as_they_are_change_the_answer_without_a_recompute(
     assert "S01-B-01 (new net)" in [a["container"] for a in body(renamed)["assignments"]]
 
 
+def tank_deaths(data) -> list[dict]:
+    tank = next(p for p in data["status"]["pens"] if p["container"] == "S01-B-01")
+    return tank["deaths_by_cause"]
+
+
+@pytest.mark.parametrize("how", ["save", "bulk update", "sql by hand"])
+def test_a_cause_edited_in_place_changes_the_next_answer(api, use_cache, growth_batch, how):
+    """Deaths by cause are read from the mortality records, not the daily states: a
+    corrected cause changes no daily state, and still shows at once, however written."""
+    tank = growth_batch.assignments.get(container__name="S01-B-01")
+    death = m.MortalityEvent.objects.create(
+        batch=growth_batch, assignment=tank, event_date=TRANSFER, count=7, cause="Winter ulcer"
+    )
+    first, _ = twice(api, growth_batch)
+    assert tank_deaths(body(first)) == [{"cause": "Winter ulcer", "fish": 7}]
+    assert body(first)["status"]["batch"]["deaths_by_cause"] == tank_deaths(body(first))
+    if how == "save":
+        death.cause = "Wound"
+        death.save()
+    elif how == "bulk update":
+        m.MortalityEvent.objects.filter(pk=death.pk).update(cause="Wound")
+    else:
+        with connection.cursor() as cursor:
+            table = m.MortalityEvent._meta.db_table
+            cursor.execute(f"UPDATE {table} SET cause = %s WHERE id = %s", ["Wound", death.pk])
+    after = get(api, growth_batch)
+    assert after["X-Answer-Cache"] == "miss"
+    assert tank_deaths(body(after)) == [{"cause": "Wound", "fish": 7}]
+    assert get(api, growth_batch)["X-Answer-Cache"] == "hit"
+    death.delete()
+    gone = get(api, growth_batch)
+    assert gone["X-Answer-Cache"] == "miss" and tank_deaths(body(gone)) == []
+
+
+def test_a_harvest_edited_in_place_changes_the_next_answer(api, use_cache, growth_batch):
+    tank = growth_batch.assignments.get(container__name="S01-B-01")
+    harvest = m.Harvest.objects.create(
+        batch=growth_batch, assignment=tank, harvest_date=LAST, count=10, live_weight_kg=8.0
+    )
+    twice(api, growth_batch)
+    m.Harvest.objects.filter(pk=harvest.pk).update(live_weight_kg=9.5)
+    after = get(api, growth_batch)
+    assert after["X-Answer-Cache"] == "miss"
+    pen = next(p for p in body(after)["status"]["pens"] if p["container"] == "S01-B-01")
+    assert pen["harvested_kg"] == 9.5
+
+
 def test_each_query_has_its_own_answer(api, use_cache, growth_batch):
     tank = m.Assignment.objects.get(batch=growth_batch, container__name="S01-B-01")
     queries = [
@@ -195,6 +244,7 @@ def test_each_query_has_its_own_answer(api, use_cache, growth_batch):
         {"start": "2024-01-10"},
         {"end": "2024-01-30"},
         {"assignment": tank.id},
+        {"period": "week"},
     ]
     answers = []
     for params in queries:
@@ -202,13 +252,17 @@ def test_each_query_has_its_own_answer(api, use_cache, growth_batch):
         assert response["X-Answer-Cache"] == "miss", params
         answers.append(body(response))
         assert get(api, growth_batch, params)["X-Answer-Cache"] == "hit"
+    plain = {"start": None, "end": None, "assignment": None, "granularity": "daily"}
+    plain["period"] = None
     assert [a["query"] for a in answers] == [
-        {"start": None, "end": None, "assignment": None, "granularity": "daily"},
-        {"start": None, "end": None, "assignment": None, "granularity": "weekly"},
-        {"start": "2024-01-10", "end": None, "assignment": None, "granularity": "daily"},
-        {"start": None, "end": "2024-01-30", "assignment": None, "granularity": "daily"},
-        {"start": None, "end": None, "assignment": tank.id, "granularity": "daily"},
+        plain,
+        {**plain, "granularity": "weekly"},
+        {**plain, "start": "2024-01-10"},
+        {**plain, "end": "2024-01-30"},
+        {**plain, "assignment": tank.id},
+        {**plain, "period": "week"},
     ]
+    assert answers[-1]["periods"]["by_stage"] is None and answers[-1]["periods"]["by_week"]
 
 
 def test_the_key_changes_with_the_day_and_with_each_part(growth_batch, stages):

@@ -40,13 +40,15 @@ def test_a_word_for_a_batch_id_is_a_json_404(api, growth_batch):
 def test_an_empty_parameter_counts_as_absent(api, growth_batch):
     """A form that sends every field (``?start=&granularity=``) gets the defaults."""
     url = GROWTH.format(id=growth_batch.id)
-    response = api.get(url, {"start": "", "end": "", "granularity": "", "assignment": ""})
+    params = {"start": "", "end": "", "granularity": "", "assignment": "", "period": ""}
+    response = api.get(url, params)
     assert response.status_code == 200
     assert response.json()["query"] == {
         "start": None,
         "end": None,
         "assignment": None,
         "granularity": "daily",
+        "period": None,
     }
 
 
@@ -64,6 +66,8 @@ BAD_GROWTH = [
     ("assignment", "abc", "valid integer"),
     ("assignment", "999999", "has no assignment 999999"),
     ("granularity", "monthly", "not a valid choice"),
+    ("period", "quarter", "not a valid choice"),
+    ("period", "by_week", "not a valid choice"),
 ]
 
 

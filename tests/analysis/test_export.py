@@ -70,7 +70,7 @@ def test_a_table_as_csv_is_wide_with_units(api, growth_batch):
     assert lines[2].startswith(f"{(LAST - dt.timedelta(days=19)).isoformat()},1458,")
 
 
-def test_the_pens_deaths_by_cause_are_read_fresh(api, growth_batch):
+def test_the_pens_deaths_by_cause_follow_an_edited_record(api, growth_batch):
     tank = growth_batch.assignments.get(container__name="S01-B-01")
     death = m.MortalityEvent.objects.create(
         batch=growth_batch, assignment=tank, event_date=TRANSFER, count=7, cause="Winter ulcer"

@@ -46,6 +46,8 @@
     temperature: { title: "Water temperature", unit: "°C", key: "temp_c", share: "estimated_temperature",
       words: "temperature", source: "temp_source", stream: "temperature" },
   };
+  /* The period table's views, and the API's `period` of each (the export takes it). */
+  const PERIOD_KINDS = { by_stage: "stage", by_assignment: "stay", by_week: "week", by_month: "month" };
   const DEFAULTS = { metric: "weight", granularity: "daily", start: "", end: "", assignment: null, periods: "by_stage" };
   const state = Object.assign({}, DEFAULTS, { logScale: false });
   let chart = null;
@@ -91,7 +93,7 @@
     state.start = /^\d{4}-\d{2}-\d{2}$/.test(q.get("start") || "") ? q.get("start") : "";
     state.end = /^\d{4}-\d{2}-\d{2}$/.test(q.get("end") || "") ? q.get("end") : "";
     state.assignment = /^\d+$/.test(q.get("container") || "") ? Number(q.get("container")) : null;
-    state.periods = q.get("periods") === "by_assignment" ? "by_assignment" : "by_stage";
+    state.periods = PERIOD_KINDS[q.get("periods")] ? q.get("periods") : DEFAULTS.periods;
   }
   function writeUrl(push) {
     const q = new URLSearchParams();
@@ -108,9 +110,18 @@
   function syncControls() {
     pressed($("metric"), (b) => b.dataset.metric === state.metric);
     pressed($("period-kind"), (b) => b.dataset.kind === state.periods);
+    exportLink();
     $("granularity").value = state.granularity;
     $("start").value = state.start;
     $("end").value = state.end;
+  }
+  /* The Excel workbook of the range shown; a period view chosen in the URL (not the
+     default stage view) narrows its period sheet to that period. */
+  let exportParams = new URLSearchParams();
+  function exportLink() {
+    const params = new URLSearchParams(exportParams);
+    if (state.periods !== DEFAULTS.periods) params.set("period", PERIOD_KINDS[state.periods]);
+    $("download-xlsx").href = `${root.dataset.export}?${params}`;
   }
   function pressed(group, isOn) {
     group.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", isOn(b) ? "true" : "false"));
@@ -130,7 +141,8 @@
     if (state.start) params.set("start", state.start);
     if (state.end) params.set("end", state.end);
     if (state.assignment) params.set("assignment", state.assignment);
-    $("download-xlsx").href = `${root.dataset.export}?${params}`;
+    exportParams = params;
+    exportLink();
     let response;
     try {
       response = await fetch(`${root.dataset.api}?${params}`, {
@@ -647,7 +659,7 @@
       tile("Fish", fmtFish(h.fish), WORDS.population[h.population_source] || ""),
       tile("Mean weight", h.fish > 0 ? fmtWeight(h.avg_weight_g) : "—", h.fish > 0 ? (WORDS.weight[h.weight_source] || "") : "no fish left"),
       tile("Biomass", fmtMass(h.biomass_kg), `on ${dayText(h.as_of)}`),
-      tile("Mortality", fmtPct(h.mortality_pct), `${fmtFish(h.deaths)} dead of ${fmtFish(h.stocked_fish)} stocked${h.deaths_modelled ? ` (${fmtFish(h.deaths_modelled)} modelled)` : ""}; unexplained ${fmtPct(h.unexplained_pct)}`),
+      tile("Mortality", fmtPct(h.mortality_pct), `${fmtFish(h.deaths)} dead of ${fmtFish(h.stocked_fish)} stocked${h.deaths_modelled ? ` (${fmtFish(h.deaths_modelled)} modelled)` : ""}; unexplained ${fmtPct(h.unexplained_pct)}${h.deaths_by_cause.length ? `; recorded: ${causesText(h.deaths_by_cause, 3)}` : ""}`),
       tile("FCR bio / econ", `${fmt(h.fcr_biological, 2)} / ${fmt(h.fcr_economic, 2)}`, `feed ${fmtMass(h.feed_kg)}${h.feed_unknown_days ? `; ${h.feed_unknown_days} pen-days without feed records left out` : ""}`),
       tile("SGR", `${fmt(h.sgr_pct_day, 2)} %/day`, `TGC ${fmt(h.tgc, 2)}; both over the last 30 days`),
       tile("Degree-days", fmt(h.degree_days, 0), "°C·days in this range"),
@@ -740,6 +752,11 @@
     $("chart-scope").textContent = scopeText();
   }
 
+  /* Recorded deaths by cause, most first: "Winter ulcer 7, no cause given 3". */
+  function causesText(causes, most) {
+    const shown = causes.slice(0, most || causes.length).map((c) => `${c.cause || "no cause given"} ${fmtFish(c.fish)}`);
+    return shown.join(", ") + (causes.length > shown.length ? `, ${plural(causes.length - shown.length, "more cause")}` : "");
+  }
   const PEN_COLUMNS = [
     { key: "container", label: "Pen", text: (p) => `${escapeHtml(p.container)}<div class="subtle small">${escapeHtml(p.stage)}${p.current ? " · holding fish" : ""}</div>`, sort: (p) => p.container },
     { key: "first_date", label: "From – to", text: (p) => `${dayText(p.first_date)} – ${p.current ? "now" : dayText(p.last_date)}`, sort: (p) => p.first_date },
@@ -749,6 +766,8 @@
     { key: "end_weight_g", label: "Weight last day", num: true, text: (p) => fmtWeight(p.end_weight_g) },
     { key: "end_biomass_kg", label: "Biomass", num: true, text: (p) => fmtMass(p.end_biomass_kg) },
     { key: "mortality_pct", label: "Mortality", num: true, text: (p) => `${fmtPct(p.mortality_pct)}<div class="subtle small">${fmtFish(p.deaths)} fish${p.deaths_modelled ? `, ${fmtFish(p.deaths_modelled)} modelled` : ""}</div>` },
+    { key: "deaths_by_cause", label: "Recorded deaths by cause", num: false, text: (p) => (p.deaths_by_cause.length ? escapeHtml(causesText(p.deaths_by_cause)) : "—"),
+      sort: (p) => (p.deaths_by_cause.length ? causesText(p.deaths_by_cause) : null) },
     { key: "unexplained_pct", label: "Unexplained loss", num: true, text: (p) => `${fmtPct(p.unexplained_pct)}<div class="subtle small">${fmtFish(p.unexplained_fish)} fish</div>` },
     { key: "harvested_fish", label: "Harvested", num: true, text: (p) => (p.harvested_fish ? `${fmtFish(p.harvested_fish)}<div class="subtle small">${fmtMass(p.harvested_kg)}</div>` : "—") },
     { key: "feed_kg", label: "Feed", num: true, text: (p) => `${fmtMass(p.feed_kg)}${p.feed_unknown_days ? `<div class="subtle small">${p.feed_unknown_days} days unrecorded</div>` : ""}` },
@@ -793,23 +812,36 @@
     $("pens-more").setAttribute("aria-expanded", allPens ? "true" : "false");
   }
 
+  const PERIOD_FIRST = { by_stage: "Stage", by_assignment: "Container", by_week: "Week", by_month: "Month" };
+  function periodName(r) {
+    if (state.periods === "by_stage") return escapeHtml(r.stage);
+    if (state.periods === "by_assignment") return escapeHtml(`${r.container} · ${r.stage}`);
+    return `${escapeHtml(r.period)}<div class="subtle small">${escapeHtml(r.stages.join(", "))}</div>`;
+  }
+  function periodDays(r, day) {
+    const span = `${day(r.first_day)} – ${day(r.last_day)}`;
+    return r.partial ? `${span}<div class="subtle small">partial: ${r.days} of ${r.full_days} days</div>` : span;
+  }
   function renderPeriods() {
-    const rows = data.periods[state.periods];
-    const first = state.periods === "by_stage" ? "Stage" : "Container";
-    $("periods").querySelector("thead").innerHTML = `<tr><th scope="col">${first}</th><th scope="col">From – to</th>
-      <th scope="col" class="num">TGC observed</th><th scope="col" class="num">TGC plan</th>
-      <th scope="col" class="num">FCR observed</th><th scope="col" class="num">FCR plan</th>
-      <th scope="col" class="num">Feed</th><th scope="col" class="num">Growth</th></tr>`;
+    const rows = data.periods[state.periods] || [];
+    const head = [[PERIOD_FIRST[state.periods], false], ["From – to", false], ["TGC observed", true],
+      ["TGC plan", true], ["SGR %/day", true], ["FCR observed (feed records)", true], ["FCR plan", true],
+      ["Degree-days", true], ["Deaths", true], ["Mortality", true], ["Gain", true], ["Feed", true]];
+    $("periods").querySelector("thead").innerHTML = `<tr>${head.map(([label, num]) =>
+      `<th scope="col"${num ? ' class="num"' : ""}>${label}</th>`).join("")}</tr>`;
     const start = ms(data.batch.start_date);
     const day = (n) => dayText(isoDay(start + (n - 1) * DAY_MS));
+    const coverage = (r) => (known(r.feed_coverage) && r.feed_coverage < 1
+      ? `<div class="subtle small">${fmt(100 * r.feed_coverage, 0)} % of fed days</div>` : "");
     $("periods").querySelector("tbody").innerHTML = rows.length ? rows.map((r) => `<tr>
-      <td>${escapeHtml(state.periods === "by_stage" ? r.stage : `${r.container} · ${r.stage}`)}</td>
-      <td>${day(r.first_day)} – ${day(r.last_day)}</td>
+      <td>${periodName(r)}</td><td>${periodDays(r, day)}</td>
       <td class="num">${fmt(r.observed_tgc, 2)}</td><td class="num">${fmt(r.scenario_tgc, 2)}</td>
-      <td class="num">${fmt(r.observed_fcr, 2)}</td><td class="num">${fmt(r.scenario_fcr, 2)}</td>
-      <td class="num">${fmtMass(r.feed_kg)}</td>
-      <td class="num">${fmtMass(r.growth_kg)}</td></tr>`).join("")
-      : `<tr><td colspan="8" class="subtle">No daily states in this range.</td></tr>`;
+      <td class="num">${fmt(r.sgr_pct_day, 2)}</td>
+      <td class="num">${fmt(r.observed_fcr, 2)}${coverage(r)}</td><td class="num">${fmt(r.scenario_fcr, 2)}</td>
+      <td class="num">${fmt(r.degree_days, 0)}</td><td class="num">${fmtFish(r.deaths)}</td>
+      <td class="num">${fmtPct(r.mortality_pct)}</td>
+      <td class="num">${fmtMass(r.growth_kg)}</td><td class="num">${fmtMass(r.feed_kg)}</td></tr>`).join("")
+      : `<tr><td colspan="${head.length}" class="subtle">No daily states in this range.</td></tr>`;
   }
 
   function render() {
