@@ -1,8 +1,9 @@
 """Read one batch's records as the engine core's arrays, in a constant number of queries.
 
-Every event kind is aggregated per day in SQL (one query each, whatever the number of
-days or containers), so a batch of 800 days and 60 assignments costs the same dozen
-queries as a batch of one week. The replaced engine made about 40,000.
+Every event kind is aggregated per day in SQL (the event kinds in one query, feed and
+temperature in another, whatever the number of days or containers), so a batch of 800
+days and 60 assignments costs the same dozen queries as a batch of one week. The
+replaced engine made about 40,000.
 
 The loader judges nothing: every record of the batch goes to the core, whose validation
 is the one place that reports bad input. A record that names an assignment of another
@@ -35,35 +36,38 @@ _SELECTION = {
     SelectionMethod.SMALLEST: core.SELECTION_SMALLEST,
 }
 
+_NO_SPREAD = "CAST(0 AS DOUBLE PRECISION), CAST(0 AS DOUBLE PRECISION)"
 _DAY_EVENTS = {
     "mortality": (
-        "SELECT assignment_id, {day}, SUM(count), CAST(0 AS DOUBLE PRECISION), MIN(id) "
-        "FROM farm_mortalityevent WHERE batch_id = %s GROUP BY 1, 2",
+        "farm_mortalityevent",
         "event_date",
+        "SUM(count), CAST(0 AS DOUBLE PRECISION), MIN(id)",
+        _NO_SPREAD,
     ),
     "samples": (
-        "SELECT assignment_id, {day}, SUM(sample_size), SUM(sample_size * avg_weight_g), "
-        "MIN(id), "
+        "farm_growthsample",
+        "sample_date",
+        "SUM(sample_size), SUM(sample_size * avg_weight_g), MIN(id)",
         "CAST(COALESCE(SUM(sample_size * std_weight_g * std_weight_g), 0) AS DOUBLE PRECISION), "
         "CAST(COALESCE(SUM(CASE WHEN std_weight_g IS NULL "
-        "THEN sample_size * avg_weight_g * avg_weight_g END), 0) AS DOUBLE PRECISION) "
-        "FROM farm_growthsample WHERE batch_id = %s GROUP BY 1, 2",
-        "sample_date",
+        "THEN sample_size * avg_weight_g * avg_weight_g END), 0) AS DOUBLE PRECISION)",
     ),
     "weighings": (
-        "SELECT assignment_id, {day}, SUM(fish_weighed), SUM(fish_weighed * avg_weight_g), "
-        "MIN(id) FROM farm_weighing WHERE batch_id = %s GROUP BY 1, 2",
+        "farm_weighing",
         "weighing_date",
+        "SUM(fish_weighed), SUM(fish_weighed * avg_weight_g), MIN(id)",
+        _NO_SPREAD,
     ),
     "harvests": (
-        "SELECT assignment_id, {day}, SUM(count), SUM(live_weight_kg), MIN(id) "
-        "FROM farm_harvest WHERE batch_id = %s GROUP BY 1, 2",
+        "farm_harvest",
         "harvest_date",
+        "SUM(count), SUM(live_weight_kg), MIN(id)",
+        _NO_SPREAD,
     ),
 }
-"""Per-day sums of each event kind, by the ``BatchInputs`` field they fill: (SQL with
-``{day}`` for the day index, the event's date column). Columns: assignment, day, fish,
-amount (g weighed, or live kg), smallest record id."""
+"""Per-day sums of each event kind, by the ``BatchInputs`` field they fill: (table, the
+event's date column, the sums: fish, amount (g weighed, or live kg) and smallest record
+id, then the samples' two sums of their spread, zeros for the other kinds)."""
 
 
 @dataclass
@@ -149,10 +153,8 @@ def load_batch(
     span = _span(start, stays, end or today)
     assignment_ids = np.array([s.id for s in stays], dtype=np.int64)
     container_ids = np.array(sorted({s.container_id for s in stays}), dtype=np.int64)
-    events = {
-        name: _day_events(sql.format(day=_days(column)), start, batch_id, assignment_ids)
-        for name, (sql, column) in _DAY_EVENTS.items()
-    }
+    events = _day_events(start, batch_id, assignment_ids)
+    feed, temperature = _container_days(start, batch_id, span, stays, container_ids)
     last_day = start + dt.timedelta(days=span.n_days)
     inputs = core.BatchInputs(
         batch_id=batch_id,
@@ -174,8 +176,8 @@ def load_batch(
         scenario=scenario,
         transfers=_transfers(start, batch_id, assignment_ids),
         **events,
-        feed=_feed(start, batch_id, container_ids),
-        temperature=_temperature(start, span, stays, container_ids),
+        feed=feed,
+        temperature=temperature,
         start_date=start,
         valid_temp_range_c=VALID_TEMPERATURE_C,
         batch_number=batch.number,
@@ -267,44 +269,95 @@ def _span(start: dt.date, stays: list[Stay], last_day: dt.date) -> _Span:
 
 
 def _day_events(
-    sql: str, start: dt.date, batch_id: int, assignment_ids: np.ndarray
-) -> core.DayEvents:
-    """One event kind's per-day sums; a record naming another batch's assignment keeps
-    that id, with position ``OTHER``."""
-    spread = "std_weight_g" in sql  # samples: the two sums of their spread too
-    extra = (np.float64, np.float64) if spread else ()
-    owner, day, count, amount, first_id, *sums = read_columns(
-        sql, [start, batch_id], np.int64, np.int64, np.int64, np.float64, np.int64, *extra
+    start: dt.date, batch_id: int, assignment_ids: np.ndarray
+) -> dict[str, core.DayEvents]:
+    """Every event kind's per-day sums, in one query (under a loaded server a round trip
+    can cost more than the sums: docs/engine.md, "Speed"); a record naming another
+    batch's assignment keeps that id, with position ``OTHER``."""
+    sql = " UNION ALL ".join(
+        f"SELECT {kind}, assignment_id, {_days(column)}, {sums}, {spread} "
+        f"FROM {table} WHERE batch_id = %s GROUP BY 2, 3"
+        for kind, (table, column, sums, spread) in enumerate(_DAY_EVENTS.values())
     )
-    return core.DayEvents(
-        assignment=_positions(assignment_ids, owner),
-        day=day,
-        count=count,
-        amount=amount,
-        first_id=first_id,
-        assignment_id=owner,
-        **(dict(zip(("sd_sq_sum", "no_sd_sq_sum"), sums, strict=True)) if spread else {}),
-    )
-
-
-def _feed(start: dt.date, batch_id: int, container_ids: np.ndarray) -> core.ContainerDays:
-    """Feed (kg) per container and day; a container the batch never used has position
-    ``OTHER``."""
-    container, day, feed_kg, events = read_columns(
-        f"SELECT container_id, {_days('feeding_date')}, SUM(amount_kg), COUNT(*) "
-        "FROM farm_feedingevent WHERE batch_id = %s GROUP BY 1, 2",
-        [start, batch_id],
-        np.int64,
-        np.int64,
+    kinds, owner, day, count, amount, first_id, sd_sq, no_sd_sq = read_columns(
+        sql,
+        [start, batch_id] * len(_DAY_EVENTS),
+        *(np.int64,) * 4,
         np.float64,
         np.int64,
+        np.float64,
+        np.float64,
     )
-    return core.ContainerDays(
-        container=_positions(container_ids, container),
-        day=day,
-        value=feed_kg,
-        count=events,
-        container_id=container,
+    events = {}
+    for kind, name in enumerate(_DAY_EVENTS):
+        rows = kinds == kind
+        spread = {"sd_sq_sum": sd_sq[rows], "no_sd_sq_sum": no_sd_sq[rows]}
+        events[name] = core.DayEvents(
+            assignment=_positions(assignment_ids, owner[rows]),
+            day=day[rows],
+            count=count[rows],
+            amount=amount[rows],
+            first_id=first_id[rows],
+            assignment_id=owner[rows],
+            **(spread if name == "samples" else {}),
+        )
+    return events
+
+
+def _container_days(
+    start: dt.date, batch_id: int, span: _Span, stays: list[Stay], container_ids: np.ndarray
+) -> tuple[core.ContainerDays, core.ContainerDays]:
+    """Feed (kg, summed per day) and daily mean temperatures per container and day, in
+    one query.
+
+    Feed: every feeding of the batch; a container the batch never used has position
+    ``OTHER``. Temperature: from the per-day table (``farm.daily_temperature`` keeps it
+    in step with the readings), only the batch's containers during its stays, widened by
+    the interpolation's reach each side and merged per container (joined as a VALUES
+    list), so other batches' days are never read.
+    """
+    feed_sql = (
+        f"SELECT 0, container_id, {_days('feeding_date')}, SUM(amount_kg), COUNT(*), 0 "
+        "FROM farm_feedingevent WHERE batch_id = %s GROUP BY 2, 3"
+    )
+    values: list = []
+    params: list = []
+    for container, (lo, hi) in _reading_windows(stays, span):
+        values.append("(%s, %s, %s)")
+        params += [container, _day_text(start, lo), _day_text(start, hi)]
+    if values:
+        if connection.vendor == "postgresql":
+            lo_sql, hi_sql, container_sql = "w.lo::date", "w.hi::date", "w.c::bigint"
+        else:
+            lo_sql, hi_sql, container_sql = "w.lo", "w.hi", "w.c"
+        sql = (
+            f"WITH w(c, lo, hi) AS (VALUES {', '.join(values)}) {feed_sql} UNION ALL "
+            f"SELECT 1, t.container_id, {_days('t.date')}, t.mean_c, t.readings, t.rejected "
+            f"FROM farm_containerdaytemperature t JOIN w ON t.container_id = {container_sql} "
+            f"AND t.date >= {lo_sql} AND t.date < {hi_sql}"
+        )
+        params += [start, batch_id, start]
+    else:
+        sql, params = feed_sql, [start, batch_id]
+    kinds, container, day, value, count, rejected = read_columns(
+        sql, params, np.int64, np.int64, np.int64, np.float64, np.int64, np.int64
+    )
+    feed, temperature = kinds == 0, kinds == 1
+    return (
+        core.ContainerDays(
+            container=_positions(container_ids, container[feed]),
+            day=day[feed],
+            value=value[feed],
+            count=count[feed],
+            container_id=container[feed],
+        ),
+        core.ContainerDays(
+            container=_positions(container_ids, container[temperature]),
+            day=day[temperature],
+            value=value[temperature],
+            count=count[temperature],
+            rejected=rejected[temperature],
+        ),
     )
 
 
@@ -333,44 +386,6 @@ def _transfers(start: dt.date, batch_id: int, assignment_ids: np.ndarray) -> cor
         count=count,
         measured_weight_g=weight_g,
         selection=np.array([_SELECTION.get(m, 0) for m in method], dtype=np.int64),
-    )
-
-
-def _temperature(
-    start: dt.date, span: _Span, stays: list[Stay], container_ids: np.ndarray
-) -> core.ContainerDays:
-    """Daily mean temperatures of the batch's containers during its stays.
-
-    One query on the per-day table (``farm.daily_temperature`` keeps it in step with the
-    readings): the stays, widened by the interpolation's reach each side and merged per
-    container, are joined as a VALUES list, so other batches' days are never read.
-    """
-    values: list = []
-    params: list = []
-    for container, (lo, hi) in _reading_windows(stays, span):
-        values.append("(%s, %s, %s)")
-        params += [container, _day_text(start, lo), _day_text(start, hi)]
-    if not values:
-        return core.ContainerDays()
-    if connection.vendor == "postgresql":
-        lo_sql, hi_sql, container_sql = "w.lo::date", "w.hi::date", "w.c::bigint"
-    else:
-        lo_sql, hi_sql, container_sql = "w.lo", "w.hi", "w.c"
-    sql = (
-        f"WITH w(c, lo, hi) AS (VALUES {', '.join(values)}) "
-        f"SELECT t.container_id, {_days('t.date')}, t.mean_c, t.readings, t.rejected "
-        f"FROM farm_containerdaytemperature t JOIN w ON t.container_id = {container_sql} "
-        f"AND t.date >= {lo_sql} AND t.date < {hi_sql}"
-    )
-    container, day, mean_c, valid_n, rejected_n = read_columns(
-        sql, [*params, start], np.int64, np.int64, np.float64, np.int64, np.int64
-    )
-    return core.ContainerDays(
-        container=_positions(container_ids, container),
-        day=day,
-        value=mean_c,
-        count=valid_n,
-        rejected=rejected_n,
     )
 
 
