@@ -1,9 +1,9 @@
 """Read one batch's records as the engine core's arrays, in a constant number of queries.
 
-Every event kind is aggregated per day in SQL (the event kinds in one query, feed and
-temperature in another, whatever the number of days or containers), so a batch of 800
-days and 60 assignments costs the same dozen queries as a batch of one week. The
-replaced engine made about 40,000.
+Every event kind is aggregated per day in SQL (one query each, whatever the number of
+days or containers; on PostgreSQL the event kinds in one round trip, feed and
+temperature in another), so a batch of 800 days and 60 assignments costs the same dozen
+queries as a batch of one week. The replaced engine made about 40,000.
 
 The loader judges nothing: every record of the batch goes to the core, whose validation
 is the one place that reports bad input. A record that names an assignment of another
@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from django.db import connection
 
-from aquagrowth.db.read import columns, fetch, read_columns
+from aquagrowth.db.read import columns, fetch, read_column_sets
 from aquagrowth.engine.core import inputs as core
 from aquagrowth.engine.core.temperature import INTERPOLATION_REACH_DAYS
 from aquagrowth.engine.history import learned_loss_rates
@@ -36,38 +36,38 @@ _SELECTION = {
     SelectionMethod.SMALLEST: core.SELECTION_SMALLEST,
 }
 
-_NO_SPREAD = "CAST(0 AS DOUBLE PRECISION), CAST(0 AS DOUBLE PRECISION)"
 _DAY_EVENTS = {
     "mortality": (
-        "farm_mortalityevent",
+        "SELECT assignment_id, {day}, SUM(count), CAST(0 AS DOUBLE PRECISION), MIN(id) "
+        "FROM farm_mortalityevent WHERE batch_id = %s GROUP BY 1, 2",
         "event_date",
-        "SUM(count), CAST(0 AS DOUBLE PRECISION), MIN(id)",
-        _NO_SPREAD,
     ),
     "samples": (
-        "farm_growthsample",
-        "sample_date",
-        "SUM(sample_size), SUM(sample_size * avg_weight_g), MIN(id)",
+        "SELECT assignment_id, {day}, SUM(sample_size), SUM(sample_size * avg_weight_g), "
+        "MIN(id), "
         "CAST(COALESCE(SUM(sample_size * std_weight_g * std_weight_g), 0) AS DOUBLE PRECISION), "
         "CAST(COALESCE(SUM(CASE WHEN std_weight_g IS NULL "
-        "THEN sample_size * avg_weight_g * avg_weight_g END), 0) AS DOUBLE PRECISION)",
+        "THEN sample_size * avg_weight_g * avg_weight_g END), 0) AS DOUBLE PRECISION) "
+        "FROM farm_growthsample WHERE batch_id = %s GROUP BY 1, 2",
+        "sample_date",
     ),
     "weighings": (
-        "farm_weighing",
+        "SELECT assignment_id, {day}, SUM(fish_weighed), SUM(fish_weighed * avg_weight_g), "
+        "MIN(id) FROM farm_weighing WHERE batch_id = %s GROUP BY 1, 2",
         "weighing_date",
-        "SUM(fish_weighed), SUM(fish_weighed * avg_weight_g), MIN(id)",
-        _NO_SPREAD,
     ),
     "harvests": (
-        "farm_harvest",
+        "SELECT assignment_id, {day}, SUM(count), SUM(live_weight_kg), MIN(id) "
+        "FROM farm_harvest WHERE batch_id = %s GROUP BY 1, 2",
         "harvest_date",
-        "SUM(count), SUM(live_weight_kg), MIN(id)",
-        _NO_SPREAD,
     ),
 }
-"""Per-day sums of each event kind, by the ``BatchInputs`` field they fill: (table, the
-event's date column, the sums: fish, amount (g weighed, or live kg) and smallest record
-id, then the samples' two sums of their spread, zeros for the other kinds)."""
+"""Per-day sums of each event kind, by the ``BatchInputs`` field they fill: (SQL with
+``{day}`` for the day index, the event's date column). Columns: assignment, day, fish,
+amount (g weighed, or live kg), smallest record id; samples add the two sums of their
+spread."""
+_EVENT_TYPES = (np.int64, np.int64, np.int64, np.float64, np.int64)
+_SPREAD_TYPES = (np.float64, np.float64)
 
 
 @dataclass
@@ -271,35 +271,28 @@ def _span(start: dt.date, stays: list[Stay], last_day: dt.date) -> _Span:
 def _day_events(
     start: dt.date, batch_id: int, assignment_ids: np.ndarray
 ) -> dict[str, core.DayEvents]:
-    """Every event kind's per-day sums, in one query (under a loaded server a round trip
-    can cost more than the sums: docs/engine.md, "Speed"); a record naming another
-    batch's assignment keeps that id, with position ``OTHER``."""
-    sql = " UNION ALL ".join(
-        f"SELECT {kind}, assignment_id, {_days(column)}, {sums}, {spread} "
-        f"FROM {table} WHERE batch_id = %s GROUP BY 2, 3"
-        for kind, (table, column, sums, spread) in enumerate(_DAY_EVENTS.values())
-    )
-    kinds, owner, day, count, amount, first_id, sd_sq, no_sd_sq = read_columns(
-        sql,
-        [start, batch_id] * len(_DAY_EVENTS),
-        *(np.int64,) * 4,
-        np.float64,
-        np.int64,
-        np.float64,
-        np.float64,
+    """Every event kind's per-day sums, all in one round trip (docs/engine.md, "Speed");
+    a record naming another batch's assignment keeps that id, with position ``OTHER``."""
+    read = read_column_sets(
+        [
+            (
+                sql.format(day=_days(column)),
+                [start, batch_id],
+                _EVENT_TYPES + (_SPREAD_TYPES if name == "samples" else ()),
+            )
+            for name, (sql, column) in _DAY_EVENTS.items()
+        ]
     )
     events = {}
-    for kind, name in enumerate(_DAY_EVENTS):
-        rows = kinds == kind
-        spread = {"sd_sq_sum": sd_sq[rows], "no_sd_sq_sum": no_sd_sq[rows]}
+    for name, (owner, day, count, amount, first_id, *spread) in zip(_DAY_EVENTS, read, strict=True):
         events[name] = core.DayEvents(
-            assignment=_positions(assignment_ids, owner[rows]),
-            day=day[rows],
-            count=count[rows],
-            amount=amount[rows],
-            first_id=first_id[rows],
-            assignment_id=owner[rows],
-            **(spread if name == "samples" else {}),
+            assignment=_positions(assignment_ids, owner),
+            day=day,
+            count=count,
+            amount=amount,
+            first_id=first_id,
+            assignment_id=owner,
+            **(dict(zip(("sd_sq_sum", "no_sd_sq_sum"), spread, strict=True)) if spread else {}),
         )
     return events
 
@@ -317,9 +310,10 @@ def _container_days(
     list), so other batches' days are never read.
     """
     feed_sql = (
-        f"SELECT 0, container_id, {_days('feeding_date')}, SUM(amount_kg), COUNT(*), 0 "
-        "FROM farm_feedingevent WHERE batch_id = %s GROUP BY 2, 3"
+        f"SELECT container_id, {_days('feeding_date')}, SUM(amount_kg), COUNT(*) "
+        "FROM farm_feedingevent WHERE batch_id = %s GROUP BY 1, 2"
     )
+    reads = [(feed_sql, [start, batch_id], (np.int64, np.int64, np.float64, np.int64))]
     values: list = []
     params: list = []
     for container, (lo, hi) in _reading_windows(stays, span):
@@ -330,34 +324,37 @@ def _container_days(
             lo_sql, hi_sql, container_sql = "w.lo::date", "w.hi::date", "w.c::bigint"
         else:
             lo_sql, hi_sql, container_sql = "w.lo", "w.hi", "w.c"
-        sql = (
-            f"WITH w(c, lo, hi) AS (VALUES {', '.join(values)}) {feed_sql} UNION ALL "
-            f"SELECT 1, t.container_id, {_days('t.date')}, t.mean_c, t.readings, t.rejected "
+        temperature_sql = (
+            f"WITH w(c, lo, hi) AS (VALUES {', '.join(values)}) "
+            f"SELECT t.container_id, {_days('t.date')}, t.mean_c, t.readings, t.rejected "
             f"FROM farm_containerdaytemperature t JOIN w ON t.container_id = {container_sql} "
             f"AND t.date >= {lo_sql} AND t.date < {hi_sql}"
         )
-        params += [start, batch_id, start]
-    else:
-        sql, params = feed_sql, [start, batch_id]
-    kinds, container, day, value, count, rejected = read_columns(
-        sql, params, np.int64, np.int64, np.int64, np.float64, np.int64, np.int64
+        reads.append(
+            (
+                temperature_sql,
+                [*params, start],
+                (np.int64, np.int64, np.float64, np.int64, np.int64),
+            )
+        )
+    read = read_column_sets(reads)
+    container, day, feed_kg, events = read[0]
+    feed = core.ContainerDays(
+        container=_positions(container_ids, container),
+        day=day,
+        value=feed_kg,
+        count=events,
+        container_id=container,
     )
-    feed, temperature = kinds == 0, kinds == 1
-    return (
-        core.ContainerDays(
-            container=_positions(container_ids, container[feed]),
-            day=day[feed],
-            value=value[feed],
-            count=count[feed],
-            container_id=container[feed],
-        ),
-        core.ContainerDays(
-            container=_positions(container_ids, container[temperature]),
-            day=day[temperature],
-            value=value[temperature],
-            count=count[temperature],
-            rejected=rejected[temperature],
-        ),
+    if not values:
+        return feed, core.ContainerDays()
+    container, day, mean_c, valid_n, rejected_n = read[1]
+    return feed, core.ContainerDays(
+        container=_positions(container_ids, container),
+        day=day,
+        value=mean_c,
+        count=valid_n,
+        rejected=rejected_n,
     )
 
 
