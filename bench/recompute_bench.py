@@ -86,6 +86,117 @@ def compare_models(repeat: int, run, prepare, rows: int) -> None:
     print(f"  smoothed / anchored  {ratio:10.2f}")
 
 
+def incremental_times(
+    ids: list[int], end: dt.date, count: int, seed: int
+) -> tuple[list[float], list[float], list[int]]:
+    """Wall and CPU seconds (this process) and queries of ``count`` incremental
+    recomputes, each after a new growth sample (3 days after a stored one of a batch
+    drawn with ``seed``, 2 % heavier), taken away and recomputed again after."""
+    from aquagrowth.engine.runner import recompute_batch
+    from aquagrowth.farm import models as m
+    from aquagrowth.farm.signals import bulk_load
+
+    samples = list(
+        m.GrowthSample.objects.filter(batch_id__in=ids)
+        .order_by("id")
+        .values_list("batch_id", "assignment_id", "sample_date", "avg_weight_g")
+    )
+    picked = random.Random(seed).sample(samples, min(count, len(samples)))
+    walls, cpus, queries = [], [], []
+    for batch_id, assignment_id, day, weight in picked:
+        day = day + dt.timedelta(days=3)
+        with bulk_load():
+            new = m.GrowthSample.objects.create(
+                batch_id=batch_id,
+                assignment_id=assignment_id,
+                sample_date=day,
+                sample_size=30,
+                avg_weight_g=weight * 1.02,
+            )
+        started, cpu = time.perf_counter(), time.process_time()
+        result = recompute_batch(batch_id, since=day, end=end)
+        cpus.append(time.process_time() - cpu)
+        walls.append(time.perf_counter() - started)
+        queries.append(result.queries)
+        assert result.ok, result.error
+        with bulk_load():
+            new.delete()
+        recompute_batch(batch_id, since=day, end=end)
+    return walls, cpus, queries
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[int(0.95 * (len(ordered) - 1))]
+
+
+def print_incremental(walls: list[float], cpus: list[float], queries: list[int]) -> None:
+    print(f"  median ms            {1000 * statistics.median(walls):10.1f}")
+    print(f"  p95 ms               {1000 * p95(walls):10.1f}")
+    print(f"  CPU median ms        {1000 * statistics.median(cpus):10.1f}   (this process)")
+    print(f"  queries per batch    {min(queries)}..{max(queries)}")
+
+
+def compare_incremental(args) -> None:
+    """The incremental recompute of this checkout against another's (``--against``),
+    each on its own database, alternating round by round (which goes first alternates
+    too), the same new samples for both in a round: one child process per round and
+    checkout, so each imports its own code."""
+    import json
+    import subprocess
+
+    sides = {
+        "this": (str(ROOT), os.environ["DATABASE_URL"]),
+        "against": (args.against, args.against_database),
+    }
+    got: dict[str, dict[str, list]] = {side: {"wall": [], "cpu": [], "q": []} for side in sides}
+    print(f"load average before: {os.getloadavg()}")
+    for round_ in range(args.rounds):
+        order = list(sides) if round_ % 2 == 0 else list(sides)[::-1]
+        for side in order:
+            code, url = sides[side]
+            out = subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--incremental-only",
+                    "--json",
+                    "--code",
+                    code,
+                    "--incremental",
+                    str(args.incremental),
+                    "--seed",
+                    str(args.seed + round_),
+                    "--end",
+                    str(args.end or ""),
+                ],
+                env=os.environ | {"DATABASE_URL": url, "PYTHONPATH": code},
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.splitlines()[-1]
+            walls, cpus, queries = json.loads(out)
+            got[side]["wall"].append(walls)
+            got[side]["cpu"].append(cpus)
+            got[side]["q"] += queries
+            print(
+                f"round {round_ + 1} {side:8s} wall median {1000 * statistics.median(walls):6.1f} "
+                f"ms, p95 {1000 * p95(walls):6.1f}, CPU median "
+                f"{1000 * statistics.median(cpus):5.1f} ms, queries {min(queries)}..{max(queries)}",
+                flush=True,
+            )
+    print(f"load average after: {os.getloadavg()}")
+    for side, (code, url) in sides.items():
+        walls = [w for r in got[side]["wall"] for w in r]
+        cpus = [c for r in got[side]["cpu"] for c in r]
+        print(f"\n{side} ({code}, {url.rsplit('/', 1)[-1]}): all {len(walls)} new samples")
+        print_incremental(walls, cpus, got[side]["q"])
+    ratio = statistics.median(w for r in got["this"]["wall"] for w in r) / statistics.median(
+        w for r in got["against"]["wall"] for w in r
+    )
+    print(f"\nwall median, this / against: {ratio:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="seed-scale", help="generator profile if empty")
@@ -104,10 +215,30 @@ def main() -> None:
     )
     parser.add_argument(
         "--end",
-        type=dt.date.fromisoformat,
+        type=lambda text: dt.date.fromisoformat(text) if text else None,
         help="last day computed (default: the farm's last reading, its 'today')",
     )
+    parser.add_argument(
+        "--incremental-only",
+        action="store_true",
+        help="only the incremental recompute (the farm's states computed first if none are)",
+    )
+    parser.add_argument(
+        "--against",
+        help="another checkout (e.g. /work/main): its incremental recompute on "
+        "--against-database, alternating with this one's, --rounds rounds",
+    )
+    parser.add_argument("--against-database", help="DATABASE_URL for --against's rounds")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--code", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.against:
+        compare_incremental(args)
+        return
+    if args.code:
+        # A child of --against: import that checkout's code, not this one's.
+        sys.path.insert(0, args.code)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aquagrowth.settings")
     os.environ.setdefault("AQUAGROWTH_TRIGGERS", "0")
@@ -120,9 +251,8 @@ def main() -> None:
     from aquagrowth.engine.core.assimilate import assimilate
     from aquagrowth.engine.load import load_batch
     from aquagrowth.engine.models import DailyState
-    from aquagrowth.engine.runner import recompute_batch, recompute_batches
+    from aquagrowth.engine.runner import recompute_batches
     from aquagrowth.farm import models as m
-    from aquagrowth.farm.signals import bulk_load
     from tests.engine.reference import reference_assimilate
 
     call_command("migrate", verbosity=0)
@@ -143,6 +273,18 @@ def main() -> None:
     def recompute(**options):
         return lambda: list(recompute_batches(ids, end=args.end, workers=args.workers, **options))
 
+    if args.incremental_only:
+        if not DailyState.objects.exists():
+            recompute()()
+        walls, cpus, queries = incremental_times(ids, args.end, args.incremental, args.seed)
+        if args.json:
+            import json
+
+            print(json.dumps([walls, cpus, queries]))
+        else:
+            print(f"\nincremental recompute after a new growth sample ({len(walls)} batches)")
+            print_incremental(walls, cpus, queries)
+        return
     # One untimed run first, so that the timed ones start from the stored states.
     recompute()()
     full, results = timed(args.repeat, recompute())
@@ -179,36 +321,10 @@ def main() -> None:
     if args.compare_models:
         compare_models(args.repeat, recompute(), lambda: empty_daily_states(connection), rows)
 
-    batches = m.Batch.objects.filter(id__in=ids)
-    samples = list(
-        m.GrowthSample.objects.filter(batch__in=batches).values_list(
-            "batch_id", "assignment_id", "sample_date", "avg_weight_g"
-        )
-    )
     rng = random.Random(args.seed)
-    picked = rng.sample(samples, min(args.incremental, len(samples)))
-    times = []
-    for batch_id, assignment_id, day, weight in picked:
-        day = day + dt.timedelta(days=3)
-        with bulk_load():
-            new = m.GrowthSample.objects.create(
-                batch_id=batch_id,
-                assignment_id=assignment_id,
-                sample_date=day,
-                sample_size=30,
-                avg_weight_g=weight * 1.02,
-            )
-        started = time.perf_counter()
-        result = recompute_batch(batch_id, since=day, end=args.end)
-        times.append(time.perf_counter() - started)
-        assert result.ok, result.error
-        with bulk_load():
-            new.delete()
-        recompute_batch(batch_id, since=day, end=args.end)
-    times.sort()
-    print(f"\nincremental recompute after a new growth sample ({len(times)} batches)")
-    print(f"  median ms            {1000 * statistics.median(times):10.1f}")
-    print(f"  p95 ms               {1000 * times[int(0.95 * (len(times) - 1))]:10.1f}")
+    walls, cpus, queries = incremental_times(ids, args.end, args.incremental, args.seed)
+    print(f"\nincremental recompute after a new growth sample ({len(walls)} batches)")
+    print_incremental(walls, cpus, queries)
 
     print(
         "\nvectorised engine against the plain per-day reference "

@@ -43,26 +43,46 @@ def read_columns(sql: str, params: list, *dtypes) -> list[np.ndarray]:
 
     A NULL becomes NaN in a float column and is an error in an integer one.
     """
-    kinds = [np.dtype(d).kind for d in dtypes]
-    if connection.vendor != "postgresql" or any(k not in _PACKERS for k in kinds):
-        return columns(fetch(sql, params), *dtypes)
-    names = [f"c{i}" for i in range(len(dtypes))]
+    return read_column_sets([(sql, params, dtypes)])[0]
+
+
+def read_column_sets(queries: list[tuple[str, list, tuple]]) -> list[list[np.ndarray]]:
+    """The columns of several queries, each ``(sql, params, dtypes)`` as for
+    :func:`read_columns`: on PostgreSQL in one round trip (each query packed on its own,
+    so each keeps its own columns; under a loaded server a round trip can cost more than
+    a query's sums), elsewhere one query each."""
+    kinds = [[np.dtype(d).kind for d in dtypes] for _, _, dtypes in queries]
+    if connection.vendor != "postgresql" or any(k not in _PACKERS for ks in kinds for k in ks):
+        return [columns(fetch(sql, params), *dtypes) for sql, params, dtypes in queries]
+    statement = "SELECT * FROM " + ", ".join(
+        f"({_packed(sql, ks)}) AS r{i}"
+        for i, ((sql, _, _), ks) in enumerate(zip(queries, kinds, strict=True))
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [value for _, params, _ in queries for value in params])
+        row = cursor.fetchone()
+    return [
+        _unpacked(row[2 * i], row[2 * i + 1], ks, sql)
+        for i, ((sql, _, _), ks) in enumerate(zip(queries, kinds, strict=True))
+    ]
+
+
+def _packed(sql: str, kinds: list[str]) -> str:
+    """``sql``'s rows as one row: their count and one string of fixed-size records."""
+    names = [f"c{i}" for i in range(len(kinds))]
     packed = " || ".join(
         _PACKERS[kind].format(f"q.{name}") for name, kind in zip(names, kinds, strict=True)
     )
-    statement = (
-        f"SELECT COUNT(*), string_agg({packed}, ''::bytea) FROM ({sql}) AS q({', '.join(names)})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        count, data = cursor.fetchone()
-    layout = np.dtype(
-        [(name, ">i8" if kind == "i" else ">f8") for name, kind in zip(names, kinds, strict=True)]
-    )
+    return f"SELECT COUNT(*), string_agg({packed}, ''::bytea) FROM ({sql}) AS q({', '.join(names)})"
+
+
+def _unpacked(count: int, data: bytes | None, kinds: list[str], sql: str) -> list[np.ndarray]:
+    """The columns of :func:`_packed`'s row (``count`` records in ``data``)."""
+    layout = np.dtype([(f"c{i}", ">i8" if kind == "i" else ">f8") for i, kind in enumerate(kinds)])
     if len(data or b"") != count * layout.itemsize:
         raise ValueError(f"a NULL in an integer column of: {sql}")
     rows = np.frombuffer(data or b"", dtype=layout)
     return [
-        rows[name].astype(np.int64 if kind == "i" else np.float64)
-        for name, kind in zip(names, kinds, strict=True)
+        rows[f"c{i}"].astype(np.int64 if kind == "i" else np.float64)
+        for i, kind in enumerate(kinds)
     ]

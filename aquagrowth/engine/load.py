@@ -1,7 +1,8 @@
 """Read one batch's records as the engine core's arrays, in a constant number of queries.
 
 Every event kind is aggregated per day in SQL (one query each, whatever the number of
-days or containers), so a batch of 800 days and 60 assignments costs the same dozen
+days or containers; on PostgreSQL the event kinds in one round trip, feed and
+temperature in another), so a batch of 800 days and 60 assignments costs the same dozen
 queries as a batch of one week. The replaced engine made about 40,000.
 
 The loader judges nothing: every record of the batch goes to the core, whose validation
@@ -19,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from django.db import connection
 
-from aquagrowth.db.read import columns, fetch, read_columns
+from aquagrowth.db.read import columns, fetch, read_column_sets
 from aquagrowth.engine.core import inputs as core
 from aquagrowth.engine.core.temperature import INTERPOLATION_REACH_DAYS
 from aquagrowth.engine.history import learned_loss_rates
@@ -63,7 +64,10 @@ _DAY_EVENTS = {
 }
 """Per-day sums of each event kind, by the ``BatchInputs`` field they fill: (SQL with
 ``{day}`` for the day index, the event's date column). Columns: assignment, day, fish,
-amount (g weighed, or live kg), smallest record id."""
+amount (g weighed, or live kg), smallest record id; samples add the two sums of their
+spread."""
+_EVENT_TYPES = (np.int64, np.int64, np.int64, np.float64, np.int64)
+_SPREAD_TYPES = (np.float64, np.float64)
 
 
 @dataclass
@@ -149,10 +153,8 @@ def load_batch(
     span = _span(start, stays, end or today)
     assignment_ids = np.array([s.id for s in stays], dtype=np.int64)
     container_ids = np.array(sorted({s.container_id for s in stays}), dtype=np.int64)
-    events = {
-        name: _day_events(sql.format(day=_days(column)), start, batch_id, assignment_ids)
-        for name, (sql, column) in _DAY_EVENTS.items()
-    }
+    events = _day_events(start, batch_id, assignment_ids)
+    feed, temperature = _container_days(start, batch_id, span, stays, container_ids)
     last_day = start + dt.timedelta(days=span.n_days)
     inputs = core.BatchInputs(
         batch_id=batch_id,
@@ -174,8 +176,8 @@ def load_batch(
         scenario=scenario,
         transfers=_transfers(start, batch_id, assignment_ids),
         **events,
-        feed=_feed(start, batch_id, container_ids),
-        temperature=_temperature(start, span, stays, container_ids),
+        feed=feed,
+        temperature=temperature,
         start_date=start,
         valid_temp_range_c=VALID_TEMPERATURE_C,
         batch_number=batch.number,
@@ -267,44 +269,92 @@ def _span(start: dt.date, stays: list[Stay], last_day: dt.date) -> _Span:
 
 
 def _day_events(
-    sql: str, start: dt.date, batch_id: int, assignment_ids: np.ndarray
-) -> core.DayEvents:
-    """One event kind's per-day sums; a record naming another batch's assignment keeps
-    that id, with position ``OTHER``."""
-    spread = "std_weight_g" in sql  # samples: the two sums of their spread too
-    extra = (np.float64, np.float64) if spread else ()
-    owner, day, count, amount, first_id, *sums = read_columns(
-        sql, [start, batch_id], np.int64, np.int64, np.int64, np.float64, np.int64, *extra
+    start: dt.date, batch_id: int, assignment_ids: np.ndarray
+) -> dict[str, core.DayEvents]:
+    """Every event kind's per-day sums, all in one round trip (docs/engine.md, "Speed");
+    a record naming another batch's assignment keeps that id, with position ``OTHER``."""
+    read = read_column_sets(
+        [
+            (
+                sql.format(day=_days(column)),
+                [start, batch_id],
+                _EVENT_TYPES + (_SPREAD_TYPES if name == "samples" else ()),
+            )
+            for name, (sql, column) in _DAY_EVENTS.items()
+        ]
     )
-    return core.DayEvents(
-        assignment=_positions(assignment_ids, owner),
-        day=day,
-        count=count,
-        amount=amount,
-        first_id=first_id,
-        assignment_id=owner,
-        **(dict(zip(("sd_sq_sum", "no_sd_sq_sum"), sums, strict=True)) if spread else {}),
-    )
+    events = {}
+    for name, (owner, day, count, amount, first_id, *spread) in zip(_DAY_EVENTS, read, strict=True):
+        events[name] = core.DayEvents(
+            assignment=_positions(assignment_ids, owner),
+            day=day,
+            count=count,
+            amount=amount,
+            first_id=first_id,
+            assignment_id=owner,
+            **(dict(zip(("sd_sq_sum", "no_sd_sq_sum"), spread, strict=True)) if spread else {}),
+        )
+    return events
 
 
-def _feed(start: dt.date, batch_id: int, container_ids: np.ndarray) -> core.ContainerDays:
-    """Feed (kg) per container and day; a container the batch never used has position
-    ``OTHER``."""
-    container, day, feed_kg, events = read_columns(
+def _container_days(
+    start: dt.date, batch_id: int, span: _Span, stays: list[Stay], container_ids: np.ndarray
+) -> tuple[core.ContainerDays, core.ContainerDays]:
+    """Feed (kg, summed per day) and daily mean temperatures per container and day, in
+    one query.
+
+    Feed: every feeding of the batch; a container the batch never used has position
+    ``OTHER``. Temperature: from the per-day table (``farm.daily_temperature`` keeps it
+    in step with the readings), only the batch's containers during its stays, widened by
+    the interpolation's reach each side and merged per container (joined as a VALUES
+    list), so other batches' days are never read.
+    """
+    feed_sql = (
         f"SELECT container_id, {_days('feeding_date')}, SUM(amount_kg), COUNT(*) "
-        "FROM farm_feedingevent WHERE batch_id = %s GROUP BY 1, 2",
-        [start, batch_id],
-        np.int64,
-        np.int64,
-        np.float64,
-        np.int64,
+        "FROM farm_feedingevent WHERE batch_id = %s GROUP BY 1, 2"
     )
-    return core.ContainerDays(
+    reads = [(feed_sql, [start, batch_id], (np.int64, np.int64, np.float64, np.int64))]
+    values: list = []
+    params: list = []
+    for container, (lo, hi) in _reading_windows(stays, span):
+        values.append("(%s, %s, %s)")
+        params += [container, _day_text(start, lo), _day_text(start, hi)]
+    if values:
+        if connection.vendor == "postgresql":
+            lo_sql, hi_sql, container_sql = "w.lo::date", "w.hi::date", "w.c::bigint"
+        else:
+            lo_sql, hi_sql, container_sql = "w.lo", "w.hi", "w.c"
+        temperature_sql = (
+            f"WITH w(c, lo, hi) AS (VALUES {', '.join(values)}) "
+            f"SELECT t.container_id, {_days('t.date')}, t.mean_c, t.readings, t.rejected "
+            f"FROM farm_containerdaytemperature t JOIN w ON t.container_id = {container_sql} "
+            f"AND t.date >= {lo_sql} AND t.date < {hi_sql}"
+        )
+        reads.append(
+            (
+                temperature_sql,
+                [*params, start],
+                (np.int64, np.int64, np.float64, np.int64, np.int64),
+            )
+        )
+    read = read_column_sets(reads)
+    container, day, feed_kg, events = read[0]
+    feed = core.ContainerDays(
         container=_positions(container_ids, container),
         day=day,
         value=feed_kg,
         count=events,
         container_id=container,
+    )
+    if not values:
+        return feed, core.ContainerDays()
+    container, day, mean_c, valid_n, rejected_n = read[1]
+    return feed, core.ContainerDays(
+        container=_positions(container_ids, container),
+        day=day,
+        value=mean_c,
+        count=valid_n,
+        rejected=rejected_n,
     )
 
 
@@ -333,44 +383,6 @@ def _transfers(start: dt.date, batch_id: int, assignment_ids: np.ndarray) -> cor
         count=count,
         measured_weight_g=weight_g,
         selection=np.array([_SELECTION.get(m, 0) for m in method], dtype=np.int64),
-    )
-
-
-def _temperature(
-    start: dt.date, span: _Span, stays: list[Stay], container_ids: np.ndarray
-) -> core.ContainerDays:
-    """Daily mean temperatures of the batch's containers during its stays.
-
-    One query on the per-day table (``farm.daily_temperature`` keeps it in step with the
-    readings): the stays, widened by the interpolation's reach each side and merged per
-    container, are joined as a VALUES list, so other batches' days are never read.
-    """
-    values: list = []
-    params: list = []
-    for container, (lo, hi) in _reading_windows(stays, span):
-        values.append("(%s, %s, %s)")
-        params += [container, _day_text(start, lo), _day_text(start, hi)]
-    if not values:
-        return core.ContainerDays()
-    if connection.vendor == "postgresql":
-        lo_sql, hi_sql, container_sql = "w.lo::date", "w.hi::date", "w.c::bigint"
-    else:
-        lo_sql, hi_sql, container_sql = "w.lo", "w.hi", "w.c"
-    sql = (
-        f"WITH w(c, lo, hi) AS (VALUES {', '.join(values)}) "
-        f"SELECT t.container_id, {_days('t.date')}, t.mean_c, t.readings, t.rejected "
-        f"FROM farm_containerdaytemperature t JOIN w ON t.container_id = {container_sql} "
-        f"AND t.date >= {lo_sql} AND t.date < {hi_sql}"
-    )
-    container, day, mean_c, valid_n, rejected_n = read_columns(
-        sql, [*params, start], np.int64, np.int64, np.float64, np.int64, np.int64
-    )
-    return core.ContainerDays(
-        container=_positions(container_ids, container),
-        day=day,
-        value=mean_c,
-        count=valid_n,
-        rejected=rejected_n,
     )
 
 

@@ -60,15 +60,27 @@ def batch_lock(batch_id: int, timeout_s: float | None = None) -> Iterator[None]:
         return
     key = (LOCK_NAMESPACE, batch_lock_key(batch_id))
     with connection.cursor() as cursor:
-        if timeout_s:
+        if timeout_s and not connection.in_atomic_block:
+            # One statement, its own transaction: the timeout is set for it alone (a
+            # local setting ends with the transaction), then the lock is waited for; no
+            # reset to send after. A round trip is dear under load (docs/engine.md,
+            # "Speed"); a materialized CTE is evaluated before the query that reads it.
+            cursor.execute(
+                "WITH t AS MATERIALIZED (SELECT set_config('lock_timeout', %s, true)) "
+                "SELECT pg_advisory_lock(%s, %s) FROM t",
+                [f"{int(timeout_s * 1000)}ms", *key],
+            )
+        elif timeout_s:
+            # Inside a transaction a local setting would outlast the lock: set, then reset.
             cursor.execute(
                 "SELECT set_config('lock_timeout', %s, false)", [f"{int(timeout_s * 1000)}ms"]
             )
-        try:
-            cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
-        finally:
-            if timeout_s:
+            try:
+                cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
+            finally:
                 _reset_lock_timeout(cursor)
+        else:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
     log.debug("batch %s locked", batch_id)
     try:
         yield

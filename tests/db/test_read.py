@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from django.db import connection
 
-from aquagrowth.db.read import columns, fetch, read_columns
+from aquagrowth.db.read import columns, fetch, read_column_sets, read_columns
 
 pytestmark = pytest.mark.django_db
 
@@ -33,3 +34,24 @@ def test_read_columns_refuses_a_null_integer():
     sql = "SELECT 1 AS a, 2 AS b UNION ALL SELECT NULL, 3"
     with pytest.raises((ValueError, TypeError)):
         read_columns(sql, [], np.int64, np.int64)
+
+
+def test_several_queries_read_at_once_give_each_its_own_columns(django_assert_max_num_queries):
+    """The loader reads its day sums several queries to a round trip: each query keeps
+    its own columns, its own parameters and its empty result, in one query on
+    PostgreSQL (one each where round trips cost nothing: SQLite)."""
+    limit = 1 if connection.vendor == "postgresql" else 3
+    with django_assert_max_num_queries(limit):
+        first, empty, last = read_column_sets(
+            [
+                (ROWS, [], (np.int64, np.float64, np.int64)),
+                (f"SELECT a FROM ({ROWS}) AS r WHERE a > %s", [99], (np.int64,)),
+                (f"SELECT c, b FROM ({ROWS}) AS r WHERE a < %s", [1], (np.int64, np.float64)),
+            ]
+        )
+    alone = read_columns(ROWS, [], np.int64, np.float64, np.int64)
+    for got, expected in zip(first, alone, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    assert len(empty) == 1 and empty[0].dtype == np.int64 and len(empty[0]) == 0
+    assert last[0].tolist() == [9000000000, 0]
+    np.testing.assert_array_equal(last[1], [np.nan, -0.25])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import nullcontext
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 
 from aquagrowth.engine.locks import LOCK_NAMESPACE, batch_lock, batch_lock_key
 from aquagrowth.engine.models import DailyState
@@ -53,6 +54,27 @@ def test_waiting_for_a_busy_batch_gives_up_after_the_timeout(side_connection):
     with pytest.raises(OperationalError, match="lock timeout"), batch_lock(7, timeout_s=0.3):
         pass
     assert 0.25 < time.monotonic() - started < 5
+
+
+def _lock_timeout() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW lock_timeout")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("in_transaction", [False, True], ids=["autocommit", "transaction"])
+def test_the_batch_locks_timeout_does_not_outlast_the_wait(side_connection, in_transaction):
+    """The recompute's own statements (its row locks, its writes) keep the server's
+    lock_timeout: only the wait for the batch lock is cut short, whether the lock is
+    taken in its own transaction (the runner) or inside one."""
+    server = _lock_timeout()
+    with transaction.atomic() if in_transaction else nullcontext(), batch_lock(7, timeout_s=0.3):
+        assert _lock_timeout() == server
+    key = batch_lock_key(7)
+    side_connection.execute("SELECT pg_advisory_lock(%s, %s)", (LOCK_NAMESPACE, key))
+    with pytest.raises(OperationalError, match="lock timeout"), batch_lock(7, timeout_s=0.3):
+        pass
+    assert _lock_timeout() == server
 
 
 def test_two_recomputes_of_one_batch_at_once_both_succeed_and_store_one_recompute(farm_batch):

@@ -75,12 +75,14 @@ def day_spans(columns: dict[str, np.ndarray]) -> dict[int, tuple[int, int]]:
 
 
 def stored_rows(batch_id: int, assignment_ids: list[int]) -> dict[int, StoredRows]:
-    """Per assignment: the stored fingerprint, and the rows really stored. Two queries.
+    """Per assignment: the stored fingerprint, and the rows really stored. One query.
 
-    The first also fails with :class:`~aquagrowth.engine.store.guard.AssignmentsGone`
-    when an assignment no longer exists (see
-    :func:`~aquagrowth.engine.store.guard.lock_assignments` for what keeps it there while
-    rows are written).
+    The fingerprints and the rows' count, first and last day come back together: one
+    round trip and one plan where two cost the incremental recompute a tenth of its wall
+    time (docs/engine.md, "Speed"). Fails with
+    :class:`~aquagrowth.engine.store.guard.AssignmentsGone` when an assignment no longer
+    exists (see :func:`~aquagrowth.engine.store.guard.lock_assignments` for what keeps it
+    there while rows are written).
     """
     if not assignment_ids:
         return {}
@@ -88,26 +90,29 @@ def stored_rows(batch_id: int, assignment_ids: list[int]) -> dict[int, StoredRow
         wanted, params = "= ANY(%s)", [assignment_ids]
     else:
         wanted, params = f"IN ({', '.join(['%s'] * len(assignment_ids))})", assignment_ids
+    # The counts are grouped first, then joined: each assignment's rows are read once,
+    # through the (assignment, date) index, whatever the planner guesses of the join.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT a.id, d.digest, d.rows FROM farm_assignment a "
-            f"LEFT JOIN farm_statedigest d ON d.assignment_id = a.id WHERE a.id {wanted}",
-            params,
+            "SELECT a.id, d.digest, d.rows, s.n, s.first, s.last FROM farm_assignment a "
+            "LEFT JOIN farm_statedigest d ON d.assignment_id = a.id "
+            "LEFT JOIN (SELECT assignment_id, COUNT(*) AS n, MIN(date) AS first, "
+            f"MAX(date) AS last FROM farm_dailystate WHERE assignment_id {wanted} "
+            "GROUP BY assignment_id) s ON s.assignment_id = a.id "
+            f"WHERE a.id {wanted}",
+            params + params,
         )
-        fingerprints = {
-            a: None if digest is None else Fingerprint(digest, rows) for a, digest, rows in cursor
+        found = {
+            a: StoredRows(
+                None if digest is None else Fingerprint(digest, rows),
+                n or 0,
+                None if first is None else days_since_epoch(first),
+                None if last is None else days_since_epoch(last),
+            )
+            for a, digest, rows, n, first, last in cursor
         }
-        refuse_gone(batch_id, assignment_ids, fingerprints)
-        cursor.execute(
-            "SELECT assignment_id, COUNT(*), MIN(date), MAX(date) FROM farm_dailystate "
-            f"WHERE assignment_id {wanted} GROUP BY assignment_id",
-            params,
-        )
-        present = {
-            a: StoredRows(fingerprints[a], n, days_since_epoch(first), days_since_epoch(last))
-            for a, n, first, last in cursor
-        }
-    return {a: present.get(a) or StoredRows(fingerprints[a], 0, None, None) for a in assignment_ids}
+    refuse_gone(batch_id, assignment_ids, found)
+    return {a: found[a] for a in assignment_ids}
 
 
 def save_fingerprints(digests: dict[int, Fingerprint], assignment_ids: list[int]) -> None:
