@@ -260,12 +260,13 @@ def _pin(batch_id: int, scenario_id: int) -> None:
     """Pin the scenario on its batch as the file says, recorded like a manager's pin
     (``ScenarioPinChange``, by "CSV import") when it changes the pin; the import's
     recompute of the batch follows as for any row it stored."""
-    batch = m.Batch.objects.select_for_update().select_related("pinned_scenario").get(pk=batch_id)
+    batch = m.Batch.objects.select_for_update().get(pk=batch_id)
     if batch.pinned_scenario_id == scenario_id:
         return
+    before = batch.pinned_scenario  # read after the lock: the pin it replaces
     after = m.Scenario.objects.get(pk=scenario_id)
     m.Batch.objects.filter(pk=batch_id).update(pinned_scenario_id=scenario_id)
-    m.ScenarioPinChange.record(batch_id, batch.pinned_scenario, after, who_name=PIN_WRITER)
+    m.ScenarioPinChange.record(batch_id, before, after, who_name=PIN_WRITER)
 
 
 class ScenarioStageKind(Kind):
