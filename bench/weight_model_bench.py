@@ -142,7 +142,8 @@ def measure(end: dt.date, holdout_too: bool) -> dict:
         likelihoods[key] = dict(zip(weight_fit.LIKELIHOOD_GRIDS[name], total.tolist(), strict=True))
         return total, observations
 
-    params, observations = weight_fit.fit_by_likelihood(farm_logliks, fit.params)
+    names = weight_fit.likelihood_names(fit.params, fit.unsampled_stays)
+    params, observations = weight_fit.fit_by_likelihood(farm_logliks, fit.params, names)
     fit = replace(fit, params=params)
     fit_seconds = time.perf_counter() - started
     closed = learned_history(loaded)

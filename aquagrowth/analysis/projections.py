@@ -199,6 +199,8 @@ def _latest_states(batch: Batch, assignment_id: int | None) -> tuple[dt.date, li
             "biomass_kg",
             "weight_high_g",
             "biomass_high_kg",
+            "assignment__summary__tgc_var_end",
+            "assignment__summary__root_tgc_cov_end",
             named=True,
         )
     )
@@ -365,9 +367,11 @@ def _forward_band(
     current: list, paths: list[Projection], temps: list[FloatArray], stop: int
 ) -> dict[str, np.ndarray]:
     """The forward curve's 90 % bands (``aquagrowth.engine.core.projection_band``): each
-    pen's last smoothed band widened by the farm's fitted TGC drift (the defaults
-    without a fit), its count's relative variance held, the pens pooled. Empty when a
-    pen's last state has no band (the anchored model): no band is then drawn."""
+    pen's last smoothed state (its band's weight variance, and its TGC's variance and
+    covariance from the stay's summary) carried forward with the farm's fitted TGC
+    drift (the defaults without a fit), its count's relative variance held, the pens
+    pooled. Empty when a pen's last state has no band (the anchored model): no band is
+    then drawn."""
     if any(s.weight_high_g is None or s.biomass_high_kg is None for s in current):
         return {}
     drift = (current_smoother_params() or SmootherParams()).tgc_drift_sd
@@ -378,8 +382,8 @@ def _forward_band(
         for s, v in zip(current, start_var, strict=True)
     ]
     root_var = [
-        np.concatenate([[v], drifted_root_variance(v, t, drift)[:stop]])
-        for v, t in zip(start_var, temps, strict=True)
+        np.concatenate([[v], drifted_root_variance(v, t, drift, *_tgc_state(s))[:stop]])
+        for s, v, t in zip(current, start_var, temps, strict=True)
     ]
     population = [
         np.concatenate([[s.population], p.population[:stop]])
@@ -393,6 +397,16 @@ def _forward_band(
         np.array(population), np.array(weight), np.array(root_var), np.array(count_rel_var)
     )
     return band._asdict()
+
+
+def _tgc_state(state) -> tuple[float, float]:
+    """var(g) and cov(u, g) (g = TGC / 1000) of a pen's last state, from its stay's
+    summary in customary TGC units; 0 where not stored (a summary written before)."""
+    tgc_var = state.assignment__summary__tgc_var_end
+    cov = state.assignment__summary__root_tgc_cov_end
+    if tgc_var is None or cov is None:
+        return 0.0, 0.0
+    return tgc_var / 1e6, cov / 1e3
 
 
 def _date_of(batch: Batch, day_number: np.ndarray, index: int | None) -> dt.date | None:

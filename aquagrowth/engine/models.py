@@ -233,6 +233,16 @@ class StaySummary(models.Model):
         choices=StayClose.choices, help_text="How the stay's last stretch closed."
     )
     closed_on = models.DateField(null=True, help_text="The day of that measurement.")
+    tgc_var_end = models.FloatField(
+        null=True,
+        help_text="Variance of the TGC (TGC units squared) at the stay's last state, "
+        "smoothed model (null: anchored, or no known weight).",
+    )
+    root_tgc_cov_end = models.FloatField(
+        null=True,
+        help_text="Covariance of the cube root of the mean weight (g^(1/3)) and the TGC "
+        "at the stay's last state, smoothed model.",
+    )
 
     def __str__(self) -> str:
         return f"stay {self.assignment_id}: {self.unexplained_fish} fish unexplained"
@@ -285,6 +295,14 @@ class WeightModelFit(models.Model):
     scenario_tgc_cv = models.FloatField(help_text="Relative SD of a stay's TGC around plan.")
     scenario_tgc_stays = models.PositiveIntegerField(help_text="Stays behind it.")
     transfer_weight_cv = models.FloatField(help_text="Relative SD of a transfer's measured weight.")
+    unsampled_stages = models.JSONField(
+        default=list, help_text="Stages none of whose stays has a measured weight."
+    )
+    unsampled_tgc_cv = models.FloatField(
+        null=True,
+        help_text="Relative SD of the TGC around plan in those stages (null: scenario_tgc_cv).",
+    )
+    unsampled_stays = models.PositiveIntegerField(default=0, help_text="Stays of those stages.")
 
     class Meta:
         ordering = ["-fitted_at", "-id"]

@@ -31,8 +31,9 @@ def farm_sums(batch_ids: list[int] | None = None, *, end: dt.date | None = None)
 
 
 def fit_farm(batch_ids: list[int] | None = None, *, end: dt.date | None = None):
-    """The farm's fit (not stored): the sample CV and the scenario TGC's CV from one
-    pass over the batches, then the transfer weight's precision and the drift by
+    """The farm's fit (not stored): the sample CV, the scenario TGC's CV and the
+    unsampled stages from one pass over the batches, then the transfer weight's
+    precision, the drift, and where the farm has unsampled stages their TGC's CV, by
     maximum likelihood (``weight_fit.fit_by_likelihood``: one pass over the batches
     per parameter fitted)."""
     from aquagrowth.engine.load import load_batch
@@ -49,7 +50,8 @@ def fit_farm(batch_ids: list[int] | None = None, *, end: dt.date | None = None):
             observations += count
         return total, observations
 
-    params, observations = weight_fit.fit_by_likelihood(farm_logliks, first.params)
+    names = weight_fit.likelihood_names(first.params, first.unsampled_stays)
+    params, observations = weight_fit.fit_by_likelihood(farm_logliks, first.params, names)
     return replace(first, params=params, triples=observations)
 
 
@@ -65,13 +67,25 @@ def store_fit(fit: weight_fit.Fit) -> WeightModelFit:
         scenario_tgc_cv=p.scenario_tgc_cv,
         scenario_tgc_stays=fit.stays,
         transfer_weight_cv=p.transfer_weight_cv,
+        unsampled_stages=list(p.unsampled_stages),
+        unsampled_tgc_cv=p.unsampled_tgc_cv,
+        unsampled_stays=fit.unsampled_stays,
     )
 
 
 def current_smoother_params() -> SmootherParams | None:
     """The newest fit's parameters; None without a fit (the defaults apply)."""
-    names = ("sample_cv", "tgc_drift_sd", "scenario_tgc_cv", "transfer_weight_cv")
+    names = (
+        "sample_cv",
+        "tgc_drift_sd",
+        "scenario_tgc_cv",
+        "transfer_weight_cv",
+        "unsampled_stages",
+        "unsampled_tgc_cv",
+    )
     row = WeightModelFit.objects.values_list(*names).first()
     if row is None:
         return None
-    return SmootherParams(**dict(zip(names, row, strict=True)))
+    values = dict(zip(names, row, strict=True))
+    values["unsampled_stages"] = tuple(values["unsampled_stages"] or ())
+    return SmootherParams(**values)

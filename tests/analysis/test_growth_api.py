@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from aquagrowth.engine.models import DailyState, TempSource
+from aquagrowth.engine.models import DailyState, StaySummary, TempSource
 from aquagrowth.farm import models as m
 from tests import farm_builder
 from tests.analysis.conftest import START, TRANSFER, build_batch
@@ -395,3 +395,43 @@ def test_a_weeks_band_is_that_of_its_last_day(api, growth_batch):
     for name in ("weight_low_g", "weight_high_g", "biomass_low_kg", "biomass_high_kg"):
         assert weekly[name][-1] == last_day[name] is not None
     assert weekly["weight_low_g"][0] is None  # the anchored model's weeks: no band
+
+
+def test_the_forward_band_carries_the_tgcs_uncertainty_of_the_last_state(api, growth_batch):
+    # The smoothed model keeps the TGC's variance at each stay's last state (and its
+    # covariance with the weight's cube root) in the stay's summary: the forward band
+    # widens by it with the degree-days ahead, on top of the drift.
+    last = _band_on_the_last_state(growth_batch, sd_root=0.01, sd_count=20.0)
+    before = growth(api, growth_batch)["forward_projection"]
+    StaySummary.objects.update_or_create(  # the stay's summary as a recompute writes it
+        assignment_id=last.assignment_id,
+        defaults={
+            "stocked_fish": last.population,
+            "fish_days": 0.0,
+            "unexplained_fish": 0,
+            "closed_by": 0,
+            "tgc_var_end": 0.2**2,  # sd 0.2 TGC units
+            "root_tgc_cov_end": 0.0,
+        },
+    )
+    after = growth(api, growth_batch)["forward_projection"]
+    assert after["avg_weight_g"] == before["avg_weight_g"]
+    assert after["weight_high_g"][0] == pytest.approx(before["weight_high_g"][0], abs=1e-4)
+    wider = [
+        (hi - lo) - (b_hi - b_lo)
+        for lo, hi, b_lo, b_hi in zip(
+            after["weight_low_g"],
+            after["weight_high_g"],
+            before["weight_low_g"],
+            before["weight_high_g"],
+            strict=True,
+        )
+    ]
+    assert wider[-1] > 0 and wider[-1] > wider[len(wider) // 2] > 0
+    # at the end, var(u) gained C^2 var(g): the band's half-width in cube-root space
+    u_end = before["avg_weight_g"][-1] ** (1 / 3)
+    z = 1.6448536269514722
+    sd_before = (before["weight_high_g"][-1] ** (1 / 3) - u_end) / z
+    sd_after = (after["weight_high_g"][-1] ** (1 / 3) - u_end) / z
+    degree_days = sum(max(t, 0.0) for t in after["temp_c"][1:])
+    assert sd_after**2 - sd_before**2 == pytest.approx(degree_days**2 * (0.2e-3) ** 2, rel=0.02)

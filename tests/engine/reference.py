@@ -1398,6 +1398,7 @@ def reference_assimilate(inputs: BatchInputs, rules: Rules = "reconciled") -> Da
                     stays[f.name], dtype=np.float64 if f.name == "fish_days" else np.int64
                 )
                 for f in dataclasses.fields(StaySummaries)
+                if f.name in stays  # the anchored model's: no smoothed state
             }
         )
     return DailyStates(**arrays, findings=rec.findings, stays=summaries)

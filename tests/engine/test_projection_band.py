@@ -11,7 +11,15 @@ from aquagrowth.engine.core.projection_band import (
     pooled_band,
     root_variance_of_band,
 )
-from aquagrowth.engine.core.smoother import Z90, drift_noise
+from aquagrowth.engine.core.smoother import (
+    Z90,
+    Gauss,
+    Observe,
+    SmootherParams,
+    drift_noise,
+    fill_days,
+    smooth_stay,
+)
 
 Q = (0.02 / 1000.0) ** 2  # the default drift, 0.02 TGC units per sqrt(day), as g's variance
 
@@ -79,3 +87,33 @@ def test_one_pen_keeps_its_band_in_cube_root_space_as_the_engine_stores_it():
     band = pooled_band(np.array([[5000.0]]), np.array([[1500.0]]), np.array([[0.03**2]]), [0.0])
     assert band.weight_low_g[0] == pytest.approx((u - Z90 * 0.03) ** 3)
     assert band.weight_high_g[0] == pytest.approx((u + Z90 * 0.03) ** 3)
+
+
+def test_the_forward_band_is_the_smoothers_own_prediction_after_its_last_record():
+    # A stay with two samples, then 60 days with none: past the last sample the
+    # smoother's variance is its prediction from the state after that sample, the
+    # weight's, the TGC's and their covariance (both pulled by the samples) and the
+    # drift. The forward band from that state (its var(u), var(g), cov(u, g)) must be
+    # the same numbers, day by day.
+    rng = np.random.default_rng(11)
+    temps = rng.uniform(2.0, 14.0, 90)
+    c = np.concatenate(([0.0], np.cumsum(temps)))
+    params = SmootherParams(tgc_drift_sd=0.03, scenario_tgc_cv=0.1)
+    g0 = 0.003
+    prior = Gauss(1.0, g0, (0.01 / 3) ** 2, 0.0, (0.1 * g0) ** 2)
+    last = 30
+    observed = [(12, 1.0 + g0 * c[12]), (last, 1.0 + 1.1 * g0 * c[last])]
+    actions = [Observe(p, u**3, (0.03 * u**3) ** 2) for p, u in observed]
+    chain = smooth_stay(c, prior, actions, params)
+    days = fill_days({0: chain}, np.array([0, len(temps)]), params)
+    after = chain.filtered[chain.point.index(last)]
+    assert after.pgg > 0 and after.pug != 0  # the TGC is uncertain and tied to u
+    forward = drifted_root_variance(
+        after.puu, temps[last:], params.tgc_drift_sd, after.pgg, after.pug
+    )
+    # the rows of the days after point ``last``: the filter's and the smoother's alike
+    assert forward == pytest.approx(days.var_filtered[last:], rel=1e-9)
+    assert forward[-1] == pytest.approx(days.var_u[-1], rel=1e-9)
+    # leaving the TGC's variance out (as before) makes the band too narrow
+    narrow = drifted_root_variance(after.puu, temps[last:], params.tgc_drift_sd)
+    assert (narrow < forward).all()

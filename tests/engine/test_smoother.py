@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from aquagrowth.engine.core.assimilate import assimilate
 from aquagrowth.engine.core.smoother import (
+    OPENING_WEIGHT_CV,
     UNKNOWN,
     Z90,
     Gauss,
@@ -83,11 +84,12 @@ def test_no_observation_gives_the_scenario_curve_with_a_widening_band():
     assert s.avg_weight_g == pytest.approx([(2.0 + 0.03 * (d + 1)) ** 3 for d in range(30)])
     width = s.weight_high_g - s.weight_low_g
     assert np.all(np.diff(width) > 0)
-    # day 30: the TGC's prior SD (10 % of 3.0) over 300 degree-days, the egg weight's 2 %
-    # (2/3 % of the cube root) and the drift (0.02 per sqrt(day), a day's drift carried
-    # by the degree-days after it: 10 degC x m days) add up in the cube root's variance
+    # day 30: the TGC's prior SD (10 % of 3.0) over 300 degree-days, the egg weight's
+    # 1.25 % (a third of it in the cube root) and the drift (0.02 per sqrt(day), a day's
+    # drift carried by the degree-days after it: 10 degC x m days) add up in the cube
+    # root's variance
     drift = (0.02 / 1000) ** 2 * sum((10.0 * m) ** 2 for m in range(30))
-    sd_u = math.sqrt((0.1 * 0.003 * 300) ** 2 + (2.0 * 0.02 / 3) ** 2 + drift)
+    sd_u = math.sqrt((0.1 * 0.003 * 300) ** 2 + (2.0 * OPENING_WEIGHT_CV / 3) ** 2 + drift)
     u = 2.0 + 0.9
     assert s.weight_high_g[-1] == pytest.approx((u + Z90 * sd_u) ** 3, rel=1e-9)
     assert s.weight_low_g[-1] == pytest.approx((u - Z90 * sd_u) ** 3, rel=1e-9)
@@ -123,7 +125,8 @@ def test_samples_of_one_day_are_one_observation_with_the_merged_variance():
     s = assimilate(replace(inputs, samples=samples), weight_model="smoothed", params=NO_DRIFT)
     w_var = (NO_DRIFT.sample_cv * 9.5) ** 2 / 60
     u_obs, r = math.cbrt(9.5), w_var / (3 * 9.5 ** (2 / 3)) ** 2
-    p0 = (2.0 * 0.02 / 3) ** 2  # the egg input's 2 %, and a TGC of 0 with no prior spread
+    # the egg input's 1.25 %, and a TGC of 0 with no prior spread
+    p0 = (2.0 * OPENING_WEIGHT_CV / 3) ** 2
     expected = (r * 2.0 + p0 * u_obs) / (p0 + r)
     assert s.avg_weight_g[-1] == pytest.approx(expected**3, rel=1e-9)
 

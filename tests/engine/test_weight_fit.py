@@ -62,7 +62,8 @@ def fitted(inputs) -> SmootherParams:
         values, count = weight_fit.grid_logliks(inputs, params, name)
         return np.array(values), count
 
-    params, _ = weight_fit.fit_by_likelihood(farm_logliks, first.params)
+    names = weight_fit.likelihood_names(first.params, first.unsampled_stays)
+    params, _ = weight_fit.fit_by_likelihood(farm_logliks, first.params, names)
     return params
 
 
@@ -113,3 +114,59 @@ def test_a_samples_own_sd_does_not_set_its_weight(steady_farm):
     anchors = RowEvents.of(checked, Rows.of(checked.inputs)).end_anchors(0.2)(0, 3)
     assert anchors[1].weight_var == pytest.approx((0.2 * 100.0) ** 2 / 30)
     assert anchors[2].weight_var == pytest.approx(anchors[1].weight_var)
+
+
+def simulate_hatchery(rng, pens: int, egg_cv: float, fry_cv: float):
+    """Pens of two stages: an egg stay never sampled, its TGC off the plan's by
+    ``egg_cv``, moved unweighed on day ``MOVE`` to a fry stay (TGC off by ``fry_cv``)
+    sampled weekly. Only the first fry samples say how far the eggs grew."""
+    stays, transfers, samples, temps = [], [], [], []
+    sigma = math.sqrt(math.log1p(FISH_CV**2))
+    plan = (1.0, 2.5)
+    for pen in range(pens):
+        a, b = 2 * pen, 2 * pen + 1
+        w0 = 0.2
+        g_egg = plan[0] / 1000 * (1 + rng.normal(0, egg_cv))
+        g_fry = plan[1] / 1000 * (1 + rng.normal(0, fry_cv))
+        u_end = math.cbrt(w0) + np.cumsum(np.where(np.arange(DAYS) < MOVE, g_egg, g_fry) * TEMP_C)
+        stays += [Stay(0, MOVE, 100_000, w0, 0, a), Stay(MOVE, DAYS, 0, math.nan, 1, b)]
+        transfers.append((a, b, MOVE, 100_000, math.nan))
+        for day in range(MOVE + 6, DAYS, 7):
+            fish = u_end[day] ** 3 * np.exp(rng.normal(-(sigma**2) / 2, sigma, SAMPLE_FISH))
+            samples.append((b, day, SAMPLE_FISH, float(fish.sum())))
+        temps += [(c, d, TEMP_C) for c in (a, b) for d in range(DAYS)]
+    return build(
+        DAYS,
+        stays,
+        scenario=scenario(tgc=list(plan), rate=[0.0, 0.0]),
+        stage_max_g=[1e9, 1e9],
+        transfers=transfers,
+        samples=samples,
+        temperature=temps,
+    )
+
+
+def test_an_unsampled_stages_tgc_spread_is_fitted_from_the_first_sample_after_it():
+    # The egg stays' TGC is 10 % off the plan's, the fry stays' 3 %: the moments see only
+    # the fry (two samples per stay), and the egg stage, with no stay of its own that
+    # fits a TGC, gets its spread from how far the first fry samples fall from what the
+    # egg input and the plan predicted.
+    farm = simulate_hatchery(np.random.default_rng(20261203), 80, 0.10, 0.03)
+    first = weight_fit.fit(weight_fit.batch_sums(farm))
+    egg_stage = farm.stage_names[0]
+    assert first.params.unsampled_stages == (egg_stage,)
+    assert first.unsampled_stays == 80
+    assert first.params.scenario_tgc_cv == pytest.approx(0.03, abs=0.015)
+    params = fitted(farm)
+    # within one step of the grid (0.07, 0.1, 0.15) of the spread the eggs grew with
+    assert 0.07 <= params.unsampled_tgc_cv <= 0.15
+    assert params.tgc_cv(egg_stage) == params.unsampled_tgc_cv
+    assert params.tgc_cv(farm.stage_names[1]) == params.scenario_tgc_cv
+
+
+def test_a_farm_whose_every_stage_is_sampled_keeps_one_scenario_cv(steady_farm):
+    first = weight_fit.fit(weight_fit.batch_sums(steady_farm))
+    assert first.params.unsampled_stages == ()
+    assert "unsampled_tgc_cv" not in weight_fit.likelihood_names(
+        first.params, first.unsampled_stays
+    )

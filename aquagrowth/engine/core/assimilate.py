@@ -475,10 +475,12 @@ class _BatchWalk:
         smoothing = self.smoothing
         n_days = len(cumulative) - 1
         g = 0.0 if math.isnan(scenario_tgc) else scenario_tgc / 1000.0
-        var_g = (smoothing.params.scenario_tgc_cv * g) ** 2
+        params = smoothing.params
+        stage_name = self.inputs.stage_names[self.inputs.assignment_stage[a]]
+        var_g = (params.tgc_cv(stage_name) * g) ** 2
         prior = smoother.UNKNOWN._replace(g=g, pgg=var_g)
         if not math.isnan(opening_g) and opening_g > 0:
-            var_w = smoothing.relative_var(smoother.OPENING_WEIGHT_CV) * opening_g**2
+            var_w = smoothing.relative_var(params.opening_weight_cv) * opening_g**2
             u = math.cbrt(opening_g)
             prior = smoother.Gauss(u, g, float(smoother.root_variance(opening_g, var_w)), 0, var_g)
         placed = self.smooth_placements_of[a]

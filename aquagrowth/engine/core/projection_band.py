@@ -6,10 +6,15 @@ random walk of variance ``sigma_g^2`` a day. Projected forward from the last smo
 state with no more records, the same model gives the variance of ``u`` on horizon day
 ``t`` in closed form (``C_t`` the effective degree-days through day ``t``):
 
-    var(u_t) = var(u_0) + C_t^2 var(g_0) + sigma_g^2 sum_{k=1..t} (C_t - C_k)^2
+    var(u_t) = var(u_0) + 2 C_t cov(u_0, g_0) + C_t^2 var(g_0)
+               + sigma_g^2 sum_{k=1..t} (C_t - C_k)^2
 
-(the drift gained at the end of day ``k`` changes the growth of every later day, so its
-weight in ``u`` is the degree-days after it; the smoother's ``drift_noise``, from 0).
+(``u_t = u_0 + C_t g_0`` plus the drift: the drift gained at the end of day ``k``
+changes the growth of every later day, so its weight in ``u`` is the degree-days after
+it; the smoother's ``drift_noise``, from 0). This is the smoother's own prediction
+from its last state when no record follows (``smoother.fill_days``' filtered variance
+past a stay's last observation): ``var(g_0)`` and ``cov(u_0, g_0)`` are the last
+state's, kept in its stay's summary.
 The band therefore widens with time, faster in warm water.
 The weight band is ``(u_t -+ Z90 sd(u_t))^3``; pens are pooled as the growth API pools
 them (independent errors, ``var(W) = sum (N_i / N)^2 var(W_i)``).
@@ -34,7 +39,11 @@ from aquagrowth.engine.core.smoother import Z90
 
 
 def drifted_root_variance(
-    root_var_start: float, temp_c: FloatArray, tgc_drift_sd: float, tgc_var_start: float = 0.0
+    root_var_start: float,
+    temp_c: FloatArray,
+    tgc_drift_sd: float,
+    tgc_var_start: float = 0.0,
+    root_tgc_cov_start: float = 0.0,
 ) -> FloatArray:
     """var(u) (g^(2/3)) at the end of each horizon day, projected without records.
 
@@ -47,10 +56,13 @@ def drifted_root_variance(
         (``SmootherParams.tgc_drift_sd``)
     tgc_var_start : variance of g = TGC / 1000 at the start; 0 takes the TGC as known
         then (only its drift after counts)
+    root_tgc_cov_start : covariance of the cube root and g at the start (the
+        smoother's ``pug``)
 
     Returns
     -------
-    The variance of ``u`` per horizon day: never below ``root_var_start``, growing.
+    The variance of ``u`` per horizon day, growing (never below 0: a covariance
+    stated inconsistently with the variances is clipped).
     """
     degree_days = np.cumsum(effective_temperature(temp_c))  # C_t, through day t
     days = degree_days.shape[0]
@@ -63,7 +75,8 @@ def drifted_root_variance(
     # sum (C_t - C_k)^2 expanded, so the horizon takes three cumulative sums, not a loop.
     spread = np.maximum(t * degree_days**2 - 2.0 * degree_days * s1 + s2, 0.0)
     drift_var = (tgc_drift_sd / 1000.0) ** 2
-    return root_var_start + degree_days**2 * tgc_var_start + drift_var * spread
+    start = root_var_start + 2.0 * degree_days * root_tgc_cov_start + degree_days**2 * tgc_var_start
+    return np.maximum(start, 0.0) + drift_var * spread
 
 
 def root_variance_of_band(weight_g: float, weight_high_g: float) -> float:

@@ -34,8 +34,12 @@ from aquagrowth.engine.core.inputs import FloatArray, IntArray
 
 Z90 = 1.6448536269514722
 """The standard normal's 95th percentile: a central 90 % band is mean +- Z90 sd."""
-OPENING_WEIGHT_CV = 0.02
-"""Relative SD of an egg input's recorded weight (our assumption: eggs weighed in bulk)."""
+OPENING_WEIGHT_CV = 0.0125
+"""Relative SD of an egg input's recorded weight: the stocking count's
+(``counts.COUNT_PRECISION['stocking']``). Eggs are counted by weight (the lot's kilograms
+over a weighed subsample's mean), so the count and the mean weight come from one
+weighing and share its relative error; the population model already takes the egg
+count as 1.25 % precise."""
 TRANSFER_WEIGHT_CV = 0.01
 """Default relative SD of a transfer's measured weight: kilograms over a counter's count,
 whose precision (1 %, ``counts.COUNT_PRECISION['counter']``) is the weight's at best."""
@@ -50,12 +54,21 @@ class SmootherParams:
     tgc_drift_sd : SD of the TGC's change per day, customary TGC units per sqrt(day)
     scenario_tgc_cv : relative SD of a stay's TGC around its scenario's, the prior
     transfer_weight_cv : relative SD of a transfer's measured weight
+    opening_weight_cv : relative SD of an egg input's recorded weight (not fitted: the
+        records after it cannot tell it from the TGC's spread, docs/engine.md)
+    unsampled_stages : names of the stages no stay of which has a measured weight on
+        the farm (its records say so: ``weight_fit``)
+    unsampled_tgc_cv : relative SD of the TGC around its scenario's for stays of those
+        stages, fitted by the first measurement after them; None: ``scenario_tgc_cv``
     """
 
     sample_cv: float = 0.20
     tgc_drift_sd: float = 0.02
     scenario_tgc_cv: float = 0.10
     transfer_weight_cv: float = TRANSFER_WEIGHT_CV
+    opening_weight_cv: float = OPENING_WEIGHT_CV
+    unsampled_stages: tuple[str, ...] = ()
+    unsampled_tgc_cv: float | None = None
     exact_measurements: bool = False
     """Every measured weight taken as exact (the anchored model's view)."""
 
@@ -64,9 +77,20 @@ class SmootherParams:
         """sigma_g^2: the variance of g = TGC / 1000 gained per day."""
         return (self.tgc_drift_sd / 1000.0) ** 2
 
+    def tgc_cv(self, stage_name: str) -> float:
+        """The relative SD of a stay's TGC around its scenario's, for a stay of
+        ``stage_name``: the unsampled stages' own where fitted, else the farm's."""
+        if stage_name in self.unsampled_stages and self.unsampled_tgc_cv is not None:
+            return self.unsampled_tgc_cv
+        return self.scenario_tgc_cv
+
 
 ANCHORED_REALTIME = SmootherParams(
-    sample_cv=0.0, tgc_drift_sd=0.0, scenario_tgc_cv=0.0, exact_measurements=True
+    sample_cv=0.0,
+    tgc_drift_sd=0.0,
+    scenario_tgc_cv=0.0,
+    unsampled_tgc_cv=0.0,
+    exact_measurements=True,
 )
 """The filter with exact observations, no drift and the scenario's TGC taken as exact:
 the anchored model as a manager saw it each day (the curve from the last measured

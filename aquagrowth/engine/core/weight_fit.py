@@ -12,7 +12,13 @@ Four numbers (docs/engine.md, "Parameters, and how the farm's records fit them")
   samples' noise, while the likelihood weighs every observation against the whole
   curve before it);
 - ``scenario_tgc_cv``: the spread of each stay's fitted TGC (first to last observation)
-  around its scenario's, less what the observations' noise explains.
+  around its scenario's, less what the observations' noise explains;
+- ``unsampled_stages`` and ``unsampled_tgc_cv``: a stage none of whose stays fits a TGC
+  of its own (no two samples far enough apart: Egg&Alevin on most farms) says nothing
+  of its TGC's spread by the moments above, so its TGC prior is fitted by the same
+  likelihood, which it enters through the first measurement after the stage (a
+  measured transfer weight out, or the first sample of the next stage, against what
+  the filter predicted from the egg input and the plan).
 
 A batch gives sums (:class:`FitSums`, and its log-likelihoods per drift); the farm's are
 their total (``+``), so the shell reads one batch at a time. The observations'
@@ -23,6 +29,7 @@ Nothing here knows of any generator: only the records.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 
@@ -48,6 +55,8 @@ DRIFT_GRID = (0.0, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08)
 """Values of ``tgc_drift_sd`` (TGC units per sqrt(day)) the likelihood is compared over."""
 TRANSFER_CV_GRID = (0.005, 0.01, 0.015, 0.02, 0.03, 0.05)
 """Values of ``transfer_weight_cv`` the likelihood is compared over."""
+UNSAMPLED_TGC_CV_GRID = (0.02, 0.035, 0.05, 0.07, 0.1, 0.15)
+"""Values of ``unsampled_tgc_cv`` the likelihood is compared over."""
 MIN_SAMPLES_WITH_SD = 30
 MIN_TRIPLES = 30
 MIN_STAYS = 10
@@ -62,6 +71,8 @@ class FitSums:
     d2, noise_sd, noise_cv2, walk, triples : the drift's sums (noise_cv2 is the noise of
         the observations without an SD per unit of sample_cv^2)
     e2, e_var_sd, e_var_cv2, stays : the scenario CV's sums, alike
+    stage_stays, stage_fitted : by stage name, the stays, and those that fit a TGC
+        (the scenario CV's ``stays``)
     """
 
     cv_ratios: list[float] = field(default_factory=list)
@@ -75,6 +86,14 @@ class FitSums:
     e_var_sd: float = 0.0
     e_var_cv2: float = 0.0
     stays: int = 0
+    stage_stays: Counter = field(default_factory=Counter)
+    stage_fitted: Counter = field(default_factory=Counter)
+
+    def unsampled(self) -> tuple[tuple[str, ...], int]:
+        """The stages none of whose stays fits a TGC of its own (two samples or weighings
+        ``MIN_STAY_DEGREE_DAYS`` apart), and their stays."""
+        names = tuple(sorted(s for s in self.stage_stays if not self.stage_fitted[s]))
+        return names, sum(self.stage_stays[s] for s in names)
 
     def __add__(self, other: FitSums) -> FitSums:
         total = FitSums()
@@ -95,6 +114,8 @@ class Fit:
     drift_by_moments: float | None = None
     """The drift by the method of moments, a check beside the likelihood's (None with
     too few triples); ``params`` keeps the default until the likelihood fits it."""
+    unsampled_stays: int = 0
+    """Stays of the unsampled stages (``params.unsampled_stages``)."""
 
 
 def batch_sums(inputs: BatchInputs) -> FitSums:
@@ -116,6 +137,9 @@ def batch_sums(inputs: BatchInputs) -> FitSums:
     tgc = inputs.scenario.tgc_by_stage if inputs.scenario is not None else None
     for a in range(inputs.n_assignments):
         lo, hi = int(rows.offset[a]), int(rows.offset[a + 1])
+        stage_name = inputs.stage_names[inputs.assignment_stage[a]]
+        if hi > lo:
+            sums.stage_stays[stage_name] += 1
         at = np.flatnonzero(fish[lo:hi] > 0)
         if len(at) < 2:
             continue
@@ -140,6 +164,7 @@ def batch_sums(inputs: BatchInputs) -> FitSums:
             sums.e_var_sd += (var_sd[0] + var_sd[-1]) / denominator
             sums.e_var_cv2 += (var_cv2[0] + var_cv2[-1]) / denominator
             sums.stays += 1
+            sums.stage_fitted[stage_name] += 1
     return sums
 
 
@@ -166,12 +191,28 @@ def _drift_sums(
     sums.triples += int(ok.sum())
 
 
-LIKELIHOOD_GRIDS = {"transfer_weight_cv": TRANSFER_CV_GRID, "tgc_drift_sd": DRIFT_GRID}
+LIKELIHOOD_GRIDS = {
+    "transfer_weight_cv": TRANSFER_CV_GRID,
+    "tgc_drift_sd": DRIFT_GRID,
+    "unsampled_tgc_cv": UNSAMPLED_TGC_CV_GRID,
+}
 """The parameters fitted by maximum likelihood, in the order they are first fitted, with
 their grids."""
-MAX_GRID_FITS = 3 * len(LIKELIHOOD_GRIDS)
-"""At most this many one-parameter fits (coordinate ascent stops earlier, at a point
-where no parameter moves)."""
+UNSAMPLED_NAMES = ("unsampled_tgc_cv",)
+"""Fitted only where the farm has unsampled stages (``MIN_STAYS`` stays of them or more):
+elsewhere their first measurement is of their own stage, and the defaults stand."""
+ROUNDS = 3
+"""At most this many rounds of one-parameter fits (coordinate ascent stops earlier, at
+a point where no parameter moves)."""
+
+
+def likelihood_names(params: SmootherParams, unsampled_stays: int) -> list[str]:
+    """The parameters the likelihood fits on a farm: the unsampled stages' two only
+    where it has such stages with ``MIN_STAYS`` stays or more."""
+    names = list(LIKELIHOOD_GRIDS)
+    if not params.unsampled_stages or unsampled_stays < MIN_STAYS:
+        names = [n for n in names if n not in UNSAMPLED_NAMES]
+    return names
 
 
 def grid_logliks(inputs: BatchInputs, params: SmootherParams, name: str) -> tuple[list[float], int]:
@@ -207,6 +248,7 @@ def pooled_cv(ratios: FloatArray, fish: FloatArray) -> float:
 def fit_by_likelihood(
     farm_logliks: Callable[[str, SmootherParams], tuple[FloatArray, int]],
     params: SmootherParams,
+    names: list[str] | None = None,
 ) -> tuple[SmootherParams, int]:
     """The joint maximum of the likelihood over the grids of :data:`LIKELIHOOD_GRIDS`, by
     coordinate ascent: each parameter in turn to its best grid value given the others,
@@ -219,9 +261,9 @@ def fit_by_likelihood(
     drift fitted next at that precision then pinned every stay to measured transfer
     weights worse than the model said.
     """
-    names = list(LIKELIHOOD_GRIDS)
+    names = names or list(LIKELIHOOD_GRIDS)
     fits = unchanged = observations = 0
-    while fits < MAX_GRID_FITS and not (fits >= len(names) and unchanged >= len(names) - 1):
+    while fits < ROUNDS * len(names) and not (fits >= len(names) and unchanged >= len(names) - 1):
         name = names[fits % len(names)]
         logliks, observations = farm_logliks(name, params)
         best = best_on_grid(name, list(logliks), observations, getattr(params, name))
@@ -246,12 +288,18 @@ def fit(sums: FitSums, defaults: SmootherParams | None = None) -> Fit:
     if sums.stays >= MIN_STAYS:
         excess = sums.e2 - sums.e_var_sd - cv * cv * sums.e_var_cv2
         scenario_cv = float(np.sqrt(max(excess, 0.0) / sums.stays))
+    unsampled, unsampled_stays = sums.unsampled()
     return Fit(
-        SmootherParams(
-            sample_cv=cv, tgc_drift_sd=defaults.tgc_drift_sd, scenario_tgc_cv=scenario_cv
+        replace(
+            defaults,
+            sample_cv=cv,
+            scenario_tgc_cv=scenario_cv,
+            unsampled_stages=unsampled,
+            unsampled_tgc_cv=None,
         ),
         samples_with_sd=len(sums.cv_ratios),
         triples=sums.triples,
         stays=sums.stays,
         drift_by_moments=moments,
+        unsampled_stays=unsampled_stays,
     )

@@ -29,6 +29,8 @@ SUMMARY_COLUMNS = (
     "unexplained_fish",
     "closed_by",
     "closed_on",
+    "tgc_var_end",
+    "root_tgc_cov_end",
 )
 """The columns of ``engine_staysummary``, in the order :func:`summary_records` gives."""
 
@@ -36,7 +38,7 @@ SummaryRow = tuple[object, ...]
 """One stay's summary as a row of :data:`SUMMARY_COLUMNS`."""
 
 ROWS_PER_STATEMENT = 2_000
-"""Stays per INSERT: 22,000 parameters, under SQLite's limit of 32,766."""
+"""Stays per INSERT: 26,000 parameters, under SQLite's limit of 32,766."""
 
 
 def summary_records(
@@ -62,6 +64,10 @@ def summary_records(
     stocked, fish_days = stays.stocked_fish.tolist(), stays.fish_days.tolist()
     unexplained, closed_by = stays.unexplained_fish.tolist(), stays.closed_by.tolist()
     closed_day = stays.closed_day.tolist()
+    # the smoothed state's TGC variance in customary units: g = TGC / 1000
+    n = len(closed_day)
+    tgc_var = _floats(stays.tgc_var_end, 1e6, n)
+    root_tgc_cov = _floats(stays.root_tgc_cov_end, 1e3, n)
     return {
         a: (
             a,
@@ -71,9 +77,18 @@ def summary_records(
             unexplained[i],
             closed_by[i],
             date(closed_day[i]),
+            tgc_var[i],
+            root_tgc_cov[i],
         )
         for i, a in enumerate(assignment_ids.tolist())
     }
+
+
+def _floats(values: np.ndarray | None, scale: float, n: int) -> list[float | None]:
+    """``values * scale`` as floats, None where NaN or absent (the anchored model)."""
+    if values is None:
+        return [None] * n
+    return [None if v != v else v * scale for v in values.tolist()]
 
 
 def save_summaries(summaries: dict[int, SummaryRow], assignment_ids: list[int]) -> None:

@@ -13,7 +13,8 @@ from aquagrowth.engine.weight_fit import fit_farm, store_fit
 
 class Command(BaseCommand):
     help = (
-        "Fit the weight smoother's parameters (sample CV, TGC drift, scenario TGC CV) from "
+        "Fit the weight smoother's parameters (sample CV, TGC drift, scenario TGC CV, the "
+        "unsampled stages' TGC CV) from "
         "every batch's records and store them as the farm's newest fit "
         "(docs/engine.md, the smoother). Recompute afterwards (recompute --force) for the "
         "stored daily states to follow it."
@@ -37,6 +38,7 @@ class Command(BaseCommand):
                 return f"from {n} {what}"
             return f"the default: only {n} {what}, fewer than {minimum}"
 
+        unsampled = "unsampled stays, by likelihood"
         self.stdout.write(
             f"sample_cv           {p.sample_cv:.4f}  "
             f"({rests(fit.samples_with_sd, weight_fit.MIN_SAMPLES_WITH_SD, 'samples with SD')})\n"
@@ -45,7 +47,11 @@ class Command(BaseCommand):
             f"transfer_weight_cv  {p.transfer_weight_cv:.4f}  "
             f"({rests(fit.triples, weight_fit.MIN_TRIPLES, 'observations, by likelihood')})\n"
             f"tgc_drift_sd        {p.tgc_drift_sd:.4f}  "
-            f"({rests(fit.triples, weight_fit.MIN_TRIPLES, 'observations, by likelihood')})"
+            f"({rests(fit.triples, weight_fit.MIN_TRIPLES, 'observations, by likelihood')})\n"
+            f"unsampled_stages    {', '.join(p.unsampled_stages) or '(none)'}\n"
+            f"unsampled_tgc_cv    "
+            f"{p.unsampled_tgc_cv if p.unsampled_tgc_cv is not None else p.scenario_tgc_cv:.4f}  "
+            f"({rests(fit.unsampled_stays, weight_fit.MIN_STAYS, unsampled)})"
         )
         if not options["dry_run"]:
             store_fit(fit)
