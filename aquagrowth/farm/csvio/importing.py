@@ -249,16 +249,7 @@ def _import(
                         kind, catalogue, touched, run, options, errors, source.name,
                         streaming=empty[kind.name],
                     )  # fmt: skip
-                    checking = check
-                    if empty[kind.name] and source.name:
-                        # A farm's first file of this kind: the table's indexes built
-                        # once, after the load.
-                        checking = _into_empty_table(check)
-                    try:
-                        done = checking(kind, store)
-                        stored = store.finish()
-                    finally:
-                        store.loader.close()
+                    done, stored = _stored_by_blocks(kind, store, check, empty[kind.name])
                 else:
                     done = check(kind)
                     stored = 0
@@ -277,6 +268,18 @@ def _import(
         return _nothing_stored(result)
     log.info("imported %s: %s", options.origin, result.stored)
     return result
+
+
+def _stored_by_blocks(kind: Kind, store: _BlockStore, check, empty: bool) -> tuple[_Checked, int]:
+    """Check an event file a block at a time, each block stored as it is checked; a
+    farm's first file of a kind (from a file) with the table's indexes built once,
+    after the load. The loader's open ``COPY``, if any, is ended whatever happens."""
+    checking = _into_empty_table(check) if empty and store.file else check
+    try:
+        done = checking(kind, store)
+        return done, store.finish()
+    finally:
+        store.loader.close()
 
 
 class _NothingStored(Exception):
