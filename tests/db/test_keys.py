@@ -66,3 +66,36 @@ def test_a_row_naming_a_missing_record_is_refused_by_its_key(batch, hall_contain
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     assert _replication_role() == "origin"
+
+
+def test_a_streamed_load_stores_every_block_and_lets_other_statements_run_between(
+    batch, hall_containers
+):
+    # Into a table empty at the start, each block goes to a COPY left open while the next
+    # one is read; a statement in between (here a query) ends that COPY first instead
+    # of waiting on the connection forever.
+    run = m.ImportRun.objects.create(via=m.Via.CSV, origin="test")
+    loader = TableLoader(m.FeedingEvent, {"import_run_id": run.pk}, streaming=True)
+    loader.add(list(range(2, 102)), _feedings(batch.pk, hall_containers[0].pk, 100))
+    assert m.Batch.objects.filter(pk=batch.pk).exists()
+    loader.add(list(range(102, 152)), _feedings(batch.pk, hall_containers[1].pk, 50))
+    loader.flush()
+    assert loader.stored == 150
+    assert m.FeedingEvent.objects.filter(import_run=run).count() == 150
+    assert m.FeedingEvent.objects.filter(import_run=run, container=hall_containers[1]).count() == 50
+    assert _replication_role() == "origin"
+
+
+def test_a_streamed_row_naming_a_missing_record_is_refused_by_its_key(batch, hall_containers):
+    run = m.ImportRun.objects.create(via=m.Via.CSV, origin="test")
+    loader = TableLoader(m.FeedingEvent, {"import_run_id": run.pk}, streaming=True)
+    missing = m.Batch.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    columns = _feedings(batch.pk, hall_containers[0].pk, 10)
+    columns["batch_id"][7] = missing
+    # The COPY opens at the first block: the rows belong to the transaction it began in.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        loader.add(list(range(2, 12)), columns)
+        loader.flush()
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    assert _replication_role() == "origin"

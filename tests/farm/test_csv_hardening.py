@@ -205,6 +205,25 @@ def test_a_database_refusal_names_the_row_not_its_chunk(farm, tmp_path, settings
     assert "INSERT" not in finding and "\n" not in finding
 
 
+def test_a_database_refusal_in_a_farms_first_file_of_a_kind_names_the_row(
+    farm, tmp_path, settings, monkeypatch
+):
+    # Into an empty table the blocks go to one open COPY as they are checked (PostgreSQL);
+    # the database refuses the chunk at its end, and the report still names the line, in
+    # the second block of 4096 rows, and nothing is stored.
+    m.MortalityEvent.objects.all().delete()
+    monkeypatch.setattr(limits, "DATABASE_INTEGER_MAX", 10**30)
+    settings.AQUAGROWTH_MAX_FISH_COUNT = 10**30
+    rows = [f"{STAY},2024-01-05,1,\n"] * 5001 + [f"{STAY},2024-01-06,{10**20},\n"]
+    rows += [f"{STAY},2024-01-07,1,\n"] * 10
+    folder = write_csv(tmp_path / "in", {"mortality": MORTALITY + "".join(rows)})
+
+    (finding,) = findings(folder)
+
+    assert finding.startswith("mortality.csv:5003:-: the database refused this row: ")
+    assert not m.MortalityEvent.objects.exists()
+
+
 FORMULAS = ["=cmd|' /C calc'!A0", "@SUM(A1:A9)", "+1+2", "-2+3", "\tx", "\rx", "'=quoted", "'ok"]
 
 

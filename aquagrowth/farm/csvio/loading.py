@@ -9,10 +9,19 @@ savepoint: should the database refuse it (a value only the database catches), th
 chunk is halved, and halved again, until the one row it refuses is found, so the
 finding names that row's own line; the rows already stored stay within the import's
 transaction, which the caller then rolls back (all or nothing).
+
+Into a table that was empty when the import began (``streaming``), a chunk's ``COPY``
+stays open while the next blocks are read and checked: each block's rows are written to
+it as they come, so PostgreSQL stores one block while Python parses the next (the
+connection's only statement, so the same transaction). Nothing else may run on the
+connection while a ``COPY`` is open (psycopg holds its lock), so the loader ends its
+``COPY`` first whenever anything else is about to run (:meth:`TableLoader._guard`).
 """
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
@@ -31,6 +40,10 @@ _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 def _escaped(text: str) -> str:
     return text.translate(_ESCAPES)
+
+
+class _Abandoned(Exception):
+    """Ends an open ``COPY`` without storing its rows."""
 
 
 class RowRefused(Exception):
@@ -68,11 +81,29 @@ def _insert_many(cursor, table: str, names: str, rows: list[tuple]) -> None:
         cursor.executemany(f"INSERT INTO {table} ({names}) VALUES {marks}", rows[whole:])
 
 
+@dataclass
+class _OpenCopy:
+    """A chunk's ``COPY`` in progress: its savepoint, the rows written so far (kept to
+    find a refused row), and whether the key triggers are off for it."""
+
+    savepoint: str
+    cursor: Any
+    context: Any
+    copy: Any
+    triggers_off: bool
+    rows: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    failed: BaseException | None = None
+
+
 class TableLoader:
     """Collects rows of one model (columns by attname, with their lines) and stores
-    them; ``fixed`` gives columns with one value for every row (the import run)."""
+    them; ``fixed`` gives columns with one value for every row (the import run);
+    ``streaming``: write each block to an open ``COPY`` (PostgreSQL, see the module)."""
 
-    def __init__(self, model: type[models.Model], fixed: dict[str, Any]) -> None:
+    def __init__(
+        self, model: type[models.Model], fixed: dict[str, Any], *, streaming: bool = False
+    ) -> None:
         self.model = model
         self.fixed = fixed
         self.fields: list[models.Field] = []
@@ -87,6 +118,9 @@ class TableLoader:
         load may check them once each: :mod:`aquagrowth.db.keys`), else None."""
         if self.postgresql and keys.triggers_skippable(model._meta.db_table):
             self.keys = {key: set() for key in keys.key_fields(model)}
+        self.streaming = streaming and self.postgresql
+        self._open: _OpenCopy | None = None
+        self._refused: RowRefused | None = None
 
     def add(self, lines: list[int], columns: dict[str, list[Any]]) -> None:
         if not lines:
@@ -111,6 +145,9 @@ class TableLoader:
             for model_field, ids in self.keys.items():
                 name = model_field.attname
                 ids.update(columns[name] if name in columns else [self.fixed.get(name)])
+        if self.streaming:
+            self._stream(list(map("\t".join, zip(*values, strict=True))), lines)
+            return
         if self.postgresql:
             self.rows.extend(map("\t".join, zip(*values, strict=True)))
         else:
@@ -120,6 +157,10 @@ class TableLoader:
             self.flush()
 
     def flush(self) -> None:
+        if self.streaming:
+            self._end_copy()
+            self._raise_refused()
+            return
         rows, lines = self.rows, self.lines
         self.rows, self.lines = [], []
         if rows:
@@ -127,6 +168,125 @@ class TableLoader:
         if self.keys is not None:
             for ids in self.keys.values():
                 ids.clear()
+
+    def close(self) -> None:
+        """Abandon an open ``COPY`` (its chunk rolled back): the caller found something
+        wrong or is on its way out by an exception, and its transaction's rollback
+        cannot run while the ``COPY`` holds the connection."""
+        chunk, self._open = self._open, None
+        if chunk is None:
+            return
+        connection.execute_wrappers.remove(self._guard)
+        try:
+            with connection.wrap_database_errors:
+                chunk.context.__exit__(_Abandoned, _Abandoned(), None)
+        except Exception:  # the COPY fails, as asked
+            pass
+        finally:
+            chunk.cursor.close()
+        with contextlib.suppress(DatabaseError):
+            transaction.savepoint_rollback(chunk.savepoint)
+
+    def _stream(self, rows: list[str], lines: list[int]) -> None:
+        """Write a block's rows to the chunk's open ``COPY`` (opened first if none is),
+        and end the chunk once it holds :data:`LOAD_ROWS` rows."""
+        self._raise_refused()
+        if self._open is None:
+            self._begin_copy()
+        chunk = self._open
+        chunk.rows.extend(rows)
+        chunk.lines.extend(lines)
+        if chunk.failed is None:
+            try:
+                with connection.wrap_database_errors:
+                    chunk.copy.write("\n".join(rows) + "\n")
+            except Exception as error:  # found again, at its row, when the chunk ends
+                chunk.failed = error
+        if len(chunk.rows) >= LOAD_ROWS:
+            self._end_copy()
+            self._raise_refused()
+
+    def _begin_copy(self) -> None:
+        savepoint = transaction.savepoint()
+        triggers_off = self.keys is not None
+        cursor = connection.cursor()
+        if triggers_off:
+            # Checked after the chunk: every referenced record there, and locked.
+            cursor.execute(keys.REPLICA)
+        statement = self._copy_statement()
+        context = cursor.cursor.copy(statement)
+        copy = run_counted(cursor, statement, [], context.__enter__)
+        self._open = _OpenCopy(savepoint, cursor, context, copy, triggers_off)
+        connection.execute_wrappers.append(self._guard)
+
+    def _guard(self, execute, sql, params, many, context):
+        """Any other statement on the connection first ends the open ``COPY``."""
+        try:
+            self._end_copy()
+        except RowRefused as refused:
+            self._refused = refused
+        return execute(sql, params, many, context)
+
+    def _end_copy(self) -> None:
+        """Finish the open chunk: stored when the database took every row and each
+        record the rows name exists (locked as the key triggers would); otherwise
+        rolled back and stored again by halves, so a refused row is found at its line."""
+        chunk, self._open = self._open, None
+        if chunk is None:
+            return
+        connection.execute_wrappers.remove(self._guard)
+        try:
+            with connection.wrap_database_errors:
+                chunk.context.__exit__(None, None, None)
+        except Exception as error:
+            chunk.failed = chunk.failed or error
+        finally:
+            chunk.cursor.close()
+        held = chunk.failed is None
+        if held and chunk.triggers_off:
+            with connection.cursor() as cursor:
+                cursor.execute(keys.ORIGIN)
+            held = keys.keys_held(self.keys)
+        if self.keys is not None:
+            for ids in self.keys.values():
+                ids.clear()
+        if held:
+            transaction.savepoint_commit(chunk.savepoint)
+            self.stored += len(chunk.rows)
+            return
+        transaction.savepoint_rollback(chunk.savepoint)
+        self._store_again(chunk.rows, chunk.lines)
+
+    def _store_again(self, rows: list[str], lines: list[int]) -> None:
+        """A chunk the open ``COPY`` could not store, the usual way (its keys gathered
+        again: checked once each, or by the triggers when one is missing)."""
+        if self.keys is not None:
+            names = [f.column for f in self.fields]
+            for key, ids in self.keys.items():
+                if key.attname in self.fixed:
+                    ids.add(self.fixed[key.attname])
+                    continue
+                column = names.index(key.column)
+                ids.update(
+                    None if cell == NULL else int(cell)
+                    for cell in (row.split("\t")[column] for row in rows)
+                )
+        try:
+            self._store(rows, lines)
+        finally:
+            if self.keys is not None:
+                for ids in self.keys.values():
+                    ids.clear()
+
+    def _raise_refused(self) -> None:
+        refused, self._refused = self._refused, None
+        if refused is not None:
+            raise refused
+
+    def _copy_statement(self) -> str:
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        names = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
+        return f"COPY {table} ({names}) FROM STDIN"
 
     def _fields(self, given: list[str]) -> list[models.Field]:
         """Every concrete column but the id: the given ones, the fixed ones, the rest
