@@ -1,7 +1,8 @@
 """The growth endpoint under load: 50 users on the production server, cache off and on.
 
 Starts the production server as ``docs/operations.md`` runs it (gunicorn on
-``aquagrowth.wsgi``, DEBUG off, the workers and worker class named on the command line)
+``aquagrowth.wsgi``, DEBUG off; by default what ``aquagrowth serve`` runs: sync workers,
+2 x CPUs + 1 of them; ``--workers``, ``--worker-class`` and ``--threads`` try others)
 twice on the same database: once with the answer cache switched off
 (``AQUAGROWTH_ANSWER_CACHE=0``: every answer computed, the design before the cache) and
 once with it on (Redis at ``--cache-url``). Logs in (a session, through the login form),
@@ -17,7 +18,7 @@ then per design:
   machine; the median of the runs is the figure.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ag_demo \\
-        .venv/bin/python bench/api_bench.py --workers 2 --worker-class gthread --threads 4
+        .venv/bin/python bench/api_bench.py --cache-url redis://127.0.0.1:6379/12
     .venv/bin/python bench/api_bench.py --database sqlite:////tmp/ag-demo/aquagrowth.sqlite3
 
 The database must hold a computed farm (``bench/build_farm.py --profile demo --keep
@@ -60,9 +61,13 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=60.0, help="length of a run")
     parser.add_argument("--runs", type=int, default=3, help="runs per design")
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument("--worker-class", default="gthread", help="gunicorn worker class")
-    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument(
+        "--workers", type=int, help="gunicorn workers (default: serve's, 2 x CPUs + 1)"
+    )
+    parser.add_argument(
+        "--worker-class", default="sync", help="gunicorn worker class (serve's default: sync)"
+    )
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument("--designs", default="off,on", help="which of off,on to run")
     parser.add_argument("--weekly", action="store_true", help="ask for weekly answers too")
     parser.add_argument("--build", action="store_true", help="build the demo farm if none")
@@ -501,6 +506,10 @@ async def measure(servers: dict[str, Server], batches, options) -> dict[str, lis
 def main() -> None:
     options = parse()
     batches = prepare(options)
+    if options.workers is None:
+        from aquagrowth.server.gunicorn import default_workers
+
+        options.workers = default_workers()
     servers = {d: Server(d, options) for d in options.designs.split(",")}
     example = next(iter(servers.values()))
     print(f"database {database_label()}: {len(batches)} batches with daily states")
