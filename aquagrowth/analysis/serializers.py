@@ -487,11 +487,22 @@ class ForwardPenSerializer(serializers.Serializer):
     latest_weight_g = _f("Weight on the latest state (g).")
     latest_population = serializers.IntegerField()
     temp_bias_c = _f("Measured minus profile temperature, last 30 days (degC).")
+    tgc = _f(
+        "The TGC the pen grows at while its current stage lasts (customary units); the "
+        "scenario's of each later stage after."
+    )
+    tgc_source = serializers.ChoiceField(
+        choices=["pen", "scenario"],
+        help_text="pen: the smoother's estimate from the pen's own weight records (the "
+        "smoothed model, the farm's parameters fitted); scenario: the plan's TGC of the "
+        "stage (no fit yet, the anchored model, or no estimate).",
+    )
     harvest_date = serializers.DateField(allow_null=True)
 
 
 class ForwardSerializer(serializers.Serializer):
-    """From the latest state to the harvest weight, with the plan's growth."""
+    """From the latest state to the harvest weight: each pen at its own TGC while its
+    stage lasts, then the plan's."""
 
     from_date = serializers.DateField()
     harvest_weight_g = serializers.FloatField()

@@ -1,9 +1,12 @@
-"""The main job on a fresh machine, end to end: build -> recompute -> verify.
+"""The main job on a fresh machine, end to end: build -> fit -> recompute -> verify.
 
 :func:`run_demo` builds the demo farm (with its ground truth) when the database holds no
-batch, recomputes every batch, and verifies the stored daily states against the
+batch, fits the weight smoother's parameters from its records when the farm has no fit
+yet (as a farm does once it has records: the bands and the pens' forecasts rest on
+them), recomputes every batch, and verifies the stored daily states against the
 generator's truth. It calls each part through its service (the generator's
-:func:`build_farm`, the runner, :func:`verify`), never through another command, and
+:func:`build_farm`, :func:`fit_farm`, the runner, :func:`verify`), never through another
+command, and
 tells a :class:`DemoReport` what happens as it happens: the farm takes seconds to
 build, and the user should see why they wait.
 """
@@ -15,8 +18,11 @@ import time
 from dataclasses import dataclass
 from typing import Protocol
 
+from aquagrowth.engine.core.weight_fit import Fit
+from aquagrowth.engine.models import WeightModelFit
 from aquagrowth.engine.runner import BatchResult, RecomputeOptions, recompute_batches
 from aquagrowth.engine.verify import Verification, verify
+from aquagrowth.engine.weight_fit import fit_farm, store_fit
 from aquagrowth.farm.models import Batch
 from aquagrowth.generator.schedule import ScheduleError
 from aquagrowth.generator.service import FarmNotEmpty, FarmSummary, build_farm
@@ -37,6 +43,9 @@ class DemoReport(Protocol):
 
     def built(self, summary: FarmSummary) -> None:
         """The farm is built: rows per table and where the time went."""
+
+    def fitted(self, fit: Fit) -> None:
+        """The weight smoother's parameters are fitted from the farm's records and stored."""
 
     def recomputed(self, recompute: Recompute) -> None:
         """Every batch is recomputed (some may have failed)."""
@@ -88,12 +97,16 @@ def run_demo(
     report: DemoReport, *, profile: str = "demo", seed: int = 1, workers: int = DEFAULT_WORKERS
 ) -> DemoOutcome:
     """Build the farm of ``profile`` (planned with ``seed``) if the database holds no
-    batch, recompute every batch in ``workers`` processes, verify; report each step.
+    batch, fit the weight model if none is stored, recompute every batch in ``workers``
+    processes, verify; report each step.
 
     Raises :class:`DemoError` when the farm cannot be built. A failed batch or check
     does not raise: it is in the outcome (and was reported), and the other steps ran.
     """
     built = build_if_empty(report, profile=profile, seed=seed)
+    if not WeightModelFit.objects.exists():
+        report.fitted(fit := fit_farm())
+        store_fit(fit)
     ids = list(Batch.objects.order_by("number").values_list("id", flat=True))
     started = time.perf_counter()
     results = list(recompute_batches(ids, RecomputeOptions(), workers=workers))

@@ -233,6 +233,12 @@ class StaySummary(models.Model):
         choices=StayClose.choices, help_text="How the stay's last stretch closed."
     )
     closed_on = models.DateField(null=True, help_text="The day of that measurement.")
+    tgc_end = models.FloatField(
+        null=True,
+        help_text="The stay's TGC (customary units) as the smoother estimates it at its last "
+        "state, from its own weight records (null: anchored, or no known weight). The "
+        "forward projection grows the pen at it until its stage ends.",
+    )
     tgc_var_end = models.FloatField(
         null=True,
         help_text="Variance of the TGC (TGC units squared) at the stay's last state, "

@@ -7,7 +7,9 @@ import itertools
 
 import pytest
 
+from aquagrowth.engine.core.weight_fit import FitSums, fit
 from aquagrowth.engine.models import DailyState, StaySummary, TempSource
+from aquagrowth.engine.weight_fit import store_fit
 from aquagrowth.farm import models as m
 from tests import farm_builder
 from tests.analysis.conftest import START, TRANSFER, build_batch
@@ -435,3 +437,58 @@ def test_the_forward_band_carries_the_tgcs_uncertainty_of_the_last_state(api, gr
     sd_after = (after["weight_high_g"][-1] ** (1 / 3) - u_end) / z
     degree_days = sum(max(t, 0.0) for t in after["temp_c"][1:])
     assert sd_after**2 - sd_before**2 == pytest.approx(degree_days**2 * (0.2e-3) ** 2, rel=0.02)
+
+
+def _pen_tgc_in_summary(last: DailyState, tgc: float) -> None:
+    """The stay's summary as a recompute of the smoothed model writes it, with the pen's
+    TGC (customary units) estimated at its last state."""
+    StaySummary.objects.update_or_create(
+        assignment_id=last.assignment_id,
+        defaults={
+            "stocked_fish": last.population,
+            "fish_days": 0.0,
+            "unexplained_fish": 0,
+            "closed_by": 0,
+            "tgc_end": tgc,
+            "tgc_var_end": 0.0,
+            "root_tgc_cov_end": 0.0,
+        },
+    )
+
+
+def _first_step(forward: dict) -> float:
+    """The forward curve's growth in cube-root space over its first day."""
+    w0, w1 = forward["avg_weight_g"][:2]
+    return w1 ** (1 / 3) - w0 ** (1 / 3)
+
+
+def test_the_forward_projection_grows_each_pen_at_its_own_tgc(api, growth_batch):
+    # With the farm's smoother fitted, the smoothed model's estimate of each pen's TGC
+    # (the stay's summary, tgc_end) is what its forward curve continues at, as the band
+    # assumes, where the plan's TGC would bend every forecast back to the plan.
+    store_fit(fit(FitSums()))  # the farm's parameters (its records: none, the defaults)
+    last = _band_on_the_last_state(growth_batch, sd_root=0.01, sd_count=20.0)
+    before = growth(api, growth_batch)["forward_projection"]
+    (pen,) = before["containers"]
+    planned = m.ScenarioStage.objects.get(scenario__batch=growth_batch, stage_id=last.stage_id).tgc
+    assert pen["tgc_source"] == "scenario" and pen["tgc"] == pytest.approx(planned)
+    _pen_tgc_in_summary(last, 1.2 * planned)  # the pen grows a fifth faster than planned
+    after = growth(api, growth_batch)["forward_projection"]
+    (pen,) = after["containers"]
+    assert pen["tgc_source"] == "pen" and pen["tgc"] == pytest.approx(1.2 * planned)
+    assert after["avg_weight_g"][0] == before["avg_weight_g"][0]
+    assert _first_step(after) == pytest.approx(1.2 * _first_step(before), rel=5e-3)  # 4 dp
+    assert after["harvest_date"] < before["harvest_date"]
+
+
+def test_without_a_fit_the_forward_projection_keeps_the_plans_tgc(api, growth_batch):
+    # The defaults' TGC drift lets the estimate follow the last samples' noise: before the
+    # farm's parameters are fitted, the plan's TGC is the better forecast.
+    last = _band_on_the_last_state(growth_batch, sd_root=0.01, sd_count=20.0)
+    before = growth(api, growth_batch)["forward_projection"]
+    planned = m.ScenarioStage.objects.get(scenario__batch=growth_batch, stage_id=last.stage_id).tgc
+    _pen_tgc_in_summary(last, 1.2 * planned)
+    after = growth(api, growth_batch)["forward_projection"]
+    (pen,) = after["containers"]
+    assert pen["tgc_source"] == "scenario" and pen["tgc"] == pytest.approx(planned)
+    assert after["avg_weight_g"] == before["avg_weight_g"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aquagrowth.demo.service import DemoError, run_demo
-from aquagrowth.engine.models import DailyState
+from aquagrowth.engine.models import DailyState, WeightModelFit
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,9 @@ class Steps:
     def built(self, summary) -> None:
         self.seen.append(f"built {summary.batches}")
 
+    def fitted(self, fit) -> None:
+        self.seen.append("fitted")
+
     def recomputed(self, recompute) -> None:
         self.seen.append(f"recomputed {len(recompute.results)}")
 
@@ -32,7 +35,8 @@ class Steps:
 def test_an_empty_database_is_built_then_recomputed_and_verified():
     first = Steps()
     outcome = run_demo(first, profile="tiny", seed=1, workers=1)
-    assert first.seen == ["building tiny 1", "built 2", "recomputed 2", "verified 2"]
+    assert first.seen == ["building tiny 1", "built 2", "fitted", "recomputed 2", "verified 2"]
+    assert WeightModelFit.objects.count() == 1, "the farm's own parameters, stored"
     assert not outcome.recompute.failed
     assert outcome.verification.states == DailyState.objects.count() > 0
     assert outcome.verification.accuracy, "scored against the generator's ground truth"
@@ -40,7 +44,7 @@ def test_an_empty_database_is_built_then_recomputed_and_verified():
     # A farm is there: it is never rebuilt, only recomputed and verified again.
     again = Steps()
     assert run_demo(again, profile="tiny", seed=1, workers=1).built is None
-    assert again.seen == ["recomputed 2", "verified 2"]
+    assert again.seen == ["recomputed 2", "verified 2"]  # neither rebuilt nor refitted
 
 
 def test_a_farm_that_cannot_be_built_is_a_demo_error():

@@ -148,13 +148,13 @@ def summaries(inputs: BatchInputs, rows, walked, known: Through) -> StaySummarie
     closed_day = np.where(closed_by == OPEN, NO_DAY, measured)
     fish_days = np.bincount(rows.assignment, walked.population, minlength=n)
     unexplained = np.bincount(rows.assignment, walked.unexplained, minlength=n)
-    tgc_var = root_tgc_cov = None
+    tgc = tgc_var = root_tgc_cov = None
     if walked.chains:
-        tgc_var, root_tgc_cov = np.full(n, np.nan), np.full(n, np.nan)
+        tgc, tgc_var, root_tgc_cov = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
         for a, chain in walked.chains.items():
             last = chain.smoothed[-1]  # no later record: the filter's state too
             if last.known:
-                tgc_var[a], root_tgc_cov[a] = last.pgg, last.pug
+                tgc[a], tgc_var[a], root_tgc_cov[a] = last.g, last.pgg, last.pug
     return StaySummaries(
         feed_through=known.feed,
         mortality_through=known.mortality,
@@ -166,6 +166,7 @@ def summaries(inputs: BatchInputs, rows, walked, known: Through) -> StaySummarie
         unexplained_fish=np.rint(unexplained).astype(np.int64),
         closed_by=closed_by,
         closed_day=closed_day,
+        tgc_end=tgc,
         tgc_var_end=tgc_var,
         root_tgc_cov_end=root_tgc_cov,
     )

@@ -96,10 +96,11 @@ class StaySummaries:
     unexplained_fish : fish lost without a record over the stay (negative: a gain)
     closed_by : how its last stretch closed, a position in ``STAY_CLOSES``
     closed_day : the day of the measurement that closed it (``NO_DAY`` when open)
-    tgc_var_end, root_tgc_cov_end : the smoothed model's state at the stay's last
-        point (the end of its last day): var(g) and cov(u, g), ``g`` = TGC / 1000 and
-        ``u`` the cube root of the weight (NaN where unknown; None in the anchored
-        model). The forward projection's band starts from them (``projection_band``).
+    tgc_end, tgc_var_end, root_tgc_cov_end : the smoothed model's state at the stay's
+        last point (the end of its last day): g, var(g) and cov(u, g), ``g`` = TGC / 1000
+        and ``u`` the cube root of the weight (NaN where unknown; None in the anchored
+        model). The forward projection grows a pen at its ``g`` and its band starts
+        from them (``projection_band``).
     """
 
     feed_through: IntArray
@@ -112,6 +113,7 @@ class StaySummaries:
     unexplained_fish: IntArray
     closed_by: IntArray
     closed_day: IntArray
+    tgc_end: FloatArray | None = None
     tgc_var_end: FloatArray | None = None
     root_tgc_cov_end: FloatArray | None = None
 

@@ -29,6 +29,7 @@ SUMMARY_COLUMNS = (
     "unexplained_fish",
     "closed_by",
     "closed_on",
+    "tgc_end",
     "tgc_var_end",
     "root_tgc_cov_end",
 )
@@ -38,7 +39,7 @@ SummaryRow = tuple[object, ...]
 """One stay's summary as a row of :data:`SUMMARY_COLUMNS`."""
 
 ROWS_PER_STATEMENT = 2_000
-"""Stays per INSERT: 26,000 parameters, under SQLite's limit of 32,766."""
+"""Stays per INSERT: 28,000 parameters, under SQLite's limit of 32,766."""
 
 
 def summary_records(
@@ -66,6 +67,7 @@ def summary_records(
     closed_day = stays.closed_day.tolist()
     # the smoothed state's TGC variance in customary units: g = TGC / 1000
     n = len(closed_day)
+    tgc = _floats(stays.tgc_end, 1e3, n)
     tgc_var = _floats(stays.tgc_var_end, 1e6, n)
     root_tgc_cov = _floats(stays.root_tgc_cov_end, 1e3, n)
     return {
@@ -77,6 +79,7 @@ def summary_records(
             unexplained[i],
             closed_by[i],
             date(closed_day[i]),
+            tgc[i],
             tgc_var[i],
             root_tgc_cov[i],
         )

@@ -730,9 +730,11 @@
       $("forward-body").innerHTML = `<span class="subtle">${!data.scenario ? "Needs a plan (scenario)." : h && h.fish === 0 ? "No fish left in the latest state, and no harvest recorded." : "Nothing to project yet."}</span>`;
       return;
     }
+    const ownTgc = f.containers.some((c) => c.tgc_source === "pen");
+    const growth = ownTgc ? "each pen at its own TGC from its weight samples while its stage lasts, then the plan's" : "at the plan's TGC";
     $("forward-body").innerHTML = `<div class="big">${f.harvest_date ? dayText(f.harvest_date) : "not within 4 years"}</div>
       <div class="subtle">expected harvest at ${fmtWeight(f.expected_weight_g)} (target ${fmtWeight(f.harvest_weight_g)})</div>
-      <div class="subtle small">projected from the state of ${dayText(f.from_date)}, the plan's temperature corrected by ${signed(f.temp_bias_c, 1)} °C measured bias</div>`;
+      <div class="subtle small" id="forward-basis">projected from the state of ${dayText(f.from_date)}, ${growth}, the plan's temperature corrected by ${signed(f.temp_bias_c, 1)} °C measured bias</div>`;
   }
 
   function renderContainers() {

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from rich.console import Console
 
 from aquagrowth.demo.service import DEFAULT_WORKERS, DemoError, Recompute, run_demo
+from aquagrowth.engine.core.weight_fit import Fit
 from aquagrowth.engine.report import print_verification
 from aquagrowth.engine.verify import Verification
 from aquagrowth.generator.service import FarmSummary
@@ -75,6 +76,15 @@ class _Printed:
                 f"as of {summary.as_of}, {summary.seconds_total:.1f} s "
                 f"(simulate {summary.seconds_simulate:.1f} s, load {summary.seconds_load:.1f} s)"
             )
+        )
+
+    def fitted(self, fit: Fit) -> None:
+        """The fitted parameters in one line (``aquagrowth fit_weight_model`` gives more)."""
+        p = fit.params
+        self.console.print(
+            f"fitted the weight model from the farm's records: sample CV {p.sample_cv:.3f}, "
+            f"TGC drift {p.tgc_drift_sd:.4f}, scenario TGC CV {p.scenario_tgc_cv:.3f}, "
+            f"transfer weight CV {p.transfer_weight_cv:.3f}"
         )
 
     def recomputed(self, recompute: Recompute) -> None:
