@@ -19,6 +19,10 @@ change the answer changes the key. The key is made of:
   Database triggers bump the counter on every insert, update and delete of them, so
   every way of writing counts here as well, for one row read by its key instead of
   thousands of records hashed;
+- **the farm's weight model fit** (the newest ``WeightModelFit``'s id): the forward
+  projection grows pens at their own TGC only once the farm is fitted, and its band
+  widens by the fitted TGC drift, so a new fit changes the answer even where no daily
+  state changes;
 - **the query**: start, end, assignment, granularity;
 - **the model**: a hash of the code of the ``aquagrowth`` package, read as the process starts,
   so a deploy that changes how weights, projections or the answer are computed never
@@ -52,11 +56,11 @@ from django.utils import timezone
 
 import aquagrowth
 from aquagrowth.analysis.models import RecordsVersion
-from aquagrowth.engine.models import StateDigest
+from aquagrowth.engine.models import StateDigest, WeightModelFit
 from aquagrowth.farm import models as m
 
-KEY_VERSION = 2
-"""Bumped when the key's own recipe changes."""
+KEY_VERSION = 3
+"""Bumped when the key's own recipe changes (it names the prepared statement too)."""
 
 
 def _col(expression: str) -> str:
@@ -156,6 +160,7 @@ def inputs_sql(vendor: str) -> str:
     """The statement that hashes a batch's inputs (one parameter: the batch id)."""
     batch, scenario = m.Batch._meta.db_table, m.Scenario._meta.db_table
     species, records = m.Species._meta.db_table, RecordsVersion._meta.db_table
+    fits = WeightModelFit._meta.db_table
     in_force = (
         f"COALESCE(x.pinned_scenario_id, (SELECT s.id FROM {scenario} s WHERE s.batch_id = x.id "
         "ORDER BY s.created_at DESC, s.id DESC LIMIT 1))"
@@ -166,6 +171,7 @@ def inputs_sql(vendor: str) -> str:
         _col("b.scenario_id"),
         _name("b.species_name"),
         _col("b.records_version"),
+        _col(f"(SELECT MAX(f.id) FROM {fits} f)"),
     )
     subqueries = [
         _digest_sql(row, source, order, vendor) for row, source, order in _parts().values()
@@ -179,7 +185,9 @@ def inputs_sql(vendor: str) -> str:
     )
 
 
-PREPARED = "aquagrowth_answer_inputs"
+PREPARED = f"aquagrowth_answer_inputs_v{KEY_VERSION}"
+"""Named by the recipe's version: a session kept across a deploy (a pooler in session
+mode) never runs the old recipe's statement under the new code."""
 _prepared_on: weakref.WeakSet = weakref.WeakSet()
 
 

@@ -25,7 +25,9 @@ from django.db import connection
 
 from aquagrowth.analysis import answer_cache
 from aquagrowth.analysis.answer_key import answer_key
+from aquagrowth.engine.core.weight_fit import FitSums, fit
 from aquagrowth.engine.runner import recompute_batch
+from aquagrowth.engine.weight_fit import store_fit
 from aquagrowth.farm import models as m
 from tests import access, farm_builder
 from tests.analysis.conftest import LAST, TRANSFER
@@ -274,6 +276,17 @@ def test_the_key_changes_with_the_day_and_with_each_part(growth_batch, stages):
     m.Batch.objects.filter(pk=growth_batch.pk).update(status=m.BatchStatus.HARVESTED)
     assert monday != answer_key(growth_batch.id, query, today=dt.date(2026, 3, 9))
     assert answer_key(999_999, query) is None
+
+
+def test_a_new_weight_model_fit_changes_the_answer(api, use_cache, computed_batch):
+    # The forward projection grows pens at their own TGC once the farm is fitted, and its
+    # band widens by the fitted drift: a fit changes the answer with no state rewritten.
+    first, _ = twice(api, computed_batch)
+    store_fit(fit(FitSums()))
+    after = get(api, computed_batch)
+    assert after["X-Answer-Cache"] == "miss"
+    assert body(after)["actual"] == body(first)["actual"]
+    assert get(api, computed_batch)["X-Answer-Cache"] == "hit"
 
 
 # --- ETag and 304 --------------------------------------------------------------------
