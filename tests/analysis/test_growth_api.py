@@ -399,23 +399,31 @@ def test_a_weeks_band_is_that_of_its_last_day(api, growth_batch):
     assert weekly["weight_low_g"][0] is None  # the anchored model's weeks: no band
 
 
-def test_the_forward_band_carries_the_tgcs_uncertainty_of_the_last_state(api, growth_batch):
-    # The smoothed model keeps the TGC's variance at each stay's last state (and its
-    # covariance with the weight's cube root) in the stay's summary: the forward band
-    # widens by it with the degree-days ahead, on top of the drift.
-    last = _band_on_the_last_state(growth_batch, sd_root=0.01, sd_count=20.0)
-    before = growth(api, growth_batch)["forward_projection"]
-    StaySummary.objects.update_or_create(  # the stay's summary as a recompute writes it
+def _smoothed_summary(last: DailyState, **state: float) -> None:
+    """The stay's summary as a recompute of the smoothed model writes it, with the given
+    parts of its last state (``tgc_end``, ``tgc_var_end``, ``root_tgc_cov_end``; 0 or
+    none for the rest)."""
+    StaySummary.objects.update_or_create(
         assignment_id=last.assignment_id,
         defaults={
             "stocked_fish": last.population,
             "fish_days": 0.0,
             "unexplained_fish": 0,
             "closed_by": 0,
-            "tgc_var_end": 0.2**2,  # sd 0.2 TGC units
+            "tgc_var_end": 0.0,
             "root_tgc_cov_end": 0.0,
+            **state,
         },
     )
+
+
+def test_the_forward_band_carries_the_tgcs_uncertainty_of_the_last_state(api, growth_batch):
+    # The smoothed model keeps the TGC's variance at each stay's last state (and its
+    # covariance with the weight's cube root) in the stay's summary: the forward band
+    # widens by it with the degree-days ahead, on top of the drift.
+    last = _band_on_the_last_state(growth_batch, sd_root=0.01, sd_count=20.0)
+    before = growth(api, growth_batch)["forward_projection"]
+    _smoothed_summary(last, tgc_var_end=0.2**2)  # sd 0.2 TGC units
     after = growth(api, growth_batch)["forward_projection"]
     assert after["avg_weight_g"] == before["avg_weight_g"]
     assert after["weight_high_g"][0] == pytest.approx(before["weight_high_g"][0], abs=1e-4)
@@ -440,20 +448,8 @@ def test_the_forward_band_carries_the_tgcs_uncertainty_of_the_last_state(api, gr
 
 
 def _pen_tgc_in_summary(last: DailyState, tgc: float) -> None:
-    """The stay's summary as a recompute of the smoothed model writes it, with the pen's
-    TGC (customary units) estimated at its last state."""
-    StaySummary.objects.update_or_create(
-        assignment_id=last.assignment_id,
-        defaults={
-            "stocked_fish": last.population,
-            "fish_days": 0.0,
-            "unexplained_fish": 0,
-            "closed_by": 0,
-            "tgc_end": tgc,
-            "tgc_var_end": 0.0,
-            "root_tgc_cov_end": 0.0,
-        },
-    )
+    """The pen's TGC (customary units) as the smoother estimated it at its last state."""
+    _smoothed_summary(last, tgc_end=tgc)
 
 
 def _first_step(forward: dict) -> float:
