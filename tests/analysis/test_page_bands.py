@@ -10,29 +10,10 @@ import math
 
 import pytest
 
-from aquagrowth.engine.core.smoother import Z90
-from aquagrowth.engine.models import DailyState
 from tests.analysis.browser_tools import DESKTOP, OUTPUT, PHONE, signed_in, wait_ready
+from tests.analysis.conftest import store_bands
 
 pytestmark = pytest.mark.browser
-
-
-def store_bands(batch, sd_weight_share: float = 0.02, sd_count_share: float = 0.01) -> None:
-    """The smoothed model's bands written on every state: sd(u) for a weight SD of
-    ``sd_weight_share``, the count's SD ``sd_count_share`` (the engine's formulas)."""
-    rows = list(DailyState.objects.filter(batch=batch))
-    for row in rows:
-        u = row.avg_weight_g ** (1 / 3)
-        sd_u = u * sd_weight_share / 3
-        row.weight_low_g, row.weight_high_g = (u - Z90 * sd_u) ** 3, (u + Z90 * sd_u) ** 3
-        var_w = (3 * u * u) ** 2 * sd_u**2
-        var_n = (row.population * sd_count_share) ** 2
-        var_b = (row.avg_weight_g**2 * var_n + row.population**2 * var_w + var_n * var_w) / 1e6
-        row.biomass_low_kg = max(row.biomass_kg - Z90 * var_b**0.5, 0.0)
-        row.biomass_high_kg = row.biomass_kg + Z90 * var_b**0.5
-    DailyState.objects.bulk_update(
-        rows, ["weight_low_g", "weight_high_g", "biomass_low_kg", "biomass_high_kg"]
-    )
 
 
 def datasets(tab) -> dict[str, list]:

@@ -15,7 +15,7 @@ from aquagrowth.analysis.growth_data import utc_today
 from aquagrowth.engine.core.outputs import ESTIMATED
 from aquagrowth.engine.models import DailyState, StayClose, StaySummary, WeightSource
 from tests.analysis.browser_tools import DESKTOP, OUTPUT, PHONE, day_text, signed_in, wait_ready
-from tests.analysis.conftest import LAST, build_batch
+from tests.analysis.conftest import LAST, build_batch, store_bands
 
 pytestmark = pytest.mark.browser
 
@@ -36,9 +36,22 @@ def mark_past_records(batch, days: int = 10) -> list[str]:
     return [(since + dt.timedelta(days=i)).isoformat() for i in range(days)]
 
 
+FORWARD_WORDS = {
+    "anchored": "estimated forward from the last sample with the plan's growth rate",
+    "smoothed": (
+        "estimated forward from the last sample at the growth rate the pen's samples showed"
+    ),
+}
+"""What a day past the last sample rests on, by weight model: the smoothed model (its days
+carry a band) carries the TGC its samples showed forward, the anchored model the plan's."""
+
+
+@pytest.mark.parametrize("model", ["anchored", "smoothed"])
 def test_days_past_the_records_are_drawn_apart_and_said_in_words(
-    transactional_db, page, live_server, growth_batch
+    transactional_db, page, live_server, growth_batch, model
 ):
+    if model == "smoothed":
+        store_bands(growth_batch)
     estimated = mark_past_records(growth_batch)
     # How far the tank's records reach, as a recompute writes it: its last sample.
     tank = growth_batch.assignments.get(container__name="S01-B-01")
@@ -69,7 +82,7 @@ def test_days_past_the_records_are_drawn_apart_and_said_in_words(
     page.mouse.move(point[0], point[1])
     page.wait_for_function("window.growthChart.tooltip.getActiveElements().length > 0")
     lines = page.evaluate("window.growthChart.tooltip.body.flatMap(b => b.lines).join('\\n')")
-    assert "estimated forward from the last sample with the plan's growth rate" in lines
+    assert FORWARD_WORDS[model] in lines
     assert "estimated past the records: last sample 30 Jan 2024 (10 days before)" in lines
     assert "scenario_tgc" not in lines
     key = page.inner_text("#chart-key")
@@ -82,7 +95,7 @@ def test_days_past_the_records_are_drawn_apart_and_said_in_words(
     assert "estimated forward from the last sample" in table
     assert "scenario_tgc" not in page.content()
     page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(OUTPUT / "growth-past-records.png"))
+    page.screenshot(path=str(OUTPUT / f"growth-past-records-{model}.png"))
 
 
 def test_a_today_line_and_data_as_of(

@@ -30,6 +30,14 @@
       missing: "unknown" },
     anchor: { growth_sample: "growth sample", transfer: "weighed at a transfer", weighing: "weighing" },
   };
+  /* Past the last sample the smoothed model (its days carry a band) grows the pen at the
+     rate its samples showed, the anchored model at the plan's. */
+  const SMOOTHED_FORWARD = "estimated forward from the last sample at the growth rate the pen's samples showed";
+  function sourceWords(kind, src) {
+    const smoothed = kind === "weight" && src === "scenario_tgc" && data && data.actual &&
+      (data.actual.weight_low_g || []).some((v) => v !== null);
+    return smoothed ? SMOOTHED_FORWARD : (WORDS[kind][src] || src);
+  }
 
   const METRICS = {
     weight: { title: "Average weight", unit: "g", key: "avg_weight_g", share: "estimated_weight",
@@ -394,7 +402,7 @@
     if (kind === "actual") {
       const lines = [`Actual${p.week ? " " + p.week : ""}: ${valueText(p.clipped ? p.value * drawn.scale : p.y, unit)}${p.clipped ? " (off the scale, drawn at the edge)" : ""}`];
       const m = METRICS[state.metric];
-      if (m.words && p.src) lines.push(`  ${WORDS[m.words][p.src] || p.src}`);
+      if (m.words && p.src) lines.push(`  ${sourceWords(m.words, p.src)}`);
       if (m.stream === "feed") lines.push(p.est > 0 ? "  feed not recorded on some days" : "  feed recorded");
       if (state.metric === "mortality") lines.push(`  ${fmtFish(p.deaths)} died that ${p.week ? "week" : "day"}`);
       if (p.est > 0) {
@@ -554,7 +562,7 @@
         const y = p.clipped ? p.value * drawn.scale : p.y;
         put(p.date, col, known(y) ? Number(y.toPrecision(6)) : "");
         if (ds.kind === "actual") {
-          put(p.date, "Rests on", m.words && p.src ? (WORDS[m.words][p.src] || p.src) : m.stream === "feed" ? (p.est > 0 ? "feed partly not recorded" : "feed recorded") : "");
+          put(p.date, "Rests on", m.words && p.src ? sourceWords(m.words, p.src) : m.stream === "feed" ? (p.est > 0 ? "feed partly not recorded" : "feed recorded") : "");
           put(p.date, "Estimated share of fish", fmt(p.est, 2));
         }
       }
@@ -657,7 +665,7 @@
     const behind = Number(root.dataset.behindPlanDays || 14);
     const tiles = [
       tile("Fish", fmtFish(h.fish), WORDS.population[h.population_source] || ""),
-      tile("Mean weight", h.fish > 0 ? fmtWeight(h.avg_weight_g) : "—", h.fish > 0 ? (WORDS.weight[h.weight_source] || "") : "no fish left"),
+      tile("Mean weight", h.fish > 0 ? fmtWeight(h.avg_weight_g) : "—", h.fish > 0 ? (h.weight_source ? sourceWords("weight", h.weight_source) : "") : "no fish left"),
       tile("Biomass", fmtMass(h.biomass_kg), `on ${dayText(h.as_of)}`),
       tile("Mortality", fmtPct(h.mortality_pct), `${fmtFish(h.deaths)} dead of ${fmtFish(h.stocked_fish)} stocked${h.deaths_modelled ? ` (${fmtFish(h.deaths_modelled)} modelled)` : ""}; unexplained ${fmtPct(h.unexplained_pct)}${h.deaths_by_cause.length ? `; recorded: ${causesText(h.deaths_by_cause, 3)}` : ""}`),
       tile("FCR bio / econ", `${fmt(h.fcr_biological, 2)} / ${fmt(h.fcr_economic, 2)}`, `feed ${fmtMass(h.feed_kg)}${h.feed_unknown_days ? `; ${h.feed_unknown_days} pen-days without feed records left out` : ""}`),
