@@ -27,9 +27,9 @@ from aquagrowth.engine.core.projection import (
 )
 from aquagrowth.engine.core.projection_band import (
     count_variance_of_band,
-    drifted_root_variance,
     pooled_band,
     root_variance_of_band,
+    staged_root_variance,
 )
 from aquagrowth.engine.core.smoother import SmootherParams
 from aquagrowth.engine.core.temperature import profile_temperature
@@ -268,8 +268,7 @@ def forward_projection(
     reached = np.flatnonzero(pooled >= target)
     stop = int(reached[0]) + 1 if reached.size else HORIZON_DAYS
     fseries = _forward_series(current, paths, temps, pooled, day_number, stop)
-    drift = (fitted or SmootherParams()).tgc_drift_sd
-    fseries.update(_forward_band(current, paths, temps, stop, drift))
+    fseries.update(_forward_band(current, paths, temps, stop, fitted or SmootherParams(), planned))
     return {
         "series": fseries,
         "from_date": latest,
@@ -388,14 +387,20 @@ def _forward_series(
 
 
 def _forward_band(
-    current: list, paths: list[Projection], temps: list[FloatArray], stop: int, drift: float
+    current: list,
+    paths: list[Projection],
+    temps: list[FloatArray],
+    stop: int,
+    params: SmootherParams,
+    planned: ScenarioInForce,
 ) -> dict[str, np.ndarray]:
     """The forward curve's 90 % bands (``aquagrowth.engine.core.projection_band``): each
     pen's last smoothed state (its band's weight variance, and its TGC's variance and
     covariance from the stay's summary) carried forward with the farm's fitted TGC
-    drift (the defaults without a fit), its count's relative variance held, the pens
-    pooled. Empty when a pen's last state has no band (the anchored model): no band is
-    then drawn."""
+    drift (the defaults without a fit); from a later stage on, that stage's TGC with its
+    prior instead of the pen's (``staged_root_variance``); its count's relative variance
+    held, the pens pooled. Empty when a pen's last state has no band (the anchored
+    model): no band is then drawn."""
     if any(s.weight_high_g is None or s.biomass_high_kg is None for s in current):
         return {}
     start_var = [root_variance_of_band(s.avg_weight_g, s.weight_high_g) for s in current]
@@ -404,9 +409,19 @@ def _forward_band(
         / s.population**2
         for s, v in zip(current, start_var, strict=True)
     ]
+    plan_g = np.nan_to_num(planned.scenario.tgc_by_stage, nan=0.0) / 1000.0
+    cv = np.array([params.tgc_cv(name) for name in planned.stages.name])
+    stage_tgc_var = (cv * plan_g) ** 2
     root_var = [
-        np.concatenate([[v], drifted_root_variance(v, t, drift, *_tgc_state(s))[:stop]])
-        for s, v, t in zip(current, start_var, temps, strict=True)
+        np.concatenate(
+            [
+                [v],
+                staged_root_variance(
+                    v, t, params.tgc_drift_sd, p.stage, stage_tgc_var, *_tgc_state(s)
+                )[:stop],
+            ]
+        )
+        for s, v, t, p in zip(current, start_var, temps, paths, strict=True)
     ]
     population = [
         np.concatenate([[s.population], p.population[:stop]])

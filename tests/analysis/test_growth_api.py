@@ -438,13 +438,20 @@ def test_the_forward_band_carries_the_tgcs_uncertainty_of_the_last_state(api, gr
         )
     ]
     assert wider[-1] > 0 and wider[-1] > wider[len(wider) // 2] > 0
-    # at the end, var(u) gained C^2 var(g): the band's half-width in cube-root space
+    # At the end, var(u) gained C^2 var(g) with C the degree-days of the pen's own stage
+    # only: the projection leaves it the day after its weight passes the stage's upper
+    # weight, and the stage after grows at that stage's TGC with its own prior.
+    upper = m.LifecycleStage.objects.get(pk=last.stage_id).max_weight_g
+    ahead = after["avg_weight_g"][1:]
+    own_days = next(i for i, w in enumerate(ahead) if w > upper) + 1
+    assert own_days < len(ahead)  # the projection does change stage on the way
+    own_degree_days = sum(max(t, 0.0) for t in after["temp_c"][1 : own_days + 1])
     u_end = before["avg_weight_g"][-1] ** (1 / 3)
     z = 1.6448536269514722
     sd_before = (before["weight_high_g"][-1] ** (1 / 3) - u_end) / z
     sd_after = (after["weight_high_g"][-1] ** (1 / 3) - u_end) / z
-    degree_days = sum(max(t, 0.0) for t in after["temp_c"][1:])
-    assert sd_after**2 - sd_before**2 == pytest.approx(degree_days**2 * (0.2e-3) ** 2, rel=0.02)
+    gained = own_degree_days**2 * (0.2e-3) ** 2
+    assert sd_after**2 - sd_before**2 == pytest.approx(gained, rel=0.02)
 
 
 def _pen_tgc_in_summary(last: DailyState, tgc: float) -> None:

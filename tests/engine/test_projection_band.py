@@ -10,6 +10,7 @@ from aquagrowth.engine.core.projection_band import (
     drifted_root_variance,
     pooled_band,
     root_variance_of_band,
+    staged_root_variance,
 )
 from aquagrowth.engine.core.smoother import (
     Z90,
@@ -117,3 +118,17 @@ def test_the_forward_band_is_the_smoothers_own_prediction_after_its_last_record(
     # leaving the TGC's variance out (as before) makes the band too narrow
     narrow = drifted_root_variance(after.puu, temps[last:], params.tgc_drift_sd)
     assert (narrow < forward).all()
+
+
+def test_a_new_stage_brings_its_own_tgc_prior_and_forgets_the_pens():
+    # 10 degC a day, no drift. Stage 0 for 3 days with the pen's var(g) = 4e-8, then
+    # stage 1 with the plan's prior 1e-8: on day 5, var(u) = day 3's + (50 - 30)^2 1e-8,
+    # not (50)^2 4e-8 as if the pen's TGC went on.
+    temps, stage = np.full(5, 10.0), np.array([0, 0, 0, 1, 1])
+    var = staged_root_variance(0.001, temps, 0.0, stage, np.array([9.9, 1e-8]), 4e-8, 1e-6)
+    day3 = 0.001 + 2 * 30 * 1e-6 + 30**2 * 4e-8
+    assert var[:3] == pytest.approx(drifted_root_variance(0.001, temps[:3], 0.0, 4e-8, 1e-6))
+    assert var[3:] == pytest.approx([day3 + 10**2 * 1e-8, day3 + 20**2 * 1e-8], rel=1e-12)
+    # One stage throughout: the same as the band without stages.
+    one = staged_root_variance(0.001, temps, 0.02, np.zeros(5, int), np.array([9.9]), 4e-8, 0.0)
+    assert one == pytest.approx(drifted_root_variance(0.001, temps, 0.02, 4e-8, 0.0))

@@ -29,12 +29,13 @@ Canadian Journal of Fisheries and Aquatic Sciences 38(6), 649-656.
 
 from __future__ import annotations
 
+import itertools
 from typing import NamedTuple
 
 import numpy as np
 
 from aquagrowth.engine.core.growth import effective_temperature
-from aquagrowth.engine.core.inputs import FloatArray
+from aquagrowth.engine.core.inputs import FloatArray, IntArray
 from aquagrowth.engine.core.smoother import Z90
 
 
@@ -77,6 +78,44 @@ def drifted_root_variance(
     drift_var = (tgc_drift_sd / 1000.0) ** 2
     start = root_var_start + 2.0 * degree_days * root_tgc_cov_start + degree_days**2 * tgc_var_start
     return np.maximum(start, 0.0) + drift_var * spread
+
+
+def staged_root_variance(
+    root_var_start: float,
+    temp_c: FloatArray,
+    tgc_drift_sd: float,
+    stage: IntArray,
+    stage_tgc_var: FloatArray,
+    tgc_var_start: float = 0.0,
+    root_tgc_cov_start: float = 0.0,
+) -> FloatArray:
+    """var(u) per horizon day when the projection changes stage on the way.
+
+    While the first stage lasts, :func:`drifted_root_variance` from the last state. A
+    later stage grows at the plan's TGC of that stage, a quantity of its own: the pen's
+    TGC of the stage before does not carry into it (another stay, other water), so from
+    the day it begins ``u`` carries the variance it reached, the new TGC enters with its
+    prior ``stage_tgc_var[stage]`` (var(g), g = TGC / 1000, no covariance with ``u``),
+    and the drift starts again from that day.
+
+    Parameters
+    ----------
+    stage : the stage position in force on each horizon day (``Projection.stage``)
+    stage_tgc_var : var(g) of a stage's TGC around its plan, by stage position
+    (the rest as :func:`drifted_root_variance`)
+    """
+    temps = np.asarray(temp_c, dtype=np.float64)
+    stage = np.asarray(stage)
+    out = np.empty(temps.shape[0])
+    if out.size == 0:
+        return out
+    starts = np.concatenate([[0], np.flatnonzero(np.diff(stage)) + 1, [out.size]])
+    var, tgc_var, cov = root_var_start, tgc_var_start, root_tgc_cov_start
+    for lo, hi in itertools.pairwise(starts.tolist()):
+        if lo > 0:  # a new stage: its own TGC, with the plan's prior
+            var, tgc_var, cov = float(out[lo - 1]), float(stage_tgc_var[stage[lo]]), 0.0
+        out[lo:hi] = drifted_root_variance(var, temps[lo:hi], tgc_drift_sd, tgc_var, cov)
+    return out
 
 
 def root_variance_of_band(weight_g: float, weight_high_g: float) -> float:
