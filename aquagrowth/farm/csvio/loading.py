@@ -165,27 +165,44 @@ class TableLoader:
         self.rows, self.lines = [], []
         if rows:
             self._store(rows, lines)
-        if self.keys is not None:
-            for ids in self.keys.values():
-                ids.clear()
+        self._forget_keys()
 
     def close(self) -> None:
         """Abandon an open ``COPY`` (its chunk rolled back): the caller found something
         wrong or is on its way out by an exception, and its transaction's rollback
         cannot run while the ``COPY`` holds the connection."""
-        chunk, self._open = self._open, None
+        chunk, _ = self._detach(abandon=True)  # the COPY fails, as asked
         if chunk is None:
             return
+        with contextlib.suppress(DatabaseError):
+            transaction.savepoint_rollback(chunk.savepoint)
+
+    def _detach(self, *, abandon: bool) -> tuple[_OpenCopy | None, Exception | None]:
+        """Take the open chunk off the connection and end its ``COPY``: finished, or
+        abandoned (the database refuses its rows); its cursor closed either way.
+        Returns the chunk (None when none was open) and the error the database ended
+        the ``COPY`` with, if any: the caller decides what it means."""
+        chunk, self._open = self._open, None
+        if chunk is None:
+            return None, None
         connection.execute_wrappers.remove(self._guard)
         try:
             with connection.wrap_database_errors:
-                chunk.context.__exit__(_Abandoned, _Abandoned(), None)
-        except Exception:  # the COPY fails, as asked
-            pass
+                if abandon:
+                    chunk.context.__exit__(_Abandoned, _Abandoned(), None)
+                else:
+                    chunk.context.__exit__(None, None, None)
+        except Exception as error:
+            return chunk, error
         finally:
             chunk.cursor.close()
-        with contextlib.suppress(DatabaseError):
-            transaction.savepoint_rollback(chunk.savepoint)
+        return chunk, None
+
+    def _forget_keys(self) -> None:
+        """Empty the keys gathered for a check: checked, or gone with their rows."""
+        if self.keys is not None:
+            for ids in self.keys.values():
+                ids.clear()
 
     def _stream(self, rows: list[str], lines: list[int]) -> None:
         """Write a block's rows to the chunk's open ``COPY`` (opened first if none is),
@@ -231,25 +248,16 @@ class TableLoader:
         """Finish the open chunk: stored when the database took every row and each
         record the rows name exists (locked as the key triggers would); otherwise
         rolled back and stored again by halves, so a refused row is found at its line."""
-        chunk, self._open = self._open, None
+        chunk, error = self._detach(abandon=False)
         if chunk is None:
             return
-        connection.execute_wrappers.remove(self._guard)
-        try:
-            with connection.wrap_database_errors:
-                chunk.context.__exit__(None, None, None)
-        except Exception as error:
-            chunk.failed = chunk.failed or error
-        finally:
-            chunk.cursor.close()
+        chunk.failed = chunk.failed or error
         held = chunk.failed is None
         if held and chunk.triggers_off:
             with connection.cursor() as cursor:
                 cursor.execute(keys.ORIGIN)
             held = keys.keys_held(self.keys)
-        if self.keys is not None:
-            for ids in self.keys.values():
-                ids.clear()
+        self._forget_keys()
         if held:
             transaction.savepoint_commit(chunk.savepoint)
             self.stored += len(chunk.rows)
@@ -274,9 +282,7 @@ class TableLoader:
         try:
             self._store(rows, lines)
         finally:
-            if self.keys is not None:
-                for ids in self.keys.values():
-                    ids.clear()
+            self._forget_keys()
 
     def _raise_refused(self) -> None:
         refused, self._refused = self._refused, None
