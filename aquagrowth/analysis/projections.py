@@ -290,17 +290,18 @@ class PenPath(NamedTuple):
     biomass_kg: FloatArray
 
 
-def pen_paths(batch: Batch, planned: ScenarioInForce) -> list[PenPath]:
+def pen_paths(batch: Batch, planned: ScenarioInForce, *, own_tgc: bool) -> list[PenPath]:
     """The forward projection of each container holding fish (as
     :func:`forward_projection` projects it), kept per container and cut at its harvest:
-    what a site's or a licence's forecast sums. Empty when nothing is left to project."""
+    what a site's or a licence's forecast sums. Empty when nothing is left to project.
+    ``own_tgc``: the farm's weight model is fitted (``current_smoother_params()`` is not
+    None), read once by the caller for all the batches it projects."""
     found = _latest_states(batch, None)
     if found is None:
         return []
     latest, current = found
     measured = _measured_days(batch, planned, latest)
     day_number = current[0].day_number + np.arange(1, HORIZON_DAYS + 1)
-    own_tgc = current_smoother_params() is not None
     paths, _, _ = _project_containers(batch, planned, current, measured, day_number, own_tgc)
     return [
         PenPath(

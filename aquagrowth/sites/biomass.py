@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import cached_property, reduce
 from operator import or_
 
 import numpy as np
@@ -15,6 +15,7 @@ from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, 
 from aquagrowth.analysis.projections import PenPath, pen_paths
 from aquagrowth.engine.models import DailyState
 from aquagrowth.engine.scenario import ScenarioInForce, StageTable, read_scenario, read_stages
+from aquagrowth.engine.weight_fit import current_smoother_params
 from aquagrowth.farm.models import Assignment, Batch, BatchStatus, Container
 from aquagrowth.sites import core
 from aquagrowth.sites.models import LicenceGroup
@@ -144,8 +145,18 @@ class PathCache:
         """The batch's pen paths; None when it has no scenario to project with."""
         if batch.pk not in self.paths:
             planned = self.plan(batch)
-            self.paths[batch.pk] = None if planned.scenario is None else pen_paths(batch, planned)
+            self.paths[batch.pk] = (
+                None
+                if planned.scenario is None
+                else pen_paths(batch, planned, own_tgc=self.own_tgc)
+            )
         return self.paths[batch.pk]
+
+    @cached_property
+    def own_tgc(self) -> bool:
+        """Whether pens grow at their own TGC ahead: the farm's weight model is fitted
+        (one read, whatever the number of batches)."""
+        return current_smoother_params() is not None
 
 
 @dataclass
