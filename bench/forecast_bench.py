@@ -28,7 +28,6 @@ import argparse
 import datetime as dt
 import json
 import math
-import os
 import statistics
 import sys
 import time
@@ -39,20 +38,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.real_farm_bench import database_url, farm_end, learned_history, with_history
+from bench.real_farm_bench import farm_parser, learned_history, open_farm, with_history
 
 RULES = ("plan", "pen")
 
 
 def parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database", required=True, help="a name on --server, a URL, a file")
-    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--end", type=dt.date.fromisoformat, help="last day computed")
+    parser = farm_parser(__doc__.split("\n")[0])
     parser.add_argument(
         "--horizons", default="14,30,60,90", help="days before each harvest, comma-separated"
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser.parse_args()
 
 
@@ -191,12 +186,7 @@ def print_table(result: dict) -> None:
 
 def main() -> None:
     args = parse()
-    os.environ["DATABASE_URL"] = database_url(args.database, args.server)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aquagrowth.settings")
-    import django
-
-    django.setup()
-    end = args.end or farm_end()
+    end = open_farm(args)
     horizons = [int(h) for h in args.horizons.split(",")]
     result = {"database": args.database, **measure(end, horizons)}
     if args.json:

@@ -39,8 +39,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 RULES = ("book", "reconciled")
 
 
-def parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def farm_parser(description: str) -> argparse.ArgumentParser:
+    """The arguments of a bench that reads one farm in memory (this one and the weight
+    models' and forecasts' benches): ``--database``, ``--server``, ``--end``, ``--json``."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument(
         "--database",
         required=True,
@@ -55,7 +57,19 @@ def parse() -> argparse.Namespace:
         help="last day computed (default: the truth's last day, else the last reading)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    return parser.parse_args()
+    return parser
+
+
+def open_farm(args: argparse.Namespace) -> dt.date:
+    """Django set up on ``args``' database (no recompute triggered by a bench); the last
+    day to compute: ``--end``, else :func:`farm_end`."""
+    os.environ["DATABASE_URL"] = database_url(args.database, args.server)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aquagrowth.settings")
+    os.environ.setdefault("AQUAGROWTH_TRIGGERS", "0")
+    import django
+
+    django.setup()
+    return args.end or farm_end()
 
 
 def database_url(database: str, server: str) -> str:
@@ -318,14 +332,8 @@ def as_json(runs: dict[str, RuleRun], context: dict) -> dict:
 
 
 def main() -> int:
-    args = parse()
-    os.environ["DATABASE_URL"] = database_url(args.database, args.server)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aquagrowth.settings")
-    os.environ.setdefault("AQUAGROWTH_TRIGGERS", "0")
-    import django
-
-    django.setup()
-    runs, context = measure(args.end or farm_end())
+    args = farm_parser(__doc__.split("\n")[0]).parse_args()
+    runs, context = measure(open_farm(args))
     context = {"database": args.database, **context}
     if args.json:
         print(json.dumps(as_json(runs, context), indent=2))

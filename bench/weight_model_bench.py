@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import resource
 import sys
 import time
@@ -37,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.real_farm_bench import (
     Truth,
     concat_estimates,
-    database_url,
-    farm_end,
+    farm_parser,
     learned_history,
+    open_farm,
     with_history,
 )
 
@@ -47,12 +46,8 @@ MODELS = ("anchored", "smoothed")
 
 
 def parse() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database", required=True, help="a name on --server, a URL, a file")
-    parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432")
-    parser.add_argument("--end", type=dt.date.fromisoformat, help="last day computed")
+    parser = farm_parser(__doc__.split("\n")[0])
     parser.add_argument("--no-holdout", action="store_true", help="skip the harvest figures")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser.parse_args()
 
 
@@ -236,13 +231,7 @@ def print_table(result: dict) -> None:
 
 def main() -> int:
     args = parse()
-    os.environ["DATABASE_URL"] = database_url(args.database, args.server)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "aquagrowth.settings")
-    os.environ.setdefault("AQUAGROWTH_TRIGGERS", "0")
-    import django
-
-    django.setup()
-    result = {"database": args.database, **measure(args.end or farm_end(), not args.no_holdout)}
+    result = {"database": args.database, **measure(open_farm(args), not args.no_holdout)}
     if args.json:
         print(json.dumps(result, indent=2))
     else:
