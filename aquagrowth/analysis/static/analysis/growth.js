@@ -34,8 +34,7 @@
      rate its samples showed, the anchored model at the plan's. */
   const SMOOTHED_FORWARD = "estimated forward from the last sample at the growth rate the pen's samples showed";
   function sourceWords(kind, src) {
-    const smoothed = kind === "weight" && src === "scenario_tgc" && data && data.actual &&
-      (data.actual.weight_low_g || []).some((v) => v !== null);
+    const smoothed = kind === "weight" && src === "scenario_tgc" && smoothedAnswer;
     return smoothed ? SMOOTHED_FORWARD : (WORDS[kind][src] || src);
   }
 
@@ -60,6 +59,7 @@
   const state = Object.assign({}, DEFAULTS, { logScale: false });
   let chart = null;
   let data = null;
+  let smoothedAnswer = false;  /* the answer's days carry a weight band: the smoothed model */
   let drawn = null; /* what the chart shows: { metric, unit, scale, sets } */
   let pensSort = null;
 
@@ -169,6 +169,7 @@
     }
     rangeError("");
     data = await response.json();
+    smoothedAnswer = ((data.actual || {}).weight_low_g || []).some((v) => v !== null);
     window.growthData = data;
     render();
     root.dataset.ready = "1";
