@@ -112,6 +112,7 @@ def run_model(model: str, loaded: list, closed, truth: Truth, params, holdout_to
 
 def measure(end: dt.date, holdout_too: bool) -> dict:
     from aquagrowth.engine.core import weight_fit
+    from aquagrowth.engine.core.assimilate import unsampled_innovations
     from aquagrowth.engine.load import load_batch
     from aquagrowth.farm import models as m
 
@@ -137,9 +138,12 @@ def measure(end: dt.date, holdout_too: bool) -> dict:
         likelihoods[key] = dict(zip(weight_fit.LIKELIHOOD_GRIDS[name], total.tolist(), strict=True))
         return total, observations
 
+    def farm_innovations(params) -> list:
+        return [i for batch in loaded for i in unsampled_innovations(batch.inputs, params)]
+
     names = weight_fit.likelihood_names(fit.params, fit.unsampled_stays)
     params, observations = weight_fit.fit_by_likelihood(farm_logliks, fit.params, names)
-    fit = replace(fit, params=params)
+    fit = weight_fit.calibrate_unsampled(farm_innovations, replace(fit, params=params))
     fit_seconds = time.perf_counter() - started
     closed = learned_history(loaded)
     truth = Truth()
@@ -156,6 +160,8 @@ def measure(end: dt.date, holdout_too: bool) -> dict:
             "observations": observations,
             "loglik": likelihoods,
             "drift_by_moments": moments_drift,
+            "unsampled_tgc_cv_by_likelihood": fit.unsampled_by_likelihood,
+            "calibration_measurements": fit.calibration_measurements,
             "triples": fit.triples,
             "stays": fit.stays,
             "seconds": fit_seconds,

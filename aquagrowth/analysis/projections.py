@@ -397,11 +397,12 @@ def _forward_band(
 ) -> dict[str, np.ndarray]:
     """The forward curve's 90 % bands (``aquagrowth.engine.core.projection_band``): each
     pen's last smoothed state (its band's weight variance, and its TGC's variance and
-    covariance from the stay's summary) carried forward with the farm's fitted TGC
-    drift (the defaults without a fit); from a later stage on, that stage's TGC with its
-    prior instead of the pen's (``staged_root_variance``); its count's relative variance
-    held, the pens pooled. Empty when a pen's last state has no band (the anchored
-    model): no band is then drawn."""
+    covariance from the stay's summary) carried forward with the farm's fitted TGC drift
+    (the defaults without a fit; none in an unsampled stage, as in the smoother); from a
+    later stage on, that stage's TGC with its prior instead of the pen's
+    (``staged_root_variance``); its count's relative variance held, the pens pooled.
+    Empty when a pen's last state has no band (the anchored model): no band is then
+    drawn."""
     if any(s.weight_high_g is None or s.biomass_high_kg is None for s in current):
         return {}
     start_var = [root_variance_of_band(s.avg_weight_g, s.weight_high_g) for s in current]
@@ -413,13 +414,14 @@ def _forward_band(
     plan_g = np.nan_to_num(planned.scenario.tgc_by_stage, nan=0.0) / 1000.0
     cv = np.array([params.tgc_cv(name) for name in planned.stages.name])
     stage_tgc_var = (cv * plan_g) ** 2
+    drift = np.array(
+        [0.0 if n in params.unsampled_stages else params.tgc_drift_sd for n in planned.stages.name]
+    )
     root_var = [
         np.concatenate(
             [
                 [v],
-                staged_root_variance(
-                    v, t, params.tgc_drift_sd, p.stage, stage_tgc_var, *_tgc_state(s)
-                )[:stop],
+                staged_root_variance(v, t, drift, p.stage, stage_tgc_var, *_tgc_state(s))[:stop],
             ]
         )
         for s, v, t, p in zip(current, start_var, temps, paths, strict=True)

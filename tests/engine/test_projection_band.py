@@ -106,7 +106,7 @@ def test_the_forward_band_is_the_smoothers_own_prediction_after_its_last_record(
     observed = [(12, 1.0 + g0 * c[12]), (last, 1.0 + 1.1 * g0 * c[last])]
     actions = [Observe(p, u**3, (0.03 * u**3) ** 2) for p, u in observed]
     chain = smooth_stay(c, prior, actions, params)
-    days = fill_days({0: chain}, np.array([0, len(temps)]), params)
+    days = fill_days({0: chain}, np.array([0, len(temps)]))
     after = chain.filtered[chain.point.index(last)]
     assert after.pgg > 0 and after.pug != 0  # the TGC is uncertain and tied to u
     forward = drifted_root_variance(
@@ -132,3 +132,16 @@ def test_a_new_stage_brings_its_own_tgc_prior_and_forgets_the_pens():
     # One stage throughout: the same as the band without stages.
     one = staged_root_variance(0.001, temps, 0.02, np.zeros(5, int), np.array([9.9]), 4e-8, 0.0)
     assert one == pytest.approx(drifted_root_variance(0.001, temps, 0.02, 4e-8, 0.0))
+
+
+def test_an_unsampled_stage_has_no_drift_and_the_next_stage_drifts_again():
+    # Drift per stage: 0 in stage 0 (unsampled: its TGC's spread is its prior's), 0.02
+    # in stage 1. Stage 0's days are the band without drift; stage 1's drift starts
+    # from its first day.
+    temps, stage = np.full(6, 10.0), np.array([0, 0, 0, 1, 1, 1])
+    drift = np.array([0.0, 0.02])
+    var = staged_root_variance(0.001, temps, drift, stage, np.array([9.9, 1e-8]), 4e-8, 0.0)
+    assert var[:3] == pytest.approx(drifted_root_variance(0.001, temps[:3], 0.0, 4e-8, 0.0))
+    assert var[3:] == pytest.approx(drifted_root_variance(var[2], temps[3:], 0.02, 1e-8, 0.0))
+    # the drift's noise of a day grows the days after it
+    assert (var[4:] > drifted_root_variance(var[2], temps[3:], 0.0, 1e-8, 0.0)[1:]).all()

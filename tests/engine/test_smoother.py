@@ -37,7 +37,7 @@ def run(temps, prior, actions, params=NO_DRIFT):
     """One stay through the fast smoother: its days' values."""
     c = np.concatenate(([0.0], np.cumsum(temps)))
     chain = smooth_stay(c, prior, actions, params)
-    return fill_days({0: chain}, np.array([0, len(temps)]), params)
+    return fill_days({0: chain}, np.array([0, len(temps)]))
 
 
 def weight_var(w: float, rel_sd: float) -> float:

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from aquagrowth.engine.core import weight_fit
-from aquagrowth.engine.core.assimilate import RowEvents, Rows
-from aquagrowth.engine.core.smoother import SmootherParams
+from aquagrowth.engine.core.assimilate import RowEvents, Rows, assimilate, unsampled_innovations
+from aquagrowth.engine.core.smoother import Z90, SmootherParams
 from aquagrowth.engine.core.validation import validate
 from tests.engine.strategies import Stay, build, scenario
 
@@ -116,19 +116,24 @@ def test_a_samples_own_sd_does_not_set_its_weight(steady_farm):
     assert anchors[2].weight_var == pytest.approx(anchors[1].weight_var)
 
 
-def simulate_hatchery(rng, pens: int, egg_cv: float, fry_cv: float):
+def simulate_hatchery(rng, pens: int, egg_cv: float, fry_cv: float, egg_error=None, truth=None):
     """Pens of two stages: an egg stay never sampled, its TGC off the plan's by
-    ``egg_cv``, moved unweighed on day ``MOVE`` to a fry stay (TGC off by ``fry_cv``)
-    sampled weekly. Only the first fry samples say how far the eggs grew."""
+    ``egg_cv`` (normal; ``egg_error(rng)`` draws the relative error instead), moved
+    unweighed on day ``MOVE`` to a fry stay (TGC off by ``fry_cv``) sampled weekly. Only
+    the first fry samples say how far the eggs grew. ``truth``, a list, gets each egg
+    stay's true weight at the end of its last day."""
     stays, transfers, samples, temps = [], [], [], []
     sigma = math.sqrt(math.log1p(FISH_CV**2))
     plan = (1.0, 2.5)
     for pen in range(pens):
         a, b = 2 * pen, 2 * pen + 1
         w0 = 0.2
-        g_egg = plan[0] / 1000 * (1 + rng.normal(0, egg_cv))
+        error = egg_error(rng) if egg_error else rng.normal(0, egg_cv)
+        g_egg = plan[0] / 1000 * (1 + error)
         g_fry = plan[1] / 1000 * (1 + rng.normal(0, fry_cv))
         u_end = math.cbrt(w0) + np.cumsum(np.where(np.arange(DAYS) < MOVE, g_egg, g_fry) * TEMP_C)
+        if truth is not None:
+            truth.append(u_end[MOVE - 1] ** 3)
         stays += [Stay(0, MOVE, 100_000, w0, 0, a), Stay(MOVE, DAYS, 0, math.nan, 1, b)]
         transfers.append((a, b, MOVE, 100_000, math.nan))
         for day in range(MOVE + 6, DAYS, 7):
@@ -162,6 +167,59 @@ def test_an_unsampled_stages_tgc_spread_is_fitted_from_the_first_sample_after_it
     assert 0.07 <= params.unsampled_tgc_cv <= 0.15
     assert params.tgc_cv(egg_stage) == params.unsampled_tgc_cv
     assert params.tgc_cv(farm.stage_names[1]) == params.scenario_tgc_cv
+
+
+def test_the_calibrated_cv_is_the_quantile_of_what_each_measurement_needs():
+    # S = 1 + 100 cv^2 for each measurement; measurement i (1..10) falls inside its band
+    # once cv^2 >= i / 1000: 90 % of them (9 of 10) at cv^2 = 0.009
+    at_zero = [(Z90 * math.sqrt(1 + 100 * i / 1000), 1.0) for i in range(1, 11)]
+    at_probe = [(v, 1.0 + 100 * 0.1**2) for v, _ in at_zero]
+    assert weight_fit.calibrated_cv(at_zero, at_probe) == pytest.approx(math.sqrt(0.009))
+    # all inside at 0 already: no prior needed
+    assert weight_fit.calibrated_cv([(0.1, 1.0)] * 10, [(0.1, 2.0)] * 10) == 0.0
+    # two of ten do not rest on the prior and miss their band: no CV can size it
+    blind = [(10.0, 1.0)] * 2
+    assert weight_fit.calibrated_cv(at_zero[:8] + blind, at_probe[:8] + blind) is None
+
+
+def calibrated(farm) -> weight_fit.Fit:
+    """The fit as ``fit_weight_model`` makes it, the unsampled stages' CV calibrated."""
+    first = weight_fit.fit(weight_fit.batch_sums(farm))
+    fit = replace(first, params=fitted(farm))
+    return weight_fit.calibrate_unsampled(lambda p: unsampled_innovations(farm, p), fit)
+
+
+def egg_band_coverage(farm, params: SmootherParams, truth: list[float]) -> float:
+    """The share of egg stays whose 90 % band on their last day holds the true weight."""
+    states = assimilate(replace(farm, smoother_params=params), weight_model="smoothed")
+    last = (states.day == MOVE - 1) & (states.assignment % 2 == 0)
+    order = np.argsort(states.assignment[last])
+    low, high = states.weight_low_g[last][order], states.weight_high_g[last][order]
+    return float(np.mean((low <= truth) & (truth <= high)))
+
+
+@pytest.mark.parametrize(
+    ("name", "egg_error"),
+    [
+        ("normal", lambda rng: rng.normal(0.0, 0.08)),
+        # a planner off by 2-10 % either way: flat, no small errors
+        ("flat", lambda rng: rng.uniform(0.02, 0.10) * rng.choice([-1.0, 1.0])),
+    ],
+)
+def test_an_unsampled_stages_band_holds_90_percent_of_its_pens(name, egg_error):
+    # The egg stays' TGC error, normal or flat; the likelihood fits its variance, which a
+    # flat spread then covers on nearly every pen. The calibrated prior's band holds the
+    # true weight on the egg stays' last day on about 90 % of them either way.
+    truth: list[float] = []
+    farm = simulate_hatchery(np.random.default_rng(1), 300, 0.0, 0.03, egg_error, truth)
+    fit = calibrated(farm)
+    assert fit.calibration_measurements == 300
+    coverage = egg_band_coverage(farm, fit.params, np.array(truth))
+    assert 0.85 <= coverage <= 0.95, (name, coverage, fit.params.unsampled_tgc_cv)
+    by_likelihood = replace(fit.params, unsampled_tgc_cv=fit.unsampled_by_likelihood)
+    if name == "flat":
+        assert egg_band_coverage(farm, by_likelihood, np.array(truth)) > 0.96
+        assert fit.params.unsampled_tgc_cv < fit.unsampled_by_likelihood
 
 
 def test_a_farm_whose_every_stage_is_sampled_keeps_one_scenario_cv(steady_farm):

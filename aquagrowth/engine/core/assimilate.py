@@ -88,7 +88,7 @@ def assimilate(
     curves = weight.fill_curves(walked.plans, rows.offset, rows.assignment, rows.point)
     days = None
     if smoothing is not None:
-        days = smoother.fill_days(walked.chains, rows.offset, params)
+        days = smoother.fill_days(walked.chains, rows.offset)
     return _assemble(checked, rows, events, temp, walked, curves, rules, days, realtime)
 
 
@@ -96,15 +96,36 @@ def innovation_loglik(inputs: BatchInputs, params: smoother.SmootherParams) -> t
     """The log-likelihood of a batch's measured weights under the smoothed model with
     ``params`` (each given the records before it), and the observations it counts: the
     drift's maximum-likelihood fit (``weight_fit``) sums it over a farm's batches."""
+    chains = _filtered_walk(inputs, params).walked.chains.values()
+    return sum(c.loglik for c in chains), sum(c.observations for c in chains)
+
+
+def unsampled_innovations(
+    inputs: BatchInputs, params: smoother.SmootherParams
+) -> list[tuple[float, float]]:
+    """The first measurement after each stay of an unsampled stage (``params.
+    unsampled_stages``): the innovation and predicted variance of the first observation of
+    every stay whose weight until then rests on such a stage's TGC prior (the stay
+    itself, or one its fish were placed into unweighed before any measurement).
+    ``weight_fit.calibrated_cv`` sizes those stages' TGC prior on them."""
+    walk = _filtered_walk(inputs, params)
+    return [
+        chain.first_innovation
+        for a, chain in walk.walked.chains.items()
+        if a in walk.on_unsampled_prior and chain.first_innovation is not None
+    ]
+
+
+def _filtered_walk(inputs: BatchInputs, params: smoother.SmootherParams) -> _BatchWalk:
     checked = validation.validate(inputs)
     rows = Rows.of(checked.inputs)
     events = RowEvents.of(checked, rows)
     effective = effective_temperature(row_temperatures(inputs, rows).temp_c)
-    walked = _BatchWalk(
+    walk = _BatchWalk(
         checked, rows, events, effective, "reconciled", _Smoothing(params, realtime=False)
-    ).run()
-    chains = walked.chains.values()
-    return sum(c.loglik for c in chains), sum(c.observations for c in chains)
+    )
+    walk.run()
+    return walk
 
 
 @dataclass(frozen=True)
@@ -371,6 +392,9 @@ class _BatchWalk:
             lambda: defaultdict(list)
         )
         self.walked = Walked.empty(len(rows))
+        self.on_unsampled_prior: set[int] = set()
+        """Stays whose weight, until their first measurement, rests on an unsampled
+        stage's TGC prior (smoothed model only)."""
 
     def run(self) -> Walked:
         offset = self.rows.offset
@@ -477,6 +501,9 @@ class _BatchWalk:
         g = 0.0 if math.isnan(scenario_tgc) else scenario_tgc / 1000.0
         params = smoothing.params
         stage_name = self.inputs.stage_names[self.inputs.assignment_stage[a]]
+        if stage_name in params.unsampled_stages:
+            self.on_unsampled_prior.add(a)
+            params = replace(params, tgc_drift_sd=0.0)  # its TGC's spread is its prior's
         var_g = (params.tgc_cv(stage_name) * g) ** 2
         prior = smoother.UNKNOWN._replace(g=g, pgg=var_g)
         if not math.isnan(opening_g) and opening_g > 0:
@@ -512,7 +539,7 @@ class _BatchWalk:
                                 )
                             )
                     population -= out.fish
-        return smoother.smooth_stay(cumulative, prior, actions, smoothing.params)
+        return smoother.smooth_stay(cumulative, prior, actions, params)
 
     def hand_on(self, a: int, stay: stays.StayPopulation, plan: weight.WeightPlan) -> None:
         """Place the fish each transfer out of ``a`` moved into its destination, at the
@@ -553,6 +580,8 @@ class _BatchWalk:
             var_w = self.smoothing.relative_var(self.smoothing.params.transfer_weight_cv) * w * w
         elif x.known:
             w, var_w = x.weight_g(), x.weight_var()
+            if a in self.on_unsampled_prior and not self.walked.chains[a].observations:
+                self.on_unsampled_prior.add(move.dest)
         else:
             w, var_w = math.nan, math.nan
         g, var_g = (x.g, x.pgg) if same_stage and x.known else (math.nan, math.nan)

@@ -83,7 +83,7 @@ def drifted_root_variance(
 def staged_root_variance(
     root_var_start: float,
     temp_c: FloatArray,
-    tgc_drift_sd: float,
+    tgc_drift_sd: float | FloatArray,
     stage: IntArray,
     stage_tgc_var: FloatArray,
     tgc_var_start: float = 0.0,
@@ -100,10 +100,13 @@ def staged_root_variance(
 
     Parameters
     ----------
+    tgc_drift_sd : the farm's drift, or one per stage position (0 for an unsampled
+        stage, whose TGC's uncertainty is all in its prior, as the smoother has it)
     stage : the stage position in force on each horizon day (``Projection.stage``)
     stage_tgc_var : var(g) of a stage's TGC around its plan, by stage position
     (the rest as :func:`drifted_root_variance`)
     """
+    per_stage = np.ndim(tgc_drift_sd) > 0
     temps = np.asarray(temp_c, dtype=np.float64)
     stage = np.asarray(stage)
     out = np.empty(temps.shape[0])
@@ -114,7 +117,8 @@ def staged_root_variance(
     for lo, hi in itertools.pairwise(starts.tolist()):
         if lo > 0:  # a new stage: its own TGC, with the plan's prior
             var, tgc_var, cov = float(out[lo - 1]), float(stage_tgc_var[stage[lo]]), 0.0
-        out[lo:hi] = drifted_root_variance(var, temps[lo:hi], tgc_drift_sd, tgc_var, cov)
+        drift = float(tgc_drift_sd[stage[lo]] if per_stage else tgc_drift_sd)
+        out[lo:hi] = drifted_root_variance(var, temps[lo:hi], drift, tgc_var, cov)
     return out
 
 

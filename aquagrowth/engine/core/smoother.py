@@ -34,12 +34,13 @@ from aquagrowth.engine.core.inputs import FloatArray, IntArray
 
 Z90 = 1.6448536269514722
 """The standard normal's 95th percentile: a central 90 % band is mean +- Z90 sd."""
-OPENING_WEIGHT_CV = 0.0125
-"""Relative SD of an egg input's recorded weight: the stocking count's
-(``counts.COUNT_PRECISION['stocking']``). Eggs are counted by weight (the lot's kilograms
-over a weighed subsample's mean), so the count and the mean weight come from one
-weighing and share its relative error; the population model already takes the egg
-count as 1.25 % precise."""
+OPENING_WEIGHT_CV = 0.005
+"""Relative SD of an egg input's recorded mean weight: a hatchery weighs a counted
+subsample of some hundreds of eggs (about 10 % CV from egg to egg: 500 eggs give 0.45 %).
+Not the stocking count's 1.25 % (``counts.COUNT_PRECISION['stocking']``): that error is
+the count's, whether a counter's or a volume's; only where a lot is counted by weight do
+the two share one weighing. Not fitted: the first measurement after the egg stage sees
+it only summed with the stage's TGC spread (docs/engine.md, "Egg&Alevin")."""
 TRANSFER_WEIGHT_CV = 0.01
 """Default relative SD of a transfer's measured weight: kilograms over a counter's count,
 whose precision (1 %, ``counts.COUNT_PRECISION['counter']``) is the weight's at best."""
@@ -189,6 +190,13 @@ class StayChain:
     """Log-likelihood of the stay's observations given the ones before (the filter's
     innovations): what the drift's maximum-likelihood fit sums over a farm's stays."""
     observations: int = 0
+    drift_var: float = 0.0
+    """The drift's variance per day in this stay (0 in an unsampled stage's: its TGC's
+    uncertainty is all in its prior, the one thing its records can size)."""
+    first_innovation: tuple[float, float] | None = None
+    """The first counted observation's innovation ``y - u_pred`` and its predicted
+    variance ``P_pred + R`` (cube-root space): what the unsampled stages' band is
+    calibrated on (``weight_fit.calibrated_cv``)."""
     leaving: dict[int, tuple[Gauss, Gauss]] = field(default_factory=dict)
     """By ``Leave.key``, the (smoothed, filtered) state the fish left with."""
     leave_node: dict[int, int] = field(default_factory=dict)
@@ -286,7 +294,7 @@ def smooth_stay(
     params : the farm's parameters (the drift)
     """
     chain = StayChain(cumulative_temp, _Prefix.of(cumulative_temp))
-    q = params.drift_var
+    q = chain.drift_var = params.drift_var
     chain.point.append(0)
     chain.predicted.append(prior)
     chain.filtered.append(prior)
@@ -302,6 +310,8 @@ def smooth_stay(
             if x.known and x.puu + r > 0:
                 s = x.puu + r
                 chain.loglik -= 0.5 * (math.log(2 * math.pi * s) + (y - x.u) ** 2 / s)
+                if chain.observations == 0:
+                    chain.first_innovation = (y - x.u, s)
                 chain.observations += 1
             chain.filtered[-1] = _update(x, y, r)
         elif isinstance(action, Mix):
@@ -472,11 +482,13 @@ class _GrowSteps:
     xs: FloatArray
     xe: FloatArray
     xs0: FloatArray
+    q: FloatArray
+    """Each step's stay's drift variance per day."""
 
 
 def _grow_steps(chains: dict[int, StayChain]) -> _GrowSteps | None:
     """The growth steps of ``chains`` as columns (None: no stay grows)."""
-    cols: dict[str, list] = {k: [] for k in ("a", "s", "e", "i", "j", "pf", "pp", "ps", "pe")}
+    cols: dict[str, list] = {k: [] for k in ("a", "s", "e", "i", "j", "pf", "pp", "ps", "pe", "q")}
     cumulative = []
     base = 0
     for a, chain in chains.items():
@@ -491,6 +503,7 @@ def _grow_steps(chains: dict[int, StayChain]) -> _GrowSteps | None:
             cols["ps"].append(chain.smoothed[j])
             cols["pe"].append(chain.filtered[j])
             cols["j"].append(chain.smoothed[i])
+            cols["q"].append(chain.drift_var)
         base += len(chain.cumulative_temp)
     if not cols["a"]:
         return None
@@ -508,6 +521,7 @@ def _grow_steps(chains: dict[int, StayChain]) -> _GrowSteps | None:
         xs,
         xe,
         xs0,
+        np.array(cols["q"], dtype=np.float64),
     )
 
 
@@ -535,11 +549,7 @@ def _smoother_gain(
     )
 
 
-def fill_days(
-    chains: dict[int, StayChain],
-    row_offset: IntArray,
-    params: SmootherParams,
-) -> SmoothedDays:
+def fill_days(chains: dict[int, StayChain], row_offset: IntArray) -> SmoothedDays:
     """Every row's smoothed and filtered state, for the whole batch at once.
 
     A row of day ``t - 1`` (end point ``t``) inside the growth step from node ``i``
@@ -553,13 +563,13 @@ def fill_days(
     steps = _grow_steps(chains)
     if steps is None:
         return out
-    q = params.drift_var
     c_all, s, e = steps.c_all, steps.s, steps.e
     c1 = np.concatenate(([0.0], np.cumsum(c_all)))  # prefix sums of C and C^2
     c2 = np.concatenate(([0.0], np.cumsum(c_all * c_all)))
     lengths = e - s
     step = np.repeat(np.arange(len(s)), lengths)
     within = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    q = steps.q[step]
     t = s[step] + 1 + within
     row = row_offset[steps.a_of[step]] + t - 1
     base_t = steps.stay_base[step]

@@ -15,10 +15,14 @@ Four numbers (docs/engine.md, "Parameters, and how the farm's records fit them")
   around its scenario's, less what the observations' noise explains;
 - ``unsampled_stages`` and ``unsampled_tgc_cv``: a stage none of whose stays fits a TGC
   of its own (no two samples far enough apart: Egg&Alevin on most farms) says nothing
-  of its TGC's spread by the moments above, so its TGC prior is fitted by the same
-  likelihood, which it enters through the first measurement after the stage (a
-  measured transfer weight out, or the first sample of the next stage, against what
-  the filter predicted from the egg input and the plan).
+  of its TGC's spread by the moments above. Its TGC prior enters the records only
+  through the first measurement after the stage (a measured transfer weight out, or
+  the first sample of the next stage, against what the filter predicted from the egg
+  input and the plan). It is fitted by the same likelihood while the others are, then
+  sized so that the band of that first measurement holds 90 % of the farm's own
+  (:func:`calibrated_cv`): the band is all an unsampled stage shows, and a plan's
+  error need not be normal (a likelihood fits its variance, which a flat-topped spread
+  of errors then covers on more than 90 % of pens).
 
 A batch gives sums (:class:`FitSums`, and its log-likelihoods per drift); the farm's are
 their total (``+``), so the shell reads one batch at a time. The observations'
@@ -29,6 +33,7 @@ Nothing here knows of any generator: only the records.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
@@ -44,7 +49,7 @@ from aquagrowth.engine.core.assimilate import (
 )
 from aquagrowth.engine.core.growth import effective_temperature
 from aquagrowth.engine.core.inputs import BatchInputs, FloatArray
-from aquagrowth.engine.core.smoother import SmootherParams
+from aquagrowth.engine.core.smoother import Z90, SmootherParams
 
 MIN_INTERVAL_DEGREE_DAYS = 20.0
 """An interval between two observations with fewer degree-days says too little of the
@@ -57,6 +62,11 @@ TRANSFER_CV_GRID = (0.005, 0.01, 0.015, 0.02, 0.03, 0.05)
 """Values of ``transfer_weight_cv`` the likelihood is compared over."""
 UNSAMPLED_TGC_CV_GRID = (0.02, 0.035, 0.05, 0.07, 0.1, 0.15)
 """Values of ``unsampled_tgc_cv`` the likelihood is compared over."""
+CALIBRATION_PROBE_CV = 0.1
+"""The unsampled stages' TGC CV of the second of the two walks :func:`calibrated_cv`
+reads (the first at 0)."""
+BAND_COVERAGE = 0.9
+"""The share of measurements a 90 % band should hold (``Z90`` sd each side)."""
 MIN_SAMPLES_WITH_SD = 30
 MIN_TRIPLES = 30
 MIN_STAYS = 10
@@ -116,6 +126,11 @@ class Fit:
     too few triples); ``params`` keeps the default until the likelihood fits it."""
     unsampled_stays: int = 0
     """Stays of the unsampled stages (``params.unsampled_stages``)."""
+    unsampled_by_likelihood: float | None = None
+    """The unsampled stages' TGC CV by the likelihood, a check beside the calibrated
+    ``params.unsampled_tgc_cv`` (None where not fitted)."""
+    calibration_measurements: int = 0
+    """The first measurements after an unsampled stay the calibration read."""
 
 
 def batch_sums(inputs: BatchInputs) -> FitSums:
@@ -302,4 +317,66 @@ def fit(sums: FitSums, defaults: SmootherParams | None = None) -> Fit:
         stays=sums.stays,
         drift_by_moments=moments,
         unsampled_stays=unsampled_stays,
+    )
+
+
+def calibrated_cv(
+    at_zero: list[tuple[float, float]],
+    at_probe: list[tuple[float, float]],
+    probe: float = CALIBRATION_PROBE_CV,
+    coverage: float = BAND_COVERAGE,
+) -> float | None:
+    """The unsampled stages' TGC CV whose band holds ``coverage`` of the first
+    measurements after their stays.
+
+    ``at_zero`` and ``at_probe`` are each measurement's innovation ``v`` and predicted
+    variance ``S`` (``assimilate.unsampled_innovations``) with the CV at 0 and at
+    ``probe``, the farm's other parameters alike. The prediction's mean does not depend
+    on the CV (no measurement comes before it) and its variance is linear in the TGC
+    prior's, ``S(cv) = A + B cv^2`` (the filter is linear in the variances; a weight
+    placed unweighed carries its source's), so two walks give ``A`` and ``B`` of every
+    measurement. Measurement ``i`` falls inside its band, ``v^2 <= Z90^2 S(cv)``, once
+    ``cv^2 >= (v^2 / Z90^2 - A) / B``; the CV is the root of that bound's ``coverage``
+    quantile over the measurements (0 where the bands hold them at 0 already; None
+    where more than ``1 - coverage`` of them miss their band at any CV: no prior of
+    these stages can size it).
+    """
+    v0, s0 = np.asarray(at_zero, dtype=np.float64).reshape(-1, 2).T
+    v1, s1 = np.asarray(at_probe, dtype=np.float64).reshape(-1, 2).T
+    if v0.size == 0 or v0.size != v1.size:
+        raise ValueError("the two walks must read the same measurements")
+    b = (s1 - s0) / probe**2
+    excess = v0 * v0 / Z90**2 - s0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # b <= 0: the measurement does not rest on the prior, inside at any CV or none
+        need = np.where(b > 0, excess / b, np.where(excess <= 0, -np.inf, np.inf))
+    bound = float(np.quantile(need, coverage, method="inverted_cdf"))
+    if bound == math.inf:
+        return None
+    return math.sqrt(max(bound, 0.0))
+
+
+def calibrate_unsampled(
+    farm_innovations: Callable[[SmootherParams], list[tuple[float, float]]],
+    fitted: Fit,
+) -> Fit:
+    """``fitted`` with the unsampled stages' TGC CV sized by :func:`calibrated_cv`, where
+    the farm has ``MIN_STAYS`` unsampled stays and ``MIN_TRIPLES`` first measurements
+    after them; the likelihood's value stays beside it as a check.
+    ``farm_innovations(params)`` gives the farm's ``assimilate.unsampled_innovations``."""
+    params = fitted.params
+    if not params.unsampled_stages or fitted.unsampled_stays < MIN_STAYS:
+        return fitted
+    at_zero = farm_innovations(replace(params, unsampled_tgc_cv=0.0))
+    if len(at_zero) < MIN_TRIPLES:
+        return replace(fitted, unsampled_by_likelihood=params.unsampled_tgc_cv)
+    at_probe = farm_innovations(replace(params, unsampled_tgc_cv=CALIBRATION_PROBE_CV))
+    cv = calibrated_cv(at_zero, at_probe)
+    if cv is None:
+        return replace(fitted, unsampled_by_likelihood=params.unsampled_tgc_cv)
+    return replace(
+        fitted,
+        params=replace(params, unsampled_tgc_cv=cv),
+        unsampled_by_likelihood=params.unsampled_tgc_cv,
+        calibration_measurements=len(at_zero),
     )

@@ -39,6 +39,11 @@ class Command(BaseCommand):
             return f"the default: only {n} {what}, fewer than {minimum}"
 
         unsampled = "unsampled stays, by likelihood"
+        if fit.calibration_measurements:
+            unsampled = (
+                f"unsampled stays; its band holds 90 % of the {fit.calibration_measurements} "
+                f"first measurements after them; by likelihood {fit.unsampled_by_likelihood:.4f}"
+            )
         self.stdout.write(
             f"sample_cv           {p.sample_cv:.4f}  "
             f"({rests(fit.samples_with_sd, weight_fit.MIN_SAMPLES_WITH_SD, 'samples with SD')})\n"
