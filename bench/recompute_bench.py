@@ -197,6 +197,30 @@ def compare_incremental(args) -> None:
     print(f"\nwall median, this / against: {ratio:.2f}")
 
 
+def compare_reference(batch_ids: list[int], end: dt.date | None) -> None:
+    """The vectorised engine against the plain per-day reference of the tests, on the
+    same batches."""
+    from aquagrowth.engine.core.assimilate import assimilate
+    from aquagrowth.engine.load import load_batch
+    from tests.engine.reference import reference_assimilate
+
+    print(f"\nvectorised engine against the plain per-day reference ({len(batch_ids)} batches)")
+    fast_t, slow_t, n_rows = 0.0, 0.0, 0
+    for batch_id in batch_ids:
+        inputs = load_batch(batch_id, end=end).inputs
+        started = time.perf_counter()
+        states = assimilate(inputs)
+        fast_t += time.perf_counter() - started
+        started = time.perf_counter()
+        reference_assimilate(inputs)
+        slow_t += time.perf_counter() - started
+        n_rows += len(states)
+    print(f"  rows                 {n_rows:10,d}")
+    print(f"  vectorised s         {fast_t:10.3f}   ({n_rows / fast_t:,.0f} states/s)")
+    print(f"  reference s          {slow_t:10.3f}   ({n_rows / slow_t:,.0f} states/s)")
+    print(f"  ratio                {slow_t / fast_t:10.1f} x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="seed-scale", help="generator profile if empty")
@@ -248,12 +272,9 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from aquagrowth.engine.core.assimilate import assimilate
-    from aquagrowth.engine.load import load_batch
     from aquagrowth.engine.models import DailyState
     from aquagrowth.engine.runner import recompute_batches
     from aquagrowth.farm import models as m
-    from tests.engine.reference import reference_assimilate
 
     call_command("migrate", verbosity=0)
     if not m.Batch.objects.exists():
@@ -326,24 +347,8 @@ def main() -> None:
     print(f"\nincremental recompute after a new growth sample ({len(walls)} batches)")
     print_incremental(walls, cpus, queries)
 
-    print(
-        "\nvectorised engine against the plain per-day reference "
-        f"({args.reference_batches} batches)"
-    )
-    fast_t, slow_t, n_rows = 0.0, 0.0, 0
-    for batch_id in rng.sample(ids, min(args.reference_batches, len(ids))):
-        inputs = load_batch(batch_id, end=args.end).inputs
-        started = time.perf_counter()
-        states = assimilate(inputs)
-        fast_t += time.perf_counter() - started
-        started = time.perf_counter()
-        reference_assimilate(inputs)
-        slow_t += time.perf_counter() - started
-        n_rows += len(states)
-    print(f"  rows                 {n_rows:10,d}")
-    print(f"  vectorised s         {fast_t:10.3f}   ({n_rows / fast_t:,.0f} states/s)")
-    print(f"  reference s          {slow_t:10.3f}   ({n_rows / slow_t:,.0f} states/s)")
-    print(f"  ratio                {slow_t / fast_t:10.1f} x")
+    if args.reference_batches > 0:
+        compare_reference(rng.sample(ids, min(args.reference_batches, len(ids))), args.end)
 
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
