@@ -190,6 +190,24 @@ def test_fast_smoother_matches_the_per_day_reference(stay):
     np.testing.assert_allclose(fast.var_u, ref.var_u, rtol=1e-6, atol=1e-9, err_msg="var_u")
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stays(), stays())
+def test_stays_of_one_batch_each_fill_their_days_with_their_own_drift(first, second):
+    # A batch fills every stay's days at once; a stay of an unsampled stage has no drift
+    # while the others have the farm's: each stay's days are still its reference's.
+    chains, offsets, refs = {}, [0], []
+    for a, (temps, prior, actions, params) in enumerate((first, second)):
+        c = np.concatenate(([0.0], np.cumsum(temps)))
+        chains[a] = smooth_stay(c, prior, actions, params)
+        offsets.append(offsets[-1] + len(temps))
+        refs.append(reference_smooth(temps, prior, actions, params))
+    days = fill_days(chains, np.array(offsets))
+    for a, ref in enumerate(refs):
+        lo, hi = offsets[a], offsets[a + 1]
+        np.testing.assert_allclose(days.u[lo:hi], ref.u, rtol=1e-7, atol=1e-9)
+        np.testing.assert_allclose(days.var_u[lo:hi], ref.var_u, rtol=1e-6, atol=1e-9)
+
+
 # ---------------------------------------------------------------------------
 # Calibration
 

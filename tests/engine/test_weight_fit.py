@@ -222,6 +222,23 @@ def test_an_unsampled_stages_band_holds_90_percent_of_its_pens(name, egg_error):
         assert fit.params.unsampled_tgc_cv < fit.unsampled_by_likelihood
 
 
+def test_an_unsampled_stay_has_no_drift_and_the_stays_after_it_do():
+    # Its TGC's uncertainty is all in its prior: the farm's drift widens the fry's band,
+    # not the eggs'.
+    farm = simulate_hatchery(np.random.default_rng(7), 3, 0.05, 0.03)
+    base = SmootherParams(unsampled_stages=(farm.stage_names[0],), unsampled_tgc_cv=0.05)
+
+    def high(drift: float):
+        with_drift = replace(base, tgc_drift_sd=drift)
+        states = assimilate(replace(farm, smoother_params=with_drift), weight_model="smoothed")
+        return states.weight_high_g, states.assignment % 2 == 0
+
+    still, egg = high(0.0)
+    drifting, _ = high(0.05)
+    np.testing.assert_allclose(drifting[egg], still[egg], rtol=1e-12)
+    assert (drifting[~egg] > still[~egg]).any()
+
+
 def test_a_farm_whose_every_stage_is_sampled_keeps_one_scenario_cv(steady_farm):
     first = weight_fit.fit(weight_fit.batch_sums(steady_farm))
     assert first.params.unsampled_stages == ()
