@@ -414,9 +414,7 @@ def _forward_band(
     plan_g = np.nan_to_num(planned.scenario.tgc_by_stage, nan=0.0) / 1000.0
     cv = np.array([params.tgc_cv(name) for name in planned.stages.name])
     stage_tgc_var = (cv * plan_g) ** 2
-    drift = np.array(
-        [0.0 if n in params.unsampled_stages else params.tgc_drift_sd for n in planned.stages.name]
-    )
+    drift = np.array([params.in_stage(name).tgc_drift_sd for name in planned.stages.name])
     root_var = [
         np.concatenate(
             [

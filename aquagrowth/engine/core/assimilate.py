@@ -499,11 +499,10 @@ class _BatchWalk:
         smoothing = self.smoothing
         n_days = len(cumulative) - 1
         g = 0.0 if math.isnan(scenario_tgc) else scenario_tgc / 1000.0
-        params = smoothing.params
         stage_name = self.inputs.stage_names[self.inputs.assignment_stage[a]]
+        params = smoothing.params.in_stage(stage_name)
         if stage_name in params.unsampled_stages:
             self.on_unsampled_prior.add(a)
-            params = replace(params, tgc_drift_sd=0.0)  # its TGC's spread is its prior's
         var_g = (params.tgc_cv(stage_name) * g) ** 2
         prior = smoother.UNKNOWN._replace(g=g, pgg=var_g)
         if not math.isnan(opening_g) and opening_g > 0:

@@ -25,7 +25,7 @@ hatcheries. Canadian Journal of Fisheries and Aquatic Sciences 38(6), 649-656.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -77,6 +77,14 @@ class SmootherParams:
     def drift_var(self) -> float:
         """sigma_g^2: the variance of g = TGC / 1000 gained per day."""
         return (self.tgc_drift_sd / 1000.0) ** 2
+
+    def in_stage(self, stage_name: str) -> SmootherParams:
+        """The parameters a stay of ``stage_name`` grows under: no drift in an unsampled
+        stage (its TGC's uncertainty is all in its prior, the one part of it its records
+        can size); the farm's elsewhere."""
+        if stage_name in self.unsampled_stages and self.tgc_drift_sd:
+            return replace(self, tgc_drift_sd=0.0)
+        return self
 
     def tgc_cv(self, stage_name: str) -> float:
         """The relative SD of a stay's TGC around its scenario's, for a stay of
