@@ -124,8 +124,6 @@ def measure(end: dt.date, holdout_too: bool) -> dict:
     sums = weight_fit.FitSums()
     for batch in loaded:
         sums = sums + weight_fit.batch_sums(batch.inputs)
-    fit = weight_fit.fit(sums)
-    moments_drift = fit.drift_by_moments
     likelihoods: dict = {}
 
     def farm_logliks(name: str, params):
@@ -141,9 +139,7 @@ def measure(end: dt.date, holdout_too: bool) -> dict:
     def farm_innovations(params) -> list:
         return [i for batch in loaded for i in unsampled_innovations(batch.inputs, params)]
 
-    names = weight_fit.likelihood_names(fit.params, fit.unsampled_stays)
-    params, observations = weight_fit.fit_by_likelihood(farm_logliks, fit.params, names)
-    fit = weight_fit.calibrate_unsampled(farm_innovations, replace(fit, params=params))
+    fit = weight_fit.fit_records(sums, farm_logliks, farm_innovations)
     fit_seconds = time.perf_counter() - started
     closed = learned_history(loaded)
     truth = Truth()
@@ -157,12 +153,12 @@ def measure(end: dt.date, holdout_too: bool) -> dict:
         "fit": {
             **fit.params.__dict__,
             "samples_with_sd": fit.samples_with_sd,
-            "observations": observations,
+            "observations": fit.triples,
             "loglik": likelihoods,
-            "drift_by_moments": moments_drift,
+            "drift_by_moments": fit.drift_by_moments,
             "unsampled_tgc_cv_by_likelihood": fit.unsampled_by_likelihood,
             "calibration_measurements": fit.calibration_measurements,
-            "triples": fit.triples,
+            "triples": sums.triples,
             "stays": fit.stays,
             "seconds": fit_seconds,
         },

@@ -8,7 +8,6 @@ one at a time (``load_batch``, as a recompute reads them) and the fit is stored 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 import numpy as np
 from django.utils import timezone
@@ -40,7 +39,6 @@ def fit_farm(batch_ids: list[int] | None = None, *, end: dt.date | None = None):
     from aquagrowth.engine.core.assimilate import unsampled_innovations
     from aquagrowth.engine.load import load_batch
 
-    first = weight_fit.fit(farm_sums(batch_ids, end=end))
     ids = batch_ids or list(Batch.objects.order_by("id").values_list("id", flat=True))
 
     def farm_logliks(name: str, params):
@@ -58,10 +56,7 @@ def fit_farm(batch_ids: list[int] | None = None, *, end: dt.date | None = None):
             found += unsampled_innovations(load_batch(batch_id, end=end).inputs, params)
         return found
 
-    names = weight_fit.likelihood_names(first.params, first.unsampled_stays)
-    params, observations = weight_fit.fit_by_likelihood(farm_logliks, first.params, names)
-    fitted = replace(first, params=params, triples=observations)
-    return weight_fit.calibrate_unsampled(farm_innovations, fitted)
+    return weight_fit.fit_records(farm_sums(ids, end=end), farm_logliks, farm_innovations)
 
 
 def store_fit(fit: weight_fit.Fit) -> WeightModelFit:

@@ -54,16 +54,22 @@ def simulate_farm(rng, pens: int, drift_sd: float, transfer_cv: float):
     return replace(inputs, samples=spread)
 
 
-def fitted(inputs) -> SmootherParams:
-    """The fit as ``fit_weight_model`` makes it, for a farm of one batch."""
-    first = weight_fit.fit(weight_fit.batch_sums(inputs))
+def logliks_of(inputs):
+    """A farm of one batch's ``farm_logliks``, as ``fit_weight_model`` sums them."""
 
     def farm_logliks(name: str, params: SmootherParams):
         values, count = weight_fit.grid_logliks(inputs, params, name)
         return np.array(values), count
 
+    return farm_logliks
+
+
+def fitted(inputs) -> SmootherParams:
+    """The fit as ``fit_weight_model`` makes it before the unsampled stages'
+    calibration (the likelihood's values), for a farm of one batch."""
+    first = weight_fit.fit(weight_fit.batch_sums(inputs))
     names = weight_fit.likelihood_names(first.params, first.unsampled_stays)
-    params, _ = weight_fit.fit_by_likelihood(farm_logliks, first.params, names)
+    params, _ = weight_fit.fit_by_likelihood(logliks_of(inputs), first.params, names)
     return params
 
 
@@ -184,9 +190,9 @@ def test_the_calibrated_cv_is_the_quantile_of_what_each_measurement_needs():
 
 def calibrated(farm) -> weight_fit.Fit:
     """The fit as ``fit_weight_model`` makes it, the unsampled stages' CV calibrated."""
-    first = weight_fit.fit(weight_fit.batch_sums(farm))
-    fit = replace(first, params=fitted(farm))
-    return weight_fit.calibrate_unsampled(lambda p: unsampled_innovations(farm, p), fit)
+    return weight_fit.fit_records(
+        weight_fit.batch_sums(farm), logliks_of(farm), lambda p: unsampled_innovations(farm, p)
+    )
 
 
 def egg_band_coverage(farm, params: SmootherParams, truth: list[float]) -> float:

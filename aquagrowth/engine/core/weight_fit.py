@@ -380,3 +380,21 @@ def calibrate_unsampled(
         unsampled_by_likelihood=params.unsampled_tgc_cv,
         calibration_measurements=len(at_zero),
     )
+
+
+def fit_records(
+    sums: FitSums,
+    farm_logliks: Callable[[str, SmootherParams], tuple[FloatArray, int]],
+    farm_innovations: Callable[[SmootherParams], list[tuple[float, float]]],
+) -> Fit:
+    """The farm's whole fit, in its order: the moments' parameters and the unsampled
+    stages from ``sums`` (:func:`fit`), the likelihood's (:func:`fit_by_likelihood`, over
+    ``farm_logliks``), then the unsampled stages' CV calibrated (:func:`calibrate_unsampled`,
+    over ``farm_innovations``). ``triples`` becomes the likelihood's observations, what
+    its two parameters rest on. The shell and the bench give the callbacks: one pass
+    over the farm's batches each."""
+    first = fit(sums)
+    names = likelihood_names(first.params, first.unsampled_stays)
+    params, observations = fit_by_likelihood(farm_logliks, first.params, names)
+    fitted = replace(first, params=params, triples=observations)
+    return calibrate_unsampled(farm_innovations, fitted)
